@@ -1,0 +1,11 @@
+import process from 'node:process';
+import { runCli } from './program.ts';
+
+/** The process edge: the only place that sets the exit code. */
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  env: process.env,
+});
+process.exitCode = code;

@@ -1,0 +1,97 @@
+/**
+ * Diagnostics: problems found in the policy (and, later, in the plan), each with a
+ * stable code, a severity and a message that says what to do.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Where a diagnostic points. `line` and `column` are 1-based; absent for a whole path. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Codes of the offline policy checks (`tenantctl validate`). Stable: users script on them. */
+export type PolicyDiagnosticCode =
+  | 'unreadable-path'
+  | 'no-policy-files'
+  | 'not-text'
+  | 'empty-file'
+  | 'yaml-syntax'
+  | 'yaml-warning'
+  | 'duplicate-key'
+  | 'unknown-key'
+  | 'missing-key'
+  | 'invalid-type'
+  | 'invalid-value'
+  | 'invalid-upn'
+  | 'invalid-guid'
+  | 'invalid-country-code'
+  | 'conflicting-setting'
+  | 'duplicate-principal'
+  | 'user-mailbox-conflict'
+  | 'duplicate-license-set'
+  | 'unknown-license-set'
+  | 'unused-license-set'
+  | 'duplicate-sku'
+  | 'unknown-sku'
+  | 'ambiguous-sku'
+  | 'unknown-service-plan'
+  | 'unknown-placeholder'
+  | 'invalid-rename-template';
+
+export type DiagnosticCode = PolicyDiagnosticCode;
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  readonly location?: SourceLocation;
+  /** Other places the message names (for example the first declaration of a duplicate). */
+  readonly related?: readonly SourceLocation[];
+  readonly userPrincipalName?: string;
+}
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
+
+/** Deterministic order: by file, line, column, then severity and code. */
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  const fa = a.location?.file ?? '';
+  const fb = b.location?.file ?? '';
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  const byLine = (a.location?.line ?? 0) - (b.location?.line ?? 0);
+  if (byLine !== 0) return byLine;
+  const byColumn = (a.location?.column ?? 0) - (b.location?.column ?? 0);
+  if (byColumn !== 0) return byColumn;
+  const bySeverity = SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+  if (bySeverity !== 0) return bySeverity;
+  if (a.code !== b.code) return a.code < b.code ? -1 : 1;
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+export interface DiagnosticCounts {
+  readonly errors: number;
+  readonly warnings: number;
+  readonly infos: number;
+}
+
+export function countDiagnostics(diagnostics: readonly Diagnostic[]): DiagnosticCounts {
+  let errors = 0;
+  let warnings = 0;
+  let infos = 0;
+  for (const d of diagnostics) {
+    if (d.severity === 'error') errors++;
+    else if (d.severity === 'warning') warnings++;
+    else infos++;
+  }
+  return { errors, warnings, infos };
+}
+
+export function formatLocation(location: SourceLocation): string {
+  if (location.line === undefined) return location.file;
+  return `${location.file}:${location.line}:${location.column ?? 1}`;
+}

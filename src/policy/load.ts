@@ -1,0 +1,15 @@
+import type { PolicyResult } from './assemble.ts';
+import { assemblePolicy } from './assemble.ts';
+import type { ReadPolicyFilesOptions } from './read-files.ts';
+import { readPolicyFiles } from './read-files.ts';
+
+export type { PolicyResult } from './assemble.ts';
+
+/** The default policy path, relative to the working directory. */
+export const DEFAULT_POLICY_PATHS: readonly string[] = ['policies/'];
+
+/** Reads, validates and merges the policy under `paths` into a DesiredState, or says everything that is wrong. */
+export async function loadPolicy(paths: readonly string[], options: ReadPolicyFilesOptions = {}): Promise<PolicyResult> {
+  const { sources, diagnostics } = await readPolicyFiles(paths.length > 0 ? paths : DEFAULT_POLICY_PATHS, options);
+  return assemblePolicy(sources, diagnostics);
+}

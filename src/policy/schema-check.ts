@@ -1,0 +1,179 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import * as ajvFormats from 'ajv-formats';
+import schema from '../../schemas/tenant-policy.schema.json' with { type: 'json' };
+import type { Diagnostic, PolicyDiagnosticCode } from '../domain/diagnostics.ts';
+import { closestMatches } from '../domain/suggest.ts';
+import type { PathSegment, PolicyDocument } from './source.ts';
+
+export { schema as tenantPolicySchema };
+
+let compiled: ValidateFunction | undefined;
+
+/** ajv-formats is CommonJS; its plugin is the module itself or its `default`, depending on the loader. */
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+function formatsPlugin(): FormatsPlugin {
+  const candidate = ajvFormats as unknown as { default: FormatsPlugin | { default: FormatsPlugin } };
+  return typeof candidate.default === 'function' ? candidate.default : candidate.default.default;
+}
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    formatsPlugin()(ajv);
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+/** Checks one document against the public schema; every violation becomes a positioned diagnostic. */
+export function checkPolicySchema(document: PolicyDocument): Diagnostic[] {
+  const validate = validator();
+  if (validate(document.value)) return [];
+  const errors = (validate.errors ?? []).filter((e) => !NOISE.has(e.keyword));
+  return errors.map((error) => toDiagnostic(document, error));
+}
+
+/** Keywords whose failure is always explained by a more precise error on the same value. */
+const NOISE = new Set(['if', 'anyOf', 'oneOf', '$ref']);
+
+function parsePointer(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/gu, '/').replace(/~0/gu, '~'))
+    .map((segment) => (/^(0|[1-9][0-9]*)$/u.test(segment) ? Number(segment) : segment));
+}
+
+/** `users[3].licenses[0]`, with the principal's UPN when it has one. */
+function describePath(document: PolicyDocument, path: readonly PathSegment[]): string {
+  if (path.length === 0) return 'the document';
+  let text = '';
+  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`;
+  const [list, index, field] = path;
+  if ((list === 'users' || list === 'mailboxes') && typeof index === 'number' && field !== undefined && field !== 'userPrincipalName') {
+    const upn = valueAt(document.value, [list, index, 'userPrincipalName']);
+    if (typeof upn === 'string') text += ` (${upn})`;
+  }
+  return text;
+}
+
+function codeForSchemaPath(schemaPath: string, keyword: string): PolicyDiagnosticCode {
+  if (keyword === 'type') return 'invalid-type';
+  if (schemaPath.includes('/$defs/userPrincipalName/')) return 'invalid-upn';
+  if (schemaPath.includes('/$defs/guid/')) return 'invalid-guid';
+  if (schemaPath.includes('/$defs/countryCode/')) return 'invalid-country-code';
+  return 'invalid-value';
+}
+
+function show(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) return String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let value = root;
+  for (const segment of path) value = typeof value === 'object' && value !== null ? (value as Record<PathSegment, unknown>)[segment] : undefined;
+  return value;
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  '/$defs/userPrincipalName/': "a UPN is local-part@domain; the local part may hold only A-Z a-z 0-9 ' . - _ ! # ^ ~",
+  '/$defs/guid/': 'a GUID looks like 8f3c1a52-0000-4000-8000-000000000001',
+  '/$defs/countryCode/': 'use an upper-case ISO 3166-1 alpha-2 code such as NL, US or GB',
+  '/$defs/licenseSetName/': "a license-set name starts with a letter and holds only letters, digits, '-' and '_'",
+};
+
+function hintFor(schemaPath: string): string | undefined {
+  for (const [fragment, hint] of Object.entries(HINTS)) if (schemaPath.includes(fragment)) return hint;
+  return undefined;
+}
+
+function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic {
+  const path = parsePointer(error.instancePath);
+  const where = describePath(document, path);
+  const value = valueAt(document.value, path);
+  const params = error.params as Record<string, unknown>;
+  const hint = hintFor(error.schemaPath);
+  const withHint = (message: string): string => (hint ? `${message}: ${hint}` : message);
+  const error_ = (code: PolicyDiagnosticCode, message: string, at = document.locate(path)): Diagnostic => ({
+    severity: 'error',
+    code,
+    message,
+    location: at,
+  });
+
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const keyPath = [...path, key];
+      const allowed = allowedKeys(error.parentSchema);
+      if (path[0] === 'mailboxes' && key === 'accountEnabled') {
+        return error_('unknown-key', `${where}: mailboxes have no \`accountEnabled\`; their sign-in is always blocked. Remove the key.`, document.locate(keyPath, 'key'));
+      }
+      const suggestion = closestMatches(key, allowed, 1)[0];
+      const advice = suggestion ? `did you mean \`${suggestion}\`?` : `allowed keys: ${allowed.join(', ')}`;
+      return error_('unknown-key', `${where === 'the document' ? 'top level' : where}: unknown key \`${key}\`; ${advice}`, document.locate(keyPath, 'key'));
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      const fix = key === 'apiVersion' ? ': add `apiVersion: tenantctl/v1`' : key === 'kind' ? ': add `kind: TenantPolicy`' : '';
+      return error_('missing-key', `${where} is missing the required key \`${key}\`${fix}`, document.locate(path, 'key'));
+    }
+    case 'type': {
+      const expected = YAML_TYPE_NAMES[String(params.type)] ?? String(params.type);
+      const tip = expected === 'boolean' ? ' (write true or false, without quotes)' : '';
+      return error_('invalid-type', `${where} must be ${article(expected)} ${expected}${tip}, not ${typeName(value)}${isScalar(value) ? ` ${show(value)}` : ''}`);
+    }
+    case 'const':
+      return error_('invalid-value', `${where} must be ${show(params.allowedValue)}, not ${show(value)}`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const suggestion = typeof value === 'string' ? closestMatches(value.toLowerCase(), allowed, 1)[0] : undefined;
+      return error_('invalid-value', `${where} must be one of ${allowed.join(', ')}, not ${show(value)}${suggestion ? `; did you mean ${suggestion}?` : ''}`);
+    }
+    case 'propertyNames': {
+      const name = String(params.propertyName);
+      return error_('invalid-value', withHint(`${where}: invalid name \`${name}\``), document.locate([...path, name], 'key'));
+    }
+    case 'uniqueItems':
+      return error_('invalid-value', `${where} lists ${show(valueAt(value, [Number(params.j)]))} twice; keep one`, document.locate([...path, Number(params.i)]));
+    case 'pattern':
+    case 'format':
+    case 'maxLength':
+    case 'minLength': {
+      // propertyNames reports its own error above; its nested pattern error repeats it.
+      if (error.schemaPath.includes('/propertyNames/')) return error_('invalid-value', withHint(`${where}: invalid name`));
+      const code = codeForSchemaPath(error.schemaPath, error.keyword);
+      const length = error.keyword === 'maxLength' ? ` is longer than ${String(params.limit)} characters` : error.keyword === 'minLength' ? ' is empty' : ` ${show(value)} is not valid`;
+      return error_(code, withHint(`${where}${length}`));
+    }
+    default:
+      return error_('invalid-value', `${where} ${error.message ?? 'is not valid'}`);
+  }
+}
+
+function allowedKeys(parentSchema: unknown): string[] {
+  const properties = (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties ? Object.keys(properties) : [];
+}
+
+/** JSON Schema's type names in the words of YAML. */
+const YAML_TYPE_NAMES: Readonly<Record<string, string>> = { object: 'mapping', array: 'list' };
+
+function isScalar(value: unknown): boolean {
+  return value !== null && typeof value !== 'object';
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'empty (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `the ${typeof value}`;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/u.test(word) ? 'an' : 'a';
+}

@@ -1,0 +1,87 @@
+import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
+import { formatLocation } from '../domain/diagnostics.ts';
+import { parseRenameTemplate, RENAME_PLACEHOLDERS } from '../domain/rename-template.ts';
+import type { PathSegment, PolicyDocument } from './source.ts';
+import { isRecord } from './shape.ts';
+
+/** A setting that may be written in any one file, or in several with the same value. */
+export interface Setting {
+  readonly value: unknown;
+  readonly location: SourceLocation;
+}
+
+/** The settings' leaf paths: `tenant.id` and every key under `defaults`. */
+const SETTING_PATHS: readonly (readonly string[])[] = [
+  ['tenant', 'id'],
+  ['defaults', 'usageLocation'],
+  ['defaults', 'restore', 'autoReconcileProxyConflict'],
+  ['defaults', 'restore', 'onUpnConflict'],
+  ['defaults', 'restore', 'renameTo'],
+  ['defaults', 'whenPurged'],
+  ['defaults', 'pruneLicenses'],
+];
+
+export type Settings = ReadonlyMap<string, Setting>;
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let value = root;
+  for (const segment of path) value = isRecord(value) ? value[segment] : undefined;
+  return value;
+}
+
+/** Collects settings across documents; the same setting with two values is an error naming both. */
+export function collectSettings(documents: readonly PolicyDocument[], diagnostics: Diagnostic[]): Settings {
+  const settings = new Map<string, Setting>();
+  for (const document of documents) {
+    for (const path of SETTING_PATHS) {
+      const value = valueAt(document.value, path);
+      if (value === undefined) continue;
+      const key = path.join('.');
+      const location = document.locate(path);
+      const first = settings.get(key);
+      if (!first) {
+        settings.set(key, { value, location });
+      } else if (!sameSetting(key, first.value, value)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'conflicting-setting',
+          message: `${key} is ${JSON.stringify(value)} here but ${JSON.stringify(first.value)} at ${formatLocation(first.location)}; set it in one file only`,
+          location,
+          related: [first.location],
+        });
+      }
+    }
+  }
+  return settings;
+}
+
+function sameSetting(key: string, a: unknown, b: unknown): boolean {
+  if (key === 'tenant.id' && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
+  return a === b;
+}
+
+/** The rename template's placeholders and result, checked where the template is written. */
+export function checkRenameTemplate(documents: readonly PolicyDocument[], diagnostics: Diagnostic[]): void {
+  const path = ['defaults', 'restore', 'renameTo'];
+  for (const document of documents) {
+    const template = valueAt(document.value, path);
+    if (typeof template !== 'string' || template === '') continue;
+    const parsed = parseRenameTemplate(template);
+    if (parsed.ok) continue;
+    for (const problem of parsed.problems) {
+      const location = document.locateInScalar(path, problem.offset);
+      const known = RENAME_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
+      if (problem.kind === 'unknown-placeholder') {
+        diagnostics.push({ severity: 'error', code: 'unknown-placeholder', message: `renameTo has an unknown placeholder {${problem.name}}; known placeholders: ${known}`, location });
+      } else {
+        const why =
+          problem.kind === 'unbalanced-brace'
+            ? 'has a { or } that does not belong to a placeholder'
+            : problem.kind === 'not-unique'
+              ? 'must contain {localPart} or {objectId}, or every renamed user would get the same UPN'
+              : `does not make a valid UPN (for alice@contoso.com it gives "${problem.example}")`;
+        diagnostics.push({ severity: 'error', code: 'invalid-rename-template', message: `renameTo ${why}; for example "{localPart}.restored@{domain}"`, location });
+      }
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { renderSkuCatalogModule, SkuCatalogInputError } from '../../scripts/sku-catalog-render.ts';
+import {
+  catalogSkuCount,
+  describeSku,
+  findCatalogServicePlan,
+  findCatalogSkus,
+  SKU_CATALOG_SOURCE,
+  suggestServicePlanNames,
+  suggestSkuPartNumbers,
+} from '../../src/domain/sku-catalog.ts';
+import type { CatalogSku } from '../../src/domain/sku-catalog.ts';
+
+const SHARED_JSON = fileURLToPath(new URL('../../../shared/graph/licensing-skus.json', import.meta.url));
+const DATA_FILE = fileURLToPath(new URL('../../src/domain/sku-catalog.data.ts', import.meta.url));
+
+const E3_ID = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+const EXCHANGE_S_ENTERPRISE_ID = 'efb87545-963c-4e0d-99df-69c6916d9eb0';
+const MCOPSTN5_IDS = ['54a152dc-90de-4996-93d2-bc47e670fc06', 'd43177b5-475b-4880-92d4-d54c27b5efbd'];
+
+function onlySku(ref: string): CatalogSku {
+  const found = findCatalogSkus(ref);
+  expect(found).toHaveLength(1);
+  const sku = found[0];
+  if (sku === undefined) throw new Error(`no SKU ${ref}`);
+  return sku;
+}
+
+describe('sku-catalog.data.ts', () => {
+  it.skipIf(!existsSync(SHARED_JSON))('is what `npm run gen:skus` generates from ../shared/graph/licensing-skus.json (run it if this fails)', () => {
+    const expected = renderSkuCatalogModule(JSON.parse(readFileSync(SHARED_JSON, 'utf8')));
+    const committed = readFileSync(DATA_FILE, 'utf8').replace(/\r\n/g, '\n');
+    // Compare lengths first so a stale file fails with a short message rather than a 200 KB diff.
+    expect(committed.length, 'sku-catalog.data.ts is stale: run `npm run gen:skus`').toBe(expected.length);
+    expect(committed === expected, 'sku-catalog.data.ts is stale: run `npm run gen:skus`').toBe(true);
+  });
+
+  it('names its source', () => {
+    expect(SKU_CATALOG_SOURCE).toEqual({
+      repo: 'MicrosoftDocs/entra-docs',
+      path: 'docs/identity/users/licensing-service-plan-reference.md',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      updated: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    });
+  });
+
+  it('holds 610 SKUs', () => {
+    expect(catalogSkuCount()).toBe(610);
+  });
+});
+
+describe('findCatalogSkus', () => {
+  it('finds ENTERPRISEPACK (Office 365 E3) with its service plans', () => {
+    const e3 = onlySku('ENTERPRISEPACK');
+    expect(e3.skuId).toBe(E3_ID);
+    expect(e3.skuPartNumber).toBe('ENTERPRISEPACK');
+    expect(e3.productName).toBe('Office 365 E3');
+    expect(e3.servicePlans).toContainEqual(expect.objectContaining({
+      servicePlanName: 'EXCHANGE_S_ENTERPRISE',
+      servicePlanId: EXCHANGE_S_ENTERPRISE_ID,
+    }));
+    expect(e3.servicePlans.map((p) => p.servicePlanName)).toContain('YAMMER_ENTERPRISE');
+  });
+
+  it.each([
+    { name: 'lower-case skuId', ref: E3_ID },
+    { name: 'upper-case skuId', ref: E3_ID.toUpperCase() },
+    { name: 'part number', ref: 'ENTERPRISEPACK' },
+    { name: 'lower-case part number', ref: 'enterprisepack' },
+    { name: 'mixed-case part number', ref: 'EnterprisePack' },
+  ])('finds the same SKU by $name', ({ ref }) => {
+    expect(onlySku(ref)).toBe(onlySku('ENTERPRISEPACK'));
+  });
+
+  it.each([
+    { name: 'unknown part number', ref: 'ENTERPRISEPAK' },
+    { name: 'unknown GUID', ref: '00000000-0000-0000-0000-000000000000' },
+    { name: 'empty string', ref: '' },
+    { name: 'surrounding whitespace (exact match only)', ref: ' ENTERPRISEPACK' },
+    { name: 'prefix (no partial match)', ref: 'ENTERPRISE' },
+  ])('returns [] for $name', ({ ref }) => {
+    expect(findCatalogSkus(ref)).toEqual([]);
+  });
+
+  it('returns both SKUs sharing the part number MCOPSTN5', () => {
+    const both = findCatalogSkus('MCOPSTN5');
+    expect(both.map((s) => s.skuId).sort()).toEqual([...MCOPSTN5_IDS].sort());
+    expect(new Set(both.map((s) => s.productName)).size).toBe(2);
+  });
+
+  it('finds a part number that contains spaces', () => {
+    expect(onlySku('o365_w/o teams bundle_m3').skuPartNumber).toBe('O365_w/o Teams Bundle_M3');
+  });
+});
+
+describe('findCatalogServicePlan', () => {
+  const e3 = onlySku('ENTERPRISEPACK');
+
+  it.each([
+    { name: 'name', ref: 'EXCHANGE_S_ENTERPRISE' },
+    { name: 'lower-case name', ref: 'exchange_s_enterprise' },
+    { name: 'id', ref: EXCHANGE_S_ENTERPRISE_ID },
+    { name: 'upper-case id', ref: EXCHANGE_S_ENTERPRISE_ID.toUpperCase() },
+  ])('finds EXCHANGE_S_ENTERPRISE in ENTERPRISEPACK by $name', ({ ref }) => {
+    expect(findCatalogServicePlan(e3, ref)?.servicePlanId).toBe(EXCHANGE_S_ENTERPRISE_ID);
+  });
+
+  it('returns undefined for a plan the SKU does not include', () => {
+    expect(findCatalogServicePlan(e3, 'AAD_PREMIUM_P2')).toBeUndefined();
+    expect(findCatalogServicePlan(e3, 'YAMMER_ENTERPRSE')).toBeUndefined();
+  });
+});
+
+describe('describeSku', () => {
+  it.each([
+    { name: 'part number', ref: 'ENTERPRISEPACK', expected: 'ENTERPRISEPACK (Office 365 E3)' },
+    { name: 'part number in another case (catalog spelling shown)', ref: 'enterprisepack', expected: 'ENTERPRISEPACK (Office 365 E3)' },
+    { name: 'skuId', ref: E3_ID, expected: 'ENTERPRISEPACK (Office 365 E3)' },
+    { name: 'unknown reference', ref: 'NOT_A_SKU', expected: 'NOT_A_SKU' },
+    { name: 'ambiguous part number', ref: 'MCOPSTN5', expected: 'MCOPSTN5' },
+    {
+      name: 'skuId of one MCOPSTN5',
+      ref: '54a152dc-90de-4996-93d2-bc47e670fc06',
+      expected: 'MCOPSTN5 (Skype for Business PSTN Domestic Calling (120 Minutes))',
+    },
+    {
+      name: 'skuId of the other MCOPSTN5',
+      ref: 'D43177B5-475B-4880-92D4-D54C27B5EFBD',
+      expected: 'MCOPSTN5 (Skype for Business PSTN Calling Domestic Small)',
+    },
+  ])('$name', ({ ref, expected }) => {
+    expect(describeSku(ref)).toBe(expected);
+  });
+});
+
+describe('suggestions', () => {
+  it('suggests ENTERPRISEPACK first for ENTERPRISEPAK', () => {
+    const suggestions = suggestSkuPartNumbers('ENTERPRISEPAK');
+    expect(suggestions[0]).toBe('ENTERPRISEPACK');
+    expect(suggestions.length).toBeLessThanOrEqual(3);
+  });
+
+  it('is case-insensitive and honours max', () => {
+    expect(suggestSkuPartNumbers('enterprisepak', 1)).toEqual(['ENTERPRISEPACK']);
+  });
+
+  it('suggests nothing for a reference far from every part number', () => {
+    expect(suggestSkuPartNumbers('XYZZY_NOTHING_LIKE_A_SKU_AT_ALL')).toEqual([]);
+  });
+
+  it('lists MCOPSTN5 once although two SKUs share it', () => {
+    expect(suggestSkuPartNumbers('MCOPSTN5', 10).filter((s) => s === 'MCOPSTN5')).toEqual(['MCOPSTN5']);
+  });
+
+  it('suggests YAMMER_ENTERPRISE for YAMMER_ENTERPRSE within ENTERPRISEPACK', () => {
+    expect(suggestServicePlanNames(onlySku('ENTERPRISEPACK'), 'YAMMER_ENTERPRSE')[0]).toBe('YAMMER_ENTERPRISE');
+  });
+});
+
+describe('renderSkuCatalogModule', () => {
+  const plan = { servicePlanName: 'EXCHANGE_S_ENTERPRISE', servicePlanId: EXCHANGE_S_ENTERPRISE_ID, friendlyName: 'Exchange Online (Plan 2)' };
+  const sku = { productName: 'Office 365 E3', skuPartNumber: 'ENTERPRISEPACK', skuId: E3_ID, servicePlans: [plan] };
+  const source = { repo: 'MicrosoftDocs/entra-docs', path: 'x.md', commit: 'a'.repeat(40), updated: '2025-10-29' };
+  const valid = { source, skus: [sku] };
+
+  it('renders a small valid input with no imports', () => {
+    const out = renderSkuCatalogModule(valid);
+    expect(out).not.toMatch(/^import /m);
+    expect(out).toContain('CC BY 4.0');
+    expect(out).toContain(`  ["${E3_ID}","ENTERPRISEPACK","Office 365 E3",[0]],`);
+  });
+
+  it('shares one plan row between SKUs and keeps differently spelt plans apart', () => {
+    const same = { ...sku, skuId: '00000000-0000-0000-0000-000000000001', skuPartNumber: 'SAME' };
+    const variant = { ...sku, skuId: '00000000-0000-0000-0000-000000000002', skuPartNumber: 'VARIANT', servicePlans: [{ ...plan, servicePlanName: 'exchange_s_enterprise' }] };
+    const out = renderSkuCatalogModule({ source, skus: [sku, same, variant] });
+    expect(out).toContain('"SAME","Office 365 E3",[0]]');
+    expect(out).toContain('"VARIANT","Office 365 E3",[1]]');
+    expect(out.match(new RegExp(EXCHANGE_S_ENTERPRISE_ID, 'g'))).toHaveLength(2);
+  });
+
+  it.each([
+    { name: 'not an object', input: [], field: '(top level)' },
+    { name: 'missing source', input: { skus: [sku] }, field: 'source' },
+    { name: 'bad commit', input: { ...valid, source: { ...source, commit: 'main' } }, field: 'source.commit' },
+    { name: 'multi-line repo', input: { ...valid, source: { ...source, repo: 'a\nb' } }, field: 'source.repo' },
+    { name: 'skus not an array', input: { source, skus: {} }, field: 'skus' },
+    { name: 'no skus', input: { source, skus: [] }, field: 'skus' },
+    { name: 'missing productName', input: { source, skus: [{ ...sku, productName: undefined }] }, field: 'skus[0].productName' },
+    { name: 'bad skuId', input: { source, skus: [{ ...sku, skuId: 'not-a-guid' }] }, field: 'skus[0].skuId' },
+    { name: 'duplicate skuId', input: { source, skus: [sku, { ...sku, skuPartNumber: 'X' }] }, field: 'skus[1].skuId' },
+    {
+      name: 'bad servicePlanId',
+      input: { source, skus: [{ ...sku, servicePlans: [plan, { ...plan, servicePlanId: 42 }] }] },
+      field: 'skus[0].servicePlans[1].servicePlanId',
+    },
+    {
+      name: 'friendlyName missing (must be a string or null)',
+      input: { source, skus: [{ ...sku, servicePlans: [{ servicePlanName: 'X', servicePlanId: EXCHANGE_S_ENTERPRISE_ID }] }] },
+      field: 'skus[0].servicePlans[0].friendlyName',
+    },
+    {
+      name: 'plan listed twice in a SKU',
+      input: { source, skus: [{ ...sku, servicePlans: [plan, plan] }] },
+      field: 'skus[0].servicePlans[1].servicePlanId',
+    },
+  ])('rejects $name, naming $field', ({ input, field }) => {
+    expect(() => renderSkuCatalogModule(input)).toThrow(SkuCatalogInputError);
+    expect(() => renderSkuCatalogModule(input)).toThrow(`licensing-skus.json: ${field}: `);
+  });
+});
