@@ -1,6 +1,7 @@
 // Offline catalog of Microsoft 365 SKUs (licence products) and their service plans, from Microsoft's
 // "Product names and service plan identifiers for licensing" table (see sku-catalog.data.ts for source and
 // attribution). Pure: the indexes are built from the generated data on first use.
+import { isGuid } from './guid.ts';
 import { SKU_CATALOG_PLANS, SKU_CATALOG_SKUS } from './sku-catalog.data.ts';
 import { closestMatches } from './suggest.ts';
 
@@ -29,7 +30,6 @@ interface CatalogIndex {
   readonly partNumbers: readonly string[];
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NONE: readonly CatalogSku[] = Object.freeze([]);
 
 let index: CatalogIndex | undefined;
@@ -78,7 +78,7 @@ function catalog(): CatalogIndex {
 export function findCatalogSkus(ref: string): readonly CatalogSku[] {
   const { bySkuId, byPartNumber } = catalog();
   const key = ref.toLowerCase();
-  if (GUID.test(ref)) {
+  if (isGuid(ref)) {
     const sku = bySkuId.get(key);
     return sku === undefined ? NONE : [sku];
   }
@@ -91,7 +91,7 @@ export function findCatalogSkus(ref: string): readonly CatalogSku[] {
  */
 export function findCatalogServicePlan(sku: CatalogSku, ref: string): CatalogServicePlan | undefined {
   const key = ref.toLowerCase();
-  if (GUID.test(ref)) return sku.servicePlans.find((p) => p.servicePlanId.toLowerCase() === key);
+  if (isGuid(ref)) return sku.servicePlans.find((p) => p.servicePlanId.toLowerCase() === key);
   return sku.servicePlans.find((p) => p.servicePlanName === ref)
     ?? sku.servicePlans.find((p) => p.servicePlanName.toLowerCase() === key);
 }

@@ -1,3 +1,4 @@
+import { isGuid } from '../domain/guid.ts';
 import type { DesiredLicense } from '../domain/desired.ts';
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
@@ -13,13 +14,12 @@ export interface LicenseSetDeclaration {
   used: boolean;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
 /** A license as written (`{sku, disabledPlans}`), or undefined when its shape is wrong (the schema says why). */
 export function readLicense(value: unknown, licenseSet?: string): DesiredLicense | undefined {
   if (!isRecord(value) || typeof value.sku !== 'string' || value.sku === '') return undefined;
   const plans = Array.isArray(value.disabledPlans) ? value.disabledPlans.filter((p): p is string => typeof p === 'string') : [];
-  const sku = GUID.test(value.sku) ? value.sku.toLowerCase() : value.sku;
+  const sku = isGuid(value.sku) ? value.sku.toLowerCase() : value.sku;
   return { sku, disabledPlans: [...new Set(plans)], ...(licenseSet === undefined ? {} : { licenseSet }) };
 }
 
@@ -59,7 +59,7 @@ export function checkLicenseAgainstCatalog(document: PolicyDocument, path: reado
   const skus = findCatalogSkus(license.sku);
   const skuLocation = document.locate([...path, 'sku']);
   if (skus.length === 0) {
-    const suggestions = GUID.test(license.sku) ? [] : suggestSkuPartNumbers(license.sku);
+    const suggestions = isGuid(license.sku) ? [] : suggestSkuPartNumbers(license.sku);
     const advice = suggestions.length > 0 ? ` Did you mean ${suggestions.join(' or ')}?` : '';
     diagnostics.push({
       severity: 'warning',
