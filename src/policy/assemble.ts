@@ -54,7 +54,7 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
     ...(typeof tenantId === 'string' ? { tenantId: tenantId.toLowerCase() } : {}),
     defaults: defaultsFrom(settings),
     principals: [...principals.filter((p) => p.kind === 'user'), ...principals.filter((p) => p.kind === 'mailbox')],
-    licenseSets: new Map<string, DesiredLicense>([...licenseSets].map(([name, set]) => [name, set.license])),
+    licenseSets: new Map<string, DesiredLicense>([...licenseSets.values()].flatMap((set) => (set.license ? [[set.name, set.license] as const] : []))),
     files,
   };
   return { desired, diagnostics: sorted, files };

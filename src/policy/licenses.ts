@@ -9,29 +9,28 @@ import { isRecord } from './shape.ts';
 
 export interface LicenseSetDeclaration {
   readonly name: string;
-  readonly license: DesiredLicense;
+  /** Absent when the set's shape is wrong: the schema's diagnostic says why, and uses of it are not reported again. */
+  readonly license?: DesiredLicense;
   readonly location: SourceLocation;
   used: boolean;
 }
 
+export type LicenseSets = ReadonlyMap<string, LicenseSetDeclaration>;
 
 /** A license as written (`{sku, disabledPlans}`), or undefined when its shape is wrong (the schema says why). */
 export function readLicense(value: unknown, licenseSet?: string): DesiredLicense | undefined {
   if (!isRecord(value) || typeof value.sku !== 'string' || value.sku === '') return undefined;
   const plans = Array.isArray(value.disabledPlans) ? value.disabledPlans.filter((p): p is string => typeof p === 'string') : [];
-  const sku = isGuid(value.sku) ? value.sku.toLowerCase() : value.sku;
-  return { sku, disabledPlans: [...new Set(plans)], ...(licenseSet === undefined ? {} : { licenseSet }) };
+  return { sku: isGuid(value.sku) ? value.sku.toLowerCase() : value.sku, disabledPlans: [...new Set(plans)], ...(licenseSet === undefined ? {} : { licenseSet }) };
 }
 
 /** License sets of every document by name; a name declared in two files is an error naming both. */
-export function collectLicenseSets(documents: readonly PolicyDocument[], diagnostics: Diagnostic[]): Map<string, LicenseSetDeclaration> {
+export function collectLicenseSets(documents: readonly PolicyDocument[], diagnostics: Diagnostic[]): LicenseSets {
   const sets = new Map<string, LicenseSetDeclaration>();
   for (const document of documents) {
     const licenses = isRecord(document.value) ? document.value.licenses : undefined;
     if (!isRecord(licenses)) continue;
     for (const [name, definition] of Object.entries(licenses)) {
-      const license = readLicense(definition, name);
-      if (!license) continue;
       const location = document.locate(['licenses', name], 'key');
       const first = sets.get(name);
       if (first) {
@@ -44,8 +43,9 @@ export function collectLicenseSets(documents: readonly PolicyDocument[], diagnos
         });
         continue;
       }
-      sets.set(name, { name, license, location, used: false });
-      checkLicenseAgainstCatalog(document, ['licenses', name], license, diagnostics);
+      const license = readLicense(definition, name);
+      sets.set(name, { name, location, used: false, ...(license ? { license } : {}) });
+      if (license) checkLicenseAgainstCatalog(document, ['licenses', name], license, diagnostics);
     }
   }
   return sets;

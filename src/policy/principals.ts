@@ -4,7 +4,7 @@ import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
 import { closestMatches } from '../domain/suggest.ts';
 import { isValidUserPrincipalName, normaliseUserPrincipalName } from '../domain/upn.ts';
-import type { LicenseSetDeclaration } from './licenses.ts';
+import type { LicenseSets } from './licenses.ts';
 import { checkLicenseAgainstCatalog, readLicense, skuIdentity } from './licenses.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { entries, isRecord, stringAt } from './shape.ts';
@@ -20,7 +20,7 @@ const MAILBOX_TYPES: readonly string[] = ['shared', 'room', 'equipment'] satisfi
  */
 export function collectPrincipals(
   documents: readonly PolicyDocument[],
-  licenseSets: ReadonlyMap<string, LicenseSetDeclaration>,
+  licenseSets: LicenseSets,
   diagnostics: Diagnostic[],
 ): DesiredPrincipal[] {
   const principals: DesiredPrincipal[] = [];
@@ -71,16 +71,18 @@ function readPrincipal(
   path: readonly PathSegment[],
   kind: Kind,
   entry: unknown,
-  licenseSets: ReadonlyMap<string, LicenseSetDeclaration>,
+  licenseSets: LicenseSets,
   diagnostics: Diagnostic[],
 ): DesiredPrincipal | undefined {
   const rawUpn = stringAt(entry, 'userPrincipalName');
-  if (rawUpn === undefined || !isValidUserPrincipalName(rawUpn)) return undefined;
-  const userPrincipalName = normaliseUserPrincipalName(rawUpn);
-  const source = document.locate([...path, 'userPrincipalName']);
+  const validUpn = rawUpn !== undefined && isValidUserPrincipalName(rawUpn);
+  // A principal with a bad UPN still has the rest checked; it only stays out of the state.
+  const userPrincipalName = validUpn ? normaliseUserPrincipalName(rawUpn) : (rawUpn ?? path.join('.'));
   const licenses = readLicenseReferences(document, path, entry, userPrincipalName, licenseSets, diagnostics);
   const usageLocation = stringAt(entry, 'usageLocation');
   checkCountryCode(document, [...path, 'usageLocation'], usageLocation, diagnostics);
+  if (!validUpn) return undefined;
+  const source = document.locate([...path, 'userPrincipalName']);
   const displayName = stringAt(entry, 'displayName') ?? '';
   const common = { userPrincipalName, displayName, licenses, source, ...(usageLocation === undefined ? {} : { usageLocation }) };
   if (kind === 'user') {
@@ -97,7 +99,7 @@ function readLicenseReferences(
   path: readonly PathSegment[],
   entry: unknown,
   userPrincipalName: string,
-  licenseSets: ReadonlyMap<string, LicenseSetDeclaration>,
+  licenseSets: LicenseSets,
   diagnostics: Diagnostic[],
 ): DesiredLicense[] {
   const licenses: DesiredLicense[] = [];
@@ -113,7 +115,7 @@ function readLicenseReferences(
         return;
       }
       declaration.used = true;
-      license = declaration.license;
+      license = declaration.license; // undefined when malformed: its own diagnostic says what is wrong
     } else {
       license = readLicense(reference);
       if (license) checkLicenseAgainstCatalog(document, referencePath, license, diagnostics);

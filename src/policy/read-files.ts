@@ -48,24 +48,37 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
     diagnostics.push({ severity: 'error', code, message, location: { file: display(file) } });
   };
 
+  /** Reads one file; a failure is reported against that file and the others are still read. */
   const readOne = async (file: string): Promise<void> => {
-    const real = await fs.realpath(file);
-    if (seenFiles.has(real)) return;
-    seenFiles.add(real);
-    const info = await fs.stat(file);
-    if (info.size > MAX_POLICY_FILE_BYTES) {
-      problem(file, `the file is ${info.size} bytes, more than the ${MAX_POLICY_FILE_BYTES} a policy file may have; is it really a policy?`);
-      return;
+    try {
+      const real = await fs.realpath(file);
+      if (seenFiles.has(real)) return;
+      seenFiles.add(real);
+      const info = await fs.stat(file);
+      if (info.size > MAX_POLICY_FILE_BYTES) {
+        problem(file, `the file is ${info.size} bytes, more than the ${MAX_POLICY_FILE_BYTES} a policy file may have; is it really a policy?`);
+        return;
+      }
+      sources.push({ file: display(file), bytes: await fs.readFile(file) });
+    } catch (error) {
+      problem(file, describeFileError(error));
     }
-    sources.push({ file: display(file), bytes: await fs.readFile(file) });
   };
 
+  /** Walks a directory; returns how many policy files it found, readable or not. */
   const walk = async (dir: string, visited: Set<string>): Promise<number> => {
-    const real = await fs.realpath(dir);
-    if (visited.has(real)) return 0;
-    visited.add(real);
+    let names: string[];
+    try {
+      const real = await fs.realpath(dir);
+      if (visited.has(real)) return 0;
+      visited.add(real);
+      names = (await fs.readdir(dir)).sort();
+    } catch (error) {
+      problem(dir, describeFileError(error));
+      return 0;
+    }
     let found = 0;
-    for (const name of (await fs.readdir(dir)).sort()) {
+    for (const name of names) {
       const child = path.join(dir, name);
       const info = await fs.stat(child).catch(() => undefined);
       if (info === undefined) continue; // a dangling link: not a policy file
@@ -84,8 +97,9 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
     try {
       const info = await fs.stat(absolute);
       if (info.isDirectory()) {
+        const before = diagnostics.length;
         const found = await walk(absolute, new Set());
-        if (found === 0) problem(absolute, 'the directory holds no *.yaml or *.yml files; point tenantctl at your policies folder', 'no-policy-files');
+        if (found === 0 && diagnostics.length === before) problem(absolute, 'the directory holds no *.yaml or *.yml files; point tenantctl at your policies folder', 'no-policy-files');
       } else if (info.isFile()) {
         await readOne(absolute);
       } else {

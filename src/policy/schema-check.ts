@@ -30,7 +30,8 @@ function validator(): ValidateFunction {
 export function checkPolicySchema(document: PolicyDocument): Diagnostic[] {
   const validate = validator();
   if (validate(document.value)) return [];
-  const errors = (validate.errors ?? []).filter((e) => !NOISE.has(e.keyword));
+  // An error inside `propertyNames` carries the name it is about; the propertyNames error itself says it better.
+  const errors = (validate.errors ?? []).filter((e) => !NOISE.has(e.keyword) && (e.keyword === 'propertyNames' || e.propertyName === undefined));
   return errors.map((error) => toDiagnostic(document, error));
 }
 
@@ -83,8 +84,9 @@ const HINTS: Readonly<Record<string, string>> = {
   '/$defs/userPrincipalName/': "a UPN is local-part@domain; the local part may hold only A-Z a-z 0-9 ' . - _ ! # ^ ~",
   '/$defs/guid/': 'a GUID looks like 8f3c1a52-0000-4000-8000-000000000001',
   '/$defs/countryCode/': 'use an upper-case ISO 3166-1 alpha-2 code such as NL, US or GB',
-  '/$defs/licenseSetName/': "a license-set name starts with a letter and holds only letters, digits, '-' and '_'",
 };
+
+const LICENSE_SET_NAME_HINT = "a license-set name starts with a letter and holds only letters, digits, '-' and '_'";
 
 function hintFor(schemaPath: string): string | undefined {
   for (const [fragment, hint] of Object.entries(HINTS)) if (schemaPath.includes(fragment)) return hint;
@@ -136,16 +138,15 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
-      return error_('invalid-value', withHint(`${where}: invalid name \`${name}\``), document.locate([...path, name], 'key'));
+      return error_('invalid-value', `${where}: invalid name \`${name}\`: ${LICENSE_SET_NAME_HINT}`, document.locate([...path, name], 'key'));
     }
     case 'uniqueItems':
-      return error_('invalid-value', `${where} lists ${show(valueAt(value, [Number(params.j)]))} twice; keep one`, document.locate([...path, Number(params.i)]));
+      // ajv names the pair (i, j) with i < j: point at the repeat, the one to delete.
+      return error_('invalid-value', `${where} lists ${show(valueAt(value, [Number(params.i)]))} twice; keep one`, document.locate([...path, Number(params.j)]));
     case 'pattern':
     case 'format':
     case 'maxLength':
     case 'minLength': {
-      // propertyNames reports its own error above; its nested pattern error repeats it.
-      if (error.schemaPath.includes('/propertyNames/')) return error_('invalid-value', withHint(`${where}: invalid name`));
       const code = codeForSchemaPath(error.schemaPath, error.keyword);
       const length = error.keyword === 'maxLength' ? ` is longer than ${String(params.limit)} characters` : error.keyword === 'minLength' ? ' is empty' : ` ${show(value)} is not valid`;
       return error_(code, withHint(`${where}${length}`));

@@ -1,6 +1,7 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
+import { formatLocation } from '../domain/diagnostics.ts';
 
 /** One policy file's bytes, named as the user should see it (relative to the working directory). */
 export interface PolicySource {
@@ -14,7 +15,10 @@ export type PathSegment = string | number;
 export interface PolicyDocument {
   readonly file: string;
   readonly value: unknown;
-  /** Where a path points: the key of a mapping entry (`part: 'key'`) or its value. */
+  /**
+   * Where a path points: the key of a mapping entry (`part: 'key'`) or its value. A path that
+   * passes through an alias points at the alias, where the user wrote it.
+   */
   locate(path: readonly PathSegment[], part?: 'key' | 'value'): SourceLocation;
   /** The location `offset` characters into the scalar at `path` (for a mistake inside a string). */
   locateInScalar(path: readonly PathSegment[], offset: number): SourceLocation;
@@ -46,47 +50,44 @@ export function decodePolicyText(source: PolicySource): { text: string } | { dia
   }
 }
 
+type At = (offset: number) => SourceLocation;
+
 /** Parses every YAML document in a file. YAML problems become diagnostics; nothing throws. */
 export function parsePolicySource(source: PolicySource): ParsedSource {
   const decoded = decodePolicyText(source);
   if ('diagnostic' in decoded) return { documents: [], diagnostics: [decoded.diagnostic] };
   const { text } = decoded;
   const lineCounter = new LineCounter();
-  const at = (offset: number): SourceLocation => {
+  const at: At = (offset) => {
     const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { file: source.file, line, column: col };
   };
 
   const diagnostics: Diagnostic[] = [];
   const documents: PolicyDocument[] = [];
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below, with both places named; logLevel 'error' keeps the
+  // library from printing process warnings.
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const yamlDocuments = Array.isArray(parsed) ? parsed : [];
 
   for (const doc of yamlDocuments) {
-    for (const error of doc.errors) {
-      const duplicate = error.code === 'DUPLICATE_KEY';
-      diagnostics.push({
-        severity: 'error',
-        code: duplicate ? 'duplicate-key' : 'yaml-syntax',
-        message: duplicate
-          ? 'this key appears twice in the same mapping; keep one and merge their contents'
-          : `YAML syntax error: ${firstLine(error.message)}`,
-        location: at(error.pos[0]),
-      });
-    }
+    for (const error of doc.errors) diagnostics.push(syntaxDiagnostic(doc, error, at));
     for (const warning of doc.warnings) {
       diagnostics.push({ severity: 'warning', code: 'yaml-warning', message: firstLine(warning.message), location: at(warning.pos[0]) });
     }
-    if (doc.errors.length > 0 || doc.contents === null) continue;
+    const structural = structuralProblems(doc, at);
+    diagnostics.push(...structural.diagnostics);
+    if (doc.errors.length > 0 || structural.unreadable || doc.contents === null) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
+      const firstAlias = structural.firstAlias ?? doc.range[0];
       diagnostics.push({
         severity: 'error',
         code: 'yaml-syntax',
-        message: `YAML could not be read: ${firstLine(error instanceof Error ? error.message : String(error))}`,
-        location: at(doc.range[0]),
+        message: `YAML could not be read: ${firstLine(error instanceof Error ? error.message : String(error))}; use fewer aliases`,
+        location: at(firstAlias),
       });
       continue;
     }
@@ -108,23 +109,98 @@ function firstLine(message: string): string {
   return message.split('\n', 1)[0]?.trim() ?? message;
 }
 
-function documentWithPositions(
-  file: string,
-  text: string,
-  doc: Document.Parsed,
-  value: unknown,
-  at: (offset: number) => SourceLocation,
-): PolicyDocument {
+/**
+ * The parser reports an unclosed `[`, `{` or quote where the input ends; point at where it was
+ * opened instead: the innermost flow collection or quoted scalar that ends where the error is.
+ */
+function syntaxDiagnostic(doc: Document.Parsed, error: YAMLError, at: At): Diagnostic {
+  let opened: Node | undefined;
+  if (/end with|closing/iu.test(error.message)) {
+    visit(doc, {
+      Node(_key, node) {
+        const flow = (isCollection(node) && node.flow === true) || (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'));
+        if (flow && node.range?.[1] === error.pos[0] && (!opened?.range || node.range[0] > opened.range[0])) opened = node;
+      },
+    });
+  }
+  const message = `YAML syntax error: ${firstLine(error.message)}`;
+  return {
+    severity: 'error',
+    code: 'yaml-syntax',
+    message: opened ? `${message} (opened here, never closed)` : message,
+    location: at(opened?.range ? opened.range[0] : error.pos[0]),
+  };
+}
+
+/**
+ * What YAML allows but a policy cannot use: a key written twice in one mapping (named with
+ * its first place), keys that are lists or mappings, and aliases to no anchor.
+ */
+function structuralProblems(doc: Document.Parsed, at: At): { diagnostics: Diagnostic[]; unreadable: boolean; firstAlias?: number } {
+  const diagnostics: Diagnostic[] = [];
+  let unreadable = false;
+  let firstAlias: number | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Map<string, SourceLocation>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        const location = at(pair.key.range?.[0] ?? 0);
+        const first = seen.get(name);
+        if (first) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'duplicate-key',
+            message: `key \`${name}\` appears twice in this mapping (first at ${formatLocation(first)}); keep one and merge their contents`,
+            location,
+            related: [first],
+          });
+        } else {
+          seen.set(name, location);
+        }
+      }
+    },
+    Pair(_key, pair) {
+      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
+        unreadable = true;
+        const range = (pair.key as Node).range;
+        diagnostics.push({ severity: 'error', code: 'invalid-type', message: 'a key must be a plain name, not a list or a mapping', location: at(range?.[0] ?? 0) });
+      }
+    },
+    Alias(_key, alias) {
+      firstAlias ??= alias.range?.[0];
+      if (alias.resolve(doc) === undefined) {
+        unreadable = true;
+        diagnostics.push({ severity: 'error', code: 'yaml-syntax', message: `alias *${alias.source} refers to no anchor &${alias.source} defined before it`, location: at(alias.range?.[0] ?? 0) });
+      }
+    },
+  });
+  return { diagnostics, unreadable, ...(firstAlias === undefined ? {} : { firstAlias }) };
+}
+
+interface Found {
+  readonly node: Node | null;
+  readonly key: Node | null;
+  /** The first alias the path went through: what the user wrote at that place. */
+  readonly via: Node | null;
+}
+
+function documentWithPositions(file: string, text: string, doc: Document.Parsed, value: unknown, at: At): PolicyDocument {
   const start = doc.contents?.range[0] ?? doc.range[0];
-  const find = (path: readonly PathSegment[]): { node: Node | null; key: Node | null } => {
+  const find = (path: readonly PathSegment[]): Found => {
     let node: Node | null = doc.contents;
     let key: Node | null = null;
+    let via: Node | null = null;
     for (const segment of path) {
-      while (isAlias(node)) node = node.resolve(doc) ?? null;
+      while (isAlias(node)) {
+        via ??= node;
+        node = node.resolve(doc) ?? null;
+      }
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
         if (!pair) break;
-        key = isScalar(pair.key) ? pair.key : null;
+        key = pair.key as Node;
         node = (pair.value as Node | null) ?? null;
       } else if (isSeq(node) && typeof segment === 'number') {
         const item = node.items[segment] as Node | undefined;
@@ -135,26 +211,29 @@ function documentWithPositions(
         break;
       }
     }
-    return { node, key };
+    return { node, key, via };
   };
-  const offsetOf = (found: { node: Node | null; key: Node | null }, part: 'key' | 'value'): number => {
-    const preferred = part === 'key' ? (found.key ?? found.node) : (found.node ?? found.key);
-    // A missing value (`key:`) has an empty range after the key; point at the key then.
-    const range = preferred?.range ?? found.key?.range;
-    return range ? range[0] : start;
+  /** `key:` with nothing after it has an empty value placed after the colon: point at the key. */
+  const isMissingValue = (node: Node | null): boolean =>
+    isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && text.slice(node.range[0], node.range[1]).trim() === '';
+  const offsetOf = (found: Found, part: 'key' | 'value'): number => {
+    if (found.via?.range) return found.via.range[0];
+    const useKey = part === 'key' || isMissingValue(found.node) || found.node === null;
+    const preferred = useKey ? (found.key ?? found.node) : found.node;
+    return preferred?.range ? preferred.range[0] : start;
   };
   return {
     file,
     value,
     locate: (path, part = 'value') => at(offsetOf(find(path), part)),
     locateInScalar: (path, offset) => {
-      const { node } = find(path);
-      if (!isScalar(node) || !node.range) return at(offsetOf(find(path), 'value'));
+      const found = find(path);
+      const { node } = found;
+      if (found.via || !isScalar(node) || !node.range) return at(offsetOf(found, 'value'));
       // Plain and simple quoted scalars map characters one to one (after the opening quote).
       const quote = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
-      const plainOrQuoted = node.type === 'PLAIN' || quote === 1;
       const raw = text.slice(node.range[0], node.range[1]);
-      const exact = plainOrQuoted && !raw.includes('\\') && !raw.includes("''");
+      const exact = (node.type === 'PLAIN' || quote === 1) && !raw.includes('\\') && !raw.includes("''");
       return at(node.range[0] + (exact ? quote + offset : 0));
     },
   };
