@@ -4,6 +4,9 @@ import { exitCodeFor } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { ValidateFormat } from './validate.ts';
 import { runValidate } from './validate.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+
+const TENANTCTL_VERSION: string = packageJson.version;
 
 /** Runs one tenantctl command line and returns its exit code. Never exits the process itself. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -11,6 +14,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   const program = new Command()
     .name('tenantctl')
     .description('Keep a Microsoft 365 / Entra ID tenant where Git says it must be: restore, don\'t re-create.')
+    .version(TENANTCTL_VERSION, '--version', 'print the tenantctl version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showSuggestionAfterError()
@@ -19,10 +23,10 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   program
     .command('validate')
     .description('check policy files offline: every problem with file:line:col (exit 0 valid, 1 invalid)')
-    .argument('[paths...]', 'policy files or directories', [])
+    .argument('[paths...]', 'policy files or directories (default: policies/)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (paths: string[], options: { format: ValidateFormat }) => {
-      outcome = await runValidate(paths, options.format, io);
+    .action(async (paths: string[] | undefined, options: { format: ValidateFormat }) => {
+      outcome = await runValidate(paths ?? [], options.format, io);
     });
 
   try {

@@ -5,6 +5,10 @@ import { UPN_PATTERN } from '../../src/domain/upn.ts';
 import { assemblePolicy } from '../../src/policy/assemble.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { stringify } from 'yaml';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import * as ajvFormats from 'ajv-formats';
+
+const addFormats = (ajvFormats as unknown as { default: (ajv: Ajv2020) => Ajv2020 }).default;
 
 const repo = new URL('../../', import.meta.url).pathname;
 
@@ -38,6 +42,22 @@ describe('schemas/tenant-policy.schema.json', () => {
       expect(result.diagnostics, `example ${index}`).toEqual([]);
       expect(result.desired).toBeDefined();
     }
+  });
+
+  it('accepts every example it gives, at every level', () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats(ajv);
+    ajv.addSchema(schema);
+    let checked = 0;
+    for (const [pointer, node] of schemaNodes(schema)) {
+      for (const example of (node.examples as unknown[] | undefined) ?? []) {
+        const validate = ajv.getSchema(`${schema.$id}${pointer}`);
+        expect(validate, pointer).toBeDefined();
+        expect(validate?.(example), `${pointer}: ${JSON.stringify(example)} ${JSON.stringify(validate?.errors)}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 
   it('uses the same UPN pattern as the domain code', () => {
