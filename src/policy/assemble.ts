@@ -37,7 +37,8 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
 
   const settings = collectSettings(documents, diagnostics);
   checkRenameTemplate(documents, diagnostics);
-  for (const document of documents) checkCountryCode(document, ['defaults', 'usageLocation'], settingOf(document), diagnostics);
+  const usageLocation = settings.get('defaults.usageLocation');
+  if (typeof usageLocation?.value === 'string') checkCountryCode(usageLocation.value, () => usageLocation.location, diagnostics);
   const licenseSets = collectLicenseSets(documents, diagnostics);
   const principals = collectPrincipals(documents, licenseSets, diagnostics);
   for (const set of licenseSets.values()) {
@@ -58,11 +59,6 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
     files,
   };
   return { desired, diagnostics: sorted, files };
-}
-
-function settingOf(document: PolicyDocument): string | undefined {
-  const defaults = (document.value as { defaults?: { usageLocation?: unknown } } | null)?.defaults;
-  return typeof defaults?.usageLocation === 'string' ? defaults.usageLocation : undefined;
 }
 
 function defaultsFrom(settings: Settings): DesiredDefaults {

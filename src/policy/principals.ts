@@ -80,7 +80,7 @@ function readPrincipal(
   const userPrincipalName = validUpn ? normaliseUserPrincipalName(rawUpn) : (rawUpn ?? path.join('.'));
   const licenses = readLicenseReferences(document, path, entry, userPrincipalName, licenseSets, diagnostics);
   const usageLocation = stringAt(entry, 'usageLocation');
-  checkCountryCode(document, [...path, 'usageLocation'], usageLocation, diagnostics);
+  checkCountryCode(usageLocation, () => document.locate([...path, 'usageLocation']), diagnostics);
   if (!validUpn) return undefined;
   const source = document.locate([...path, 'userPrincipalName']);
   const displayName = stringAt(entry, 'displayName') ?? '';
@@ -157,13 +157,13 @@ function unknownLicenseSet(name: string, location: SourceLocation, userPrincipal
 }
 
 /** A two-letter code the schema accepts but ISO 3166-1 does not assign (UK is GB). */
-export function checkCountryCode(document: PolicyDocument, path: readonly PathSegment[], code: string | undefined, diagnostics: Diagnostic[]): void {
+export function checkCountryCode(code: string | undefined, locate: () => SourceLocation, diagnostics: Diagnostic[]): void {
   if (code === undefined || !/^[A-Z]{2}$/u.test(code) || isIsoCountryCode(code)) return;
   const suggestion = suggestCountryCode(code);
   diagnostics.push({
     severity: 'error',
     code: 'invalid-country-code',
     message: `${code} is not an ISO 3166-1 alpha-2 country code${suggestion ? `; did you mean ${suggestion}?` : ''}`,
-    location: document.locate(path),
+    location: locate(),
   });
 }

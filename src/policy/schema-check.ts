@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 import schema from '../../schemas/tenant-policy.schema.json' with { type: 'json' };
 import type { Diagnostic, PolicyDiagnosticCode } from '../domain/diagnostics.ts';
+import { suggestCountryCode } from '../domain/countries.ts';
 import { closestMatches } from '../domain/suggest.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 
@@ -60,14 +61,6 @@ function describePath(document: PolicyDocument, path: readonly PathSegment[]): s
   return text;
 }
 
-function codeForSchemaPath(schemaPath: string, keyword: string): PolicyDiagnosticCode {
-  if (keyword === 'type') return 'invalid-type';
-  if (schemaPath.includes('/$defs/userPrincipalName/')) return 'invalid-upn';
-  if (schemaPath.includes('/$defs/guid/')) return 'invalid-guid';
-  if (schemaPath.includes('/$defs/countryCode/')) return 'invalid-country-code';
-  return 'invalid-value';
-}
-
 function show(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) return String(value);
@@ -80,26 +73,21 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   return value;
 }
 
-const HINTS: Readonly<Record<string, string>> = {
-  '/$defs/userPrincipalName/': "a UPN is local-part@domain; the local part may hold only A-Z a-z 0-9 ' . - _ ! # ^ ~",
-  '/$defs/guid/': 'a GUID looks like 8f3c1a52-0000-4000-8000-000000000001',
-  '/$defs/countryCode/': 'use an upper-case ISO 3166-1 alpha-2 code such as NL, US or GB',
-};
+/** Values with a format of their own: their code, and what a valid one looks like. */
+const FORMATS: readonly { readonly def: string; readonly code: PolicyDiagnosticCode; readonly hint: string }[] = [
+  { def: '/$defs/userPrincipalName/', code: 'invalid-upn', hint: "a UPN is local-part@domain; the local part may hold only A-Z a-z 0-9 ' . - _ ! # ^ ~" },
+  { def: '/$defs/guid/', code: 'invalid-guid', hint: 'a GUID looks like 8f3c1a52-0000-4000-8000-000000000001' },
+  { def: '/$defs/countryCode/', code: 'invalid-country-code', hint: 'use an upper-case ISO 3166-1 alpha-2 code such as NL, US or GB' },
+];
 
 const LICENSE_SET_NAME_HINT = "a license-set name starts with a letter and holds only letters, digits, '-' and '_'";
-
-function hintFor(schemaPath: string): string | undefined {
-  for (const [fragment, hint] of Object.entries(HINTS)) if (schemaPath.includes(fragment)) return hint;
-  return undefined;
-}
 
 function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic {
   const path = parsePointer(error.instancePath);
   const where = describePath(document, path);
   const value = valueAt(document.value, path);
   const params = error.params as Record<string, unknown>;
-  const hint = hintFor(error.schemaPath);
-  const withHint = (message: string): string => (hint ? `${message}: ${hint}` : message);
+  const format = FORMATS.find((f) => error.schemaPath.includes(f.def));
   const error_ = (code: PolicyDiagnosticCode, message: string, at = document.locate(path)): Diagnostic => ({
     severity: 'error',
     code,
@@ -147,9 +135,10 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
     case 'format':
     case 'maxLength':
     case 'minLength': {
-      const code = codeForSchemaPath(error.schemaPath, error.keyword);
-      const length = error.keyword === 'maxLength' ? ` is longer than ${String(params.limit)} characters` : error.keyword === 'minLength' ? ' is empty' : ` ${show(value)} is not valid`;
-      return error_(code, withHint(`${where}${length}`));
+      const problem = error.keyword === 'maxLength' ? ` is longer than ${String(params.limit)} characters` : error.keyword === 'minLength' ? ' is empty' : ` ${show(value)} is not valid`;
+      const suggestion = format?.code === 'invalid-country-code' && typeof value === 'string' ? suggestCountryCode(value) : undefined;
+      const advice = [format?.hint, suggestion ? `did you mean ${suggestion}?` : undefined].filter((part) => part !== undefined).join('; ');
+      return error_(format?.code ?? 'invalid-value', `${where}${problem}${advice ? `: ${advice}` : ''}`);
     }
     default:
       return error_('invalid-value', `${where} ${error.message ?? 'is not valid'}`);

@@ -222,7 +222,7 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
       file: 'nl.yaml',
       line: 4,
       column: 18,
-      message: 'upper-case',
+      message: 'upper-case ISO 3166-1 alpha-2 code such as NL, US or GB; did you mean NL?',
     },
     {
       name: 'UK, which ISO does not assign (on a user)',
