@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 import schema from '../../schemas/tenant-policy.schema.json' with { type: 'json' };
 import type { Diagnostic, PolicyDiagnosticCode } from '../domain/diagnostics.ts';
+import { formatLocation } from '../domain/diagnostics.ts';
 import { suggestCountryCode } from '../domain/countries.ts';
 import { closestMatches } from '../domain/suggest.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
@@ -33,7 +34,14 @@ export function checkPolicySchema(document: PolicyDocument): Diagnostic[] {
   if (validate(document.value)) return [];
   // An error inside `propertyNames` carries the name it is about; the propertyNames error itself says it better.
   const errors = (validate.errors ?? []).filter((e) => !NOISE.has(e.keyword) && (e.keyword === 'propertyNames' || e.propertyName === undefined));
-  return errors.map((error) => toDiagnostic(document, error));
+  // One mistake can break two keywords (a GUID's pattern and its format): report it once.
+  const seen = new Set<string>();
+  return errors.map((error) => toDiagnostic(document, error)).filter((d) => {
+    const key = `${d.code}@${d.location ? formatLocation(d.location) : ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Keywords whose failure is always explained by a more precise error on the same value. */
