@@ -46,7 +46,8 @@ export default tseslint.config(
   ]),
   layerRule('tenant', ['policy', 'engine', 'render', 'cli', 'pulumi', 'emulator']),
   layerRule('engine', ['cli', 'pulumi', 'emulator']),
-  layerRule('emulator', ['domain', 'policy', 'tenant', 'engine', 'render', 'cli', 'pulumi']),
+  // The emulator may use pure domain data (the SKU catalog, the Exchange plan list), never the Graph adapter.
+  layerRule('emulator', ['policy', 'tenant', 'engine', 'render', 'cli', 'pulumi']),
   {
     files: ['src/domain/**/*.ts'],
     rules: {
