@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
+  readonly waitForStop: () => Promise<void>;
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */

@@ -4,6 +4,8 @@ import { exitCodeFor } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { ValidateFormat } from './validate.ts';
 import { runValidate } from './validate.ts';
+import type { EmulatorCommandOptions } from './emulator.ts';
+import { runEmulatorCommand } from './emulator.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 const TENANTCTL_VERSION: string = packageJson.version;
@@ -27,6 +29,16 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (paths: string[] | undefined, options: { format: ValidateFormat }) => {
       outcome = await runValidate(paths ?? [], options.format, io);
+    });
+
+  program
+    .command('emulator')
+    .description('run the local Microsoft Graph emulator on 127.0.0.1 (prints "listening on URL" first)')
+    .option('--seed <file>', 'a seed file: the tenant in Graph shapes (PRODUCT.md §4)')
+    .option('--synthetic <spec>', 'a generated tenant instead, e.g. users=100000,deleted=5000,skus=20,seed=7')
+    .option('--port <n>', 'port; 0 picks a free one', '8787')
+    .action(async (options: EmulatorCommandOptions) => {
+      outcome = await runEmulatorCommand(options, io);
     });
 
   try {

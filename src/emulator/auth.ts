@@ -1,0 +1,478 @@
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { isGuid } from '../domain/guid.ts';
+import type { SeedApp } from './model.ts';
+
+/**
+ * The emulator's Microsoft Entra token endpoint (client credentials only) and Graph's bearer-token check.
+ * Pure apart from `node:crypto` randomness: no HTTP here; the server maps `POST /{tenant}/oauth2/v2.0/token`
+ * to `issueToken` and the `Authorization` header of every Graph call to `verifyBearer`.
+ *
+ * Flow and response shapes: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+ * (`MicrosoftDocs/entra-docs` `docs/identity-platform/v2-oauth2-client-creds-grant-flow.md`).
+ * AADSTS codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
+ * Access-token claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference.
+ *
+ * Secrets never leave this module: no error body, message or thrown error contains a client secret,
+ * a client assertion, an access token or the signing key. Request values that are echoed (as Entra does)
+ * are replaced by `[redacted]` when they contain any of those.
+ */
+
+/** Microsoft Graph's resource (application ID URI), the `aud` of the tokens issued here. */
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+/** Microsoft Graph's application (client) ID, the other name of the same resource. */
+export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** `exp - iat` of an issued token. */
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
+/** `expires_in` / `ext_expires_in` of the token response, as Entra answers (one second less than the lifetime). */
+export const EXPIRES_IN_SECONDS = 3599;
+/**
+ * Tolerance for `exp` and `nbf`: IdentityModel's default `TokenValidationParameters.ClockSkew` (5 minutes),
+ * which Graph's validation is built on.
+ */
+export const CLOCK_SKEW_SECONDS = 300;
+
+export interface TokenIssuerOptions {
+  readonly tenantId: string;
+  /** The seed's verified domains: each is also a valid `{tenant}` segment, case-insensitively. */
+  readonly domains: readonly string[];
+  readonly apps: readonly SeedApp[];
+  /** HS256 key, at least 32 bytes. Defaults to 32 random bytes, so each emulator run has its own. */
+  readonly signingKey?: Uint8Array;
+  /** The emulated login host, e.g. `http://127.0.0.1:4010`; Entra's `error_uri` points there. */
+  readonly issuerBaseUrl: string;
+}
+
+/** The token endpoint's answer: JSON body and HTTP status. */
+export interface TokenEndpointResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export type BearerVerification =
+  | { readonly ok: true; readonly appId: string; readonly roles: ReadonlySet<string>; readonly tenantId: string }
+  | { readonly ok: false; readonly code: 'InvalidAuthenticationToken'; readonly message: string };
+
+export interface TokenIssuer {
+  /**
+   * `POST /{tenantSegment}/oauth2/v2.0/token` with a form body, client credentials grant with a client
+   * secret. `nowMs` is real time (`Date.now()`), never the emulator's directory clock. `correlationId`
+   * is the request's `client-request-id` header, echoed as `correlation_id` when it is a GUID (as Entra
+   * does); otherwise a fresh one is made.
+   */
+  issueToken(tenantSegment: string, form: URLSearchParams, nowMs: number, correlationId?: string): TokenEndpointResponse;
+  /**
+   * Graph's check of `Authorization: Bearer …`. `nowMs` is real time: tokens are issued against real
+   * time, so moving the directory clock (tests jump 30 days) must not expire them.
+   */
+  verifyBearer(authorizationHeader: string | undefined, nowMs: number): BearerVerification;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Graph's 401 texts (code `InvalidAuthenticationToken`, BEHAVIOUR.md §12 envelope). Graph documents none
+// of them; these are the live answers seen in public captures.
+
+/** No bearer token. Observed: microsoftgraph/msgraph-sample-reactspa#54 (full capture). */
+export const TOKEN_EMPTY = 'Access token is empty.';
+/**
+ * Not a compact JWS. Current Graph answers with IdentityModel's IDX14100 for any unparsable token
+ * (observed: MaikuB/flutter_appauth#575, RogerSelwyn/MS365-Calendar#77; IdentityModel PR
+ * AzureAD/azure-activedirectory-identitymodel-extensions-for-dotnet#2618 explains why it is used for
+ * every parsing failure). Older Graph said "CompactToken parsing failed with error code: 80049217".
+ */
+export const TOKEN_MALFORMED =
+  "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EncodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.";
+/** Bad or missing signature, other key, `alg` other than HS256 (`none` included). Observed: wazuh/wazuh-documentation#7620. */
+export const TOKEN_BAD_SIGNATURE = 'Signature is invalid.';
+/** Observed: s1t5/mail-archiver#267 (Graph SDK ODataError message). Older Graph: "Access token has expired or is not yet valid." */
+export const TOKEN_EXPIRED = 'Lifetime validation failed, the token is expired.';
+/**
+ * Emulator contract (not observed): the expired text is IdentityModel's IDX10223 in Graph's wording, so
+ * `nbf` in the future gets IDX10222 ("Lifetime validation failed. The token is not yet valid") the same way.
+ */
+export const TOKEN_NOT_YET_VALID = 'Lifetime validation failed, the token is not yet valid.';
+/** Observed: TheNetworg/oauth2-azure#87, and full captures (with innerError) of graph.microsoft.com answering a non-Graph token. */
+export const TOKEN_INVALID_AUDIENCE = 'Access token validation failure. Invalid audience.';
+/** Emulator contract (not observed): a token of another tenant or issuer, worded like the audience failure. */
+export const TOKEN_INVALID_ISSUER = 'Access token validation failure. Invalid issuer.';
+/** Emulator contract: a correctly signed token whose claims are not those of an app-only token. */
+export const TOKEN_INVALID_CLAIMS = 'Access token validation failure.';
+
+/** Audiences Graph accepts: its URI with and without the trailing slash, and its app ID. */
+const GRAPH_AUDIENCES: ReadonlySet<string> = new Set([GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
+
+const JWT_HEADER = { alg: 'HS256', typ: 'JWT' } as const;
+const BASE64URL = /^[A-Za-z0-9_-]+$/u;
+const BASE64URL_OR_EMPTY = /^[A-Za-z0-9_-]*$/u;
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers.
+
+function base64url(data: string | Buffer): string {
+  return (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url');
+}
+
+function hs256(key: Buffer, signingInput: string): Buffer {
+  return createHmac('sha256', key).update(signingInput, 'ascii').digest();
+}
+
+/** Compares two secrets in time independent of where they differ (digests make the lengths equal). */
+function secretsEqual(a: string, b: string): boolean {
+  const da = createHash('sha256').update(a, 'utf8').digest();
+  const db = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(da, db);
+}
+
+/**
+ * A stable service-principal object id for an app: a name-based (SHA-1, version 5) UUID of the lower-case
+ * client id in a namespace of the emulator's own (RFC 9562 §5.5). The same app always gets the same `oid`.
+ */
+export function servicePrincipalObjectId(clientId: string): string {
+  const namespace = Buffer.from('30debf18faec4e81a4bfffac98115510', 'hex');
+  const hash = createHash('sha1').update(namespace).update(clientId.toLowerCase(), 'utf8').digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Entra's `timestamp` format: `2023-05-06 06:03:00Z`. */
+function stsTimestamp(nowMs: number): string {
+  const iso = new Date(nowMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
+  if (!BASE64URL.test(segment)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return isPlainObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function claim(claims: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(claims, name) ? claims[name] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Token endpoint errors, in Entra's shape:
+// {error, error_description: "AADSTSn: …\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …", error_codes,
+//  timestamp, trace_id, correlation_id, error_uri}
+// (shape: the reference-error-codes page and captures such as OfficeDev/microsoft-365-agents-toolkit#8621).
+
+interface StsFailure {
+  readonly status: 400 | 401;
+  /** RFC 6749 §5.2 error, or Entra's own (`invalid_tenant`, `invalid_resource`). */
+  readonly error: string;
+  readonly code: number;
+  readonly text: string;
+  /** Entra's error lookup page has an entry for the code; false for the emulator's own errors. */
+  readonly lookup: boolean;
+}
+
+function failure(status: 400 | 401, error: string, code: number, text: string, lookup = true): StsFailure {
+  return { status, error, code, text, lookup };
+}
+
+/** OAuth grants Entra implements; the emulator answers them with a pointer to what it does implement. */
+const ENTRA_GRANTS: ReadonlySet<string> = new Set([
+  'authorization_code',
+  'refresh_token',
+  'password',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:saml1_1-bearer',
+  'urn:ietf:params:oauth:grant-type:saml2-bearer',
+]);
+
+/** `{tenant}` values that name no single tenant. */
+const MULTI_TENANT_SEGMENTS: ReadonlySet<string> = new Set(['common', 'organizations', 'consumers']);
+
+interface RegisteredApp {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly roles: readonly string[];
+  readonly displayName: string | undefined;
+  readonly objectId: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
+  const tenantId = options.tenantId.toLowerCase();
+  if (!isGuid(tenantId)) throw new Error('createTokenIssuer: tenantId must be a GUID.');
+  // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits).
+  const key = options.signingKey === undefined ? randomBytes(32) : Buffer.from(options.signingKey);
+  if (key.length < 32) throw new Error('createTokenIssuer: the signing key must be at least 32 bytes (RFC 7518 §3.2).');
+  const loginBase = options.issuerBaseUrl.replace(/\/+$/u, '');
+  if (!URL.canParse(loginBase)) throw new Error('createTokenIssuer: issuerBaseUrl must be an absolute URL.');
+
+  const domains = new Set(options.domains.map((d) => d.toLowerCase()));
+  const apps = new Map<string, RegisteredApp>();
+  for (const app of options.apps) {
+    const id = app.clientId.toLowerCase();
+    if (apps.has(id)) throw new Error(`createTokenIssuer: two apps have client id '${app.clientId}'.`);
+    if (app.clientSecret === '') throw new Error(`createTokenIssuer: app '${app.clientId}' has an empty client secret.`);
+    apps.set(id, {
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      roles: [...new Set(app.roles)],
+      displayName: app.displayName,
+      objectId: servicePrincipalObjectId(app.clientId),
+    });
+  }
+  const knownSecrets = [...apps.values()].map((a) => a.clientSecret);
+  // v1.0 access tokens (Graph's) name the tenant's STS as issuer.
+  const issuer = `https://sts.windows.net/${tenantId}/`;
+
+  function sign(claims: Record<string, unknown>): string {
+    const signingInput = `${base64url(JSON.stringify(JWT_HEADER))}.${base64url(JSON.stringify(claims))}`;
+    return `${signingInput}.${base64url(hs256(key, signingInput))}`;
+  }
+
+  function errorBody(f: StsFailure, nowMs: number, correlationId: string | undefined): TokenEndpointResponse {
+    const timestamp = stsTimestamp(nowMs);
+    const traceId = randomUUID();
+    const correlation = correlationId !== undefined && isGuid(correlationId) ? correlationId.toLowerCase() : randomUUID();
+    return {
+      status: f.status,
+      body: {
+        error: f.error,
+        error_description: `AADSTS${f.code}: ${f.text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlation}\r\nTimestamp: ${timestamp}`,
+        error_codes: [f.code],
+        timestamp,
+        trace_id: traceId,
+        correlation_id: correlation,
+        ...(f.lookup ? { error_uri: `${loginBase}/error?code=${f.code}` } : {}),
+      },
+    };
+  }
+
+  /** Resolves the `{tenant}` path segment (tenant id or verified domain), or says why not. */
+  function checkTenant(segment: string, echo: (value: string) => string): StsFailure | undefined {
+    const s = segment.toLowerCase();
+    if (s === tenantId || domains.has(s)) return undefined;
+    if (MULTI_TENANT_SEGMENTS.has(s)) {
+      // The client credentials grant acts in one tenant: the docs make `{tenant}` "Required … in GUID or
+      // domain-name format" and Entra's stance is that client credentials never use /common or
+      // /organizations (AzureAD/microsoft-authentication-library-for-dotnet#1384; MSAL.js refuses it,
+      // AzureAD/microsoft-authentication-library-for-js#5805). Observed answer for /common:
+      // MicrosoftDocs/azure-docs#24064. Stricter than Entra, which may guess the app's home tenant.
+      return failure(400, 'invalid_request', 50059, 'No tenant-identifying information found in either the request or implied by any provided credentials.');
+    }
+    if (!isGuid(s) && !s.includes('.')) {
+      // Observed: microsoft/Analysis-Services#194 (segment 'authorize').
+      return failure(400, 'invalid_request', 900023, `Specified tenant identifier '${echo(segment)}' is neither a valid DNS name, nor a valid external domain.`);
+    }
+    // Observed (error `invalid_tenant` in current captures, `invalid_request` before ~2021):
+    // microsoftgraph/windowsupdates-webapplication-sample#6, Azure/azure-cli#22145.
+    return failure(
+      400,
+      'invalid_tenant',
+      90002,
+      `Tenant '${echo(segment)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    );
+  }
+
+  /**
+   * The `scope` of a client credentials request: `{resource}/.default`, one resource (docs: "All scopes
+   * included must be for a single resource"). Graph's resource may be named by its URI, its URI with a
+   * trailing slash (`https://graph.microsoft.com//.default`, the scopes doc's form for resources whose ID
+   * URI ends in '/') or its app ID. The emulator's own URL is not a resource Entra knows: a client that
+   * derives the scope from the Graph base URL it is pointed at would fail against Entra, so the emulator
+   * refuses it too (AADSTS500011).
+   */
+  function checkScope(scope: string | null, echo: (value: string) => string): StsFailure | undefined {
+    const scopes = (scope ?? '').split(/\s+/u).filter((s) => s !== '');
+    if (scopes.length === 0) {
+      // Observed for a client credentials request without scope: ctron/oidc-cli#7; code per the
+      // reference ("AADSTS90014 MissingRequiredField … an expected field isn't present in the credential").
+      return failure(400, 'invalid_request', 90014, "The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request.");
+    }
+    const resources = new Set<string>();
+    for (const s of scopes) {
+      if (!s.toLowerCase().endsWith('/.default')) {
+        // Observed: microsoftgraph/msgraph-sdk-python#181, databricks/databricks-sql-nodejs#226.
+        return failure(
+          400,
+          'invalid_scope',
+          1002012,
+          `The provided value for scope ${echo(s)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        );
+      }
+      resources.add(s.slice(0, -'/.default'.length));
+    }
+    const canonical = new Set([...resources].map((r) => (isGraph(r) ? GRAPH_RESOURCE : r.toLowerCase())));
+    if (canonical.size > 1) {
+      // Reference: "AADSTS700022 InvalidMultipleResourcesScope".
+      return failure(400, 'invalid_scope', 700022, 'The provided value for the input parameter scope is not valid because it contains more than one resource.');
+    }
+    const [resource] = resources;
+    if (resource !== undefined && !isGraph(resource)) {
+      // Observed: rootinc/laravel-azure-middleware#51 (full capture), Azure/azure-cli#29113.
+      return failure(
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${echo(resource)} was not found in the tenant named ${tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      );
+    }
+    return undefined;
+  }
+
+  function issueToken(tenantSegment: string, form: URLSearchParams, nowMs: number, correlationId?: string): TokenEndpointResponse {
+    const submittedSecret = form.get('client_secret') ?? '';
+    const submittedAssertion = form.get('client_assertion') ?? '';
+    const sensitive = [submittedSecret, submittedAssertion, ...knownSecrets].filter((s) => s !== '');
+    // Entra echoes request values in its texts; the emulator does too, unless one carries a secret
+    // (say, a secret pasted into the wrong field).
+    const echo = (value: string): string => {
+      if (sensitive.some((s) => value.includes(s))) return '[redacted]';
+      const printable = Array.from(value, (c) => ((c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f' ? '?' : c)).join('');
+      return printable.length > 200 ? `${printable.slice(0, 200)}…` : printable;
+    };
+    const fail = (f: StsFailure): TokenEndpointResponse => errorBody(f, nowMs, correlationId);
+
+    const tenantFailure = checkTenant(tenantSegment, echo);
+    if (tenantFailure) return fail(tenantFailure);
+
+    // Observed, with full captures: MicrosoftDocs/azure-docs#43780 ('grant_type'), fredgis/FabricAtlas#3 ('client_id').
+    const missing = (name: string): StsFailure => failure(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+    const grantType = form.get('grant_type') ?? '';
+    if (grantType === '') return fail(missing('grant_type'));
+    if (grantType !== 'client_credentials') {
+      // Observed: AzureAD/microsoft-authentication-library-for-dotnet#3023.
+      const hint = ENTRA_GRANTS.has(grantType) ? ' The tenantctl Graph emulator implements only the client_credentials grant.' : '';
+      return fail(failure(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${echo(grantType)}'.${hint}`));
+    }
+    const clientId = form.get('client_id') ?? '';
+    if (clientId === '') return fail(missing('client_id'));
+
+    if (form.has('client_assertion') || form.has('client_assertion_type')) {
+      // Emulator limitation, not an Entra answer: AADSTS90023 is Entra's generic "InvalidRequest".
+      return fail(
+        failure(
+          400,
+          'invalid_request',
+          90023,
+          "Client assertions (client_assertion_type 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') are not supported by the tenantctl Graph emulator yet: certificate and federated (workload identity) credentials come later. Authenticate with client_secret.",
+          false,
+        ),
+      );
+    }
+    if (submittedSecret === '') {
+      // Reference: "AADSTS7000218 The request body must contain the following parameter: 'client_assertion' or 'client_secret'."
+      return fail(failure(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
+    }
+
+    const scopeFailure = checkScope(form.get('scope'), echo);
+    if (scopeFailure) return fail(scopeFailure);
+
+    const app = apps.get(clientId.toLowerCase());
+    if (app === undefined) {
+      // Observed: Azure/azure-sdk-for-python#8314 (error `unauthorized_client`), many texts.
+      return fail(
+        failure(
+          400,
+          'unauthorized_client',
+          700016,
+          `Application with identifier '${echo(clientId)}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+        ),
+      );
+    }
+    if (!secretsEqual(submittedSecret, app.clientSecret)) {
+      // Observed, 401 with full capture: OfficeDev/microsoft-365-agents-toolkit#8621, Azure/sap-automation#418.
+      return fail(
+        failure(
+          401,
+          'invalid_client',
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+        ),
+      );
+    }
+
+    const iat = Math.floor(nowMs / 1000);
+    const claims: Record<string, unknown> = {
+      aud: GRAPH_RESOURCE,
+      iss: issuer,
+      iat,
+      nbf: iat,
+      exp: iat + ACCESS_TOKEN_LIFETIME_SECONDS,
+      ...(app.displayName !== undefined ? { app_displayname: app.displayName } : {}),
+      // v1.0 tokens carry `appid`/`appidacr` ("1": client secret); `azp`/`azpacr` are their v2.0 names, so absent.
+      appid: app.clientId,
+      appidacr: '1',
+      idp: issuer,
+      idtyp: 'app',
+      oid: app.objectId,
+      // Entra leaves `roles` out when the app holds no application permission.
+      ...(app.roles.length > 0 ? { roles: app.roles } : {}),
+      sub: app.objectId,
+      tid: tenantId,
+      // Unique token identifier, as in Entra's tokens; also makes two tokens of the same second differ.
+      uti: base64url(randomBytes(16)),
+      ver: '1.0',
+    };
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: EXPIRES_IN_SECONDS, ext_expires_in: EXPIRES_IN_SECONDS, access_token: sign(claims) },
+    };
+  }
+
+  function verifyBearer(authorizationHeader: string | undefined, nowMs: number): BearerVerification {
+    const reject = (message: string): BearerVerification => ({ ok: false, code: 'InvalidAuthenticationToken', message });
+    // RFC 6750 §2.1 credentials; the scheme is case-insensitive (RFC 9110 §11.1). Anything but a bearer
+    // credential carries no access token.
+    const match = /^bearer(?:[ \t]+(.*))?$/iu.exec((authorizationHeader ?? '').trim());
+    const token = (match?.[1] ?? '').trim();
+    if (token === '') return reject(TOKEN_EMPTY);
+
+    const parts = token.split('.');
+    if (parts.length !== 3) return reject(TOKEN_MALFORMED);
+    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+    const header = decodeJsonSegment(headerPart);
+    const claims = decodeJsonSegment(payloadPart);
+    if (header === undefined || claims === undefined || !BASE64URL_OR_EMPTY.test(signaturePart)) return reject(TOKEN_MALFORMED);
+
+    // IdentityModel order: signature, then lifetime, audience, issuer.
+    if (claim(header, 'alg') !== 'HS256') return reject(TOKEN_BAD_SIGNATURE);
+    const signature = Buffer.from(signaturePart, 'base64url');
+    const expected = hs256(key, `${headerPart}.${payloadPart}`);
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return reject(TOKEN_BAD_SIGNATURE);
+
+    const exp = claim(claims, 'exp');
+    const nbf = claim(claims, 'nbf');
+    if (typeof exp !== 'number' || !Number.isFinite(exp) || (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf)))) {
+      return reject(TOKEN_INVALID_CLAIMS);
+    }
+    const now = nowMs / 1000;
+    if (now > exp + CLOCK_SKEW_SECONDS) return reject(TOKEN_EXPIRED);
+    if (typeof nbf === 'number' && now < nbf - CLOCK_SKEW_SECONDS) return reject(TOKEN_NOT_YET_VALID);
+
+    const aud = claim(claims, 'aud');
+    if (typeof aud !== 'string' || !GRAPH_AUDIENCES.has(aud)) return reject(TOKEN_INVALID_AUDIENCE);
+    const tid = claim(claims, 'tid');
+    if (claim(claims, 'iss') !== issuer || typeof tid !== 'string' || tid.toLowerCase() !== tenantId) return reject(TOKEN_INVALID_ISSUER);
+
+    const appId = claim(claims, 'appid');
+    if (typeof appId !== 'string' || appId === '') return reject(TOKEN_INVALID_CLAIMS);
+    const rolesClaim = claim(claims, 'roles') ?? [];
+    if (!Array.isArray(rolesClaim) || !rolesClaim.every((r): r is string => typeof r === 'string')) return reject(TOKEN_INVALID_CLAIMS);
+    return { ok: true, appId, roles: new Set(rolesClaim), tenantId };
+  }
+
+  return { issueToken, verifyBearer };
+}
+
+/** Whether a `/.default` scope's resource part names Microsoft Graph. */
+function isGraph(resource: string): boolean {
+  const r = resource.toLowerCase();
+  return r === GRAPH_RESOURCE || r === `${GRAPH_RESOURCE}/` || r === GRAPH_APP_ID;
+}

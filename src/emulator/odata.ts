@@ -1,0 +1,230 @@
+import { unsupportedQuery } from './errors.ts';
+
+/**
+ * The OData query options the emulator understands, and Graph's answers to the rest
+ * (BEHAVIOUR.md §1, §4): `$top` 1–999, `$count` only with `ConsistencyLevel: eventual`,
+ * a `$filter` subset, opaque `$skiptoken` paging.
+ */
+export interface CollectionQuery {
+  readonly select: readonly string[] | undefined;
+  readonly top: number;
+  readonly filter: FilterClause[] | undefined;
+  readonly count: boolean;
+  readonly orderBy: { readonly property: string; readonly descending: boolean } | undefined;
+  readonly skipToken: string | undefined;
+}
+
+export type FilterClause =
+  | { readonly kind: 'eq'; readonly property: string; readonly value: string | boolean | null }
+  | { readonly kind: 'in'; readonly property: string; readonly values: readonly (string | boolean | null)[] }
+  | { readonly kind: 'startswith'; readonly property: string; readonly value: string }
+  | { readonly kind: 'count-ne-zero'; readonly property: string };
+
+export interface CollectionRules {
+  /** Properties `$filter` may name, with the operators Graph allows on each here. */
+  readonly filterable: Readonly<Record<string, readonly ('eq' | 'in' | 'startswith' | 'count')[]>>;
+  readonly orderable: readonly string[];
+  /** `$orderby` on these needs the advanced-query pair (BEHAVIOUR.md §1). */
+  readonly orderNeedsAdvanced?: readonly string[];
+  readonly defaultTop: number;
+}
+
+const KNOWN_OPTIONS = new Set(['$select', '$filter', '$top', '$count', '$orderby', '$skiptoken', '$search', '$expand', '$skip']);
+
+export function isAdvancedQuery(query: URLSearchParams, headers: Readonly<Record<string, string | undefined>>): boolean {
+  return (headers.consistencylevel ?? '').toLowerCase() === 'eventual' && query.get('$count') === 'true';
+}
+
+export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<Record<string, string | undefined>>, rules: CollectionRules): CollectionQuery {
+  for (const key of query.keys()) {
+    if (key.startsWith('$') && !KNOWN_OPTIONS.has(key)) throw unsupportedQuery(`Query option '${key}' is not allowed.`);
+  }
+  if (query.has('$skip')) throw unsupportedQuery("'$skip' is not supported by the service.");
+  if (query.has('$expand')) throw unsupportedQuery('The emulator does not support $expand on this collection.');
+  const eventual = (headers.consistencylevel ?? '').toLowerCase() === 'eventual';
+  if (query.has('$search') && !eventual) {
+    throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+  }
+  if (query.has('$search')) throw unsupportedQuery('The emulator does not support $search.');
+
+  const count = query.get('$count') === 'true';
+  if (count && !eventual) throw unsupportedQuery('$count is not currently supported without the ConsistencyLevel:eventual header.');
+  const select = parseSelect(query.get('$select'));
+  const filter = query.has('$filter') ? parseFilter(query.get('$filter') ?? '', rules, isAdvancedQuery(query, headers)) : undefined;
+  const orderBy = parseOrderBy(query.get('$orderby'), rules, isAdvancedQuery(query, headers));
+  return { select, top: parseTop(query.get('$top'), rules.defaultTop), filter, count, orderBy, skipToken: query.get('$skiptoken') ?? undefined };
+}
+
+export function parseSelect(raw: string | null): string[] | undefined {
+  if (raw === null) return undefined;
+  return raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/** `$top` 1..999, with the observed message (BEHAVIOUR.md §4, emulator contract 10). */
+export function parseTop(raw: string | null, defaultTop: number): number {
+  if (raw === null) return defaultTop;
+  const top = /^-?\d+$/u.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(top) || top < 1 || top > 999) throw unsupportedQuery(`Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`);
+  return top;
+}
+
+function parseOrderBy(raw: string | null, rules: CollectionRules, advanced: boolean): CollectionQuery['orderBy'] {
+  if (raw === null) return undefined;
+  const [property = '', direction = 'asc', ...rest] = raw.trim().split(/\s+/u);
+  if (rest.length > 0 || !rules.orderable.includes(property) || !['asc', 'desc'].includes(direction.toLowerCase())) {
+    throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
+  }
+  if (rules.orderNeedsAdvanced?.includes(property) && !advanced) {
+    throw unsupportedQuery(
+      `Sorting by '${property}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+    );
+  }
+  return { property, descending: direction.toLowerCase() === 'desc' };
+}
+
+type Token = { kind: 'string'; value: string } | { kind: 'word'; value: string } | { kind: 'punct'; value: string };
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (/\s/u.test(c)) {
+      i++;
+    } else if (c === "'") {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) throw unsupportedQuery(`Invalid filter clause: unterminated string literal.`);
+        if (text[i] === "'" && text[i + 1] === "'") {
+          value += "'";
+          i += 2;
+        } else if (text[i] === "'") {
+          i++;
+          break;
+        } else {
+          value += text[i];
+          i++;
+        }
+      }
+      tokens.push({ kind: 'string', value });
+    } else if ('(),'.includes(c)) {
+      tokens.push({ kind: 'punct', value: c });
+      i++;
+    } else {
+      const match = /^[A-Za-z0-9_./$:-]+/u.exec(text.slice(i));
+      if (!match) throw unsupportedQuery(`Invalid filter clause: unexpected '${c}'.`);
+      tokens.push({ kind: 'word', value: match[0] });
+      i += match[0].length;
+    }
+  }
+  return tokens;
+}
+
+/** Clauses joined by `and`: `p eq v`, `p in (v, …)`, `startswith(p, 'v')`, `assignedLicenses/$count ne 0`. */
+export function parseFilter(text: string, rules: CollectionRules, advanced: boolean): FilterClause[] {
+  const tokens = tokenize(text);
+  const clauses: FilterClause[] = [];
+  let i = 0;
+  const next = (): Token | undefined => tokens[i++];
+  const literal = (token: Token | undefined): string | boolean | null => {
+    if (token?.kind === 'string') return token.value;
+    if (token?.kind === 'word' && (token.value === 'true' || token.value === 'false')) return token.value === 'true';
+    if (token?.kind === 'word' && token.value === 'null') return null;
+    throw unsupportedQuery(`Invalid filter clause: expected a literal, not '${token?.value ?? 'the end'}'.`);
+  };
+  const allow = (property: string, operator: 'eq' | 'in' | 'startswith' | 'count'): void => {
+    if (!rules.filterable[property]?.includes(operator)) {
+      throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
+    }
+  };
+  while (i < tokens.length) {
+    const first = next();
+    if (first?.kind === 'word' && first.value.toLowerCase() === 'startswith') {
+      if (next()?.value !== '(') throw unsupportedQuery('Invalid filter clause: expected ( after startswith.');
+      const property = next()?.value ?? '';
+      if (next()?.value !== ',') throw unsupportedQuery('Invalid filter clause: expected , in startswith.');
+      const value = literal(next());
+      if (next()?.value !== ')') throw unsupportedQuery('Invalid filter clause: expected ) after startswith.');
+      allow(property, 'startswith');
+      if (typeof value !== 'string') throw unsupportedQuery('Invalid filter clause: startswith takes a string.');
+      clauses.push({ kind: 'startswith', property, value });
+    } else if (first?.kind === 'word') {
+      const operator = next()?.value.toLowerCase();
+      if (first.value.endsWith('/$count')) {
+        const property = first.value.slice(0, -'/$count'.length);
+        allow(property, 'count');
+        const value = next()?.value;
+        if (operator !== 'ne' || value !== '0') throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
+        if (!advanced) {
+          throw unsupportedQuery(`Operator 'ne' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`);
+        }
+        clauses.push({ kind: 'count-ne-zero', property });
+      } else if (operator === 'eq') {
+        allow(first.value, 'eq');
+        clauses.push({ kind: 'eq', property: first.value, value: literal(next()) });
+      } else if (operator === 'in') {
+        allow(first.value, 'in');
+        if (next()?.value !== '(') throw unsupportedQuery('Invalid filter clause: expected ( after in.');
+        const values: (string | boolean | null)[] = [];
+        for (;;) {
+          values.push(literal(next()));
+          const separator = next()?.value;
+          if (separator === ')') break;
+          if (separator !== ',') throw unsupportedQuery('Invalid filter clause: expected , or ) in the list.');
+        }
+        if (values.length > 15) throw unsupportedQuery('Too many values in the in operator; at most 15 are supported.');
+        clauses.push({ kind: 'in', property: first.value, values });
+      } else {
+        throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${first.value}' of resource 'User'.`);
+      }
+    } else {
+      throw unsupportedQuery(`Invalid filter clause: unexpected '${first?.value ?? ''}'.`);
+    }
+    if (i < tokens.length) {
+      const joiner = next();
+      if (joiner?.kind !== 'word' || joiner.value.toLowerCase() !== 'and') throw unsupportedQuery(`Unsupported or invalid query filter clause: only 'and' joins clauses here.`);
+    }
+  }
+  return clauses;
+}
+
+/** Whether an item passes every clause; `read` gives an item's property value. */
+export function matchesFilter(clauses: readonly FilterClause[], read: (property: string) => unknown): boolean {
+  const same = (actual: unknown, wanted: string | boolean | null): boolean =>
+    typeof actual === 'string' && typeof wanted === 'string' ? actual.toLowerCase() === wanted.toLowerCase() : (actual ?? null) === wanted;
+  return clauses.every((clause) => {
+    const actual = read(clause.property);
+    switch (clause.kind) {
+      case 'eq':
+        return same(actual, clause.value);
+      case 'in':
+        return clause.values.some((v) => same(actual, v));
+      case 'startswith':
+        return typeof actual === 'string' && actual.toLowerCase().startsWith(clause.value.toLowerCase());
+      case 'count-ne-zero':
+        return Array.isArray(actual) && actual.length > 0;
+    }
+  });
+}
+
+/** Opaque paging tokens, shaped like directory tokens (BEHAVIOUR.md §4). */
+export function encodeSkipToken(position: { after?: string; offset?: number }): string {
+  return `RFNwdAIAAQ${Buffer.from(JSON.stringify(position)).toString('base64url')}`;
+}
+
+export function decodeSkipToken(token: string): { after?: string; offset?: number } {
+  try {
+    if (!token.startsWith('RFNwdAIAAQ')) throw new Error('foreign');
+    const position = JSON.parse(Buffer.from(token.slice(10), 'base64url').toString('utf8')) as { after?: unknown; offset?: unknown };
+    return {
+      ...(typeof position.after === 'string' ? { after: position.after } : {}),
+      ...(typeof position.offset === 'number' ? { offset: position.offset } : {}),
+    };
+  } catch {
+    throw unsupportedQuery('Invalid $skiptoken: it must be used exactly as returned in @odata.nextLink.');
+  }
+}

@@ -1,0 +1,263 @@
+import { isIsoCountryCode } from '../domain/countries.ts';
+import { collectionBody, pageOf } from './collection.ts';
+import { badRequest, GraphError } from './errors.ts';
+import { hasMailbox } from './licensing.ts';
+import type { AssignedLicense } from './model.ts';
+import type { CollectionRules } from './odata.ts';
+import { isAdvancedQuery, matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
+import type { GraphRequest, Route } from './router.ts';
+import type { TenantStore } from './store.ts';
+import type { UserRecord } from './user-record.ts';
+import { collectionContext, mailboxSettingsOf, projectUser, userProjection, userProperty } from './user-view.ts';
+
+const USER_RULES: CollectionRules = {
+  filterable: {
+    id: ['eq', 'in'],
+    userPrincipalName: ['eq', 'in', 'startswith'],
+    mail: ['eq', 'in', 'startswith'],
+    displayName: ['eq', 'in', 'startswith'],
+    mailNickname: ['eq', 'in', 'startswith'],
+    accountEnabled: ['eq', 'in'],
+    onPremisesSyncEnabled: ['eq', 'in'],
+    usageLocation: ['eq', 'in'],
+    userType: ['eq', 'in'],
+    assignedLicenses: ['count'],
+  },
+  orderable: ['displayName', 'userPrincipalName'],
+  defaultTop: 100,
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
+
+export function entityContext(request: GraphRequest, entity: string): string {
+  return `${request.baseUrl}/v1.0/$metadata#${entity}`;
+}
+
+/** Lists users (or deleted users): filter, order, page, project. */
+export function listUsers(request: GraphRequest, store: TenantStore, source: readonly UserRecord[], rules: CollectionRules): Record<string, unknown> {
+  const query = parseCollectionQuery(request.query, request.headers, rules);
+  const projection = userProjection(query.select, { collection: true });
+  let items = source;
+  const filter = query.filter;
+  if (filter) items = items.filter((user) => matchesFilter(filter, (property) => userProperty(user, store, property)));
+  const orderBy = query.orderBy;
+  if (orderBy) {
+    const key = (u: UserRecord): string => String(userProperty(u, store, orderBy.property) ?? '').toLowerCase();
+    items = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (orderBy.descending ? -1 : 1));
+  }
+  const page = pageOf(items, query, request, { sortedById: !orderBy });
+  const count = query.count && query.skipToken === undefined ? items.length : undefined;
+  return collectionBody(collectionContext(request.baseUrl, 'users', projection), page.items.map((u) => projectUser(u, store, projection)), page, count);
+}
+
+function requireBodyObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+  return body as Record<string, unknown>;
+}
+
+function unknownProperty(name: string): GraphError {
+  return badRequest(`The property '${name}' does not exist on type 'microsoft.graph.user'. Make sure to only use property names that are defined by the type or mark the type as open type.`);
+}
+
+function invalidValue(property: string): GraphError {
+  const message = `Invalid value specified for property '${property}' of resource 'User'.`;
+  return badRequest(message, [{ code: 'InvalidValue', message, target: property }]);
+}
+
+function stringOrNull(body: Record<string, unknown>, property: string): string | null | undefined {
+  const value = body[property];
+  if (value === undefined || value === null || typeof value === 'string') return value;
+  throw invalidValue(property);
+}
+
+function checkUsageLocation(value: string | null | undefined): void {
+  if (typeof value === 'string' && !isIsoCountryCode(value)) throw invalidValue('usageLocation');
+}
+
+const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'usageLocation', 'givenName', 'surname', 'jobTitle', 'onPremisesImmutableId', 'passwordPolicies', 'userType']);
+const UPDATABLE = new Set(['accountEnabled', 'usageLocation', 'displayName', 'givenName', 'surname', 'jobTitle']);
+const READ_ONLY = new Set(['id', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'licenseAssignmentStates', 'deletedDateTime', 'createdDateTime', 'mail', 'onPremisesSyncEnabled']);
+
+/** `POST /users` (BEHAVIOUR.md §5): required properties, then the UPN rules and conflicts. */
+function createUser(request: GraphRequest, store: TenantStore): Record<string, unknown> {
+  const body = requireBodyObject(request.body);
+  for (const key of Object.keys(body)) {
+    if (READ_ONLY.has(key)) throw badRequest(`Property '${key}' is read-only and cannot be set.`);
+    if (!CREATABLE.has(key) && !key.startsWith('@')) throw unknownProperty(key);
+  }
+  const password = (body.passwordProfile as { password?: unknown } | undefined)?.password;
+  if (typeof password !== 'string' || password === '') throw badRequest('A password must be specified to create a new user.');
+  for (const required of ['displayName', 'mailNickname', 'userPrincipalName']) {
+    if (typeof body[required] !== 'string' || body[required] === '') throw invalidValue(required);
+  }
+  if (typeof body.accountEnabled !== 'boolean') throw invalidValue('accountEnabled');
+  const usageLocation = stringOrNull(body, 'usageLocation');
+  checkUsageLocation(usageLocation);
+  const user = store.createUser({
+    userPrincipalName: body.userPrincipalName as string,
+    displayName: body.displayName as string,
+    mailNickname: body.mailNickname as string,
+    accountEnabled: body.accountEnabled,
+    usageLocation: usageLocation ?? null,
+    givenName: stringOrNull(body, 'givenName') ?? null,
+    surname: stringOrNull(body, 'surname') ?? null,
+    jobTitle: stringOrNull(body, 'jobTitle') ?? null,
+  });
+  return { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, userProjection(undefined, { collection: false })) };
+}
+
+/** `PATCH /users/{id}`: the properties tenantctl changes; read-only ones are refused. */
+function updateUser(request: GraphRequest, user: UserRecord, store: TenantStore): void {
+  const body = requireBodyObject(request.body);
+  const changes: Parameters<TenantStore['updateUser']>[1] = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (READ_ONLY.has(key)) throw badRequest(`Property '${key}' is read-only and cannot be set.`);
+    if (!UPDATABLE.has(key)) throw unknownProperty(key);
+    if (key === 'accountEnabled') {
+      if (typeof value !== 'boolean') throw invalidValue(key);
+      changes.accountEnabled = value;
+    } else {
+      const text = stringOrNull(body, key);
+      if (key === 'usageLocation') checkUsageLocation(text);
+      if (key === 'displayName' && (text === null || text === '')) throw invalidValue(key);
+      Object.assign(changes, { [key]: text });
+    }
+  }
+  store.updateUser(user, changes);
+}
+
+function guidOrThrow(value: unknown): string {
+  if (typeof value !== 'string' || !GUID.test(value)) {
+    throw badRequest("Cannot convert a primitive value to the expected type 'Edm.Guid'. See the inner exception for more details");
+  }
+  return value.toLowerCase();
+}
+
+/** The assignLicense body, checked in the emulator contract's order (BEHAVIOUR.md §6). */
+export function parseAssignLicenseBody(body: unknown): { addLicenses: AssignedLicense[]; removeLicenses: string[] } {
+  const object = requireBodyObject(body);
+  const missing = ['addLicenses', 'removeLicenses'].filter((key) => object[key] === undefined || object[key] === null);
+  if (missing.length > 0) {
+    throw badRequest(`One or more parameters of the operation 'assignLicense' are missing from the request payload. The missing parameters are: ${missing.join(',')}.`);
+  }
+  for (const key of Object.keys(object)) {
+    if (key !== 'addLicenses' && key !== 'removeLicenses') throw badRequest(`The parameter '${key}' in the request payload is not a valid parameter for the operation 'assignLicense'.`);
+  }
+  if (!Array.isArray(object.addLicenses) || !Array.isArray(object.removeLicenses)) throw badRequest('The parameters addLicenses and removeLicenses must be collections.');
+  const addLicenses = object.addLicenses.map((entry: unknown) => {
+    const license = requireBodyObject(entry);
+    const disabledPlans = license.disabledPlans ?? [];
+    if (!Array.isArray(disabledPlans)) throw badRequest("Cannot convert a primitive value to the expected type 'Edm.Guid'. See the inner exception for more details");
+    return { skuId: guidOrThrow(license.skuId), disabledPlans: disabledPlans.map(guidOrThrow) };
+  });
+  return { addLicenses, removeLicenses: object.removeLicenses.map(guidOrThrow) };
+}
+
+function mailboxOf(params: Readonly<Record<string, string>>, store: TenantStore): UserRecord {
+  const user = store.requireActive(params.id ?? '');
+  if (!hasMailbox(user.purpose, user.assignedPlans)) {
+    throw new GraphError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+  }
+  return user;
+}
+
+export const USER_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    pattern: '/users/$count',
+    operation: 'users.list',
+    handle: (request, _params, store) => {
+      if (!isAdvancedQuery(new URLSearchParams('$count=true'), request.headers)) {
+        throw new GraphError(400, 'Request_BadRequest', "Count is not currently supported. Try adding ConsistencyLevel:eventual header.");
+      }
+      return { status: 200, text: String(store.activeUsers().length) };
+    },
+  },
+  { method: 'GET', pattern: '/users', operation: 'users.list', handle: (request, _params, store) => ({ status: 200, body: listUsers(request, store, store.activeUsers(), USER_RULES) }) },
+  { method: 'POST', pattern: '/users', operation: 'users.create', handle: (request, _params, store) => ({ status: 201, body: createUser(request, store) }) },
+  {
+    method: 'GET',
+    pattern: '/users/{id}',
+    operation: 'users.get',
+    handle: (request, params, store) => {
+      const user = store.requireActive(params.id ?? '');
+      const select = parseSelect(request.query.get('$select'));
+      const withMailbox = select?.some((p) => p.toLowerCase() === 'mailboxsettings') ?? false;
+      const projection = userProjection(select?.filter((p) => p.toLowerCase() !== 'mailboxsettings'), { collection: false });
+      const body: Record<string, unknown> = { '@odata.context': `${collectionContext(request.baseUrl, 'users', projection)}/$entity`, ...projectUser(user, store, projection) };
+      if (withMailbox) body.mailboxSettings = hasMailbox(user.purpose, user.assignedPlans) ? mailboxSettingsOf(user) : null;
+      return { status: 200, body };
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: '/users/{id}',
+    operation: 'users.update',
+    handle: (request, params, store) => {
+      updateUser(request, store.requireActive(params.id ?? ''), store);
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/users/{id}',
+    operation: 'users.delete',
+    handle: (_request, params, store) => {
+      store.softDelete(store.requireActive(params.id ?? ''));
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/users/{id}/assignLicense',
+    operation: 'users.assignLicense',
+    handle: (request, params, store) => {
+      const user = store.requireActive(params.id ?? '');
+      store.assignLicense(user, parseAssignLicenseBody(request.body));
+      const projection = userProjection(undefined, { collection: false });
+      return { status: 200, body: { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, projection), assignedLicenses: store.assignedLicenses(user) } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/users/{id}/licenseDetails',
+    operation: 'users.licenseDetails',
+    handle: (request, params, store) => {
+      const user = store.requireActive(params.id ?? '');
+      const value = store.assignedLicenses(user).map((license) => {
+        const sku = store.skus.get(license.skuId);
+        return {
+          id: Buffer.from(`${user.id}:${license.skuId}`).toString('base64url'),
+          skuId: license.skuId,
+          skuPartNumber: sku?.skuPartNumber ?? '',
+          servicePlans: (sku?.servicePlans ?? []).map((plan) => ({
+            servicePlanId: plan.servicePlanId,
+            servicePlanName: plan.servicePlanName,
+            provisioningStatus: license.disabledPlans.includes(plan.servicePlanId) ? 'Disabled' : 'Success',
+            appliesTo: plan.appliesTo ?? 'User',
+          })),
+        };
+      });
+      return { status: 200, body: { '@odata.context': entityContext(request, `users('${user.id}')/licenseDetails`), value } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/users/{id}/mailboxSettings',
+    operation: 'users.mailboxSettings',
+    handle: (request, params, store) => {
+      const user = mailboxOf(params, store);
+      return { status: 200, body: { '@odata.context': entityContext(request, `users('${user.id}')/mailboxSettings`), ...mailboxSettingsOf(user) } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/users/{id}/mailboxSettings/userPurpose',
+    operation: 'users.mailboxSettings',
+    handle: (request, params, store) => {
+      const user = mailboxOf(params, store);
+      return { status: 200, body: { '@odata.context': entityContext(request, `users('${user.id}')/mailboxSettings/userPurpose`), value: user.purpose } };
+    },
+  },
+];
+

@@ -1,0 +1,254 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { GraphError } from './errors.ts';
+import { directState } from './licensing.ts';
+import type { LicenseUnits, Seed, SeedUser } from './model.ts';
+import { TenantStore } from './store.ts';
+
+/** A seed that cannot be loaded; the message names the field, e.g. `users[3].assignedLicenses[0].skuId`. */
+export class SeedError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`invalid seed: ${field}: ${message}`);
+    this.name = 'SeedError';
+    this.field = field;
+  }
+}
+
+const guid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' };
+const dateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' };
+const nullableString = { type: ['string', 'null'] };
+const assignedLicense = {
+  type: 'object',
+  required: ['skuId', 'disabledPlans'],
+  additionalProperties: false,
+  properties: { skuId: guid, disabledPlans: { type: 'array', items: guid } },
+};
+const assignedPlan = {
+  type: 'object',
+  required: ['assignedDateTime', 'capabilityStatus', 'service', 'servicePlanId'],
+  additionalProperties: false,
+  properties: {
+    assignedDateTime: dateTime,
+    capabilityStatus: { enum: ['Enabled', 'Warning', 'Suspended', 'Deleted', 'LockedOut'] },
+    service: { type: 'string' },
+    servicePlanId: guid,
+  },
+};
+const user = {
+  type: 'object',
+  required: ['id', 'userPrincipalName', 'displayName'],
+  additionalProperties: false,
+  properties: {
+    id: guid,
+    userPrincipalName: { type: 'string', minLength: 3 },
+    displayName: { type: 'string', minLength: 1 },
+    accountEnabled: { type: 'boolean' },
+    givenName: nullableString,
+    surname: nullableString,
+    jobTitle: nullableString,
+    mail: nullableString,
+    mailNickname: { type: 'string', minLength: 1, maxLength: 64 },
+    usageLocation: { type: ['string', 'null'], pattern: '^[A-Z]{2}$' },
+    proxyAddresses: { type: 'array', items: { type: 'string', minLength: 1 } },
+    onPremisesSyncEnabled: { type: ['boolean', 'null'] },
+    userType: { enum: ['Member', 'Guest'] },
+    createdDateTime: dateTime,
+    assignedLicenses: { type: 'array', items: assignedLicense },
+    assignedPlans: { type: 'array', items: assignedPlan },
+    mailboxSettings: { type: 'object', required: ['userPurpose'], properties: { userPurpose: { enum: ['user', 'linked', 'shared', 'room', 'equipment', 'others'] } } },
+    deletedDateTime: dateTime,
+    // Derived by the emulator: accepted so that a state dump loads as a seed, and recomputed.
+    licenseAssignmentStates: {
+      type: 'array',
+      items: { type: 'object', required: ['skuId', 'disabledPlans', 'assignedByGroup'], properties: { skuId: guid, disabledPlans: { type: 'array', items: guid }, assignedByGroup: { type: ['string', 'null'] } } },
+    },
+  },
+};
+const seedSchema = {
+  type: 'object',
+  required: ['tenantId', 'now', 'domains', 'subscribedSkus', 'users'],
+  additionalProperties: false,
+  properties: {
+    tenantId: guid,
+    now: dateTime,
+    domains: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$' } },
+    organization: { type: 'object', properties: { displayName: { type: 'string' } } },
+    subscribedSkus: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['skuId', 'skuPartNumber', 'prepaidUnits', 'servicePlans'],
+        additionalProperties: false,
+        properties: {
+          skuId: guid,
+          skuPartNumber: { type: 'string', minLength: 1 },
+          appliesTo: { enum: ['User', 'Company'] },
+          capabilityStatus: { enum: ['Enabled', 'Warning', 'Suspended', 'Deleted', 'LockedOut'] },
+          consumedUnits: { type: 'integer' },
+          prepaidUnits: {
+            type: 'object',
+            required: ['enabled'],
+            additionalProperties: false,
+            properties: { enabled: { type: 'integer', minimum: 0 }, suspended: { type: 'integer', minimum: 0 }, warning: { type: 'integer', minimum: 0 }, lockedOut: { type: 'integer', minimum: 0 } },
+          },
+          servicePlans: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['servicePlanId', 'servicePlanName'],
+              additionalProperties: false,
+              properties: { servicePlanId: guid, servicePlanName: { type: 'string', minLength: 1 }, provisioningStatus: { type: 'string' }, appliesTo: { enum: ['User', 'Company'] } },
+            },
+          },
+        },
+      },
+    },
+    users: { type: 'array', items: user },
+    deletedUsers: { type: 'array', items: { ...user, required: [...user.required, 'deletedDateTime'] } },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'displayName', 'assignedLicenses', 'members'],
+        additionalProperties: false,
+        properties: { id: guid, displayName: { type: 'string' }, assignedLicenses: { type: 'array', items: assignedLicense }, members: { type: 'array', items: guid } },
+      },
+    },
+    apps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['clientId', 'clientSecret', 'roles'],
+        additionalProperties: false,
+        properties: { clientId: guid, clientSecret: { type: 'string', minLength: 1 }, roles: { type: 'array', items: { type: 'string' } }, displayName: { type: 'string' } },
+      },
+    },
+  },
+};
+
+const validateShape = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true }).compile(seedSchema);
+
+function fieldOf(pointer: string, extra?: string): string {
+  let text = '';
+  for (const segment of pointer.split('/').slice(1)) text += /^\d+$/u.test(segment) ? `[${segment}]` : text === '' ? segment : `.${segment}`;
+  if (extra) text += text === '' ? extra : `.${extra}`;
+  return text === '' ? '(the seed)' : text;
+}
+
+function shapeError(error: ErrorObject): SeedError {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') return new SeedError(fieldOf(error.instancePath, String(params.missingProperty)), 'is required');
+  if (error.keyword === 'additionalProperties') return new SeedError(fieldOf(error.instancePath, String(params.additionalProperty)), 'is not a seed field');
+  return new SeedError(fieldOf(error.instancePath), error.message ?? 'is not valid');
+}
+
+/** Checks a parsed seed's shape; throws SeedError naming the first bad field. */
+export function parseSeed(json: unknown): Seed {
+  if (!validateShape(json)) throw shapeError((validateShape.errors ?? [])[0] as ErrorObject);
+  const seed = json as Partial<Seed> & Pick<Seed, 'tenantId' | 'now' | 'domains' | 'subscribedSkus' | 'users'>;
+  return { deletedUsers: [], groups: [], apps: [], ...seed } as Seed;
+}
+
+/**
+ * Loads a seed into a new store: users and deleted users with their direct licenses (seat counts
+ * follow), group licenses (CountViolation when seats run out), assignedPlans history, and the
+ * purge of deleted users older than 30 days.
+ */
+export function loadSeed(json: unknown): TenantStore {
+  const seed = parseSeed(json);
+  const store = new TenantStore({
+    tenantId: seed.tenantId.toLowerCase(),
+    domains: seed.domains,
+    organizationName: seed.organization?.displayName ?? seed.domains[0] ?? 'Contoso',
+    apps: seed.apps,
+    now: seed.now,
+    skus: seed.subscribedSkus.map(({ consumedUnits: _derived, ...sku }) => {
+      const units: Partial<LicenseUnits> = sku.prepaidUnits;
+      return {
+        ...sku,
+        skuId: sku.skuId.toLowerCase(),
+        servicePlans: sku.servicePlans.map((p) => ({ ...p, servicePlanId: p.servicePlanId.toLowerCase() })),
+        prepaidUnits: { enabled: units.enabled ?? 0, suspended: units.suspended ?? 0, warning: units.warning ?? 0, lockedOut: units.lockedOut ?? 0 },
+      };
+    }),
+  });
+  const nowMs = Date.parse(seed.now);
+  const lists: readonly ['users' | 'deletedUsers', readonly SeedUser[]][] = [['users', seed.users], ['deletedUsers', seed.deletedUsers]];
+  for (const [list, users] of lists) {
+    users.forEach((input, index) => {
+      const field = `${list}[${index}]`;
+      if (input.deletedDateTime !== undefined && Date.parse(input.deletedDateTime) > nowMs) throw new SeedError(`${field}.deletedDateTime`, `is after the seed's now (${seed.now})`);
+      if (list === 'users' && input.deletedDateTime !== undefined) throw new SeedError(`${field}.deletedDateTime`, 'belongs in deletedUsers');
+      const record = withSeedField(field, () =>
+        store.createUser(
+          {
+            id: input.id,
+            userPrincipalName: input.userPrincipalName,
+            displayName: input.displayName,
+            mailNickname: input.mailNickname ?? input.userPrincipalName.split('@')[0] ?? input.id,
+            accountEnabled: input.accountEnabled ?? true,
+            usageLocation: input.usageLocation ?? null,
+            givenName: input.givenName ?? null,
+            surname: input.surname ?? null,
+            jobTitle: input.jobTitle ?? null,
+            mail: input.mail ?? null,
+            proxyAddresses: input.proxyAddresses ?? [],
+            onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
+            userType: input.userType ?? 'Member',
+            createdDateTime: input.createdDateTime ?? seed.now,
+            purpose: input.mailboxSettings?.userPurpose ?? 'user',
+          },
+          { seeding: true, ...(input.deletedDateTime === undefined ? {} : { deletedDateTime: input.deletedDateTime }) },
+        ),
+      );
+      record.assignedPlans = [...(input.assignedPlans ?? [])];
+      // A state dump lists group licenses in assignedLicenses too; its direct ones are the states without a group.
+      const fromStates = input.licenseAssignmentStates !== undefined;
+      const direct = fromStates ? (input.licenseAssignmentStates ?? []).filter((s) => s.assignedByGroup === null) : (input.assignedLicenses ?? []);
+      direct.forEach((license, licenseIndex) => {
+        const sku = store.skus.get(license.skuId.toLowerCase());
+        const at = `${field}.${fromStates ? 'licenseAssignmentStates' : 'assignedLicenses'}[${licenseIndex}]`;
+        if (!sku) throw new SeedError(`${at}.skuId`, `${license.skuId} is not in subscribedSkus`);
+        const unknown = license.disabledPlans.findIndex((plan) => !sku.servicePlans.some((p) => p.servicePlanId.toLowerCase() === plan.toLowerCase()));
+        if (unknown >= 0) throw new SeedError(`${at}.disabledPlans[${unknown}]`, `is not a service plan of ${sku.skuPartNumber}`);
+      });
+      const licenses = direct.map((l) => directState({ skuId: l.skuId.toLowerCase(), disabledPlans: l.disabledPlans.map((p) => p.toLowerCase()) }, seed.now));
+      store.setLicenseStates(record, licenses);
+    });
+  }
+  (seed.groups ?? []).forEach((group, index) => {
+    const members = new Set<string>();
+    group.members.forEach((memberId, memberIndex) => {
+      const member = store.findActive(memberId) ?? store.findDeleted(memberId);
+      if (!member) throw new SeedError(`groups[${index}].members[${memberIndex}]`, `no user has id ${memberId}`);
+      members.add(member.id);
+    });
+    group.assignedLicenses.forEach((license, licenseIndex) => {
+      if (!store.skus.has(license.skuId.toLowerCase())) throw new SeedError(`groups[${index}].assignedLicenses[${licenseIndex}].skuId`, `${license.skuId} is not in subscribedSkus`);
+    });
+    const record = { id: group.id.toLowerCase(), displayName: group.displayName, assignedLicenses: group.assignedLicenses.map((l) => ({ skuId: l.skuId.toLowerCase(), disabledPlans: l.disabledPlans.map((p) => p.toLowerCase()) })), members };
+    store.groups.set(record.id, record);
+    for (const memberId of [...members].sort()) {
+      const member = store.findActive(memberId) ?? store.findDeleted(memberId);
+      for (const license of record.assignedLicenses) if (member) store.addGroupLicense(member, record.id, license);
+    }
+  });
+  const clientIds = new Set<string>();
+  seed.apps.forEach((app, index) => {
+    if (clientIds.has(app.clientId.toLowerCase())) throw new SeedError(`apps[${index}].clientId`, 'is listed twice');
+    clientIds.add(app.clientId.toLowerCase());
+  });
+  store.purgeExpired();
+  return store;
+}
+
+/** Turns a Graph conflict raised while seeding into a SeedError naming the user. */
+function withSeedField<T>(field: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof GraphError) throw new SeedError(field, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,320 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createTokenIssuer } from './auth.ts';
+import type { TokenIssuer } from './auth.ts';
+import type { BatchItemLog } from './batch.ts';
+import { executeBatch, parseBatch } from './batch.ts';
+import { errorEnvelope, GraphError, newRequestId } from './errors.ts';
+import type { FaultInjector } from './faults.ts';
+import { createFaultInjector, parseFaultConfig } from './faults.ts';
+import type { Caller, PipelineContext } from './pipeline.ts';
+import { executeGraphRequest, faultResponse, requestIds } from './pipeline.ts';
+import type { GraphResponse } from './router.ts';
+import { loadSeed, SeedError } from './seed.ts';
+import { dumpState } from './state.ts';
+import type { TenantStore } from './store.ts';
+import type { ThrottleLimits } from './throttle.ts';
+import { createThrottler, DEFAULT_LIMITS, parseThrottleLimits } from './throttle.ts';
+
+/** One entry of `GET /_emulator/requests`. */
+export interface RequestLogEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly status: number;
+  readonly appId?: string;
+  /** On a `$batch`: how many items it carried. */
+  readonly batchItems?: number;
+  /** On an item of a batch: the batch's `seq`. */
+  readonly inBatch?: number;
+  /** `reset` when the connection was cut by an injected fault. */
+  readonly fault?: string;
+}
+
+export interface EmulatorOptions {
+  /** The seed, as parsed JSON (validated here). */
+  readonly seed: unknown;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly limits?: Partial<ThrottleLimits>;
+  /** Real time for tokens and throttling windows; tests may pass their own. */
+  readonly realNowMs?: () => number;
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  readonly tenantId: string;
+  /** The current tenant (replaced by `POST /_emulator/seed`). */
+  store(): TenantStore;
+  requests(): readonly RequestLogEntry[];
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+/** The request log keeps this many entries (a benchmark makes hundreds of thousands of requests). */
+const MAX_LOG_ENTRIES = 200_000;
+
+/**
+ * Starts the Graph emulator on 127.0.0.1 (loopback only). Graph routes live under `/v1.0`, the
+ * token endpoint under `/{tenant}/oauth2/v2.0/token`, test controls under `/_emulator/`.
+ */
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const realNowMs = options.realNowMs ?? Date.now;
+  let store = loadSeed(options.seed);
+  let issuer: TokenIssuer | undefined;
+  const throttler = createThrottler({ ...DEFAULT_LIMITS, ...options.limits });
+  let faults: FaultInjector | undefined;
+  const log: RequestLogEntry[] = [];
+  let seq = 0;
+  const sockets = new Set<Socket>();
+  let baseUrl = 'http://127.0.0.1';
+
+  const record = (entry: Omit<RequestLogEntry, 'seq' | 'time'>): number => {
+    seq += 1;
+    log.push({ seq, time: new Date(realNowMs()).toISOString(), ...entry });
+    if (log.length > MAX_LOG_ENTRIES) log.splice(0, log.length - MAX_LOG_ENTRIES);
+    return seq;
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) send(response, 500, { error: { code: 'InternalServerError', message: `Emulator bug: ${error instanceof Error ? error.message : String(error)}` } });
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', baseUrl);
+    const headers = lowerCaseHeaders(request);
+    const bodyText = await readBody(request);
+    if (bodyText === undefined) {
+      send(response, 413, { error: { code: 'RequestEntityTooLarge', message: `The request body is larger than ${MAX_BODY_BYTES} bytes.` } });
+      return;
+    }
+    if (url.pathname.startsWith('/_emulator/')) {
+      handleControl(request.method ?? 'GET', url, bodyText, response);
+      return;
+    }
+    const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/u.exec(url.pathname);
+    if (token && request.method === 'POST') {
+      const result = currentIssuer().issueToken(safeDecode(token[1] ?? ''), tokenForm(bodyText, headers.authorization), realNowMs(), headers['client-request-id']);
+      send(response, result.status, result.body);
+      return;
+    }
+    if (!url.pathname.startsWith('/v1.0/')) {
+      send(response, 404, errorEnvelope(new GraphError(404, 'NotFound', `No route for ${url.pathname}. Graph calls start with /v1.0/.`), { requestId: newRequestId(), clientRequestId: newRequestId(), nowMs: realNowMs() }));
+      return;
+    }
+    await handleGraph(request.method ?? 'GET', url, headers, bodyText, request, response);
+  }
+
+  async function handleGraph(method: string, url: URL, headers: Record<string, string | undefined>, bodyText: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = url.pathname.slice('/v1.0'.length);
+    const ids = requestIds(headers);
+    const decision = faults?.next();
+    if (decision && decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
+    const entry = { method, path, query: url.search };
+    if (decision?.fault === 'reset-before') {
+      record({ ...entry, status: 0, fault: 'reset' });
+      request.socket.destroy();
+      return;
+    }
+    const injected = faultResponse(decision, { ...ids, nowMs: realNowMs() });
+    if (injected) {
+      record({ ...entry, status: injected.status, fault: decision?.fault ?? 'none' });
+      sendGraph(response, injected, ids);
+      return;
+    }
+    const verified = currentIssuer().verifyBearer(headers.authorization, realNowMs());
+    if (!verified.ok) {
+      const reply: GraphResponse = { status: 401, body: errorEnvelope(new GraphError(401, verified.code, verified.message), { ...ids, nowMs: realNowMs() }), headers: { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' } };
+      record({ ...entry, status: 401 });
+      sendGraph(response, reply, ids);
+      return;
+    }
+    const caller: Caller = { appId: verified.appId, roles: verified.roles };
+    const context: PipelineContext = { store, throttler, faults, realNowMs };
+    let body: unknown;
+    try {
+      body = bodyText === '' ? undefined : JSON.parse(bodyText);
+    } catch {
+      const reply = { status: 400, body: errorEnvelope(new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'), { ...ids, nowMs: realNowMs() }) };
+      record({ ...entry, status: 400, appId: caller.appId });
+      sendGraph(response, reply, ids);
+      return;
+    }
+    let reply: GraphResponse;
+    if (path === '/$batch' && method === 'POST') {
+      const items: BatchItemLog[] = [];
+      try {
+        const batch = parseBatch(body);
+        const result = executeBatch(batch, caller, context, baseUrl, (item) => items.push(item));
+        reply = { status: 200, body: result };
+      } catch (error) {
+        if (!(error instanceof GraphError)) throw error;
+        reply = { status: error.status, body: errorEnvelope(error, { ...ids, nowMs: realNowMs() }) };
+      }
+      const batchSeq = record({ ...entry, status: reply.status, appId: caller.appId, batchItems: items.length });
+      for (const item of items) record({ method: item.method, path: item.path, query: '', status: item.status, appId: caller.appId, inBatch: batchSeq });
+    } else {
+      reply = executeGraphRequest({ method, path, query: url.searchParams, headers, body, baseUrl }, caller, context, ids);
+      record({ ...entry, status: reply.status, appId: caller.appId, ...(decision?.fault === 'reset-after' ? { fault: 'reset' } : {}) });
+    }
+    if (decision?.fault === 'reset-after') {
+      // The change happened; the client never learns it. Idempotent clients survive this.
+      request.socket.destroy();
+      return;
+    }
+    sendGraph(response, reply, ids);
+  }
+
+  function handleControl(method: string, url: URL, bodyText: string, response: ServerResponse): void {
+    const route = `${method} ${url.pathname}`;
+    try {
+      const json = (): unknown => (bodyText === '' ? {} : JSON.parse(bodyText));
+      switch (route) {
+        case 'GET /_emulator/health':
+          send(response, 200, { status: 'ok', tenantId: store.tenantId, now: store.now });
+          return;
+        case 'GET /_emulator/state':
+          send(response, 200, dumpState(store));
+          return;
+        case 'POST /_emulator/clock': {
+          const now = (json() as { now?: unknown }).now;
+          if (typeof now !== 'string' || Number.isNaN(Date.parse(now))) throw new TypeError('now: give an ISO 8601 time, e.g. {"now":"2026-12-24T00:00:00Z"}');
+          const { purged } = store.setNow(now);
+          send(response, 200, { now: store.now, purged });
+          return;
+        }
+        case 'POST /_emulator/faults': {
+          const config = parseFaultConfig(json());
+          faults = config ? createFaultInjector(config) : undefined;
+          send(response, 200, { faults: config ?? null });
+          return;
+        }
+        case 'POST /_emulator/limits': {
+          const limits = parseThrottleLimits(json());
+          throttler.setLimits(limits);
+          throttler.reset();
+          send(response, 200, { limits });
+          return;
+        }
+        case 'GET /_emulator/requests': {
+          const since = Number(url.searchParams.get('since') ?? '0');
+          send(response, 200, { requests: log.filter((e) => e.seq > since) });
+          return;
+        }
+        case 'DELETE /_emulator/requests':
+          log.length = 0;
+          send(response, 204, undefined);
+          return;
+        case 'POST /_emulator/seed':
+          store = loadSeed(json());
+          issuer = undefined;
+          throttler.reset();
+          send(response, 200, { status: 'seeded', tenantId: store.tenantId, now: store.now });
+          return;
+        default:
+          send(response, 404, { error: { code: 'NotFound', message: `No emulator control ${route}. Known: GET health, GET state, POST clock, POST faults, POST limits, GET|DELETE requests, POST seed.` } });
+      }
+    } catch (error) {
+      const message = error instanceof SeedError || error instanceof SyntaxError || error instanceof TypeError || error instanceof Error ? error.message : String(error);
+      send(response, 400, { error: { code: 'BadRequest', message } });
+    }
+  }
+
+  function currentIssuer(): TokenIssuer {
+    issuer ??= createTokenIssuer({ tenantId: store.tenantId, domains: store.domains, apps: store.apps, issuerBaseUrl: baseUrl });
+    return issuer;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    url: baseUrl,
+    port,
+    get tenantId() {
+      return store.tenantId;
+    },
+    store: () => store,
+    requests: () => log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The token request's form; Entra also takes client credentials as HTTP Basic (RFC 6749 §2.3.1). */
+function tokenForm(bodyText: string, authorization: string | undefined): URLSearchParams {
+  const form = new URLSearchParams(bodyText);
+  const basic = /^Basic\s+(.+)$/iu.exec(authorization ?? '');
+  if (basic && !form.has('client_id')) {
+    const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) {
+      form.set('client_id', safeDecode(decoded.slice(0, colon)));
+      form.set('client_secret', safeDecode(decoded.slice(colon + 1)));
+    }
+  }
+  return form;
+}
+
+function lowerCaseHeaders(request: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
+}
+
+/** The body as text, or undefined when it is larger than the emulator accepts. */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  response.writeHead(status, { ...(text === '' ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...headers });
+  response.end(text);
+}
+
+function sendGraph(response: ServerResponse, reply: GraphResponse, ids: { requestId: string; clientRequestId: string }): void {
+  const common = { 'request-id': ids.requestId, 'client-request-id': ids.clientRequestId, 'OData-Version': '4.0', ...reply.headers };
+  if (reply.text !== undefined) {
+    response.writeHead(reply.status, { ...common, 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end(reply.text);
+    return;
+  }
+  const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  response.writeHead(reply.status, { ...common, ...(text === '' ? {} : { 'Content-Type': JSON_TYPE }) });
+  response.end(text);
+}

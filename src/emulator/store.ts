@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, objectConflict, resourceNotFound } from './errors.ts';
+import { directState, effectiveLicenses, enabledPlans, nextAssignedPlans } from './licensing.ts';
+import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku, UserPurpose } from './model.ts';
+import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from './model.ts';
+import type { UserRecord } from './user-record.ts';
+import { addressesOf, addressKey, deletedUserPrincipalName } from './user-record.ts';
+
+export interface GroupRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly assignedLicenses: readonly AssignedLicense[];
+  readonly members: Set<string>;
+}
+
+export interface NewUser {
+  readonly id?: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly mailNickname: string;
+  readonly accountEnabled: boolean;
+  readonly usageLocation?: string | null;
+  readonly givenName?: string | null;
+  readonly surname?: string | null;
+  readonly jobTitle?: string | null;
+  readonly mail?: string | null;
+  readonly proxyAddresses?: readonly string[];
+  readonly onPremisesSyncEnabled?: boolean | null;
+  readonly userType?: 'Member' | 'Guest';
+  readonly createdDateTime?: string;
+  readonly purpose?: UserPurpose;
+}
+
+export interface LicenseChange {
+  readonly addLicenses: readonly AssignedLicense[];
+  readonly removeLicenses: readonly string[];
+}
+
+const UPN_CHARACTERS = /^[A-Za-z0-9'._!#^~-]+@[A-Za-z0-9.-]+$/u;
+
+/**
+ * The emulated tenant: users (active and soft-deleted), subscribed SKUs with their seat counts,
+ * license-assigning groups and apps, at the directory clock's `now`. Every operation checks
+ * what Graph checks and either changes the state completely or throws a GraphError and changes
+ * nothing.
+ */
+export class TenantStore {
+  readonly tenantId: string;
+  readonly domains: readonly string[];
+  readonly organizationName: string;
+  readonly apps: readonly SeedApp[];
+  readonly skus = new Map<string, SeedSku>();
+  readonly groups = new Map<string, GroupRecord>();
+  private nowMs: number;
+  private readonly active = new Map<string, UserRecord>();
+  private readonly deleted = new Map<string, UserRecord>();
+  private readonly activeByUpn = new Map<string, UserRecord>();
+  /** Address key → ids of users (active or deleted) that reserve it. */
+  private readonly addressOwners = new Map<string, Set<string>>();
+  private readonly consumed = new Map<string, number>();
+  private sortedActive: UserRecord[] | undefined;
+  private sortedDeleted: UserRecord[] | undefined;
+
+  constructor(options: { tenantId: string; domains: readonly string[]; organizationName: string; apps: readonly SeedApp[]; now: string; skus: readonly SeedSku[] }) {
+    this.tenantId = options.tenantId;
+    this.domains = options.domains;
+    this.organizationName = options.organizationName;
+    this.apps = options.apps;
+    this.nowMs = Date.parse(options.now);
+    for (const sku of options.skus) {
+      this.skus.set(sku.skuId, sku);
+      this.consumed.set(sku.skuId, 0);
+    }
+  }
+
+  get now(): string {
+    return new Date(this.nowMs).toISOString().replace('.000Z', 'Z');
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** Active users ordered by id (the order paging walks). */
+  activeUsers(): readonly UserRecord[] {
+    this.sortedActive ??= [...this.active.values()].sort(byId);
+    return this.sortedActive;
+  }
+
+  deletedUsers(): readonly UserRecord[] {
+    this.sortedDeleted ??= [...this.deleted.values()].sort(byId);
+    return this.sortedDeleted;
+  }
+
+  /** An active user by id or UPN (case-insensitive), as `/users/{id | userPrincipalName}` finds it. */
+  findActive(idOrUpn: string): UserRecord | undefined {
+    return this.active.get(idOrUpn.toLowerCase()) ?? this.activeByUpn.get(idOrUpn.toLowerCase());
+  }
+
+  requireActive(idOrUpn: string): UserRecord {
+    const user = this.findActive(idOrUpn);
+    if (!user) throw resourceNotFound(idOrUpn);
+    return user;
+  }
+
+  findDeleted(id: string): UserRecord | undefined {
+    return this.deleted.get(id.toLowerCase());
+  }
+
+  consumedUnits(skuId: string): number {
+    return this.consumed.get(skuId) ?? 0;
+  }
+
+  assignedLicenses(user: UserRecord): AssignedLicense[] {
+    return effectiveLicenses(user.licenseAssignmentStates);
+  }
+
+  // ---- the clock -----------------------------------------------------------------------------
+
+  /** Moves the directory clock (only forwards in practice) and purges what it expires. */
+  setNow(iso: string): { purged: string[] } {
+    const nowMs = Date.parse(iso);
+    if (Number.isNaN(nowMs)) throw new Error(`not an ISO 8601 time: ${iso}`);
+    this.nowMs = nowMs;
+    return { purged: this.purgeExpired() };
+  }
+
+  /** Deleted users whose 30 days are over are purged for good (BEHAVIOUR.md §2). */
+  purgeExpired(): string[] {
+    const purged: string[] = [];
+    for (const user of this.deleted.values()) {
+      if (user.deletedDateTime && Date.parse(user.deletedDateTime) + SOFT_DELETE_RETENTION_DAYS * DAY_MS < this.nowMs) purged.push(user.id);
+    }
+    for (const id of purged) this.purge(id);
+    return purged;
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  /** Adds a user as the seed or `POST /users` gives it; conflicts as Graph reports them (BEHAVIOUR.md §5). */
+  createUser(input: NewUser, options: { deletedDateTime?: string; seeding?: boolean } = {}): UserRecord {
+    const id = (input.id ?? randomUUID()).toLowerCase();
+    const deleted = options.deletedDateTime !== undefined;
+    if (this.active.has(id) || this.deleted.has(id)) throw badRequest(`Another object with the same value for property id already exists.`, [{ code: 'ObjectConflict', message: 'Another object with the same value for property id already exists.', target: 'id' }]);
+    this.checkUserPrincipalName(input.userPrincipalName, { forDeleted: deleted });
+    const user: UserRecord = {
+      id,
+      userPrincipalName: deleted ? deletedUserPrincipalName(id, input.userPrincipalName) : input.userPrincipalName,
+      originalUserPrincipalName: input.userPrincipalName,
+      displayName: input.displayName,
+      givenName: input.givenName ?? null,
+      surname: input.surname ?? null,
+      jobTitle: input.jobTitle ?? null,
+      mail: input.mail ?? null,
+      mailNickname: input.mailNickname,
+      usageLocation: input.usageLocation ?? null,
+      proxyAddresses: [...(input.proxyAddresses ?? [])],
+      accountEnabled: input.accountEnabled,
+      onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
+      userType: input.userType ?? 'Member',
+      createdDateTime: input.createdDateTime ?? this.now,
+      licenseAssignmentStates: [],
+      assignedPlans: [],
+      purpose: input.purpose ?? 'user',
+      deletedDateTime: options.deletedDateTime ?? null,
+    };
+    // A soft-deleted user keeps its addresses reserved, so a new one may not take them (§5).
+    // A seed may hold the conflicts that restores must resolve; only Graph callers are checked.
+    if (!options.seeding && addressesOf(user).some((key) => (this.addressOwners.get(key)?.size ?? 0) > 0)) throw objectConflict('proxyAddresses');
+    (deleted ? this.deleted : this.active).set(id, user);
+    if (!deleted) this.activeByUpn.set(user.userPrincipalName.toLowerCase(), user);
+    this.reserveAddresses(user);
+    this.invalidateOrder();
+    return user;
+  }
+
+  /** The UPN rules of create and restore: allowed characters, a verified domain, not taken. */
+  checkUserPrincipalName(upn: string, options: { forDeleted?: boolean } = {}): void {
+    const at = upn.lastIndexOf('@');
+    if (!UPN_CHARACTERS.test(upn) || at <= 0) {
+      throw badRequest('Property userPrincipalName is invalid.', [{ code: 'InvalidCharacter', message: 'Property userPrincipalName is invalid.', target: 'userPrincipalName' }]);
+    }
+    const domain = upn.slice(at + 1).toLowerCase();
+    if (!this.domains.some((d) => d.toLowerCase() === domain)) {
+      const message = 'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.';
+      throw badRequest(message, [{ code: 'InvalidValue', message, target: 'userPrincipalName' }]);
+    }
+    // Only active users hold a UPN: a deleted one's carries the id prefix (§5).
+    if (!options.forDeleted && this.activeByUpn.has(upn.toLowerCase())) throw objectConflict('userPrincipalName');
+  }
+
+  updateUser(user: UserRecord, changes: { accountEnabled?: boolean; usageLocation?: string | null; displayName?: string; givenName?: string | null; surname?: string | null; jobTitle?: string | null }): void {
+    Object.assign(user, changes);
+  }
+
+  /** `DELETE /users/{id}`: to the deleted items, UPN prefixed, licenses and addresses kept (§3). */
+  softDelete(user: UserRecord): void {
+    this.active.delete(user.id);
+    this.activeByUpn.delete(user.userPrincipalName.toLowerCase());
+    user.originalUserPrincipalName = user.userPrincipalName;
+    user.userPrincipalName = deletedUserPrincipalName(user.id, user.userPrincipalName);
+    user.deletedDateTime = this.now;
+    this.deleted.set(user.id, user);
+    this.invalidateOrder();
+  }
+
+  /** Permanently removes a deleted user: its seats and addresses are freed. */
+  purge(id: string): void {
+    const user = this.deleted.get(id);
+    if (!user) throw resourceNotFound(id);
+    this.deleted.delete(id);
+    this.setLicenseStates(user, []);
+    this.releaseAddresses(user);
+    for (const group of this.groups.values()) group.members.delete(id);
+    this.invalidateOrder();
+  }
+
+  /**
+   * `POST /directory/deletedItems/{id}/restore` (BEHAVIOUR.md §2): a UPN conflict is checked
+   * first and not fixed by autoReconcileProxyConflict; proxy conflicts fail unless reconciled;
+   * licenses come back even past the seat count.
+   */
+  restore(id: string, options: { newUserPrincipalName?: string; autoReconcileProxyConflict?: boolean }): UserRecord {
+    const user = this.deleted.get(id.toLowerCase());
+    if (!user) throw resourceNotFound(id);
+    const upn = options.newUserPrincipalName ?? user.originalUserPrincipalName;
+    this.checkUserPrincipalName(upn);
+    const conflicting = addressesOf(user).filter((key) => [...(this.addressOwners.get(key) ?? [])].some((owner) => owner !== user.id && this.active.has(owner)));
+    if (conflicting.length > 0 && options.autoReconcileProxyConflict !== true) throw objectConflict('proxyAddresses');
+    if (conflicting.length > 0) {
+      this.releaseAddresses(user);
+      user.proxyAddresses = user.proxyAddresses.filter((address) => !conflicting.includes(addressKey(address)));
+      if (user.mail && conflicting.includes(addressKey(user.mail))) user.mail = null;
+      this.reserveAddresses(user);
+    }
+    this.deleted.delete(user.id);
+    user.userPrincipalName = upn;
+    user.originalUserPrincipalName = upn;
+    user.deletedDateTime = null;
+    this.active.set(user.id, user);
+    this.activeByUpn.set(upn.toLowerCase(), user);
+    this.invalidateOrder();
+    return user;
+  }
+
+  /**
+   * `assignLicense` after its body was parsed (BEHAVIOUR.md §6, emulator contract on order):
+   * known SKUs and plans, a usage location, free seats for newly added SKUs, no removal of a
+   * group-inherited license. Atomic.
+   */
+  assignLicense(user: UserRecord, change: LicenseChange): void {
+    for (const skuId of [...change.addLicenses.map((l) => l.skuId), ...change.removeLicenses]) {
+      if (!this.skus.has(skuId)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`);
+    }
+    for (const license of change.addLicenses) {
+      const plans = new Set(this.skus.get(license.skuId)?.servicePlans.map((p) => p.servicePlanId));
+      const unknown = license.disabledPlans.find((plan) => !plans.has(plan));
+      // Not documented by Microsoft: the emulator refuses a disabled plan the SKU does not have.
+      if (unknown !== undefined) throw badRequest(`Service plan ${unknown} is not part of license ${license.skuId}.`);
+      if (change.removeLicenses.includes(license.skuId)) throw badRequest(`License ${license.skuId} cannot be added and removed in the same request.`);
+    }
+    if (change.addLicenses.length > 0 && !user.usageLocation) throw badRequest('License assignment cannot be done for user with invalid usage location.');
+    const held = new Set(this.assignedLicenses(user).map((l) => l.skuId));
+    for (const license of change.addLicenses) {
+      const sku = this.skus.get(license.skuId) as SeedSku;
+      if (!held.has(license.skuId) && this.consumedUnits(license.skuId) >= sku.prepaidUnits.enabled) {
+        throw badRequest(`Subscription with SKU ${license.skuId} does not have any available licenses.`);
+      }
+    }
+    for (const skuId of change.removeLicenses) {
+      const states = user.licenseAssignmentStates.filter((s) => s.skuId === skuId);
+      if (states.length > 0 && states.every((s) => s.assignedByGroup !== null)) {
+        throw badRequest('User license is inherited from a group membership and it cannot be removed directly from the user.');
+      }
+    }
+    const now = this.now;
+    const kept = user.licenseAssignmentStates.filter(
+      (s) => s.assignedByGroup !== null || (!change.removeLicenses.includes(s.skuId) && !change.addLicenses.some((l) => l.skuId === s.skuId)),
+    );
+    this.setLicenseStates(user, [...kept, ...change.addLicenses.map((l) => directState(l, now))]);
+    this.provisionMailAddress(user);
+  }
+
+  /** Adds a group's license to a member, or records why it could not (CountViolation). */
+  addGroupLicense(user: UserRecord, groupId: string, license: AssignedLicense): void {
+    const sku = this.skus.get(license.skuId);
+    const held = this.assignedLicenses(user).some((l) => l.skuId === license.skuId);
+    const seat = held || (sku !== undefined && this.consumedUnits(license.skuId) < sku.prepaidUnits.enabled);
+    const state: LicenseAssignmentState = seat
+      ? { ...directState(license, this.now), assignedByGroup: groupId }
+      : { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: groupId, state: 'Error', error: 'CountViolation', lastUpdatedDateTime: this.now };
+    this.setLicenseStates(user, [...user.licenseAssignmentStates, state]);
+  }
+
+  /** Replaces a user's assignment states, keeping seat counts and assignedPlans in step. */
+  setLicenseStates(user: UserRecord, states: LicenseAssignmentState[]): void {
+    const before = new Set(this.assignedLicenses(user).map((l) => l.skuId));
+    user.licenseAssignmentStates = states;
+    const after = effectiveLicenses(states);
+    for (const skuId of before) if (!after.some((l) => l.skuId === skuId)) this.consumed.set(skuId, this.consumedUnits(skuId) - 1);
+    for (const { skuId } of after) if (!before.has(skuId)) this.consumed.set(skuId, this.consumedUnits(skuId) + 1);
+    user.assignedPlans = nextAssignedPlans(user.assignedPlans, enabledPlans(after, this.skus), this.now);
+  }
+
+  /** Exchange gives a newly licensed user without mail its UPN as primary address. */
+  private provisionMailAddress(user: UserRecord): void {
+    if (user.mail !== null || !user.assignedPlans.some((p) => p.service === 'exchange' && p.capabilityStatus === 'Enabled')) return;
+    const key = addressKey(user.userPrincipalName);
+    if ((this.addressOwners.get(key)?.size ?? 0) > 0) return;
+    user.mail = user.userPrincipalName;
+    user.proxyAddresses = [`SMTP:${user.userPrincipalName}`, ...user.proxyAddresses];
+    this.reserveAddresses(user);
+  }
+
+  private reserveAddresses(user: UserRecord): void {
+    for (const key of addressesOf(user)) {
+      const owners = this.addressOwners.get(key) ?? new Set<string>();
+      owners.add(user.id);
+      this.addressOwners.set(key, owners);
+    }
+  }
+
+  private releaseAddresses(user: UserRecord): void {
+    for (const key of addressesOf(user)) {
+      const owners = this.addressOwners.get(key);
+      owners?.delete(user.id);
+      if (owners?.size === 0) this.addressOwners.delete(key);
+    }
+  }
+
+  private invalidateOrder(): void {
+    this.sortedActive = undefined;
+    this.sortedDeleted = undefined;
+  }
+}
+
+function byId(a: UserRecord, b: UserRecord): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+

@@ -1,0 +1,43 @@
+import type { AssignedPlan, LicenseAssignmentState, UserPurpose } from './model.ts';
+
+/** A user as the emulator keeps it: active or soft-deleted. Mutable; only the store changes it. */
+export interface UserRecord {
+  readonly id: string;
+  userPrincipalName: string;
+  /** The UPN before deletion; the active UPN while active. */
+  originalUserPrincipalName: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  mail: string | null;
+  mailNickname: string;
+  usageLocation: string | null;
+  proxyAddresses: string[];
+  accountEnabled: boolean;
+  onPremisesSyncEnabled: boolean | null;
+  userType: 'Member' | 'Guest';
+  createdDateTime: string;
+  licenseAssignmentStates: LicenseAssignmentState[];
+  assignedPlans: AssignedPlan[];
+  purpose: UserPurpose;
+  deletedDateTime: string | null;
+}
+
+/** The soft-deleted UPN: the id without hyphens, then the original UPN (BEHAVIOUR.md §1, emulator contract). */
+export function deletedUserPrincipalName(id: string, upn: string): string {
+  return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
+}
+
+/** Addresses compare without their `smtp:` prefix and case-insensitively. */
+export function addressKey(address: string): string {
+  const lower = address.toLowerCase();
+  return lower.startsWith('smtp:') ? lower.slice(5) : lower;
+}
+
+/** Every address a user reserves: its mail and its proxy addresses. */
+export function addressesOf(user: Pick<UserRecord, 'mail' | 'proxyAddresses'>): string[] {
+  const keys = user.proxyAddresses.map(addressKey);
+  if (user.mail) keys.push(addressKey(user.mail));
+  return [...new Set(keys)];
+}

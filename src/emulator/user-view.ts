@@ -1,0 +1,105 @@
+import { GraphError, badRequest } from './errors.ts';
+import type { TenantStore } from './store.ts';
+import type { UserRecord } from './user-record.ts';
+
+/**
+ * What a user looks like in a response: the default property set unless `$select` names
+ * properties, then exactly those plus `id` (BEHAVIOUR.md §4, emulator contract).
+ */
+type Getter = (user: UserRecord, store: TenantStore) => unknown;
+
+const DEFAULT_PROPERTIES: Readonly<Record<string, Getter>> = {
+  businessPhones: () => [],
+  displayName: (u) => u.displayName,
+  givenName: (u) => u.givenName,
+  id: (u) => u.id,
+  jobTitle: (u) => u.jobTitle,
+  mail: (u) => u.mail,
+  mobilePhone: () => null,
+  officeLocation: () => null,
+  preferredLanguage: () => null,
+  surname: (u) => u.surname,
+  userPrincipalName: (u) => u.userPrincipalName,
+};
+
+/** Returned only when selected. */
+const SELECT_ONLY_PROPERTIES: Readonly<Record<string, Getter>> = {
+  accountEnabled: (u) => u.accountEnabled,
+  assignedLicenses: (u, store) => store.assignedLicenses(u),
+  assignedPlans: (u) => u.assignedPlans,
+  createdDateTime: (u) => u.createdDateTime,
+  deletedDateTime: (u) => u.deletedDateTime,
+  licenseAssignmentStates: (u) => u.licenseAssignmentStates,
+  mailNickname: (u) => u.mailNickname,
+  onPremisesSyncEnabled: (u) => u.onPremisesSyncEnabled,
+  provisionedPlans: (u) => u.assignedPlans.map((p) => ({ capabilityStatus: p.capabilityStatus, provisioningStatus: p.capabilityStatus === 'Enabled' ? 'Success' : 'Disabled', service: p.service })),
+  proxyAddresses: (u) => u.proxyAddresses,
+  usageLocation: (u) => u.usageLocation,
+  userType: (u) => u.userType,
+};
+
+/** Graph cannot return these within a user collection: 501 (BEHAVIOUR.md §4). */
+const NOT_IN_COLLECTION = new Set(['aboutme', 'birthday', 'hiredate', 'interests', 'mysite', 'pastprojects', 'preferredname', 'responsibilities', 'schools', 'skills', 'mailboxsettings']);
+
+const ALL_PROPERTIES: Readonly<Record<string, Getter>> = { ...DEFAULT_PROPERTIES, ...SELECT_ONLY_PROPERTIES };
+const BY_LOWER_NAME = new Map(Object.keys(ALL_PROPERTIES).map((name) => [name.toLowerCase(), name]));
+
+/** The properties a response carries, checked once per request. */
+export interface UserProjection {
+  readonly names: readonly string[];
+  readonly selected: boolean;
+}
+
+export function userProjection(select: readonly string[] | undefined, options: { collection: boolean }): UserProjection {
+  if (select === undefined || select.length === 0) return { names: Object.keys(DEFAULT_PROPERTIES), selected: false };
+  const names = new Set<string>();
+  for (const raw of select) {
+    const lower = raw.toLowerCase();
+    if (options.collection && NOT_IN_COLLECTION.has(lower)) {
+      throw new GraphError(501, 'NotImplemented', `This operation target is not yet supported. The property '${raw}' cannot be returned within a user collection.`);
+    }
+    const name = BY_LOWER_NAME.get(lower);
+    if (!name) throw badRequest(`Could not find a property named '${raw}' on type 'microsoft.graph.user'.`);
+    names.add(name);
+  }
+  names.add('id');
+  return { names: [...names], selected: true };
+}
+
+export function projectUser(user: UserRecord, store: TenantStore, projection: UserProjection): Record<string, unknown> {
+  const json: Record<string, unknown> = {};
+  for (const name of projection.names) json[name] = (ALL_PROPERTIES[name] as Getter)(user, store);
+  return json;
+}
+
+/** The value a `$filter` reads for a property. */
+export function userProperty(user: UserRecord, store: TenantStore, property: string): unknown {
+  return ALL_PROPERTIES[property]?.(user, store);
+}
+
+/** `https://graph.microsoft.com/v1.0/$metadata#users` or `…#users(a,b)` with `$select`. */
+export function collectionContext(baseUrl: string, entitySet: string, projection: UserProjection): string {
+  return `${baseUrl}/v1.0/$metadata#${entitySet}${projection.selected ? `(${projection.names.join(',')})` : ''}`;
+}
+
+/** The mailbox settings Exchange returns for a user that has a mailbox (BEHAVIOUR.md §9). */
+export function mailboxSettingsOf(user: UserRecord): Record<string, unknown> {
+  return {
+    archiveFolder: null,
+    timeZone: 'W. Europe Standard Time',
+    delegateMeetingMessageDeliveryOptions: 'sendToDelegateOnly',
+    dateFormat: 'dd-MM-yyyy',
+    timeFormat: 'HH:mm',
+    userPurpose: user.purpose,
+    automaticRepliesSetting: {
+      status: 'disabled',
+      externalAudience: 'all',
+      internalReplyMessage: '',
+      externalReplyMessage: '',
+      scheduledStartDateTime: { dateTime: '2026-01-01T00:00:00.0000000', timeZone: 'UTC' },
+      scheduledEndDateTime: { dateTime: '2026-01-02T00:00:00.0000000', timeZone: 'UTC' },
+    },
+    language: { locale: 'en-US', displayName: 'English (United States)' },
+    workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'W. Europe Standard Time' } },
+  };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { Seed } from '../../src/emulator/model.ts';
+import { loadSeed, SeedError } from '../../src/emulator/seed.ts';
+import { dumpState } from '../../src/emulator/state.ts';
+import { contosoSeed } from '../support/seeds.ts';
+
+const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+const EXCHANGE_PLAN_1_SKU = '4b9405b0-7788-4568-add1-99614e613b69';
+
+/** The fixture with one change applied to a structured clone. */
+function tweak(change: (seed: { -readonly [K in keyof Seed]: unknown } & Record<string, unknown>) => void): unknown {
+  const seed = structuredClone(contosoSeed()) as unknown as { -readonly [K in keyof Seed]: unknown } & Record<string, unknown>;
+  change(seed);
+  return seed;
+}
+
+function seedError(json: unknown): SeedError {
+  try {
+    loadSeed(json);
+  } catch (error) {
+    if (error instanceof SeedError) return error;
+    throw error;
+  }
+  throw new Error('the seed loaded');
+}
+
+describe('loading a seed', () => {
+  it('derives seats, prefixes deleted UPNs and purges what is past 30 days', () => {
+    const store = loadSeed(contosoSeed());
+    // bob, alice (active) and the two deleted users still within 30 days hold E3; erin is purged.
+    expect(store.consumedUnits(E3)).toBe(4);
+    expect(store.findDeleted('78bf875b-9343-4edc-9130-0d3958113565')).toBeUndefined();
+    expect(store.findDeleted('78bf875b-9343-4edc-9130-0d3958113563')?.userPrincipalName).toBe('78bf875b93434edc91300d3958113563alice@contoso.com');
+    expect(store.deletedUsers()).toHaveLength(3);
+  });
+
+  it('gives group licenses while seats last, then CountViolation', () => {
+    const store = loadSeed(contosoSeed());
+    // One Exchange Plan 1 seat: the first member (by id) gets it, the second does not.
+    const bob = store.findActive('bob@contoso.com');
+    const alice = store.findActive('alice@contoso.com');
+    expect(bob?.licenseAssignmentStates.find((s) => s.skuId === EXCHANGE_PLAN_1_SKU)).toMatchObject({ assignedByGroup: '9a000000-0000-4000-8000-000000000001', state: 'Active', error: 'None' });
+    expect(alice?.licenseAssignmentStates.find((s) => s.skuId === EXCHANGE_PLAN_1_SKU)).toMatchObject({ state: 'Error', error: 'CountViolation' });
+    expect(store.assignedLicenses(alice ?? ({} as never)).map((l) => l.skuId)).toEqual([E3]);
+    expect(store.consumedUnits(EXCHANGE_PLAN_1_SKU)).toBe(1);
+  });
+
+  it('keeps seeded assignedPlans history and derives the rest', () => {
+    const store = loadSeed(contosoSeed());
+    expect(store.findActive('carol@contoso.com')?.assignedPlans).toEqual([
+      { assignedDateTime: '2026-11-12T09:00:00Z', capabilityStatus: 'Deleted', service: 'exchange', servicePlanId: 'efb87545-963c-4e0d-99df-69c6916d9eb0' },
+    ]);
+    const bobPlans = store.findActive('bob@contoso.com')?.assignedPlans ?? [];
+    expect(bobPlans.find((p) => p.servicePlanId === 'efb87545-963c-4e0d-99df-69c6916d9eb0')).toMatchObject({ capabilityStatus: 'Enabled', service: 'exchange' });
+    // YAMMER_ENTERPRISE is disabled for bob: not an assigned plan.
+    expect(bobPlans.some((p) => p.servicePlanId === '7547a3fe-08ee-4ccb-b430-5077c5041653')).toBe(false);
+  });
+
+  it('loads its own state dump back to the same state (apps need their secrets again)', () => {
+    const store = loadSeed(contosoSeed());
+    const dump = dumpState(store) as Record<string, unknown>;
+    expect(JSON.stringify(dump)).not.toContain('emulator-secret');
+    const reloaded = loadSeed({ ...dump, apps: contosoSeed().apps });
+    expect(dumpState(reloaded)).toEqual(dump);
+  });
+
+  it.each([
+    ['a missing tenantId', (s: Record<string, unknown>) => delete s.tenantId, 'tenantId'],
+    ['a bad GUID', (s: Record<string, unknown>) => ((s.users as Record<string, unknown>[])[1] as Record<string, unknown>).id = 'nope', 'users[1].id'],
+    ['an unknown field', (s: Record<string, unknown>) => ((s.users as Record<string, unknown>[])[0] as Record<string, unknown>).manager = 'x', 'users[0].manager'],
+    ['a license for an unsubscribed SKU', (s: Record<string, unknown>) => (((s.users as Record<string, unknown>[])[0] as { assignedLicenses: { skuId: string }[] }).assignedLicenses[0] as { skuId: string }).skuId = '00000000-0000-4000-8000-000000000000', 'users[0].assignedLicenses[0].skuId'],
+    ['a disabled plan the SKU lacks', (s: Record<string, unknown>) => (((s.users as Record<string, unknown>[])[0] as { assignedLicenses: { disabledPlans: string[] }[] }).assignedLicenses[0] as { disabledPlans: string[] }).disabledPlans = ['00000000-0000-4000-8000-000000000000'], 'users[0].assignedLicenses[0].disabledPlans[0]'],
+    ['two active users with one UPN', (s: Record<string, unknown>) => ((s.users as Record<string, unknown>[])[1] as Record<string, unknown>).userPrincipalName = 'BOB@contoso.com', 'users[1]'],
+    ['an unverified domain', (s: Record<string, unknown>) => ((s.users as Record<string, unknown>[])[0] as Record<string, unknown>).userPrincipalName = 'bob@fabrikam.com', 'users[0]'],
+    ['a deletion after now', (s: Record<string, unknown>) => ((s.deletedUsers as Record<string, unknown>[])[0] as Record<string, unknown>).deletedDateTime = '2027-01-01T00:00:00Z', 'deletedUsers[0].deletedDateTime'],
+    ['a deleted user without deletedDateTime', (s: Record<string, unknown>) => delete ((s.deletedUsers as Record<string, unknown>[])[0] as Record<string, unknown>).deletedDateTime, 'deletedUsers[0].deletedDateTime'],
+    ['a group member nobody is', (s: Record<string, unknown>) => ((s.groups as { members: string[] }[])[0] as { members: string[] }).members.push('00000000-0000-4000-8000-0000000000ff'), 'groups[0].members[2]'],
+    ['an app listed twice', (s: Record<string, unknown>) => (s.apps as unknown[]).push((s.apps as unknown[])[0]), 'apps[2].clientId'],
+  ])('names the field for %s', (_name, change, field) => {
+    const error = seedError(tweak(change as (s: Record<string, unknown>) => void));
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(field);
+  });
+});
