@@ -19,22 +19,41 @@ export function effectiveLicenses(states: readonly LicenseAssignmentState[]): As
   return [...bySku].map(([skuId, disabledPlans]) => ({ skuId, disabledPlans: disabledPlans ?? [] }));
 }
 
+const SERVICE_BY_PREFIX: readonly (readonly [RegExp, string])[] = [
+  [/^SHAREPOINT/iu, 'SharePoint'],
+  [/^MCO/iu, 'MicrosoftCommunicationsOnline'],
+  [/^TEAMS/iu, 'TeamspaceAPI'],
+  [/^YAMMER/iu, 'YammerEnterprise'],
+  [/^OFFICESUBSCRIPTION|^OFFICE_/iu, 'MicrosoftOffice'],
+  [/^INTUNE/iu, 'SCO'],
+  [/^RMS_|^MIP_/iu, 'RMSOnline'],
+  [/^AAD_|^MFA_/iu, 'AADPremiumService'],
+  [/^SWAY/iu, 'Sway'],
+  [/^PROJECTWORKMANAGEMENT/iu, 'ProjectWorkManagement'],
+];
+const serviceCache = new Map<string, string>();
+
 /** The service of a plan as `assignedPlans` names it; Exchange's is "exchange" (BEHAVIOUR.md §8). */
 export function serviceOf(servicePlanName: string, servicePlanId: string): string {
-  if (isExchangeMailboxPlan(servicePlanId) || /^EXCHANGE/iu.test(servicePlanName)) return 'exchange';
-  const prefixes: readonly [RegExp, string][] = [
-    [/^SHAREPOINT/iu, 'SharePoint'],
-    [/^MCO/iu, 'MicrosoftCommunicationsOnline'],
-    [/^TEAMS/iu, 'TeamspaceAPI'],
-    [/^YAMMER/iu, 'YammerEnterprise'],
-    [/^OFFICESUBSCRIPTION|^OFFICE_/iu, 'MicrosoftOffice'],
-    [/^INTUNE/iu, 'SCO'],
-    [/^RMS_|^MIP_/iu, 'RMSOnline'],
-    [/^AAD_|^MFA_/iu, 'AADPremiumService'],
-    [/^SWAY/iu, 'Sway'],
-    [/^PROJECTWORKMANAGEMENT/iu, 'ProjectWorkManagement'],
-  ];
-  return prefixes.find(([pattern]) => pattern.test(servicePlanName))?.[1] ?? servicePlanName;
+  const key = `${servicePlanId}|${servicePlanName}`;
+  let service = serviceCache.get(key);
+  if (service === undefined) {
+    service = isExchangeMailboxPlan(servicePlanId) || /^EXCHANGE/iu.test(servicePlanName) ? 'exchange' : (SERVICE_BY_PREFIX.find(([pattern]) => pattern.test(servicePlanName))?.[1] ?? servicePlanName);
+    serviceCache.set(key, service);
+  }
+  return service;
+}
+
+/** Each SKU's user plans with their services, computed once per SKU. */
+const planServices = new WeakMap<SeedSku, readonly (readonly [string, string])[]>();
+
+function userPlansOf(sku: SeedSku): readonly (readonly [string, string])[] {
+  let plans = planServices.get(sku);
+  if (!plans) {
+    plans = sku.servicePlans.filter((p) => p.appliesTo !== 'Company').map((p) => [p.servicePlanId, serviceOf(p.servicePlanName, p.servicePlanId)] as const);
+    planServices.set(sku, plans);
+  }
+  return plans;
 }
 
 /** The plans that the effective licenses enable: plan id → service. */
@@ -42,12 +61,35 @@ export function enabledPlans(licenses: readonly AssignedLicense[], skus: Readonl
   const plans = new Map<string, string>();
   for (const license of licenses) {
     const sku = skus.get(license.skuId);
-    for (const plan of sku?.servicePlans ?? []) {
-      if (plan.appliesTo === 'Company' || license.disabledPlans.includes(plan.servicePlanId)) continue;
-      plans.set(plan.servicePlanId, serviceOf(plan.servicePlanName, plan.servicePlanId));
+    if (!sku) continue;
+    for (const [servicePlanId, service] of userPlansOf(sku)) {
+      if (license.disabledPlans.length > 0 && license.disabledPlans.includes(servicePlanId)) continue;
+      plans.set(servicePlanId, service);
     }
   }
   return plans;
+}
+
+/** Enabled entries are immutable and identical across users assigned at one moment: share them. */
+const enabledEntries = new Map<string, Map<string, AssignedPlan>>();
+
+function enabledEntriesAt(now: string): Map<string, AssignedPlan> {
+  let entries = enabledEntries.get(now);
+  if (!entries) {
+    if (enabledEntries.size > 1_000) enabledEntries.clear();
+    entries = new Map();
+    enabledEntries.set(now, entries);
+  }
+  return entries;
+}
+
+function enabledEntry(entries: Map<string, AssignedPlan>, servicePlanId: string, service: string, now: string): AssignedPlan {
+  let entry = entries.get(servicePlanId);
+  if (!entry) {
+    entry = Object.freeze({ assignedDateTime: now, capabilityStatus: 'Enabled', service, servicePlanId });
+    entries.set(servicePlanId, entry);
+  }
+  return entry;
 }
 
 /**
@@ -57,17 +99,18 @@ export function enabledPlans(licenses: readonly AssignedLicense[], skus: Readonl
 export function nextAssignedPlans(previous: readonly AssignedPlan[], enabled: ReadonlyMap<string, string>, now: string): AssignedPlan[] {
   const next: AssignedPlan[] = [];
   const seen = new Set<string>();
+  const entries = enabledEntriesAt(now);
   for (const plan of previous) {
     seen.add(plan.servicePlanId);
     const service = enabled.get(plan.servicePlanId);
     if (service !== undefined) {
-      next.push(plan.capabilityStatus === 'Enabled' ? plan : { ...plan, capabilityStatus: 'Enabled', assignedDateTime: now, service });
+      next.push(plan.capabilityStatus === 'Enabled' ? plan : enabledEntry(entries, plan.servicePlanId, service, now));
     } else {
       next.push(plan.capabilityStatus === 'Enabled' ? { ...plan, capabilityStatus: 'Deleted', assignedDateTime: now } : plan);
     }
   }
   for (const [servicePlanId, service] of enabled) {
-    if (!seen.has(servicePlanId)) next.push({ assignedDateTime: now, capabilityStatus: 'Enabled', service, servicePlanId });
+    if (!seen.has(servicePlanId)) next.push(enabledEntry(entries, servicePlanId, service, now));
   }
   return next;
 }

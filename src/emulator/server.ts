@@ -182,9 +182,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     try {
       const json = (): unknown => (bodyText === '' ? {} : JSON.parse(bodyText));
       switch (route) {
-        case 'GET /_emulator/health':
-          send(response, 200, { status: 'ok', tenantId: store.tenantId, now: store.now });
+        case 'GET /_emulator/health': {
+          // The emulator's own CPU and memory, so that benchmarks can tell its cost from the client's.
+          const cpu = process.cpuUsage();
+          const processStats = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssBytes: process.memoryUsage.rss() };
+          send(response, 200, { status: 'ok', tenantId: store.tenantId, now: store.now, process: processStats });
           return;
+        }
         case 'GET /_emulator/state':
           send(response, 200, dumpState(store));
           return;

@@ -73,8 +73,11 @@ export class TenantStore {
     }
   }
 
+  private nowText: string | undefined;
+
   get now(): string {
-    return new Date(this.nowMs).toISOString().replace('.000Z', 'Z');
+    this.nowText ??= new Date(this.nowMs).toISOString().replace('.000Z', 'Z');
+    return this.nowText;
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -120,6 +123,7 @@ export class TenantStore {
     const nowMs = Date.parse(iso);
     if (Number.isNaN(nowMs)) throw new Error(`not an ISO 8601 time: ${iso}`);
     this.nowMs = nowMs;
+    this.nowText = undefined;
     return { purged: this.purgeExpired() };
   }
 
