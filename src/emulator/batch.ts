@@ -67,9 +67,17 @@ export function executeBatch(items: readonly BatchItem[], caller: Caller, contex
     const response = runItem(item, statusById, caller, context, baseUrl);
     statusById.set(item.id.toLowerCase(), response.status);
     log({ id: item.id, method: item.method, path: pathOf(item.url), status: response.status });
-    responses.push({ id: item.id, status: response.status, headers: { 'Content-Type': 'application/json', ...response.headers }, ...(response.body === undefined ? {} : { body: response.body }) });
+    responses.push(batchResponse(item.id, response));
   }
   return { responses };
+}
+
+/** An item's answer; a non-JSON body comes back base64-encoded (BEHAVIOUR.md §10). */
+function batchResponse(id: string, response: GraphResponse): Record<string, unknown> {
+  if (response.text !== undefined) {
+    return { id, status: response.status, headers: { 'Content-Type': 'text/plain', ...response.headers }, body: Buffer.from(response.text, 'utf8').toString('base64') };
+  }
+  return { id, status: response.status, headers: { 'Content-Type': 'application/json', ...response.headers }, ...(response.body === undefined ? {} : { body: response.body }) };
 }
 
 function pathOf(url: string): string {

@@ -15,14 +15,19 @@ export interface CollectionQuery {
 }
 
 export type FilterClause =
-  | { readonly kind: 'eq'; readonly property: string; readonly value: string | boolean | null }
+  | { readonly kind: 'eq' | 'ne'; readonly property: string; readonly value: string | boolean | null }
   | { readonly kind: 'in'; readonly property: string; readonly values: readonly (string | boolean | null)[] }
-  | { readonly kind: 'startswith'; readonly property: string; readonly value: string }
-  | { readonly kind: 'count-ne-zero'; readonly property: string };
+  | { readonly kind: 'startswith' | 'endswith'; readonly property: string; readonly value: string }
+  | { readonly kind: 'count-eq-zero' | 'count-ne-zero'; readonly property: string };
+
+type FilterOperator = 'eq' | 'ne' | 'in' | 'startswith' | 'endswith' | 'count';
+
+/** Operators that are advanced queries: they need `ConsistencyLevel: eventual` and `$count=true` (BEHAVIOUR.md §4). */
+const ADVANCED: ReadonlySet<FilterOperator> = new Set(['ne', 'endswith', 'count']);
 
 export interface CollectionRules {
   /** Properties `$filter` may name, with the operators Graph allows on each here. */
-  readonly filterable: Readonly<Record<string, readonly ('eq' | 'in' | 'startswith' | 'count')[]>>;
+  readonly filterable: Readonly<Record<string, readonly FilterOperator[]>>;
   readonly orderable: readonly string[];
   /** `$orderby` on these needs the advanced-query pair (BEHAVIOUR.md §1). */
   readonly orderNeedsAdvanced?: readonly string[];
@@ -55,12 +60,13 @@ export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<R
   return { select, top: parseTop(query.get('$top'), rules.defaultTop), filter, count, orderBy, skipToken: query.get('$skiptoken') ?? undefined };
 }
 
+/** `$select` as a list; absent or empty means the default property set. */
 export function parseSelect(raw: string | null): string[] | undefined {
-  if (raw === null) return undefined;
-  return raw
+  const names = (raw ?? '')
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
+  return names.length === 0 ? undefined : names;
 }
 
 /** `$top` 1..999, with the observed message (BEHAVIOUR.md §4, emulator contract 10). */
@@ -136,38 +142,41 @@ export function parseFilter(text: string, rules: CollectionRules, advanced: bool
     if (token?.kind === 'word' && token.value === 'null') return null;
     throw unsupportedQuery(`Invalid filter clause: expected a literal, not '${token?.value ?? 'the end'}'.`);
   };
-  const allow = (property: string, operator: 'eq' | 'in' | 'startswith' | 'count'): void => {
+  const allow = (property: string, operator: FilterOperator, spelled: string): void => {
     if (!rules.filterable[property]?.includes(operator)) {
       throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
+    }
+    if (ADVANCED.has(operator) && !advanced) {
+      throw unsupportedQuery(
+        `Operator '${spelled}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+      );
     }
   };
   while (i < tokens.length) {
     const first = next();
-    if (first?.kind === 'word' && first.value.toLowerCase() === 'startswith') {
-      if (next()?.value !== '(') throw unsupportedQuery('Invalid filter clause: expected ( after startswith.');
+    const functionName = first?.kind === 'word' ? first.value.toLowerCase() : '';
+    if (functionName === 'startswith' || functionName === 'endswith') {
+      if (next()?.value !== '(') throw unsupportedQuery(`Invalid filter clause: expected ( after ${first?.value ?? ''}.`);
       const property = next()?.value ?? '';
-      if (next()?.value !== ',') throw unsupportedQuery('Invalid filter clause: expected , in startswith.');
+      if (next()?.value !== ',') throw unsupportedQuery(`Invalid filter clause: expected , in ${first?.value ?? ''}.`);
       const value = literal(next());
-      if (next()?.value !== ')') throw unsupportedQuery('Invalid filter clause: expected ) after startswith.');
-      allow(property, 'startswith');
-      if (typeof value !== 'string') throw unsupportedQuery('Invalid filter clause: startswith takes a string.');
-      clauses.push({ kind: 'startswith', property, value });
+      if (next()?.value !== ')') throw unsupportedQuery(`Invalid filter clause: expected ) after ${first?.value ?? ''}.`);
+      allow(property, functionName, functionName === 'endswith' ? 'endsWith' : 'startsWith');
+      if (typeof value !== 'string') throw unsupportedQuery(`Invalid filter clause: ${first?.value ?? ''} takes a string.`);
+      clauses.push({ kind: functionName, property, value });
     } else if (first?.kind === 'word') {
       const operator = next()?.value.toLowerCase();
       if (first.value.endsWith('/$count')) {
         const property = first.value.slice(0, -'/$count'.length);
-        allow(property, 'count');
         const value = next()?.value;
-        if (operator !== 'ne' || value !== '0') throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
-        if (!advanced) {
-          throw unsupportedQuery(`Operator 'ne' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`);
-        }
-        clauses.push({ kind: 'count-ne-zero', property });
-      } else if (operator === 'eq') {
-        allow(first.value, 'eq');
-        clauses.push({ kind: 'eq', property: first.value, value: literal(next()) });
+        if ((operator !== 'ne' && operator !== 'eq') || value !== '0') throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
+        allow(property, 'count', operator);
+        clauses.push({ kind: operator === 'eq' ? 'count-eq-zero' : 'count-ne-zero', property });
+      } else if (operator === 'eq' || operator === 'ne') {
+        allow(first.value, operator, operator);
+        clauses.push({ kind: operator, property: first.value, value: literal(next()) });
       } else if (operator === 'in') {
-        allow(first.value, 'in');
+        allow(first.value, 'in', 'in');
         if (next()?.value !== '(') throw unsupportedQuery('Invalid filter clause: expected ( after in.');
         const values: (string | boolean | null)[] = [];
         for (;;) {
@@ -201,10 +210,16 @@ export function matchesFilter(clauses: readonly FilterClause[], read: (property:
     switch (clause.kind) {
       case 'eq':
         return same(actual, clause.value);
+      case 'ne':
+        return !same(actual, clause.value);
       case 'in':
         return clause.values.some((v) => same(actual, v));
       case 'startswith':
         return typeof actual === 'string' && actual.toLowerCase().startsWith(clause.value.toLowerCase());
+      case 'endswith':
+        return typeof actual === 'string' && actual.toLowerCase().endsWith(clause.value.toLowerCase());
+      case 'count-eq-zero':
+        return Array.isArray(actual) && actual.length === 0;
       case 'count-ne-zero':
         return Array.isArray(actual) && actual.length > 0;
     }

@@ -54,10 +54,13 @@ export function faultResponse(decision: FaultDecision | undefined, ids: { reques
  */
 export function executeGraphRequest(request: GraphRequest, caller: Caller, context: PipelineContext, ids: { requestId: string; clientRequestId: string }): GraphResponse {
   const nowMs = context.realNowMs();
+  // Identity responses carry their cost, errors included (BEHAVIOUR.md §10's 403 item, §11).
+  let costHeader: Record<string, string> = {};
   try {
     const { route, params } = matchRoute(ROUTES, request.method, request.path);
-    if (!isAuthorised(caller.roles, route.operation)) throw insufficientPrivileges();
     const cost = resourceUnitCost({ method: request.method, path: request.path, query: request.query });
+    costHeader = { 'x-ms-resource-unit': String(cost.resourceUnits) };
+    if (!isAuthorised(caller.roles, route.operation)) throw insufficientPrivileges();
     const admission = context.throttler.admit(caller.appId, cost, nowMs);
     if (!admission.admitted) {
       return {
@@ -76,12 +79,12 @@ export function executeGraphRequest(request: GraphRequest, caller: Caller, conte
       ...response,
       headers: {
         ...response.headers,
-        'x-ms-resource-unit': String(cost.resourceUnits),
+        ...costHeader,
         ...(admission.limitPercentage === undefined ? {} : { 'x-ms-throttle-limit-percentage': formatLimitPercentage(admission.limitPercentage) }),
       },
     };
   } catch (error) {
-    if (error instanceof GraphError) return { status: error.status, body: errorEnvelope(error, { ...ids, nowMs }), headers: error.headers };
+    if (error instanceof GraphError) return { status: error.status, body: errorEnvelope(error, { ...ids, nowMs }), headers: { ...error.headers, ...costHeader } };
     // A bug in the emulator: say so in Graph's shape, so that the client's error path is exercised honestly.
     const message = `Emulator bug: ${error instanceof Error ? error.message : String(error)}`;
     return { status: 500, body: errorEnvelope(new GraphError(500, 'InternalServerError', message), { ...ids, nowMs }) };

@@ -8,7 +8,7 @@ import type { TenantStore } from './store.ts';
 import { projectUser, userProjection } from './user-view.ts';
 
 const DELETED_RULES: CollectionRules = {
-  filterable: { id: ['eq', 'in'], userPrincipalName: ['eq', 'in', 'startswith'], mail: ['eq', 'in', 'startswith'], displayName: ['eq', 'in', 'startswith'] },
+  filterable: { id: ['eq', 'in', 'ne'], userPrincipalName: ['eq', 'in', 'startswith', 'endswith', 'ne'], mail: ['eq', 'in', 'startswith', 'endswith', 'ne'], displayName: ['eq', 'in', 'startswith', 'endswith', 'ne'] },
   orderable: ['deletedDateTime', 'displayName', 'userPrincipalName'],
   orderNeedsAdvanced: ['deletedDateTime'],
   defaultTop: 100,

@@ -8,19 +8,19 @@ import { isAdvancedQuery, matchesFilter, parseCollectionQuery, parseSelect } fro
 import type { GraphRequest, Route } from './router.ts';
 import type { TenantStore } from './store.ts';
 import type { UserRecord } from './user-record.ts';
-import { collectionContext, mailboxSettingsOf, projectUser, userProjection, userProperty } from './user-view.ts';
+import { collectionContext, mailboxSettingsOf, METADATA, projectUser, userProjection, userProperty } from './user-view.ts';
 
 const USER_RULES: CollectionRules = {
   filterable: {
-    id: ['eq', 'in'],
-    userPrincipalName: ['eq', 'in', 'startswith'],
-    mail: ['eq', 'in', 'startswith'],
-    displayName: ['eq', 'in', 'startswith'],
-    mailNickname: ['eq', 'in', 'startswith'],
-    accountEnabled: ['eq', 'in'],
-    onPremisesSyncEnabled: ['eq', 'in'],
-    usageLocation: ['eq', 'in'],
-    userType: ['eq', 'in'],
+    id: ['eq', 'in', 'ne'],
+    userPrincipalName: ['eq', 'in', 'startswith', 'endswith', 'ne'],
+    mail: ['eq', 'in', 'startswith', 'endswith', 'ne'],
+    displayName: ['eq', 'in', 'startswith', 'endswith', 'ne'],
+    mailNickname: ['eq', 'in', 'startswith', 'endswith', 'ne'],
+    accountEnabled: ['eq', 'in', 'ne'],
+    onPremisesSyncEnabled: ['eq', 'in', 'ne'],
+    usageLocation: ['eq', 'in', 'ne'],
+    userType: ['eq', 'in', 'ne'],
     assignedLicenses: ['count'],
   },
   orderable: ['displayName', 'userPrincipalName'],
@@ -29,8 +29,8 @@ const USER_RULES: CollectionRules = {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
-export function entityContext(request: GraphRequest, entity: string): string {
-  return `${request.baseUrl}/v1.0/$metadata#${entity}`;
+export function entityContext(_request: GraphRequest, entity: string): string {
+  return `${METADATA}#${entity}`;
 }
 
 /** Lists users (or deleted users): filter, order, page, project. */
@@ -47,7 +47,7 @@ export function listUsers(request: GraphRequest, store: TenantStore, source: rea
   }
   const page = pageOf(items, query, request, { sortedById: !orderBy });
   const count = query.count && query.skipToken === undefined ? items.length : undefined;
-  return collectionBody(collectionContext(request.baseUrl, 'users', projection), page.items.map((u) => projectUser(u, store, projection)), page, count);
+  return collectionBody(collectionContext('users', projection), page.items.map((u) => projectUser(u, store, projection)), page, count);
 }
 
 function requireBodyObject(body: unknown): Record<string, unknown> {
@@ -74,9 +74,9 @@ function checkUsageLocation(value: string | null | undefined): void {
   if (typeof value === 'string' && !isIsoCountryCode(value)) throw invalidValue('usageLocation');
 }
 
-const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'usageLocation', 'givenName', 'surname', 'jobTitle', 'onPremisesImmutableId', 'passwordPolicies', 'userType']);
+const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'usageLocation', 'givenName', 'surname', 'jobTitle', 'mail', 'onPremisesImmutableId', 'passwordPolicies', 'userType']);
 const UPDATABLE = new Set(['accountEnabled', 'usageLocation', 'displayName', 'givenName', 'surname', 'jobTitle']);
-const READ_ONLY = new Set(['id', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'licenseAssignmentStates', 'deletedDateTime', 'createdDateTime', 'mail', 'onPremisesSyncEnabled']);
+const READ_ONLY = new Set(['id', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'licenseAssignmentStates', 'deletedDateTime', 'createdDateTime', 'onPremisesSyncEnabled']);
 
 /** `POST /users` (BEHAVIOUR.md §5): required properties, then the UPN rules and conflicts. */
 function createUser(request: GraphRequest, store: TenantStore): Record<string, unknown> {
@@ -91,6 +91,9 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
     if (typeof body[required] !== 'string' || body[required] === '') throw invalidValue(required);
   }
   if (typeof body.accountEnabled !== 'boolean') throw invalidValue('accountEnabled');
+  // At most 64 characters (https://learn.microsoft.com/graph/api/resources/user, mailNickname).
+  if ((body.mailNickname as string).length > 64) throw invalidValue('mailNickname');
+  const mail = stringOrNull(body, 'mail');
   const usageLocation = stringOrNull(body, 'usageLocation');
   checkUsageLocation(usageLocation);
   const user = store.createUser({
@@ -102,6 +105,8 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
     givenName: stringOrNull(body, 'givenName') ?? null,
     surname: stringOrNull(body, 'surname') ?? null,
     jobTitle: stringOrNull(body, 'jobTitle') ?? null,
+    // Setting mail makes it the primary SMTP address (BEHAVIOUR.md §4: "Changing mail recomputes proxyAddresses").
+    ...(mail ? { mail, proxyAddresses: [`SMTP:${mail}`] } : {}),
   });
   return { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, userProjection(undefined, { collection: false })) };
 }
@@ -182,9 +187,13 @@ export const USER_ROUTES: readonly Route[] = [
     handle: (request, params, store) => {
       const user = store.requireActive(params.id ?? '');
       const select = parseSelect(request.query.get('$select'));
+      // mailboxSettings can be selected on one user (not on a collection): Exchange answers for it.
       const withMailbox = select?.some((p) => p.toLowerCase() === 'mailboxsettings') ?? false;
-      const projection = userProjection(select?.filter((p) => p.toLowerCase() !== 'mailboxsettings'), { collection: false });
-      const body: Record<string, unknown> = { '@odata.context': `${collectionContext(request.baseUrl, 'users', projection)}/$entity`, ...projectUser(user, store, projection) };
+      const others = select?.filter((p) => p.toLowerCase() !== 'mailboxsettings');
+      const projection = withMailbox && others?.length === 0 ? { names: ['id'], selected: [] } : userProjection(others, { collection: false });
+      const contextNames = projection.selected === undefined ? undefined : [...projection.selected, ...(withMailbox ? ['mailboxSettings'] : [])];
+      const context = `${collectionContext('users', { ...projection, selected: contextNames })}/$entity`;
+      const body: Record<string, unknown> = { '@odata.context': context, ...projectUser(user, store, projection) };
       if (withMailbox) body.mailboxSettings = hasMailbox(user.purpose, user.assignedPlans) ? mailboxSettingsOf(user) : null;
       return { status: 200, body };
     },
@@ -214,6 +223,17 @@ export const USER_ROUTES: readonly Route[] = [
     handle: (request, params, store) => {
       const user = store.requireActive(params.id ?? '');
       store.assignLicense(user, parseAssignLicenseBody(request.body));
+      const projection = userProjection(undefined, { collection: false });
+      return { status: 200, body: { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, projection), assignedLicenses: store.assignedLicenses(user) } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/users/{id}/reprocessLicenseAssignment',
+    operation: 'users.assignLicense',
+    handle: (request, params, store) => {
+      // Group licenses are evaluated as they change here, so reprocessing finds nothing new (BEHAVIOUR.md §6).
+      const user = store.requireActive(params.id ?? '');
       const projection = userProjection(undefined, { collection: false });
       return { status: 200, body: { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, projection), assignedLicenses: store.assignedLicenses(user) } };
     },

@@ -167,8 +167,14 @@ export class TenantStore {
       deletedDateTime: options.deletedDateTime ?? null,
     };
     // A soft-deleted user keeps its addresses reserved, so a new one may not take them (§5).
+    // A soft-deleted user keeps its addresses reserved (BEHAVIOUR.md §5): the new user's own
+    // addresses and mailNickname@domain must be free. The UPN is checked against active users
+    // only (a new hire may take a deleted user's UPN: that is what makes restores conflict).
     // A seed may hold the conflicts that restores must resolve; only Graph callers are checked.
-    if (!options.seeding && addressesOf(user).some((key) => (this.addressOwners.get(key)?.size ?? 0) > 0)) throw objectConflict('proxyAddresses');
+    if (!options.seeding) {
+      const wanted = [...addressesOf(user), ...this.domains.map((d) => addressKey(`${user.mailNickname}@${d}`))];
+      if (wanted.some((key) => (this.addressOwners.get(key)?.size ?? 0) > 0)) throw objectConflict('proxyAddresses');
+    }
     (deleted ? this.deleted : this.active).set(id, user);
     if (!deleted) this.activeByUpn.set(user.userPrincipalName.toLowerCase(), user);
     this.reserveAddresses(user);
@@ -195,8 +201,9 @@ export class TenantStore {
     Object.assign(user, changes);
   }
 
-  /** `DELETE /users/{id}`: to the deleted items, UPN prefixed, licenses and addresses kept (§3). */
+  /** `DELETE /users/{id}`: to the deleted items, UPN prefixed, licenses and addresses kept, seats freed (§3). */
   softDelete(user: UserRecord): void {
+    this.countSeats(user, -1);
     this.active.delete(user.id);
     this.activeByUpn.delete(user.userPrincipalName.toLowerCase());
     user.originalUserPrincipalName = user.userPrincipalName;
@@ -239,6 +246,7 @@ export class TenantStore {
     user.userPrincipalName = upn;
     user.originalUserPrincipalName = upn;
     user.deletedDateTime = null;
+    this.countSeats(user, +1);
     this.active.set(user.id, user);
     this.activeByUpn.set(upn.toLowerCase(), user);
     this.invalidateOrder();
@@ -296,12 +304,21 @@ export class TenantStore {
 
   /** Replaces a user's assignment states, keeping seat counts and assignedPlans in step. */
   setLicenseStates(user: UserRecord, states: LicenseAssignmentState[]): void {
-    const before = new Set(this.assignedLicenses(user).map((l) => l.skuId));
+    this.countSeats(user, -1);
     user.licenseAssignmentStates = states;
-    const after = effectiveLicenses(states);
-    for (const skuId of before) if (!after.some((l) => l.skuId === skuId)) this.consumed.set(skuId, this.consumedUnits(skuId) - 1);
-    for (const { skuId } of after) if (!before.has(skuId)) this.consumed.set(skuId, this.consumedUnits(skuId) + 1);
-    user.assignedPlans = nextAssignedPlans(user.assignedPlans, enabledPlans(after, this.skus), this.now);
+    this.countSeats(user, +1);
+    user.assignedPlans = nextAssignedPlans(user.assignedPlans, enabledPlans(this.assignedLicenses(user), this.skus), this.now);
+  }
+
+  /**
+   * Seats are consumed by active users only. A soft-deleted user keeps its licenses, and they come
+   * back on restore even past the seat count, which is why a restore increments consumedUnits
+   * (BEHAVIOUR.md §2; https://learn.microsoft.com/entra/fundamentals/users-restore). §3's "keep the
+   * seats they consume" contradicts that and is not followed.
+   */
+  private countSeats(user: UserRecord, sign: 1 | -1): void {
+    if (user.deletedDateTime !== null) return;
+    for (const { skuId } of this.assignedLicenses(user)) this.consumed.set(skuId, this.consumedUnits(skuId) + sign);
   }
 
   /** Exchange gives a newly licensed user without mail its UPN as primary address. */

@@ -47,11 +47,15 @@ const BY_LOWER_NAME = new Map(Object.keys(ALL_PROPERTIES).map((name) => [name.to
 /** The properties a response carries, checked once per request. */
 export interface UserProjection {
   readonly names: readonly string[];
-  readonly selected: boolean;
+  /** The properties as `$select` named them (for `@odata.context`); undefined without `$select`. */
+  readonly selected: readonly string[] | undefined;
 }
 
+/** `@odata.context` names Graph's own host whatever the emulator's address (BEHAVIOUR.md §1, §12). */
+export const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
+
 export function userProjection(select: readonly string[] | undefined, options: { collection: boolean }): UserProjection {
-  if (select === undefined || select.length === 0) return { names: Object.keys(DEFAULT_PROPERTIES), selected: false };
+  if (select === undefined) return { names: Object.keys(DEFAULT_PROPERTIES), selected: undefined };
   const names = new Set<string>();
   for (const raw of select) {
     const lower = raw.toLowerCase();
@@ -62,8 +66,9 @@ export function userProjection(select: readonly string[] | undefined, options: {
     if (!name) throw badRequest(`Could not find a property named '${raw}' on type 'microsoft.graph.user'.`);
     names.add(name);
   }
+  const selected = [...names];
   names.add('id');
-  return { names: [...names], selected: true };
+  return { names: [...names], selected };
 }
 
 export function projectUser(user: UserRecord, store: TenantStore, projection: UserProjection): Record<string, unknown> {
@@ -78,8 +83,8 @@ export function userProperty(user: UserRecord, store: TenantStore, property: str
 }
 
 /** `https://graph.microsoft.com/v1.0/$metadata#users` or `…#users(a,b)` with `$select`. */
-export function collectionContext(baseUrl: string, entitySet: string, projection: UserProjection): string {
-  return `${baseUrl}/v1.0/$metadata#${entitySet}${projection.selected ? `(${projection.names.join(',')})` : ''}`;
+export function collectionContext(entitySet: string, projection: UserProjection): string {
+  return `${METADATA}#${entitySet}${projection.selected ? `(${projection.selected.join(',')})` : ''}`;
 }
 
 /** The mailbox settings Exchange returns for a user that has a mailbox (BEHAVIOUR.md §9). */

@@ -420,7 +420,7 @@ describe('permissions', () => {
     { operation: 'users.get', least: 'User.Read.All' },
     { operation: 'deletedItems.list', least: 'User.Read.All' },
     { operation: 'deletedItems.get', least: 'User.Read.All' },
-    { operation: 'users.create', least: 'User.ReadWrite.All' },
+    { operation: 'users.create', least: 'User.Create' }, // BEHAVIOUR.md §5, §13; PRODUCT.md §6 grants the broader User.ReadWrite.All
     { operation: 'users.update', least: 'User.ReadWrite.All' },
     { operation: 'users.assignLicense', least: 'LicenseAssignment.ReadWrite.All' },
     { operation: 'deletedItems.restore', least: 'User.DeleteRestore.All' },

@@ -76,7 +76,7 @@ describe('GET /users (§4)', () => {
 
   // BEHAVIOUR.md §1 (emulator contract: "#users(<selected props>)") and §12: the context lists what was
   // selected. The emulator appends the implicit `id` to the list when it was not selected.
-  it.fails('lists only the selected properties in the context when id is not selected (§1, §12)', async () => {
+  it('lists only the selected properties in the context when id is not selected (§1, §12)', async () => {
     const response = await h.raw('GET', '/users?$select=accountEnabled,usageLocation');
     expect(contextFragment(response.json)).toBe('#users(accountEnabled,usageLocation)');
   });
@@ -100,6 +100,14 @@ describe('GET /users (§4)', () => {
       next = page['@odata.nextLink'];
     }
     expect(seen.map((u) => String(u.id)).sort()).toEqual(ACTIVE_IDS);
+  });
+
+  it('keeps $filter in the nextLink', async () => {
+    const first = (await h.sdk().api('/users').filter('accountEnabled eq true').top(2).get()) as Collection;
+    const params = new URL(first['@odata.nextLink'] ?? '').searchParams;
+    expect(params.get('$filter')).toBe('accountEnabled eq true');
+    const second = (await h.raw('GET', sdkPath(h, first['@odata.nextLink'] ?? ''))).json as unknown as Collection;
+    expect([...ids(first), ...ids(second)].sort()).toEqual([BOB, ALICE, CAROL].sort());
   });
 
   it('puts @odata.count on the first page only, and needs ConsistencyLevel resent on every page (§4)', async () => {
@@ -167,6 +175,16 @@ describe('$filter (§1, §4)', () => {
     expect(body['@odata.count']).toBe(2);
   });
 
+  // BEHAVIOUR.md §4: assignedLicenses supports "/$count eq 0, /$count ne 0; the $count forms are advanced
+  // queries" (and "/$count filters such as assignedLicenses/$count eq 0" in the ConsistencyLevel section).
+  // The emulator only knows `ne 0`: 400 Request_UnsupportedQuery "Unsupported or invalid query filter
+  // clause specified for property 'assignedLicenses' of resource 'User'."
+  it('runs the advanced query assignedLicenses/$count eq 0 with the pair (§4)', async () => {
+    const body = (await h.sdk().api('/users').header('ConsistencyLevel', 'eventual').count(true).filter('assignedLicenses/$count eq 0').get()) as Collection;
+    expect(ids(body)).toEqual([CAROL, SUPPORT].sort());
+    expect(body['@odata.count']).toBe(2);
+  });
+
   it('refuses assignedLicenses/$count ne 0 without the pair, with the documented advanced-query text (§1, §4)', async () => {
     await expectSdkError(h.sdk().api('/users').filter('assignedLicenses/$count ne 0').get(), { status: 400, code: 'Request_UnsupportedQuery', message: ADVANCED('ne') });
   });
@@ -174,13 +192,13 @@ describe('$filter (§1, §4)', () => {
   // BEHAVIOUR.md §1 "Missing advanced-query parameters": the documented error for endsWith without the
   // advanced-query pair. The emulator treats endsWith as an unknown clause and answers "Unsupported or
   // invalid query filter clause specified for property 'endsWith' of resource 'User'."
-  it.fails('refuses endsWith without the advanced-query pair with the documented text (§1)', async () => {
+  it('refuses endsWith without the advanced-query pair with the documented text (§1)', async () => {
     await expectSdkError(h.sdk().api('/users').filter("endsWith(mail, '@contoso.com')").get(), { status: 400, code: 'Request_UnsupportedQuery', message: ADVANCED('endsWith') });
   });
 
   // BEHAVIOUR.md §4: "ne/not on most properties" are advanced queries, "Errors are as in §1". The
   // emulator answers "Unsupported or invalid query filter clause specified for property 'displayName'…".
-  it.fails('refuses ne on displayName without the advanced-query pair with the §1 text (§4)', async () => {
+  it('refuses ne on displayName without the advanced-query pair with the §1 text (§4)', async () => {
     await expectSdkError(h.sdk().api('/users').filter("displayName ne 'Bob de Vries'").get(), { status: 400, code: 'Request_UnsupportedQuery', message: ADVANCED('ne') });
   });
 
@@ -264,9 +282,8 @@ describe('POST /users (§5)', () => {
 
   // BEHAVIOUR.md §5: "check mail, mailNickname-derived addresses and proxyAddresses against active and
   // soft-deleted users" — re-creating a deleted user's alias while it is in the recycle bin is the
-  // documented common cause of "proxyAddresses already exists". The emulator derives no address from
-  // mailNickname on create, so the new user is created (201).
-  it.fails('refuses a mailNickname whose address a soft-deleted user still reserves (§5)', async () => {
+  // documented common cause of "proxyAddresses already exists".
+  it('refuses a mailNickname whose address a soft-deleted user still reserves (§5)', async () => {
     const message = conflictMessage('proxyAddresses');
     await expectSdkError(h.sdk().api('/users').post(newUser({ userPrincipalName: 'dave@contoso.com', mailNickname: 'dave', displayName: 'Dave II' })), {
       status: 400,
@@ -279,7 +296,7 @@ describe('POST /users (§5)', () => {
   // → proxyAddresses conflict. The emulator refuses `mail` on create as read-only ("Property 'mail' is
   // read-only and cannot be set."), so the reservation is never reached (§4 also treats mail as writable:
   // "Changing mail recomputes proxyAddresses").
-  it.fails('refuses a mail address a soft-deleted user still reserves, with the proxyAddresses conflict (§5)', async () => {
+  it('refuses a mail address a soft-deleted user still reserves, with the proxyAddresses conflict (§5)', async () => {
     const response = await h.raw('POST', '/users', { body: newUser({ userPrincipalName: 'dave.visser@contoso.com', mailNickname: 'dave.visser', mail: 'dave@contoso.com' }) });
     const message = conflictMessage('proxyAddresses');
     const error = expectRawError(response, { status: 400, code: 'Request_BadRequest', message });
@@ -302,6 +319,26 @@ describe('POST /users (§5)', () => {
     expect(error.details).toEqual([expect.objectContaining({ code: 'InvalidCharacter', target: 'userPrincipalName' })]);
   });
 
+  it("accepts every character the UPN rules allow: A–Z a–z 0–9 ' . - _ ! # ^ ~", async () => {
+    const upn = "O'Neil.a-b_c!d#e^f~g9@contoso.com";
+    const created = (await h.sdk().api('/users').post(newUser({ userPrincipalName: upn, mailNickname: 'oneil' }))) as Record<string, unknown>;
+    expect(created.userPrincipalName).toBe(upn);
+  });
+
+  it.each(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName'])('refuses a user without the required %s: 400 Request_BadRequest', async (property) => {
+    // BEHAVIOUR.md lists the required properties but gives no text for these cases.
+    const body = Object.fromEntries(Object.entries(newUser()).filter(([key]) => key !== property));
+    await expectSdkError(h.sdk().api('/users').post(body), { status: 400, code: 'Request_BadRequest' });
+  });
+
+  // BEHAVIOUR.md §4 properties table: mailNickname is "Required on create; at most 64 characters" (no
+  // error text given). The emulator creates the user with a 65-character mailNickname (201).
+  it('refuses a mailNickname longer than 64 characters: 400 Request_BadRequest (§4)', async () => {
+    await expectSdkError(h.sdk().api('/users').post(newUser({ mailNickname: 'a'.repeat(65) })), { status: 400, code: 'Request_BadRequest' });
+    const created = (await h.sdk().api('/users').post(newUser({ mailNickname: 'a'.repeat(64) }))) as Record<string, unknown>;
+    expect(created.id).toMatch(GUID);
+  });
+
   it('refuses a user without a password', async () => {
     const body = newUser();
     delete body.passwordProfile;
@@ -322,6 +359,18 @@ describe('PATCH /users/{id} (§4, §13)', () => {
     const read = (await h.sdk().api(`/users/${CAROL}`).select(['usageLocation', 'jobTitle']).get()) as Record<string, unknown>;
     expect(propertyNames(read)).toEqual(['id', 'jobTitle', 'usageLocation']);
     expect(read).toMatchObject({ id: CAROL, usageLocation: 'DE', jobTitle: 'Engineer' });
+  });
+});
+
+describe('PATCH and DELETE on a user that does not exist, and read-only proxyAddresses (§4)', () => {
+  it('answers 404 Request_ResourceNotFound for PATCH and DELETE of an unknown id', async () => {
+    const unknown = '0b1f5a1e-1111-4000-8000-0000000000fe';
+    expectRawError(await h.raw('PATCH', `/users/${unknown}`, { body: { usageLocation: 'NL' } }), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(unknown) });
+    expectRawError(await h.raw('DELETE', `/users/${unknown}`), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(unknown) });
+  });
+
+  it('refuses to PATCH proxyAddresses ("Read-only in Graph"): 400 Request_BadRequest', async () => {
+    expectRawError(await h.raw('PATCH', `/users/${CAROL}`, { body: { proxyAddresses: ['SMTP:carol2@contoso.com'] } }), { status: 400, code: 'Request_BadRequest' });
   });
 });
 

@@ -27,8 +27,10 @@ function seedError(json: unknown): SeedError {
 describe('loading a seed', () => {
   it('derives seats, prefixes deleted UPNs and purges what is past 30 days', () => {
     const store = loadSeed(contosoSeed());
-    // bob, alice (active) and the two deleted users still within 30 days hold E3; erin is purged.
-    expect(store.consumedUnits(E3)).toBe(4);
+    // bob and alice (active) consume E3 seats; the deleted Alice and Dave keep their E3 license
+    // (it comes back on restore) without a seat; erin is purged.
+    expect(store.consumedUnits(E3)).toBe(2);
+    expect(store.assignedLicenses(store.findDeleted('78bf875b-9343-4edc-9130-0d3958113564') ?? ({} as never)).map((l) => l.skuId)).toEqual([E3]);
     expect(store.findDeleted('78bf875b-9343-4edc-9130-0d3958113565')).toBeUndefined();
     expect(store.findDeleted('78bf875b-9343-4edc-9130-0d3958113563')?.userPrincipalName).toBe('78bf875b93434edc91300d3958113563alice@contoso.com');
     expect(store.deletedUsers()).toHaveLength(3);

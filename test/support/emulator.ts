@@ -142,7 +142,7 @@ class BearerMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const options = context.options ?? {};
-    const headers = new Headers(options.headers as HeadersInit | undefined);
+    const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
     headers.set('Authorization', `Bearer ${this.getToken()}`);
     context.options = { ...options, headers };
     if (!this.next) throw new Error('BearerMiddleware needs a next middleware');
