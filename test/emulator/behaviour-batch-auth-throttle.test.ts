@@ -6,7 +6,7 @@
  * emulator and BEHAVIOUR.md.
  */
 import { BatchRequestContent, BatchResponseContent, Client } from '@microsoft/microsoft-graph-client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Harness, RawResponse } from '../support/emulator.ts';
 import {
   BOB,
@@ -22,27 +22,19 @@ import {
   GUID,
   INNER_ERROR_DATE,
   itemHeader,
+  NOT_FOUND,
   READER,
   RECONCILER,
   sdkError,
-  startHarness,
   SUPPORT,
   TENANT_ID,
+  useHarness,
   withApp,
 } from '../support/emulator.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h.close();
-});
+const harness = useHarness();
 
 const DENIED = { status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' };
-const NOT_FOUND = (id: string): string => `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`;
 
 interface BatchItemResponse {
   id: string;
@@ -96,13 +88,13 @@ function retryAfterSeconds(value: string | null | undefined): number {
 
 describe('POST /$batch: envelope rules (§10, contract 19)', () => {
   beforeEach(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('runs 20 requests, built with the SDK’s BatchRequestContent, answering each by id', async () => {
-    const steps = Array.from({ length: 20 }, (_, i) => ({ id: `r${i}`, request: new Request(`${h.url}/users/${i % 2 === 0 ? BOB : SUPPORT}`, { method: 'GET' }) }));
+    const steps = Array.from({ length: 20 }, (_, i) => ({ id: `r${i}`, request: new Request(`${harness().url}/users/${i % 2 === 0 ? BOB : SUPPORT}`, { method: 'GET' }) }));
     const content = new BatchRequestContent(steps);
-    const raw = (await h.sdk().api('/$batch').post(await content.getContent())) as BatchBody;
+    const raw = (await harness().sdk().api('/$batch').post(await content.getContent())) as BatchBody;
     const responses = new BatchResponseContent(raw);
     expect(responses.getResponses().size).toBe(20);
     for (const [index, step] of steps.entries()) {
@@ -116,27 +108,27 @@ describe('POST /$batch: envelope rules (§10, contract 19)', () => {
 
   it('refuses 21 requests with an outer 400 BadRequest and the exact text, running none of them', async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i + 1), method: 'PATCH', url: `/users/${CAROL}`, headers: { 'Content-Type': 'application/json' }, body: { jobTitle: `Job ${i}` } }));
-    await expectSdkError(h.sdk().api('/$batch').post({ requests }), { status: 400, code: 'BadRequest', message: 'Batch request exceeds the limit of 20 requests.' });
-    const raw = await h.raw('POST', '/$batch', { body: { requests } });
+    await expectSdkError(harness().sdk().api('/$batch').post({ requests }), { status: 400, code: 'BadRequest', message: 'Batch request exceeds the limit of 20 requests.' });
+    const raw = await harness().raw('POST', '/$batch', { body: { requests } });
     expectRawError(raw, { status: 400, code: 'BadRequest', message: 'Batch request exceeds the limit of 20 requests.' });
-    const carol = (await h.sdk().api(`/users/${CAROL}`).select(['jobTitle']).get()) as Record<string, unknown>;
+    const carol = (await harness().sdk().api(`/users/${CAROL}`).select(['jobTitle']).get()) as Record<string, unknown>;
     expect(carol.jobTitle).toBeNull();
   });
 
   it('refuses a duplicate id with an outer 400 BadRequest and the exact text', async () => {
     const requests = [...gets(2), { id: '2', method: 'GET', url: `/users/${SUPPORT}` }];
-    await expectSdkError(h.sdk().api('/$batch').post({ requests }), { status: 400, code: 'BadRequest', message: "Batch request contains duplicate request id '2'." });
+    await expectSdkError(harness().sdk().api('/$batch').post({ requests }), { status: 400, code: 'BadRequest', message: "Batch request contains duplicate request id '2'." });
   });
 
   it('treats ids case-insensitively when looking for duplicates', async () => {
     const requests = [{ id: 'a', method: 'GET', url: `/users/${BOB}` }, { id: 'A', method: 'GET', url: `/users/${SUPPORT}` }];
-    await expectSdkError(h.sdk().api('/$batch').post({ requests }), { status: 400, code: 'BadRequest', message: /^Batch request contains duplicate request id '(a|A)'\.$/u });
+    await expectSdkError(harness().sdk().api('/$batch').post({ requests }), { status: 400, code: 'BadRequest', message: /^Batch request contains duplicate request id '(a|A)'\.$/u });
   });
 });
 
 describe('POST /$batch: per-item answers (§10)', () => {
   beforeEach(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('answers outer 200 with each item’s own status, headers and body', async () => {
@@ -148,7 +140,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
       { id: 'method', method: 'PUT', url: `/users/${BOB}` },
       { id: 'list', method: 'GET', url: 'users?$select=id' },
     ];
-    const response = await h.raw('POST', '/$batch', { body: { requests } });
+    const response = await harness().raw('POST', '/$batch', { body: { requests } });
     expect(response.status).toBe(200);
     const items = byId(response.json as unknown as BatchBody);
     expect([...items.keys()].sort()).toEqual(['get', 'license', 'list', 'method', 'missing']);
@@ -170,7 +162,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
 
   it('passes item headers such as ConsistencyLevel; a collection item carries its own @odata.count and @odata.nextLink', async () => {
     const requests: RawItem[] = [{ id: 'count', method: 'GET', url: '/users?$count=true&$top=1', headers: { ConsistencyLevel: 'eventual' } }];
-    const body = (await h.sdk().api('/$batch').post({ requests })) as BatchBody;
+    const body = (await harness().sdk().api('/$batch').post({ requests })) as BatchBody;
     const item = byId(body).get('count');
     expect(item?.status).toBe(200);
     expect(item?.body).toMatchObject({ '@odata.count': 4, '@odata.nextLink': expect.stringContaining('$skiptoken=') });
@@ -181,7 +173,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
   // inside a batch the emulator drops the text and sends the item without a body.
   it('returns a non-JSON item body base64-encoded (§10)', async () => {
     const requests: RawItem[] = [{ id: 'count', method: 'GET', url: '/users/$count', headers: { ConsistencyLevel: 'eventual' } }];
-    const body = (await h.raw('POST', '/$batch', { body: { requests } })).json as unknown as BatchBody;
+    const body = (await harness().raw('POST', '/$batch', { body: { requests } })).json as unknown as BatchBody;
     const item = byId(body).get('count');
     expect(item?.status).toBe(200);
     expect(item?.body as unknown).toBe(Buffer.from('4').toString('base64'));
@@ -189,7 +181,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
 
   it('reads mailboxes per user inside a batch, as the client does (§9, §10)', async () => {
     const requests = [BOB, SUPPORT, CAROL].map((id, i) => ({ id: String(i), method: 'GET', url: `/users/${id}/mailboxSettings/userPurpose` }));
-    const body = (await h.sdk().api('/$batch').post({ requests })) as BatchBody;
+    const body = (await harness().sdk().api('/$batch').post({ requests })) as BatchBody;
     const items = byId(body);
     expect(items.get('0')).toMatchObject({ status: 200, body: { value: 'user' } });
     expect(items.get('1')).toMatchObject({ status: 200, body: { value: 'shared' } });
@@ -204,7 +196,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
       { id: 'license', method: 'POST', url: `/users/${BOB}/assignLicense`, headers: { 'Content-Type': 'application/json' }, body: { addLicenses: [], removeLicenses: [] } },
       { id: 'patch', method: 'PATCH', url: `/users/${BOB}`, headers: { 'Content-Type': 'application/json' }, body: { jobTitle: 'x' } },
     ];
-    const response = await h.raw('POST', '/$batch', { app: READER, body: { requests } });
+    const response = await harness().raw('POST', '/$batch', { app: READER, body: { requests } });
     expect(response.status).toBe(200);
     const items = byId(response.json as unknown as BatchBody);
     expect(items.get('read')?.status).toBe(200);
@@ -226,7 +218,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
   // identity responses". The emulator adds the header only to successful answers.
   it('sends x-ms-resource-unit on a 403 identity item, as the doc example does (§10, §11)', async () => {
     const requests: RawItem[] = [{ id: '3', method: 'PATCH', url: `/users/${BOB}`, headers: { 'Content-Type': 'application/json' }, body: { jobTitle: 'x' } }];
-    const body = (await h.raw('POST', '/$batch', { app: READER, body: { requests } })).json as unknown as BatchBody;
+    const body = (await harness().raw('POST', '/$batch', { app: READER, body: { requests } })).json as unknown as BatchBody;
     const item = byId(body).get('3');
     expect(item?.status).toBe(403);
     expect(itemHeader(item ?? {}, 'x-ms-resource-unit')).toBe('1');
@@ -235,32 +227,32 @@ describe('POST /$batch: per-item answers (§10)', () => {
   it('runs dependsOn chains in order and fails the dependants of a failed request with 424', async () => {
     const json = { 'Content-Type': 'application/json' };
     const steps = [
-      { id: 'locate', request: new Request(`${h.url}/users/${CAROL}`, { method: 'PATCH', headers: json, body: JSON.stringify({ usageLocation: 'NL' }) }) },
-      { id: 'license', request: new Request(`${h.url}/users/${CAROL}/assignLicense`, { method: 'POST', headers: json, body: JSON.stringify({ addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] }) }), dependsOn: ['locate'] },
+      { id: 'locate', request: new Request(`${harness().url}/users/${CAROL}`, { method: 'PATCH', headers: json, body: JSON.stringify({ usageLocation: 'NL' }) }) },
+      { id: 'license', request: new Request(`${harness().url}/users/${CAROL}/assignLicense`, { method: 'POST', headers: json, body: JSON.stringify({ addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] }) }), dependsOn: ['locate'] },
       // No seat: EXCHANGESTANDARD's only seat is Bob's.
-      { id: 'second', request: new Request(`${h.url}/users/${CAROL}/assignLicense`, { method: 'POST', headers: json, body: JSON.stringify({ addLicenses: [{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }], removeLicenses: [] }) }), dependsOn: ['license'] },
-      { id: 'read', request: new Request(`${h.url}/users/${CAROL}?$select=assignedLicenses`, { method: 'GET' }), dependsOn: ['second'] },
+      { id: 'second', request: new Request(`${harness().url}/users/${CAROL}/assignLicense`, { method: 'POST', headers: json, body: JSON.stringify({ addLicenses: [{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }], removeLicenses: [] }) }), dependsOn: ['license'] },
+      { id: 'read', request: new Request(`${harness().url}/users/${CAROL}?$select=assignedLicenses`, { method: 'GET' }), dependsOn: ['second'] },
     ];
     const content = new BatchRequestContent(steps);
     const payload = (await content.getContent()) as { requests: RawItem[] };
     expect(payload.requests.find((r) => r.id === 'read')?.dependsOn).toEqual(['second']);
-    const responses = new BatchResponseContent((await h.sdk().api('/$batch').post(payload)) as BatchBody);
+    const responses = new BatchResponseContent((await harness().sdk().api('/$batch').post(payload)) as BatchBody);
     expect(responses.getResponseById('locate').status).toBe(204);
     expect(responses.getResponseById('license').status).toBe(200);
     expect(responses.getResponseById('second').status).toBe(400);
     expect(responses.getResponseById('read').status).toBe(424);
-    const carol = (await h.sdk().api(`/users/${CAROL}`).select(['assignedLicenses']).get()) as Record<string, unknown>;
+    const carol = (await harness().sdk().api(`/users/${CAROL}`).select(['assignedLicenses']).get()) as Record<string, unknown>;
     expect(carol.assignedLicenses).toEqual([{ skuId: E3, disabledPlans: [] }]);
   });
 
   describe('throttled items (§10, contract 20)', () => {
     afterEach(async () => {
-      await h.control('POST', 'limits', {});
+      await harness().control('POST', 'limits', {});
     });
 
     it('answers outer 200 with inner 429 items carrying Retry-After in their headers and the §11 body', async () => {
-      await h.control('POST', 'limits', { resourceUnits: 3, resourceUnitWindowSeconds: 60 });
-      const response = await h.raw('POST', '/$batch', { body: { requests: gets(6) } });
+      await harness().control('POST', 'limits', { resourceUnits: 3, resourceUnitWindowSeconds: 60 });
+      const response = await harness().raw('POST', '/$batch', { body: { requests: gets(6) } });
       expect(response.status).toBe(200);
       const items = (response.json as unknown as BatchBody).responses;
       expect(items.filter((i) => i.status === 200)).toHaveLength(3);
@@ -276,12 +268,12 @@ describe('POST /$batch: per-item answers (§10)', () => {
 
 describe('authentication: 401 InvalidAuthenticationToken (PRODUCT.md §4, §12 envelope)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('answers a request without a token', async () => {
     // "Access token is empty." is Graph's live text; BEHAVIOUR.md documents no 401 texts.
-    const response = await h.raw('GET', '/users', { app: null });
+    const response = await harness().raw('GET', '/users', { app: null });
     expectRawError(response, { status: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' });
   });
 
@@ -290,34 +282,34 @@ describe('authentication: 401 InvalidAuthenticationToken (PRODUCT.md §4, §12 e
     { name: 'a JWT with a forged signature', authorization: 'forge' },
     { name: 'a Basic credential', authorization: 'Basic dXNlcjpwYXNz' },
   ])('answers $name', async ({ authorization }) => {
-    const value = authorization === 'forge' ? `Bearer ${h.token().split('.').slice(0, 2).join('.')}.${'A'.repeat(43)}` : authorization;
-    expectRawError(await h.raw('GET', '/users', { authorization: value }), { status: 401, code: 'InvalidAuthenticationToken' });
+    const value = authorization === 'forge' ? `Bearer ${harness().token().split('.').slice(0, 2).join('.')}.${'A'.repeat(43)}` : authorization;
+    expectRawError(await harness().raw('GET', '/users', { authorization: value }), { status: 401, code: 'InvalidAuthenticationToken' });
   });
 
   it('answers a token signed before the tenant was re-seeded (new signing key)', async () => {
-    const stale = h.token();
-    await h.reseed();
-    expectRawError(await h.raw('GET', '/users', { authorization: `Bearer ${stale}` }), { status: 401, code: 'InvalidAuthenticationToken' });
+    const stale = harness().token();
+    await harness().reseed();
+    expectRawError(await harness().raw('GET', '/users', { authorization: `Bearer ${stale}` }), { status: 401, code: 'InvalidAuthenticationToken' });
   });
 
   it('reaches the SDK as a GraphError: Client.init sends no token to an http:// emulator, even with customHosts', async () => {
     // The SDK's AuthenticationHandler attaches the token only to https:// URLs (see test/support/emulator.ts),
     // so this is the 401 a client built with Client.init gets from the emulator.
-    const host = new URL(h.url).host;
-    const client = Client.init({ authProvider: (done) => done(null, h.token()), baseUrl: `${h.url}/`, defaultVersion: 'v1.0', customHosts: new Set([host, '127.0.0.1']) });
+    const host = new URL(harness().url).host;
+    const client = Client.init({ authProvider: (done) => done(null, harness().token()), baseUrl: `${harness().url}/`, defaultVersion: 'v1.0', customHosts: new Set([host, '127.0.0.1']) });
     await expectSdkError(client.api('/users').get(), { status: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' });
   });
 });
 
 describe('permissions: 403 Authorization_RequestDenied (§13)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('lets the User.Read.All app read users and deleted users', async () => {
-    const users = (await h.sdk(READER).api('/users').get()) as { value: unknown[] };
+    const users = (await harness().sdk(READER).api('/users').get()) as { value: unknown[] };
     expect(users.value).toHaveLength(4);
-    const deleted = (await h.sdk(READER).api('/directory/deletedItems/microsoft.graph.user').get()) as { value: unknown[] };
+    const deleted = (await harness().sdk(READER).api('/directory/deletedItems/microsoft.graph.user').get()) as { value: unknown[] };
     expect(deleted.value).toHaveLength(3);
   });
 
@@ -330,7 +322,7 @@ describe('permissions: 403 Authorization_RequestDenied (§13)', () => {
     { name: 'DELETE /directory/deletedItems/{id}', call: (c: ReturnType<Harness['sdk']>) => c.api(`/directory/deletedItems/${FRANK}`).delete() },
     { name: 'GET /subscribedSkus', call: (c: ReturnType<Harness['sdk']>) => c.api('/subscribedSkus').get() },
   ])('refuses $name to the User.Read.All app with the exact text', async ({ call }) => {
-    await expectSdkError(call(h.sdk(READER)), DENIED);
+    await expectSdkError(call(harness().sdk(READER)), DENIED);
   });
 });
 
@@ -344,7 +336,7 @@ describe('permissions: the least-privileged permission of each call, and the hig
   const ROLES = ['User.Read.All', 'User.DeleteRestore.All', 'User.ReadWrite.All', 'User.Create', 'Directory.ReadWrite.All', 'Directory.Read.All', 'LicenseAssignment.ReadWrite.All', 'LicenseAssignment.Read.All', 'Organization.Read.All', 'MailboxSettings.Read', 'MailboxSettings.ReadWrite'];
 
   beforeAll(async () => {
-    await h.reseed(
+    await harness().reseed(
       contoso((draft) => {
         ROLES.forEach((role, i) => {
           const clientId = `5e1c0000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
@@ -373,20 +365,20 @@ describe('permissions: the least-privileged permission of each call, and the hig
     { call: 'GET /users/{id}/mailboxSettings', role: 'MailboxSettings.Read', run: (c: Client) => c.api(`/users/${BOB}/mailboxSettings`).get() },
     { call: 'GET /users/{id}/mailboxSettings/userPurpose', role: 'MailboxSettings.ReadWrite', run: (c: Client) => c.api(`/users/${BOB}/mailboxSettings/userPurpose`).get() },
   ])('allows $call with only $role', async ({ role, run }) => {
-    await run(h.sdk(appFor(role)));
+    await run(harness().sdk(appFor(role)));
   });
 
   it('allows restore with only User.DeleteRestore.All (least privileged) or User.ReadWrite.All (older pages)', async () => {
-    await h.sdk(appFor('User.DeleteRestore.All')).api(`/directory/deletedItems/${FRANK}/restore`).post({});
-    await h.sdk(appFor('User.ReadWrite.All')).api(`/users/${FRANK}`).delete();
-    await h.sdk(appFor('User.ReadWrite.All')).api(`/directory/deletedItems/${FRANK}/restore`).post({});
+    await harness().sdk(appFor('User.DeleteRestore.All')).api(`/directory/deletedItems/${FRANK}/restore`).post({});
+    await harness().sdk(appFor('User.ReadWrite.All')).api(`/users/${FRANK}`).delete();
+    await harness().sdk(appFor('User.ReadWrite.All')).api(`/directory/deletedItems/${FRANK}/restore`).post({});
   });
 
   // BEHAVIOUR.md §5 and §13: POST /users is allowed with `User.Create`, least privileged for application
   // permissions. The emulator does not accept User.Create (src/emulator/permissions.ts says no Microsoft
   // page it could read lists it) and answers 403 Authorization_RequestDenied.
   it('allows POST /users with only User.Create (§5, §13)', async () => {
-    const created = (await h.sdk(appFor('User.Create')).api('/users').post(newUser('perm3'))) as Record<string, unknown>;
+    const created = (await harness().sdk(appFor('User.Create')).api('/users').post(newUser('perm3'))) as Record<string, unknown>;
     expect(created.userPrincipalName).toBe('perm3@contoso.com');
   });
 
@@ -396,36 +388,36 @@ describe('permissions: the least-privileged permission of each call, and the hig
     { call: 'GET /users/{id}/mailboxSettings', role: 'Directory.ReadWrite.All', run: (c: Client) => c.api(`/users/${BOB}/mailboxSettings`).get() },
     { call: 'POST /directory/deletedItems/{id}/restore', role: 'Directory.ReadWrite.All', run: (c: Client) => c.api(`/directory/deletedItems/${DAVE}/restore`).post({ autoReconcileProxyConflict: true }) },
   ])('refuses $call with only $role: 403 with the exact text', async ({ role, run }) => {
-    await expectSdkError(run(h.sdk(appFor(role))), DENIED);
+    await expectSdkError(run(harness().sdk(appFor(role))), DENIED);
   });
 });
 
 describe('throttling (§11)', () => {
   beforeEach(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   afterEach(async () => {
-    await h.control('POST', 'faults', {});
-    await h.control('POST', 'limits', {});
+    await harness().control('POST', 'faults', {});
+    await harness().control('POST', 'limits', {});
   });
 
   it('injects 429s with exactly the §11 body and a fractional Retry-After', async () => {
-    await h.control('POST', 'faults', { seed: 7, throttle: 1 });
-    const response = await h.raw('GET', `/users/${BOB}`);
+    await harness().control('POST', 'faults', { seed: 7, throttle: 1 });
+    const response = await harness().raw('GET', `/users/${BOB}`);
     expect(response.status).toBe(429);
     expectThrottledBody(response);
     const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
     expect(Number.isInteger(retryAfter)).toBe(false);
     expect(response.headers.get('request-id')).toBe((response.json?.error as { innerError: Record<string, string> }).innerError['request-id']);
-    await expectSdkError(h.sdk().api(`/users/${BOB}`).get(), { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' });
+    await expectSdkError(harness().sdk().api(`/users/${BOB}`).get(), { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' });
   });
 
   it('answers an exhausted resource-unit budget with 429, Retry-After and the throttle headers', async () => {
-    await h.control('POST', 'limits', { resourceUnits: 2, resourceUnitWindowSeconds: 60 });
-    expect((await h.raw('GET', `/users/${BOB}`)).status).toBe(200);
-    expect((await h.raw('GET', `/users/${BOB}`)).status).toBe(200);
-    const response = await h.raw('GET', `/users/${BOB}`);
+    await harness().control('POST', 'limits', { resourceUnits: 2, resourceUnitWindowSeconds: 60 });
+    expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
+    expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
+    const response = await harness().raw('GET', `/users/${BOB}`);
     expect(response.status).toBe(429);
     expectThrottledBody(response);
     const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
@@ -439,9 +431,9 @@ describe('throttling (§11)', () => {
   });
 
   it('sends x-ms-throttle-limit-percentage only above 80 % of the budget', async () => {
-    await h.control('POST', 'limits', { resourceUnits: 5, resourceUnitWindowSeconds: 60 });
+    await harness().control('POST', 'limits', { resourceUnits: 5, resourceUnitWindowSeconds: 60 });
     const seen: (string | null)[] = [];
-    for (let i = 0; i < 5; i++) seen.push((await h.raw('GET', `/users/${BOB}`)).headers.get('x-ms-throttle-limit-percentage'));
+    for (let i = 0; i < 5; i++) seen.push((await harness().raw('GET', `/users/${BOB}`)).headers.get('x-ms-throttle-limit-percentage'));
     expect(seen.slice(0, 4)).toEqual([null, null, null, null]);
     const last = Number(seen[4]);
     expect(last).toBeGreaterThan(0.8);
@@ -449,24 +441,24 @@ describe('throttling (§11)', () => {
   });
 
   it('counts writes against the write quota: WriteLimitExceeded', async () => {
-    await h.control('POST', 'limits', { writes: 1, writeWindowSeconds: 60 });
-    expect((await h.raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'a' } })).status).toBe(204);
-    const response = await h.raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'b' } });
+    await harness().control('POST', 'limits', { writes: 1, writeWindowSeconds: 60 });
+    expect((await harness().raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'a' } })).status).toBe(204);
+    const response = await harness().raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'b' } });
     expect(response.status).toBe(429);
     expect(response.headers.get('x-ms-throttle-information')).toBe('WriteLimitExceeded');
     retryAfterSeconds(response.headers.get('Retry-After'));
-    expect((await h.raw('GET', `/users/${CAROL}`)).status).toBe(200);
+    expect((await harness().raw('GET', `/users/${CAROL}`)).status).toBe(200);
   });
 
   it('can be configured to omit Retry-After, so that the backoff path is tested', async () => {
-    await h.control('POST', 'limits', { resourceUnits: 1, resourceUnitWindowSeconds: 60, omitRetryAfter: true });
-    expect((await h.raw('GET', `/users/${BOB}`)).status).toBe(200);
-    const response = await h.raw('GET', `/users/${BOB}`);
+    await harness().control('POST', 'limits', { resourceUnits: 1, resourceUnitWindowSeconds: 60, omitRetryAfter: true });
+    expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
+    const response = await harness().raw('GET', `/users/${BOB}`);
     expect(response.status).toBe(429);
     expect(response.headers.get('Retry-After')).toBeNull();
-    await h.control('POST', 'limits', {});
-    await h.control('POST', 'faults', { seed: 3, throttle: 1, omitRetryAfter: true });
-    const injected = await h.raw('GET', `/users/${BOB}`);
+    await harness().control('POST', 'limits', {});
+    await harness().control('POST', 'faults', { seed: 3, throttle: 1, omitRetryAfter: true });
+    const injected = await harness().raw('GET', `/users/${BOB}`);
     expect(injected.status).toBe(429);
     expect(injected.headers.get('Retry-After')).toBeNull();
   });
@@ -479,22 +471,22 @@ describe('throttling (§11)', () => {
     { path: `/users/${BOB}/licenseDetails`, cost: '2' },
     { path: '/subscribedSkus', cost: '3' },
   ])('sends x-ms-resource-unit $cost for GET $path', async ({ path, cost }) => {
-    const response = await h.raw('GET', path);
+    const response = await harness().raw('GET', path);
     expect(response.status).toBe(200);
     expect(response.headers.get('x-ms-resource-unit')).toBe(cost);
   });
 
   it('costs a write 1 resource unit', async () => {
-    const response = await h.raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'a' } });
+    const response = await harness().raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'a' } });
     expect(response.headers.get('x-ms-resource-unit')).toBe('1');
   });
 
   it('reproduces injected faults from their seed', async () => {
     const run = async (seed: number): Promise<string[]> => {
-      await h.control('POST', 'faults', { seed, throttle: 0.3, error5xx: 0.3 });
+      await harness().control('POST', 'faults', { seed, throttle: 0.3, error5xx: 0.3 });
       const outcome: string[] = [];
       for (let i = 0; i < 24; i++) {
-        const response = await h.raw('GET', `/users/${BOB}`);
+        const response = await harness().raw('GET', `/users/${BOB}`);
         outcome.push(`${response.status}/${response.headers.get('Retry-After') ?? '-'}`);
       }
       return outcome;
@@ -510,16 +502,16 @@ describe('throttling (§11)', () => {
 
 describe('the error envelope (§12, contract 21)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   const cases: { name: string; call: (headers: Record<string, string>) => Promise<RawResponse> }[] = [
-    { name: '401', call: (headers) => h.raw('GET', '/users', { app: null, headers }) },
-    { name: '403', call: (headers) => h.raw('PATCH', `/users/${BOB}`, { app: READER, headers, body: { jobTitle: 'x' } }) },
-    { name: '404', call: (headers) => h.raw('GET', '/users/nobody@contoso.com', { headers }) },
-    { name: '400', call: (headers) => h.raw('GET', '/users?$top=0', { headers }) },
-    { name: '501', call: (headers) => h.raw('GET', '/users?$select=mailboxSettings', { headers }) },
-    { name: '404 mailbox', call: (headers) => h.raw('GET', `/users/${CAROL}/mailboxSettings`, { headers }) },
+    { name: '401', call: (headers) => harness().raw('GET', '/users', { app: null, headers }) },
+    { name: '403', call: (headers) => harness().raw('PATCH', `/users/${BOB}`, { app: READER, headers, body: { jobTitle: 'x' } }) },
+    { name: '404', call: (headers) => harness().raw('GET', '/users/nobody@contoso.com', { headers }) },
+    { name: '400', call: (headers) => harness().raw('GET', '/users?$top=0', { headers }) },
+    { name: '501', call: (headers) => harness().raw('GET', '/users?$select=mailboxSettings', { headers }) },
+    { name: '404 mailbox', call: (headers) => harness().raw('GET', `/users/${CAROL}/mailboxSettings`, { headers }) },
   ];
 
   it.each(cases)('carries innerError {date, request-id, client-request-id} on a $name, mirroring client-request-id', async ({ call }) => {
@@ -535,15 +527,15 @@ describe('the error envelope (§12, contract 21)', () => {
   });
 
   it('makes up a fresh client-request-id GUID when none is sent, and a fresh request-id each time', async () => {
-    const first = await h.raw('GET', '/users/nobody@contoso.com');
-    const second = await h.raw('GET', '/users/nobody@contoso.com');
+    const first = await harness().raw('GET', '/users/nobody@contoso.com');
+    const second = await harness().raw('GET', '/users/nobody@contoso.com');
     const inner = (r: RawResponse): Record<string, string> => (r.json?.error as { innerError: Record<string, string> }).innerError;
     expect(inner(first)['client-request-id']).toMatch(GUID);
     expect(inner(first)['request-id']).not.toBe(inner(second)['request-id']);
   });
 
   it('gives the SDK the request-id of the header', async () => {
-    const error = await sdkError(h.sdk().api('/users/nobody@contoso.com').get());
+    const error = await sdkError(harness().sdk().api('/users/nobody@contoso.com').get());
     expect(error.requestId).toMatch(GUID);
     expect(error.headers?.get('request-id')).toBe(error.requestId);
   });

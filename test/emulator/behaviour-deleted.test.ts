@@ -4,12 +4,13 @@
  * as §2 requires of the client. A test marked `it.fails` documents a disagreement between the
  * emulator and BEHAVIOUR.md.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness, RawResponse, SeedDraft } from '../support/emulator.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RawResponse, SeedDraft } from '../support/emulator.ts';
 import {
   ALICE,
   BOB,
   CAROL,
+  type Collection,
   conflictMessage,
   contextFragment,
   contoso,
@@ -22,33 +23,20 @@ import {
   expectRawError,
   expectSdkError,
   FRANK,
+  NOT_FOUND,
   OLD_ALICE,
   propertyNames,
   READER,
   skuIn,
-  startHarness,
   SUPPORT,
+  useHarness,
   userIn,
   withApp,
 } from '../support/emulator.ts';
 
-let h: Harness;
+const harness = useHarness();
 
-beforeAll(async () => {
-  h = await startHarness();
-});
 
-afterAll(async () => {
-  await h.close();
-});
-
-interface Collection {
-  '@odata.context': string;
-  '@odata.count'?: number;
-  value: Record<string, unknown>[];
-}
-
-const NOT_FOUND = (id: string): string => `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`;
 const LIST = '/directory/deletedItems/microsoft.graph.user';
 /** The seed's deleted users after the load-time purge of Erin. */
 const DELETED_IDS = [OLD_ALICE, DAVE, FRANK].sort();
@@ -58,12 +46,12 @@ function ids(body: Collection): string[] {
 }
 
 async function restore(id: string, body?: unknown): Promise<RawResponse> {
-  return h.raw('POST', `/directory/deletedItems/${id}/restore`, body === undefined ? {} : { body });
+  return harness().raw('POST', `/directory/deletedItems/${id}/restore`, body === undefined ? {} : { body });
 }
 
 describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
   it.each(['microsoft.graph.user', 'graph.user'])('lists the deleted users with the %s cast, in the default property set', async (cast) => {
-    const body = (await h.sdk().api(`/directory/deletedItems/${cast}`).get()) as Collection;
+    const body = (await harness().sdk().api(`/directory/deletedItems/${cast}`).get()) as Collection;
     expect(contextFragment(body)).toBe('#users');
     expect(ids(body)).toEqual(DELETED_IDS);
     for (const user of body.value) expect(propertyNames(user)).toEqual([...DEFAULT_USER_PROPERTIES].sort());
@@ -73,12 +61,12 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
   // `https://graph.microsoft.com/v1.0/$metadata#users`. The emulator writes its own origin
   // (`http://127.0.0.1:PORT/v1.0/$metadata#users`), here and in every other @odata.context.
   it('uses https://graph.microsoft.com/v1.0/$metadata#users as the context string (§1)', async () => {
-    const body = (await h.sdk().api(LIST).get()) as Collection;
+    const body = (await harness().sdk().api(LIST).get()) as Collection;
     expect(body['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#users');
   });
 
   it('prefixes each UPN with the object id without hyphens (§1)', async () => {
-    const body = (await h.sdk().api(LIST).select(['id', 'userPrincipalName']).get()) as Collection;
+    const body = (await harness().sdk().api(LIST).select(['id', 'userPrincipalName']).get()) as Collection;
     const upn = Object.fromEntries(body.value.map((u) => [u.id, u.userPrincipalName]));
     expect(upn).toEqual({
       [OLD_ALICE]: '78bf875b93434edc91300d3958113563alice@contoso.com',
@@ -88,9 +76,9 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
   });
 
   it('returns deletedDateTime only when selected, with context #users(<selected props>)', async () => {
-    const plain = (await h.sdk().api(LIST).get()) as Collection;
+    const plain = (await harness().sdk().api(LIST).get()) as Collection;
     for (const user of plain.value) expect(user).not.toHaveProperty('deletedDateTime');
-    const body = (await h.sdk().api(LIST).select(['id', 'userPrincipalName', 'deletedDateTime']).get()) as Collection;
+    const body = (await harness().sdk().api(LIST).select(['id', 'userPrincipalName', 'deletedDateTime']).get()) as Collection;
     expect(contextFragment(body)).toBe('#users(id,userPrincipalName,deletedDateTime)');
     const dates = Object.fromEntries(body.value.map((u) => [u.id, u.deletedDateTime]));
     expect(dates).toEqual({ [OLD_ALICE]: '2026-11-10T09:00:00Z', [DAVE]: '2026-11-01T09:00:00Z', [FRANK]: '2026-11-20T09:00:00Z' });
@@ -98,7 +86,7 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
 
   it('selects the properties the client matches on: mail, mailNickname, proxyAddresses, assignedLicenses, onPremisesSyncEnabled', async () => {
     const select = 'id,displayName,userPrincipalName,mail,mailNickname,deletedDateTime,assignedLicenses,proxyAddresses,onPremisesSyncEnabled';
-    const body = (await h.raw('GET', `${LIST}?$select=${select}`)).json as unknown as Collection;
+    const body = (await harness().raw('GET', `${LIST}?$select=${select}`)).json as unknown as Collection;
     const dave = body.value.find((u) => u.id === DAVE);
     expect(dave).toEqual({
       id: DAVE,
@@ -115,7 +103,7 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
   });
 
   it('orders by deletedDateTime with ConsistencyLevel: eventual and $count=true', async () => {
-    const body = (await h.sdk().api(LIST).header('ConsistencyLevel', 'eventual').count(true).orderby('deletedDateTime desc').select(['id', 'deletedDateTime']).get()) as Collection;
+    const body = (await harness().sdk().api(LIST).header('ConsistencyLevel', 'eventual').count(true).orderby('deletedDateTime desc').select(['id', 'deletedDateTime']).get()) as Collection;
     expect(body.value.map((u) => u.id)).toEqual([FRANK, OLD_ALICE, DAVE]);
     expect(body['@odata.count']).toBe(3);
   });
@@ -124,7 +112,7 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
     { name: 'neither', headers: {}, query: '' },
     { name: 'only the header', headers: { ConsistencyLevel: 'eventual' }, query: '' },
   ])('refuses $orderby=deletedDateTime with $name of the advanced-query pair: 400 Request_UnsupportedQuery (contract 3)', async ({ headers, query }) => {
-    const response = await h.raw('GET', `${LIST}?$orderby=deletedDateTime desc${query}`, { headers });
+    const response = await harness().raw('GET', `${LIST}?$orderby=deletedDateTime desc${query}`, { headers });
     expectRawError(response, {
       status: 400,
       code: 'Request_UnsupportedQuery',
@@ -134,45 +122,45 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
   });
 
   it('refuses $orderby=deletedDateTime with only $count=true (no header)', async () => {
-    const response = await h.raw('GET', `${LIST}?$orderby=deletedDateTime desc&$count=true`);
+    const response = await harness().raw('GET', `${LIST}?$orderby=deletedDateTime desc&$count=true`);
     expectRawError(response, { status: 400, code: 'Request_UnsupportedQuery' });
   });
 
   it('refuses an out-of-range $top with the exact text (§4, contract 10)', async () => {
-    await expectSdkError(h.sdk().api(`${LIST}?$top=1000`).get(), { status: 400, code: 'Request_UnsupportedQuery', message: "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive." });
+    await expectSdkError(harness().sdk().api(`${LIST}?$top=1000`).get(), { status: 400, code: 'Request_UnsupportedQuery', message: "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive." });
   });
 
   it('pages with $top and a full nextLink, like /users (§1, §4)', async () => {
-    const first = (await h.sdk().api(LIST).top(2).get()) as Collection & { '@odata.nextLink'?: string };
+    const first = (await harness().sdk().api(LIST).top(2).get()) as Collection & { '@odata.nextLink'?: string };
     expect(first.value).toHaveLength(2);
     const link = first['@odata.nextLink'] ?? '';
-    expect(link.startsWith(`${h.url}/v1.0${LIST}?`)).toBe(true);
-    const second = (await h.raw('GET', link.slice(`${h.url}/v1.0`.length))).json as unknown as Collection & { '@odata.nextLink'?: string };
+    expect(link.startsWith(`${harness().url}/v1.0${LIST}?`)).toBe(true);
+    const second = (await harness().raw('GET', link.slice(`${harness().url}/v1.0`.length))).json as unknown as Collection & { '@odata.nextLink'?: string };
     expect(second['@odata.nextLink']).toBeUndefined();
     expect([...ids(first), ...ids(second)].sort()).toEqual(DELETED_IDS);
   });
 
   it('reads one deleted item with context #directoryObjects/$entity (§1)', async () => {
-    const body = (await h.sdk().api(`/directory/deletedItems/${DAVE}`).get()) as Record<string, unknown>;
+    const body = (await harness().sdk().api(`/directory/deletedItems/${DAVE}`).get()) as Record<string, unknown>;
     expect(contextFragment(body)).toBe('#directoryObjects/$entity');
     expect(body.id).toBe(DAVE);
   });
 
   it('keeps a soft-deleted user out of /users: GET and actions on /users/{id} are 404 (§1)', async () => {
-    await expectSdkError(h.sdk().api(`/users/${DAVE}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
-    await expectSdkError(h.sdk().api(`/users/${DAVE}/licenseDetails`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
-    await expectSdkError(h.sdk().api(`/users/${DAVE}/assignLicense`).post({ addLicenses: [], removeLicenses: [E3] }), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
-    await expectSdkError(h.sdk().api(`/users/${DAVE}/mailboxSettings`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
+    await expectSdkError(harness().sdk().api(`/users/${DAVE}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
+    await expectSdkError(harness().sdk().api(`/users/${DAVE}/licenseDetails`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
+    await expectSdkError(harness().sdk().api(`/users/${DAVE}/assignLicense`).post({ addLicenses: [], removeLicenses: [E3] }), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
+    await expectSdkError(harness().sdk().api(`/users/${DAVE}/mailboxSettings`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
   });
 
   it('has purged a user deleted more than 30 days before the seed’s now (Erin)', async () => {
-    await expectSdkError(h.sdk().api(`/directory/deletedItems/${ERIN}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(ERIN) });
+    await expectSdkError(harness().sdk().api(`/directory/deletedItems/${ERIN}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(ERIN) });
   });
 });
 
 describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
   beforeEach(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('answers a UPN conflict with the exact §2 body (contract 5)', async () => {
@@ -202,7 +190,7 @@ describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
     const explicit = await restore(DAVE, { autoReconcileProxyConflict: false });
     expectRawError(explicit, { status: 400, code: 'Request_BadRequest', message });
     // Nothing changed: Dave is still a deleted item.
-    const still = (await h.sdk().api(`/directory/deletedItems/${DAVE}`).select(['id', 'userPrincipalName']).get()) as Record<string, unknown>;
+    const still = (await harness().sdk().api(`/directory/deletedItems/${DAVE}`).select(['id', 'userPrincipalName']).get()) as Record<string, unknown>;
     expect(still.userPrincipalName).toBe('78bf875b93434edc91300d3958113564dave@contoso.com');
   });
 
@@ -210,26 +198,26 @@ describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
     const response = await restore(OLD_ALICE, { newUserPrincipalName: 'alice.jansen@contoso.com', autoReconcileProxyConflict: true });
     expect(response.status, response.text).toBe(200);
     expect(response.json).toMatchObject({ id: OLD_ALICE, userPrincipalName: 'alice.jansen@contoso.com', displayName: 'Alice Jansen' });
-    const user = (await h.sdk().api(`/users/${OLD_ALICE}`).select(['userPrincipalName', 'mail', 'proxyAddresses']).get()) as Record<string, unknown>;
+    const user = (await harness().sdk().api(`/users/${OLD_ALICE}`).select(['userPrincipalName', 'mail', 'proxyAddresses']).get()) as Record<string, unknown>;
     expect(user).toMatchObject({ id: OLD_ALICE, userPrincipalName: 'alice.jansen@contoso.com', mail: 'alice.jansen@contoso.com', proxyAddresses: ['SMTP:alice.jansen@contoso.com'] });
-    const active = (await h.sdk().api(`/users/${ALICE}`).select(['proxyAddresses']).get()) as Record<string, unknown>;
+    const active = (await harness().sdk().api(`/users/${ALICE}`).select(['proxyAddresses']).get()) as Record<string, unknown>;
     expect(active.proxyAddresses).toEqual(['SMTP:alice@contoso.com']);
-    const list = (await h.sdk().api(LIST).get()) as Collection;
+    const list = (await harness().sdk().api(LIST).get()) as Collection;
     expect(ids(list)).not.toContain(OLD_ALICE);
   });
 
   it('restores the original UPN (prefix removed) when no newUserPrincipalName is given, dropping only the shared address', async () => {
     const response = await restore(DAVE, { autoReconcileProxyConflict: true });
     expect(response.status, response.text).toBe(200);
-    const dave = (await h.sdk().api('/users/dave@contoso.com').select(['id', 'userPrincipalName', 'mail', 'proxyAddresses', 'assignedLicenses']).get()) as Record<string, unknown>;
+    const dave = (await harness().sdk().api('/users/dave@contoso.com').select(['id', 'userPrincipalName', 'mail', 'proxyAddresses', 'assignedLicenses']).get()) as Record<string, unknown>;
     expect(dave).toMatchObject({ id: DAVE, userPrincipalName: 'dave@contoso.com', mail: 'dave@contoso.com', proxyAddresses: ['SMTP:dave@contoso.com'], assignedLicenses: [{ skuId: E3, disabledPlans: [] }] });
-    const support = (await h.sdk().api(`/users/${SUPPORT}`).select(['proxyAddresses']).get()) as Record<string, unknown>;
+    const support = (await harness().sdk().api(`/users/${SUPPORT}`).select(['proxyAddresses']).get()) as Record<string, unknown>;
     expect(support.proxyAddresses).toEqual(['SMTP:support@contoso.com', 'smtp:helpdesk@contoso.com']);
   });
 
   it('leaves the user without a primary address when its primary SMTP address is dropped', async () => {
     const IVAN = '78bf875b-9343-4edc-9130-0d3958113568';
-    await h.reseed(
+    await harness().reseed(
       contoso((draft) => {
         draft.deletedUsers.push({
           id: IVAN,
@@ -244,7 +232,7 @@ describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
     expectRawError(await restore(IVAN, {}), { status: 400, code: 'Request_BadRequest', message: conflictMessage('proxyAddresses') });
     const response = await restore(IVAN, { autoReconcileProxyConflict: true });
     expect(response.status, response.text).toBe(200);
-    const ivan = (await h.sdk().api(`/users/${IVAN}`).select(['proxyAddresses']).get()) as Record<string, unknown>;
+    const ivan = (await harness().sdk().api(`/users/${IVAN}`).select(['proxyAddresses']).get()) as Record<string, unknown>;
     expect(ivan.proxyAddresses).toEqual(['smtp:ivan@contoso.com']);
   });
 
@@ -259,18 +247,18 @@ describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
   });
 
   it('accepts a restore without any body (the body is optional in v1.0)', async () => {
-    const response = await h.raw('POST', `/directory/deletedItems/${FRANK}/restore`);
+    const response = await harness().raw('POST', `/directory/deletedItems/${FRANK}/restore`);
     expect(response.status, response.text).toBe(200);
     expect(response.json?.id).toBe(FRANK);
   });
 
   it('accepts {} through the SDK as well', async () => {
-    const body = (await h.sdk().api(`/directory/deletedItems/${FRANK}/restore`).post({})) as Record<string, unknown>;
+    const body = (await harness().sdk().api(`/directory/deletedItems/${FRANK}/restore`).post({})) as Record<string, unknown>;
     expect(body).toMatchObject({ id: FRANK, userPrincipalName: 'frank@contoso.com' });
   });
 
   it('accepts the lower-case deleteditems path segment of the doc examples', async () => {
-    const response = await h.raw('POST', `/directory/deleteditems/${FRANK}/restore`, { body: {} });
+    const response = await harness().raw('POST', `/directory/deleteditems/${FRANK}/restore`, { body: {} });
     expect(response.status, response.text).toBe(200);
   });
 
@@ -300,20 +288,20 @@ describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
 
   it('restores a user soft-deleted through DELETE /users/{id}: same id, UPN and licences', async () => {
     const consumed = async (): Promise<number | undefined> => {
-      const skus = (await h.sdk().api('/subscribedSkus').get()) as { value: { skuId: string; consumedUnits: number }[] };
+      const skus = (await harness().sdk().api('/subscribedSkus').get()) as { value: { skuId: string; consumedUnits: number }[] };
       return skus.value.find((s) => s.skuId === E3)?.consumedUnits;
     };
     const before = await consumed();
-    await h.sdk().api(`/users/${BOB}`).delete();
+    await harness().sdk().api(`/users/${BOB}`).delete();
     // A soft delete keeps assignedLicenses (they come back on restore) and frees the seat; the
     // restore takes it again (§2, §3).
-    const deleted = (await h.sdk().api(`/directory/deletedItems/${BOB}`).select(['assignedLicenses']).get()) as Record<string, unknown>;
+    const deleted = (await harness().sdk().api(`/directory/deletedItems/${BOB}`).select(['assignedLicenses']).get()) as Record<string, unknown>;
     expect(deleted.assignedLicenses).toEqual(expect.arrayContaining([{ skuId: E3, disabledPlans: ['7547a3fe-08ee-4ccb-b430-5077c5041653'] }]));
     expect(await consumed()).toBe((before ?? 0) - 1);
     const response = await restore(BOB, {});
     expect(response.status, response.text).toBe(200);
     expect(await consumed()).toBe(before);
-    const bob = (await h.sdk().api(`/users/${BOB}`).select(['userPrincipalName', 'assignedLicenses', 'licenseAssignmentStates']).get()) as Record<string, unknown>;
+    const bob = (await harness().sdk().api(`/users/${BOB}`).select(['userPrincipalName', 'assignedLicenses', 'licenseAssignmentStates']).get()) as Record<string, unknown>;
     expect(bob.userPrincipalName).toBe('bob@contoso.com');
     expect(bob.assignedLicenses).toEqual(expect.arrayContaining([{ skuId: E3, disabledPlans: ['7547a3fe-08ee-4ccb-b430-5077c5041653'] }]));
     // "The user is also restored to any groups they were a member of" (§2): the group licence is back.
@@ -344,12 +332,12 @@ describe('restore and seats (§2, contract 8)', () => {
   }
 
   it('never fails for lack of seats: the licence comes back and consumedUnits exceeds prepaidUnits.enabled', async () => {
-    await h.reseed(overbookedSeed());
+    await harness().reseed(overbookedSeed());
     const response = await restore(GINA, {});
     expect(response.status, response.text).toBe(200);
-    const gina = (await h.sdk().api(`/users/${GINA}`).select(['assignedLicenses']).get()) as Record<string, unknown>;
+    const gina = (await harness().sdk().api(`/users/${GINA}`).select(['assignedLicenses']).get()) as Record<string, unknown>;
     expect(gina.assignedLicenses).toEqual([{ skuId: E3, disabledPlans: [] }]);
-    const skus = (await h.sdk().api('/subscribedSkus').get()) as { value: { skuId: string; consumedUnits: number; prepaidUnits: { enabled: number } }[] };
+    const skus = (await harness().sdk().api('/subscribedSkus').get()) as { value: { skuId: string; consumedUnits: number; prepaidUnits: { enabled: number } }[] };
     const e3 = skus.value.find((s) => s.skuId === E3);
     expect(e3?.prepaidUnits.enabled).toBe(2);
     expect(e3?.consumedUnits).toBe(3);
@@ -358,31 +346,31 @@ describe('restore and seats (§2, contract 8)', () => {
 
 describe('purge at 30 days (§2, contract 7)', () => {
   beforeEach(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('keeps a user deleted exactly 30 days ago', async () => {
-    await h.setClock('2026-12-10T09:00:00Z');
-    const body = (await h.sdk().api(`/directory/deletedItems/${OLD_ALICE}`).get()) as Record<string, unknown>;
+    await harness().setClock('2026-12-10T09:00:00Z');
+    const body = (await harness().sdk().api(`/directory/deletedItems/${OLD_ALICE}`).get()) as Record<string, unknown>;
     expect(body.id).toBe(OLD_ALICE);
   });
 
   it('purges a user deleted more than 30 days ago: gone from the list; GET, restore and DELETE answer 404', async () => {
-    await h.setClock('2026-12-10T09:00:01Z');
-    const list = (await h.sdk().api(LIST).get()) as Collection;
+    await harness().setClock('2026-12-10T09:00:01Z');
+    const list = (await harness().sdk().api(LIST).get()) as Collection;
     expect(ids(list)).toEqual([FRANK]);
-    await expectSdkError(h.sdk().api(`/directory/deletedItems/${OLD_ALICE}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(OLD_ALICE) });
+    await expectSdkError(harness().sdk().api(`/directory/deletedItems/${OLD_ALICE}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(OLD_ALICE) });
     expectRawError(await restore(OLD_ALICE, { newUserPrincipalName: 'alice.jansen@contoso.com', autoReconcileProxyConflict: true }), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(OLD_ALICE) });
-    expectRawError(await h.raw('DELETE', `/directory/deletedItems/${OLD_ALICE}`), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(OLD_ALICE) });
+    expectRawError(await harness().raw('DELETE', `/directory/deletedItems/${OLD_ALICE}`), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(OLD_ALICE) });
   });
 
   it('purges a user soft-deleted through the API 30 days after its deletedDateTime', async () => {
-    await h.setClock('2026-11-22T08:00:00Z');
-    await h.sdk().api(`/users/${CAROL}`).delete();
-    const deleted = (await h.sdk().api(`/directory/deletedItems/${CAROL}`).select(['deletedDateTime']).get()) as Record<string, unknown>;
+    await harness().setClock('2026-11-22T08:00:00Z');
+    await harness().sdk().api(`/users/${CAROL}`).delete();
+    const deleted = (await harness().sdk().api(`/directory/deletedItems/${CAROL}`).select(['deletedDateTime']).get()) as Record<string, unknown>;
     expect(deleted.deletedDateTime).toBe('2026-11-22T08:00:00Z');
-    await h.setClock('2026-12-22T08:00:01Z');
-    await expectSdkError(h.sdk().api(`/directory/deletedItems/${CAROL}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(CAROL) });
+    await harness().setClock('2026-12-22T08:00:01Z');
+    await expectSdkError(harness().sdk().api(`/directory/deletedItems/${CAROL}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(CAROL) });
   });
 });
 
@@ -391,7 +379,7 @@ describe('DELETE /directory/deletedItems/{id}: permanent delete (§3)', () => {
   const READ_WRITE_APP = '5e1c0000-0000-4000-8000-00000000a004';
 
   beforeEach(async () => {
-    await h.reseed(
+    await harness().reseed(
       contoso((draft) => {
         withApp(draft, DELETE_RESTORE_APP, ['User.DeleteRestore.All']);
         withApp(draft, READ_WRITE_APP, ['User.ReadWrite.All']);
@@ -400,12 +388,12 @@ describe('DELETE /directory/deletedItems/{id}: permanent delete (§3)', () => {
   });
 
   it('answers 204 without a body; the item is gone and a second DELETE is 404', async () => {
-    const response = await h.raw('DELETE', `/directory/deletedItems/${DAVE}`);
+    const response = await harness().raw('DELETE', `/directory/deletedItems/${DAVE}`);
     expect(response.status).toBe(204);
     expect(response.text).toBe('');
-    await expectSdkError(h.sdk().api(`/directory/deletedItems/${DAVE}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
-    expectRawError(await h.raw('DELETE', `/directory/deletedItems/${DAVE}`), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
-    const list = (await h.sdk().api(LIST).get()) as Collection;
+    await expectSdkError(harness().sdk().api(`/directory/deletedItems/${DAVE}`).get(), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
+    expectRawError(await harness().raw('DELETE', `/directory/deletedItems/${DAVE}`), { status: 404, code: 'Request_ResourceNotFound', message: NOT_FOUND(DAVE) });
+    const list = (await harness().sdk().api(LIST).get()) as Collection;
     expect(ids(list)).toEqual([OLD_ALICE, FRANK].sort());
   });
 
@@ -413,11 +401,11 @@ describe('DELETE /directory/deletedItems/{id}: permanent delete (§3)', () => {
     { name: 'User.DeleteRestore.All', app: DELETE_RESTORE_APP },
     { name: 'User.ReadWrite.All', app: READ_WRITE_APP },
   ])('accepts an app holding only $name (contract 9)', async ({ app }) => {
-    await h.sdk(app).api(`/directory/deletedItems/${FRANK}`).delete();
-    await expectSdkError(h.sdk().api(`/directory/deletedItems/${FRANK}`).get(), { status: 404, code: 'Request_ResourceNotFound' });
+    await harness().sdk(app).api(`/directory/deletedItems/${FRANK}`).delete();
+    await expectSdkError(harness().sdk().api(`/directory/deletedItems/${FRANK}`).get(), { status: 404, code: 'Request_ResourceNotFound' });
   });
 
   it('refuses an app holding only User.Read.All: 403 Authorization_RequestDenied', async () => {
-    await expectSdkError(h.sdk(READER).api(`/directory/deletedItems/${FRANK}`).delete(), { status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+    await expectSdkError(harness().sdk(READER).api(`/directory/deletedItems/${FRANK}`).delete(), { status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
   });
 });

@@ -4,8 +4,8 @@
  * §6, §7, §8), through the Microsoft Graph JavaScript SDK and raw fetch. A test marked `it.fails`
  * documents a disagreement between the emulator and BEHAVIOUR.md.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness, SeedDraft } from '../support/emulator.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SeedDraft } from '../support/emulator.ts';
 import {
   ALICE,
   BOB,
@@ -21,21 +21,13 @@ import {
   expectSdkError,
   propertyNames,
   skuIn,
-  startHarness,
   TENANT_ID,
+  useHarness,
   userIn,
   YAMMER,
 } from '../support/emulator.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h.close();
-});
+const harness = useHarness();
 
 /** Power BI (free), a real SKU the fixture does not own: its only Exchange plan is EXCHANGE_S_FOUNDATION. */
 const POWER_BI_STANDARD = 'a403ebcc-fae0-4ca2-8c8c-7a907fd6c235';
@@ -75,16 +67,16 @@ interface Sku {
 }
 
 async function consumed(skuId: string): Promise<number | undefined> {
-  const body = (await h.sdk().api('/subscribedSkus').get()) as { value: Sku[] };
+  const body = (await harness().sdk().api('/subscribedSkus').get()) as { value: Sku[] };
   return body.value.find((s) => s.skuId === skuId)?.consumedUnits;
 }
 
 async function licensing(id: string): Promise<Record<string, unknown>> {
-  return (await h.sdk().api(`/users/${id}`).select(['assignedLicenses', 'licenseAssignmentStates', 'assignedPlans']).get()) as Record<string, unknown>;
+  return (await harness().sdk().api(`/users/${id}`).select(['assignedLicenses', 'licenseAssignmentStates', 'assignedPlans']).get()) as Record<string, unknown>;
 }
 
 function assign(id: string, body: unknown): Promise<unknown> {
-  return h.sdk().api(`/users/${id}/assignLicense`).post(body);
+  return harness().sdk().api(`/users/${id}/assignLicense`).post(body);
 }
 
 const MISSING = (parameter: string): string => `One or more parameters of the operation 'assignLicense' are missing from the request payload. The missing parameters are: ${parameter}.`;
@@ -96,7 +88,7 @@ const INHERITED = 'User license is inherited from a group membership and it cann
 
 describe('assignLicense: each error and its text (§6, contract 13)', () => {
   beforeEach(async () => {
-    await h.reseed(carolLocated((draft) => withPowerBi(draft, 0)));
+    await harness().reseed(carolLocated((draft) => withPowerBi(draft, 0)));
   });
 
   it('1. removeLicenses omitted', async () => {
@@ -124,7 +116,7 @@ describe('assignLicense: each error and its text (§6, contract 13)', () => {
   });
 
   it('4. no usage location', async () => {
-    await h.sdk().api(`/users/${CAROL}`).patch({ usageLocation: null });
+    await harness().sdk().api(`/users/${CAROL}`).patch({ usageLocation: null });
     await expectSdkError(assign(CAROL, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] }), { status: 400, code: 'Request_BadRequest', message: NO_LOCATION });
   });
 
@@ -147,7 +139,7 @@ describe('assignLicense: each error and its text (§6, contract 13)', () => {
 
 describe('assignLicense: validation order (§6, contract 13)', () => {
   beforeEach(async () => {
-    await h.reseed(contoso((draft) => withPowerBi(draft, 0)));
+    await harness().reseed(contoso((draft) => withPowerBi(draft, 0)));
   });
 
   it('missing parameter before a non-GUID', async () => {
@@ -171,7 +163,7 @@ describe('assignLicense: validation order (§6, contract 13)', () => {
   });
 
   it('is atomic: a failing request changes nothing', async () => {
-    await h.reseed(carolLocated());
+    await harness().reseed(carolLocated());
     const before = await consumed(E3);
     await expectSdkError(assign(CAROL, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [ENTERPRISEPREMIUM] }), { status: 400, code: 'Request_BadRequest', message: NOT_COMPANY(ENTERPRISEPREMIUM) });
     expect(await consumed(E3)).toBe(before);
@@ -181,7 +173,7 @@ describe('assignLicense: validation order (§6, contract 13)', () => {
 
 describe('assignLicense: success (§6, §8)', () => {
   beforeEach(async () => {
-    await h.reseed(carolLocated());
+    await harness().reseed(carolLocated());
   });
 
   it('answers 200 with the user (#users/$entity, default set plus assignedLicenses); consumedUnits follows', async () => {
@@ -199,7 +191,7 @@ describe('assignLicense: success (§6, §8)', () => {
   });
 
   it('takes a userPrincipalName in the path', async () => {
-    const body = (await h.sdk().api('/users/carol@contoso.com/assignLicense').post({ addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] })) as Record<string, unknown>;
+    const body = (await harness().sdk().api('/users/carol@contoso.com/assignLicense').post({ addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] })) as Record<string, unknown>;
     expect(body.id).toBe(CAROL);
   });
 
@@ -211,7 +203,7 @@ describe('assignLicense: success (§6, §8)', () => {
   });
 
   it('replaces disabledPlans of an assigned SKU in place, needing no seat', async () => {
-    await h.reseed(contoso((draft) => (skuIn(draft, E3).prepaidUnits.enabled = 2)));
+    await harness().reseed(contoso((draft) => (skuIn(draft, E3).prepaidUnits.enabled = 2)));
     expect(await consumed(E3)).toBe(2);
     await expectSdkError(assign(ALICE, { addLicenses: [{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }], removeLicenses: [] }), { status: 400, code: 'Request_BadRequest', message: NO_SEATS(EXCHANGE_STANDARD) });
     const body = (await assign(BOB, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] })) as Record<string, unknown>;
@@ -224,7 +216,7 @@ describe('assignLicense: success (§6, §8)', () => {
 
 describe('licenseAssignmentStates: direct and group (§8)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('tells Bob’s direct E3 from his group Exchange Plan 1; assignedLicenses lists both alike', async () => {
@@ -251,7 +243,7 @@ describe('licenseAssignmentStates: direct and group (§8)', () => {
 
 describe('assignedPlans: the Exchange plan after removal and re-add (§8, contract 15)', () => {
   beforeEach(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   function exchangeEntries(user: Record<string, unknown>, planId: string): Record<string, unknown>[] {
@@ -265,16 +257,16 @@ describe('assignedPlans: the Exchange plan after removal and re-add (§8, contra
   });
 
   it('keeps the entry as Deleted, dated at the removal, then Enabled again, dated at the re-add', async () => {
-    await h.setClock('2026-11-23T10:15:00Z');
+    await harness().setClock('2026-11-23T10:15:00Z');
     await assign(ALICE, { addLicenses: [], removeLicenses: [E3] });
     expect(exchangeEntries(await licensing(ALICE), EXCHANGE_PLAN_2)).toEqual([{ assignedDateTime: '2026-11-23T10:15:00Z', capabilityStatus: 'Deleted', service: 'exchange', servicePlanId: EXCHANGE_PLAN_2 }]);
-    await h.setClock('2026-11-24T08:00:00Z');
+    await harness().setClock('2026-11-24T08:00:00Z');
     await assign(ALICE, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
     expect(exchangeEntries(await licensing(ALICE), EXCHANGE_PLAN_2)).toEqual([{ assignedDateTime: '2026-11-24T08:00:00Z', capabilityStatus: 'Enabled', service: 'exchange', servicePlanId: EXCHANGE_PLAN_2 }]);
   });
 
   it('does the same when disabledPlans switches the Exchange plan off and on', async () => {
-    await h.setClock('2026-11-23T11:00:00Z');
+    await harness().setClock('2026-11-23T11:00:00Z');
     await assign(ALICE, { addLicenses: [{ skuId: E3, disabledPlans: [EXCHANGE_PLAN_2] }], removeLicenses: [] });
     expect(exchangeEntries(await licensing(ALICE), EXCHANGE_PLAN_2)).toEqual([expect.objectContaining({ assignedDateTime: '2026-11-23T11:00:00Z', capabilityStatus: 'Deleted' })]);
     await assign(ALICE, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
@@ -286,12 +278,12 @@ describe('assignedPlans: the Exchange plan after removal and re-add (§8, contra
   });
 
   it('keeps the Deleted entry and its date after the 30 days, so the client can tell the mailbox is lost', async () => {
-    await h.setClock('2026-12-20T00:00:00Z');
+    await harness().setClock('2026-12-20T00:00:00Z');
     expect(exchangeEntries(await licensing(CAROL), EXCHANGE_PLAN_2)).toEqual([{ assignedDateTime: '2026-11-12T09:00:00Z', capabilityStatus: 'Deleted', service: 'exchange', servicePlanId: EXCHANGE_PLAN_2 }]);
   });
 
   it('returns provisionedPlans as {capabilityStatus, provisioningStatus, service} on $select', async () => {
-    const bob = (await h.sdk().api(`/users/${BOB}`).select(['provisionedPlans']).get()) as { provisionedPlans: Record<string, unknown>[] };
+    const bob = (await harness().sdk().api(`/users/${BOB}`).select(['provisionedPlans']).get()) as { provisionedPlans: Record<string, unknown>[] };
     expect(bob.provisionedPlans.length).toBeGreaterThan(0);
     for (const plan of bob.provisionedPlans) expect(Object.keys(plan).sort()).toEqual(['capabilityStatus', 'provisioningStatus', 'service']);
     expect(bob.provisionedPlans).toContainEqual({ capabilityStatus: 'Enabled', provisioningStatus: 'Success', service: 'exchange' });
@@ -300,11 +292,11 @@ describe('assignedPlans: the Exchange plan after removal and re-add (§8, contra
 
 describe('GET /users/{id}/licenseDetails (§6)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('lists each licence with skuId, skuPartNumber and its servicePlans, disabled ones marked', async () => {
-    const body = (await h.sdk().api(`/users/${BOB}/licenseDetails`).get()) as { value: Record<string, unknown>[] };
+    const body = (await harness().sdk().api(`/users/${BOB}/licenseDetails`).get()) as { value: Record<string, unknown>[] };
     expect(body.value.map((d) => d.skuPartNumber).sort()).toEqual(['ENTERPRISEPACK', 'EXCHANGESTANDARD']);
     for (const detail of body.value) expect(propertyNames(detail)).toEqual(['id', 'servicePlans', 'skuId', 'skuPartNumber']);
     const e3 = body.value.find((d) => d.skuId === E3);
@@ -316,7 +308,7 @@ describe('GET /users/{id}/licenseDetails (§6)', () => {
   });
 
   it('costs 2 resource units (§11)', async () => {
-    const response = await h.raw('GET', `/users/${BOB}/licenseDetails`);
+    const response = await harness().raw('GET', `/users/${BOB}/licenseDetails`);
     expect(response.status).toBe(200);
     expect(response.headers.get('x-ms-resource-unit')).toBe('2');
   });
@@ -324,11 +316,11 @@ describe('GET /users/{id}/licenseDetails (§6)', () => {
 
 describe('GET /subscribedSkus (§7)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('lists every SKU in one page, #subscribedSkus, id = {tenantId}_{skuId}, the CSDL properties', async () => {
-    const body = (await h.sdk().api('/subscribedSkus').get()) as { value: Sku[]; '@odata.nextLink'?: string };
+    const body = (await harness().sdk().api('/subscribedSkus').get()) as { value: Sku[]; '@odata.nextLink'?: string };
     expect(contextFragment(body)).toBe('#subscribedSkus');
     expect(body['@odata.nextLink']).toBeUndefined();
     expect(body.value.map((s) => s.skuPartNumber).sort()).toEqual(['ENTERPRISEPACK', 'EXCHANGESTANDARD']);
@@ -350,7 +342,7 @@ describe('GET /subscribedSkus (§7)', () => {
   });
 
   it('supports $select', async () => {
-    const body = (await h.sdk().api('/subscribedSkus').select(['skuId', 'consumedUnits']).get()) as { value: Record<string, unknown>[] };
+    const body = (await harness().sdk().api('/subscribedSkus').select(['skuId', 'consumedUnits']).get()) as { value: Record<string, unknown>[] };
     for (const sku of body.value) {
       expect(sku).toHaveProperty('skuId');
       expect(sku).toHaveProperty('consumedUnits');
@@ -359,7 +351,7 @@ describe('GET /subscribedSkus (§7)', () => {
   });
 
   it('rejects $top with the exact text (contract 18)', async () => {
-    await expectSdkError(h.sdk().api('/subscribedSkus').top(1).get(), {
+    await expectSdkError(harness().sdk().api('/subscribedSkus').top(1).get(), {
       status: 400,
       code: 'Request_UnsupportedQuery',
       message: 'This resource does not support custom page sizes. Please retry without a page size argument.',
@@ -367,12 +359,12 @@ describe('GET /subscribedSkus (§7)', () => {
   });
 
   it('does not support $filter', async () => {
-    const response = await h.raw('GET', `/subscribedSkus?$filter=skuId eq ${E3}`);
+    const response = await harness().raw('GET', `/subscribedSkus?$filter=skuId eq ${E3}`);
     expect(response.status).toBe(400);
   });
 
   it('costs 3 resource units (§11)', async () => {
-    const response = await h.raw('GET', '/subscribedSkus');
+    const response = await harness().raw('GET', '/subscribedSkus');
     expect(response.headers.get('x-ms-resource-unit')).toBe('3');
   });
 });
@@ -382,8 +374,8 @@ describe('POST /users/{id}/reprocessLicenseAssignment (§6 "Related calls")', ()
   // (CSDL line 24720). The emulator has no such route: 400 Request_BadRequest "Resource not found for
   // the segment 'reprocessLicenseAssignment'."
   it('answers 200 with the user', async () => {
-    await h.reseed();
-    const response = await h.raw('POST', `/users/${ALICE}/reprocessLicenseAssignment`);
+    await harness().reseed();
+    const response = await harness().raw('POST', `/users/${ALICE}/reprocessLicenseAssignment`);
     expect(response.status, response.text).toBe(200);
     expect(contextFragment(response.json)).toBe('#users/$entity');
     expect(response.json?.id).toBe(ALICE);

@@ -4,8 +4,7 @@
  * JavaScript SDK and raw fetch. A test marked `it.fails` documents a disagreement between the
  * emulator and BEHAVIOUR.md.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness } from '../support/emulator.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ALICE,
   BOB,
@@ -17,40 +16,32 @@ import {
   expectRawError,
   expectSdkError,
   READER,
-  startHarness,
   SUPPORT,
+  useHarness,
   userIn,
 } from '../support/emulator.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h.close();
-});
+const harness = useHarness();
 
 const NO_MAILBOX = { status: 404, code: 'MailboxNotEnabledForRESTAPI', message: 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.' };
 const POWER_BI_STANDARD = 'a403ebcc-fae0-4ca2-8c8c-7a907fd6c235';
 const EXCHANGE_FOUNDATION = '113feb6c-3fe4-4440-bddc-54d774bf0318';
 
 function settings(user: string): Promise<Record<string, unknown>> {
-  return h.sdk().api(`/users/${user}/mailboxSettings`).get() as Promise<Record<string, unknown>>;
+  return harness().sdk().api(`/users/${user}/mailboxSettings`).get() as Promise<Record<string, unknown>>;
 }
 
 function purpose(user: string): Promise<Record<string, unknown>> {
-  return h.sdk().api(`/users/${user}/mailboxSettings/userPurpose`).get() as Promise<Record<string, unknown>>;
+  return harness().sdk().api(`/users/${user}/mailboxSettings/userPurpose`).get() as Promise<Record<string, unknown>>;
 }
 
 function assign(user: string, body: unknown): Promise<unknown> {
-  return h.sdk().api(`/users/${user}/assignLicense`).post(body);
+  return harness().sdk().api(`/users/${user}/assignLicense`).post(body);
 }
 
 describe('a licensed user’s mailbox (§9)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('returns the full object with userPurpose as a plain string (contract 17)', async () => {
@@ -76,12 +67,12 @@ describe('a licensed user’s mailbox (§9)', () => {
   });
 
   it('returns mailboxSettings on $select for a single user (§4)', async () => {
-    const body = (await h.sdk().api(`/users/${BOB}`).select(['id', 'mailboxSettings']).get()) as Record<string, unknown>;
+    const body = (await harness().sdk().api(`/users/${BOB}`).select(['id', 'mailboxSettings']).get()) as Record<string, unknown>;
     expect(body.mailboxSettings).toEqual(expect.objectContaining({ userPurpose: 'user' }));
   });
 
   it('needs MailboxSettings.Read: the User.Read.All app gets 403 Authorization_RequestDenied (§13)', async () => {
-    await expectSdkError(h.sdk(READER).api(`/users/${BOB}/mailboxSettings/userPurpose`).get(), {
+    await expectSdkError(harness().sdk(READER).api(`/users/${BOB}/mailboxSettings/userPurpose`).get(), {
       status: 403,
       code: 'Authorization_RequestDenied',
       message: 'Insufficient privileges to complete the operation.',
@@ -91,11 +82,11 @@ describe('a licensed user’s mailbox (§9)', () => {
 
 describe('a shared mailbox (§9)', () => {
   beforeAll(async () => {
-    await h.reseed();
+    await harness().reseed();
   });
 
   it('exists without any licence and reports userPurpose "shared" in both forms', async () => {
-    const user = (await h.sdk().api(`/users/${SUPPORT}`).select(['accountEnabled', 'assignedLicenses']).get()) as Record<string, unknown>;
+    const user = (await harness().sdk().api(`/users/${SUPPORT}`).select(['accountEnabled', 'assignedLicenses']).get()) as Record<string, unknown>;
     expect(user).toMatchObject({ accountEnabled: false, assignedLicenses: [] });
     expect((await settings(SUPPORT)).userPurpose).toBe('shared');
     expect((await purpose(SUPPORT)).value).toBe('shared');
@@ -107,7 +98,7 @@ describe('room and equipment mailboxes (§9)', () => {
   const BEAMER = '0b1f5a1e-1111-4000-8000-000000000006';
 
   beforeAll(async () => {
-    await h.reseed(
+    await harness().reseed(
       contoso((draft) => {
         draft.users.push(
           { id: ROOM, userPrincipalName: 'room.amstel@contoso.com', displayName: 'Room Amstel', accountEnabled: false, mail: 'room.amstel@contoso.com', proxyAddresses: ['SMTP:room.amstel@contoso.com'], mailboxSettings: { userPurpose: 'room' } },
@@ -125,7 +116,7 @@ describe('room and equipment mailboxes (§9)', () => {
 
 describe('no mailbox: 404 MailboxNotEnabledForRESTAPI (§8, §9, contract 16)', () => {
   beforeEach(async () => {
-    await h.reseed(
+    await harness().reseed(
       contoso((draft) => {
         userIn(draft, CAROL).usageLocation = 'NL';
         draft.subscribedSkus.push({
@@ -144,7 +135,7 @@ describe('no mailbox: 404 MailboxNotEnabledForRESTAPI (§8, §9, contract 16)', 
   it('answers for a user whose Exchange licence was removed (Carol, seeded Deleted 10 days ago), in both forms', async () => {
     await expectSdkError(settings(CAROL), NO_MAILBOX);
     await expectSdkError(purpose(CAROL), NO_MAILBOX);
-    const raw = await h.raw('GET', `/users/${CAROL}/mailboxSettings`);
+    const raw = await harness().raw('GET', `/users/${CAROL}/mailboxSettings`);
     const error = expectRawError(raw, NO_MAILBOX);
     expect(Object.keys(error).sort()).toEqual(['code', 'innerError', 'message']);
   });
@@ -172,23 +163,23 @@ describe('no mailbox: 404 MailboxNotEnabledForRESTAPI (§8, §9, contract 16)', 
   });
 
   it('provisions a mailbox again when Carol is re-licensed after the 30 days, the plan Enabled again (§8)', async () => {
-    await h.setClock('2026-12-20T00:00:00Z');
+    await harness().setClock('2026-12-20T00:00:00Z');
     await expectSdkError(purpose(CAROL), NO_MAILBOX);
     await assign(CAROL, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
     expect((await purpose(CAROL)).value).toBe('user');
-    const user = (await h.sdk().api(`/users/${CAROL}`).select(['assignedPlans']).get()) as { assignedPlans: Record<string, unknown>[] };
+    const user = (await harness().sdk().api(`/users/${CAROL}`).select(['assignedPlans']).get()) as { assignedPlans: Record<string, unknown>[] };
     expect(user.assignedPlans.filter((p) => p.servicePlanId === EXCHANGE_PLAN_2)).toEqual([{ assignedDateTime: '2026-12-20T00:00:00Z', capabilityStatus: 'Enabled', service: 'exchange', servicePlanId: EXCHANGE_PLAN_2 }]);
   });
 
   it('does not count EXCHANGE_S_FOUNDATION as a mailbox plan (§8)', async () => {
     await assign(CAROL, { addLicenses: [{ skuId: POWER_BI_STANDARD, disabledPlans: [] }], removeLicenses: [] });
-    const user = (await h.sdk().api(`/users/${CAROL}`).select(['assignedPlans']).get()) as { assignedPlans: Record<string, unknown>[] };
+    const user = (await harness().sdk().api(`/users/${CAROL}`).select(['assignedPlans']).get()) as { assignedPlans: Record<string, unknown>[] };
     expect(user.assignedPlans.find((p) => p.servicePlanId === EXCHANGE_FOUNDATION)).toMatchObject({ capabilityStatus: 'Enabled', service: 'exchange' });
     await expectSdkError(purpose(CAROL), NO_MAILBOX);
   });
 
   it('provisions the mailbox of a newly created and licensed user immediately (no provisioning delay set)', async () => {
-    const created = (await h.sdk().api('/users').post({
+    const created = (await harness().sdk().api('/users').post({
       accountEnabled: true,
       displayName: 'Hanna Mulder',
       mailNickname: 'hanna',

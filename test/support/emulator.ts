@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Seed } from '../../src/emulator/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
@@ -315,4 +315,30 @@ export function conflictMessage(property: string): string {
 export function itemHeader(item: { headers?: Record<string, string> }, name: string): string | undefined {
   const entry = Object.entries(item.headers ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase());
   return entry?.[1];
+}
+
+/** A collection response as tests read it. */
+export interface Collection {
+  '@odata.context': string;
+  '@odata.count'?: number;
+  '@odata.nextLink'?: string;
+  value: Record<string, unknown>[];
+}
+
+/** §1: Graph's text for an id or UPN that is not (or no longer) there. */
+export const NOT_FOUND = (key: string): string => `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`;
+
+/** One harness per test file: started before its tests, closed after. */
+export function useHarness(): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  return () => {
+    if (!harness) throw new Error('the emulator harness is not started');
+    return harness;
+  };
 }
