@@ -40,7 +40,29 @@ export type PolicyDiagnosticCode =
   | 'unknown-placeholder'
   | 'invalid-rename-template';
 
-export type DiagnosticCode = PolicyDiagnosticCode;
+/** Codes of the planner (`tenantctl plan`; PRODUCT.md §2). Stable. */
+export type PlanDiagnosticCode =
+  | 'tenant-mismatch'
+  | 'missing-permission'
+  | 'upn-conflict'
+  | 'proxy-conflict'
+  | 'not-restorable'
+  | 'restore-window-closing'
+  | 'multiple-deleted-matches'
+  | 'synced-from-on-premises'
+  | 'seat-shortfall'
+  | 'unknown-sku'
+  | 'unknown-service-plan'
+  | 'missing-usage-location'
+  | 'mailbox-recoverable'
+  | 'mailbox-lost'
+  | 'license-from-group'
+  | 'group-license-error'
+  | 'mailbox-type-mismatch'
+  | 'needs-exchange'
+  | 'undeclared-license';
+
+export type DiagnosticCode = PolicyDiagnosticCode | PlanDiagnosticCode;
 
 export interface Diagnostic {
   readonly severity: Severity;

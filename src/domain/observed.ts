@@ -1,0 +1,69 @@
+/**
+ * The tenant as read from Graph: what the planner compares the policy with. Plain data in Graph's
+ * vocabulary, read in bulk (PRODUCT.md §2). Ids and SKU ids are lower case.
+ */
+export interface ObservedLicense {
+  readonly skuId: string;
+  readonly disabledPlans: readonly string[];
+}
+
+export interface ObservedLicenseState extends ObservedLicense {
+  /** Null for a direct assignment; the group's id otherwise. */
+  readonly assignedByGroup: string | null;
+  readonly state: string;
+  /** "None" (or null) when fine; CountViolation, … otherwise. */
+  readonly error: string | null;
+}
+
+export interface ObservedPlan {
+  readonly assignedDateTime: string;
+  readonly capabilityStatus: string;
+  readonly service: string;
+  readonly servicePlanId: string;
+}
+
+export interface ObservedUser {
+  readonly id: string;
+  /** For a soft-deleted user: prefixed with its id (BEHAVIOUR.md §1). */
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly accountEnabled: boolean;
+  readonly usageLocation: string | null;
+  readonly mail: string | null;
+  readonly proxyAddresses: readonly string[];
+  readonly onPremisesSyncEnabled: boolean | null;
+  /** Direct and group licenses alike. */
+  readonly assignedLicenses: readonly ObservedLicense[];
+  readonly licenseAssignmentStates: readonly ObservedLicenseState[];
+  readonly assignedPlans: readonly ObservedPlan[];
+  /** Set for soft-deleted users only. */
+  readonly deletedDateTime: string | null;
+}
+
+export interface ObservedServicePlan {
+  readonly servicePlanId: string;
+  readonly servicePlanName: string;
+}
+
+export interface ObservedSku {
+  readonly skuId: string;
+  readonly skuPartNumber: string;
+  /** prepaidUnits.enabled */
+  readonly enabledUnits: number;
+  readonly consumedUnits: number;
+  readonly servicePlans: readonly ObservedServicePlan[];
+}
+
+/** What Exchange said about a declared mailbox's account (`GET /users/{id}/mailboxSettings/userPurpose`). */
+export type ObservedMailbox = { readonly kind: 'mailbox'; readonly userPurpose: string } | { readonly kind: 'none' };
+
+export interface ObservedTenant {
+  readonly tenantId: string;
+  readonly users: readonly ObservedUser[];
+  readonly deletedUsers: readonly ObservedUser[];
+  readonly skus: readonly ObservedSku[];
+  /** By user id; read only for active accounts that the policy declares as mailboxes. */
+  readonly mailboxes: ReadonlyMap<string, ObservedMailbox>;
+  /** Display names of license-assigning groups, when any license comes from a group. */
+  readonly groupNames: ReadonlyMap<string, string>;
+}

@@ -1,0 +1,43 @@
+import type { ObservedTenant } from '../domain/observed.ts';
+import type { PlannedLicense } from '../domain/plan.ts';
+
+/**
+ * The tenant port: what the engine asks of a tenant, in domain words. Two adapters implement it:
+ * `graph/` (Microsoft Graph, or the emulator) and `memory/` (fast engine tests). Both pass the
+ * contract suite in test/tenant/.
+ */
+export interface ReadTenantRequest {
+  /** UPNs (lower case) the policy declares as mailboxes: their mailbox settings are read, 20 per $batch. */
+  readonly mailboxUserPrincipalNames: readonly string[];
+}
+
+export interface TenantReader {
+  /** Everything the planner needs, in bulk: users, deleted users, SKUs, mailboxes of declared mailboxes, group names. */
+  readTenant(request: ReadTenantRequest): Promise<ObservedTenant>;
+  /** The application permissions (roles) the credentials carry, for the permission preflight. */
+  readGrantedRoles(): Promise<readonly string[]>;
+}
+
+export interface RestoreOptions {
+  readonly newUserPrincipalName?: string;
+  readonly autoReconcileProxyConflict: boolean;
+}
+
+export interface NewUserInput {
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly mailNickname: string;
+  readonly accountEnabled: boolean;
+  readonly usageLocation?: string;
+  /** A strong random password, made by the caller; never logged. */
+  readonly password: string;
+}
+
+/** Writes, one domain operation each. A principal is named by object id, or by UPN before its id is known. */
+export interface TenantWriter {
+  restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<void>;
+  createUser(input: NewUserInput): Promise<{ readonly objectId: string }>;
+  setUsageLocation(principal: string, usageLocation: string): Promise<void>;
+  assignLicenses(principal: string, add: readonly Pick<PlannedLicense, 'skuId' | 'disabledPlans'>[], remove: readonly string[]): Promise<void>;
+  setAccountEnabled(principal: string, enabled: boolean): Promise<void>;
+}
