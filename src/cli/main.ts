@@ -7,6 +7,8 @@ const code = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   cwd: process.cwd(),
   env: process.env,
+  // TENANTCTL_NOW fixes the planning time (tests, the demo, reproducing a plan); real time otherwise.
+  now: () => process.env.TENANTCTL_NOW ?? new Date().toISOString(),
   waitForStop: () =>
     new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

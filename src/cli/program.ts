@@ -5,6 +5,15 @@ import type { CliIo } from './io.ts';
 import type { ValidateFormat } from './validate.ts';
 import { runValidate } from './validate.ts';
 import type { EmulatorCommandOptions } from './emulator.ts';
+import type { PlanCommandOptions } from './plan.ts';
+import { runPlanCommand } from './plan.ts';
+import { connectGraphTenant } from '../tenant/graph/index.ts';
+import { describeFailure } from './failures.ts';
+
+interface ConnectionFlags {
+  readonly graphUrl?: string;
+  readonly cloud?: string;
+}
 import { runEmulatorCommand } from './emulator.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
@@ -32,6 +41,21 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     });
 
   program
+    .command('plan')
+    .description('show what apply would change in the tenant, for review (exit 0, 2 with changes and --detailed-exitcode, 1 on errors)')
+    .argument('[paths...]', 'policy files or directories (default: policies/)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--out <file>', 'also save the plan as JSON, for tenantctl apply')
+    .option('--detailed-exitcode', 'exit 2 when there are changes (0 when none)', false)
+    .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
+    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
+    .action(async (paths: string[] | undefined, options: PlanCommandOptions & ConnectionFlags) => {
+      const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+      if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
+      outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
+    });
+
+  program
     .command('emulator')
     .description('run the local Microsoft Graph emulator on 127.0.0.1 (prints "listening on URL" first)')
     .option('--seed <file>', 'a seed file: the tenant in Graph shapes (PRODUCT.md §4)')
@@ -47,6 +71,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     if (error instanceof CommanderError) {
       // --help and --version end through here too, successfully.
       return error.exitCode === 0 ? exitCodeFor({ kind: 'success' }) : exitCodeFor({ kind: 'usage-error' });
+    }
+    const failure = describeFailure(error);
+    if (failure !== undefined) {
+      io.stderr.write(`tenantctl: ${failure}\n`);
+      return exitCodeFor({ kind: 'invalid-input' });
     }
     io.stderr.write(`tenantctl: internal error (this is a bug in tenantctl; please report it): ${error instanceof Error ? error.message : String(error)}\n`);
     if (io.env.TENANTCTL_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);

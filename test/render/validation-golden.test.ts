@@ -7,7 +7,7 @@ const golden = (name: string): string => `../fixtures/golden/${name}`;
 
 /**
  * Golden renderings of `tenantctl validate`. A change to wording or layout shows up here as a
- * diff to review; accept it with `npx vitest run -u test/render` and commit the golden files.
+ * diff to review; accept it with `npx vitest run test/render -u` and commit the golden files.
  */
 describe.each([
   ['valid', 'policies/'],

@@ -1,0 +1,12 @@
+import { AuthenticationError, ConnectionConfigurationError, CredentialConfigurationError, GraphRequestError, GraphResponseError } from '../tenant/graph/index.ts';
+
+/**
+ * Environment and Graph failures, said plainly (they are not bugs); undefined for anything else.
+ * The errors' own messages are redacted at the edge: no token or secret reaches here.
+ */
+export function describeFailure(error: unknown): string | undefined {
+  if (error instanceof ConnectionConfigurationError || error instanceof CredentialConfigurationError) return error.message;
+  if (error instanceof AuthenticationError) return `cannot sign in: ${error.message}`;
+  if (error instanceof GraphRequestError || error instanceof GraphResponseError) return `Microsoft Graph failed: ${error.message}`;
+  return undefined;
+}

@@ -1,0 +1,52 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hasErrors } from '../domain/diagnostics.ts';
+import type { Plan } from '../domain/plan.ts';
+import { planTenant } from '../engine/reconcile.ts';
+import { renderValidationText } from '../render/diagnostics.ts';
+import { renderPlanJson } from '../render/plan-json.ts';
+import { renderPlanMarkdown } from '../render/plan-markdown.ts';
+import { renderPlanText } from '../render/plan-text.ts';
+import type { TenantReader } from '../tenant/port.ts';
+import type { Outcome } from './exit-codes.ts';
+import type { CliIo } from './io.ts';
+import { useColour } from './io.ts';
+
+export type PlanFormat = 'text' | 'markdown' | 'json';
+
+export interface PlanCommandOptions {
+  readonly out?: string;
+  readonly format: PlanFormat;
+  readonly detailedExitcode: boolean;
+}
+
+/**
+ * `tenantctl plan [PATH...]`: what apply would change, for review. Exit 0 no changes (or changes
+ * without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 an invalid policy, a refused
+ * plan or any error diagnostic.
+ */
+export async function runPlanCommand(paths: readonly string[], options: PlanCommandOptions, io: CliIo, reader: TenantReader): Promise<Outcome> {
+  const outcome = await planTenant({ paths, cwd: io.cwd, reader, now: io.now() });
+  if (outcome.kind === 'invalid-policy') {
+    io.stderr.write(renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: useColour(io) }));
+    io.stderr.write('The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');
+    return { kind: 'invalid-input' };
+  }
+  const { plan } = outcome;
+  if (options.out !== undefined) await writeFile(path.resolve(io.cwd, options.out), renderPlanJson(plan), 'utf8');
+  io.stdout.write(render(plan, options.format, useColour(io)));
+  if (options.out !== undefined) io.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: tenantctl apply ${options.out}\n`);
+  if (hasErrors(plan.diagnostics)) return { kind: 'invalid-input' };
+  return plan.changes.length > 0 ? { kind: 'changes-present', detailedExitCode: options.detailedExitcode } : { kind: 'success' };
+}
+
+function render(plan: Plan, format: PlanFormat, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return renderPlanJson(plan);
+    case 'markdown':
+      return renderPlanMarkdown(plan);
+    case 'text':
+      return renderPlanText(plan, { color });
+  }
+}

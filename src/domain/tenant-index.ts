@@ -1,0 +1,74 @@
+import { isGuid } from './guid.ts';
+import type { ObservedSku, ObservedTenant, ObservedUser } from './observed.ts';
+
+/**
+ * Lookups over the observed tenant, built once per plan. Matching is by userPrincipalName,
+ * case-insensitive; a soft-deleted user's UPN carries its id (32 hex digits, no hyphens) as a
+ * prefix, which is removed before matching (PRODUCT.md §2, BEHAVIOUR.md §1).
+ */
+export interface TenantIndex {
+  readonly activeByUpn: ReadonlyMap<string, ObservedUser>;
+  /** Deleted users by their original UPN (prefix removed). */
+  readonly deletedByUpn: ReadonlyMap<string, readonly ObservedUser[]>;
+  /** Deleted users by mail and proxy address (without `smtp:`), lower case. */
+  readonly deletedByAddress: ReadonlyMap<string, readonly ObservedUser[]>;
+  /** Active users by mail and proxy address. */
+  readonly activeByAddress: ReadonlyMap<string, readonly ObservedUser[]>;
+  readonly skusById: ReadonlyMap<string, ObservedSku>;
+  readonly skusByPartNumber: ReadonlyMap<string, readonly ObservedSku[]>;
+}
+
+export function addressKey(address: string): string {
+  const lower = address.toLowerCase();
+  return lower.startsWith('smtp:') ? lower.slice(5) : lower;
+}
+
+/** The UPN a deleted user had: the id prefix removed when it is there (tolerating none). */
+export function originalUserPrincipalName(user: ObservedUser): string {
+  const upn = user.userPrincipalName.toLowerCase();
+  const prefix = user.id.replace(/-/gu, '').toLowerCase();
+  return upn.startsWith(prefix) && upn.length > prefix.length ? upn.slice(prefix.length) : upn;
+}
+
+export function addressesOf(user: ObservedUser): string[] {
+  const keys = user.proxyAddresses.map(addressKey);
+  if (user.mail) keys.push(addressKey(user.mail));
+  return [...new Set(keys)];
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export function indexTenant(observed: ObservedTenant): TenantIndex {
+  const activeByUpn = new Map<string, ObservedUser>();
+  const activeByAddress = new Map<string, ObservedUser[]>();
+  for (const user of observed.users) {
+    activeByUpn.set(user.userPrincipalName.toLowerCase(), user);
+    for (const key of addressesOf(user)) push(activeByAddress, key, user);
+  }
+  const deletedByUpn = new Map<string, ObservedUser[]>();
+  const deletedByAddress = new Map<string, ObservedUser[]>();
+  for (const user of observed.deletedUsers) {
+    push(deletedByUpn, originalUserPrincipalName(user), user);
+    for (const key of addressesOf(user)) push(deletedByAddress, key, user);
+  }
+  const skusById = new Map<string, ObservedSku>();
+  const skusByPartNumber = new Map<string, ObservedSku[]>();
+  for (const sku of observed.skus) {
+    skusById.set(sku.skuId.toLowerCase(), sku);
+    push(skusByPartNumber, sku.skuPartNumber.toLowerCase(), sku);
+  }
+  return { activeByUpn, deletedByUpn, deletedByAddress, activeByAddress, skusById, skusByPartNumber };
+}
+
+/** A tenant SKU by skuId or skuPartNumber (case-insensitive); several when a part number is ambiguous. */
+export function findTenantSkus(index: TenantIndex, reference: string): readonly ObservedSku[] {
+  if (isGuid(reference)) {
+    const sku = index.skusById.get(reference.toLowerCase());
+    return sku ? [sku] : [];
+  }
+  return index.skusByPartNumber.get(reference.toLowerCase()) ?? [];
+}

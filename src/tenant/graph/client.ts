@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import type { GraphRequest } from '@microsoft/microsoft-graph-client';
+import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope } from './errors.ts';
+import { BearerTokenMiddleware, FetchMiddleware, RequestTag } from './middleware.ts';
+import type { RetryEnvironment, RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, parseRetryAfterMs, withRetries } from './retry.ts';
+
+/**
+ * HTTP to Microsoft Graph v1.0 through the Graph SDK: `Client.initWithMiddleware` with our chain
+ * (middleware.ts), the SDK's request builder (`api().select().top().filter()`), its response
+ * parsing and its error envelope reading. Around each request: retries (retry.ts) and one typed
+ * error (errors.ts). The same code path serves https://graph.microsoft.com, a national cloud and
+ * the emulator on http://127.0.0.1.
+ */
+export const GRAPH_VERSION = 'v1.0';
+
+export interface GraphHttpOptions {
+  /** Graph's origin, e.g. `https://graph.microsoft.com` or `http://127.0.0.1:4010`. */
+  readonly graphUrl: URL;
+  readonly accessToken: () => Promise<string>;
+  readonly fetch: typeof fetch;
+  readonly retry: RetryEnvironment;
+  readonly retryPolicy?: RetryPolicy;
+  /** A request without an answer after this long is abandoned (and retried when safe). */
+  readonly requestTimeoutMs?: number;
+  /** Makes `client-request-id` values; default random UUIDs. */
+  readonly newClientRequestId?: () => string;
+}
+
+export interface GraphCallOptions {
+  /** Adds query options with the SDK's builder, e.g. `(r) => r.select([...]).top(999)`. */
+  readonly build?: (request: GraphRequest) => GraphRequest;
+  /** Sent on every attempt (and so on every page: `ConsistencyLevel` is not carried in nextLinks, BEHAVIOUR.md §1). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Safe to send again after a lost connection or a 5xx. Default: true for GET and PATCH, false for POST. */
+  readonly idempotent?: boolean;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH';
+
+export class GraphHttp {
+  readonly origin: string;
+  private readonly client: Client;
+  private readonly retryEnvironment: RetryEnvironment;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly newClientRequestId: () => string;
+
+  constructor(options: GraphHttpOptions) {
+    this.origin = options.graphUrl.origin;
+    this.retryEnvironment = options.retry;
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.newClientRequestId = options.newClientRequestId ?? randomUUID;
+    this.client = Client.initWithMiddleware({
+      baseUrl: `${this.origin}/`,
+      defaultVersion: GRAPH_VERSION,
+      middleware: [new BearerTokenMiddleware(options.accessToken), new FetchMiddleware(options.fetch, options.requestTimeoutMs ?? 100_000)],
+    });
+  }
+
+  /** GET a path under the version (`/users`) or an `@odata.nextLink` on this Graph origin, as given. */
+  get<T>(pathOrLink: string, options: GraphCallOptions = {}): Promise<T> {
+    return this.call<T>('GET', pathOrLink, undefined, options);
+  }
+
+  /** POST a JSON body, sent as is (the restore body must not go through a typed builder, BEHAVIOUR.md §2). */
+  post<T>(path: string, body: unknown, options: GraphCallOptions = {}): Promise<T> {
+    return this.call<T>('POST', path, body, options);
+  }
+
+  patch(path: string, body: unknown, options: GraphCallOptions = {}): Promise<void> {
+    return this.call<void>('PATCH', path, body, options);
+  }
+
+  private call<T>(method: Method, pathOrLink: string, body: unknown, options: GraphCallOptions): Promise<T> {
+    const path = this.relativePath(pathOrLink);
+    const clientRequestId = this.newClientRequestId();
+    const idempotent = options.idempotent ?? method !== 'POST';
+    const described = path.split('?')[0] ?? path;
+    return withRetries(async () => {
+      const tag = new RequestTag({ clientRequestId, idempotent, method, path: described });
+      let request = this.client.api(path).middlewareOptions([tag]);
+      for (const [name, value] of Object.entries(options.headers ?? {})) request = request.header(name, value);
+      if (options.build) request = options.build(request);
+      try {
+        if (method === 'GET') return (await request.get()) as T;
+        if (method === 'POST') return (await request.post(body)) as T;
+        return (await request.patch(body)) as T;
+      } catch (error) {
+        throw this.typedError(error, tag);
+      }
+    }, this.retryEnvironment, this.retryPolicy);
+  }
+
+  /**
+   * A nextLink is followed as given, but only on this origin: the token goes nowhere else. The SDK's
+   * builder takes absolute URLs only for `https://` (`parsePath`), so it gets the part after the version.
+   */
+  private relativePath(pathOrLink: string): string {
+    if (!/^https?:\/\//iu.test(pathOrLink)) return pathOrLink;
+    const url = new URL(pathOrLink);
+    if (url.origin !== this.origin) throw new GraphResponseError(`Graph sent a link to ${url.origin}, not ${this.origin}; refusing to send the access token there.`);
+    const afterOrigin = pathOrLink.replace(/^https?:\/\/[^/?#]+/iu, '');
+    const prefix = `/${GRAPH_VERSION}/`;
+    if (!afterOrigin.startsWith(prefix)) throw new GraphResponseError(`Graph sent a link outside ${prefix}: ${url.pathname}`);
+    return afterOrigin.slice(prefix.length - 1);
+  }
+
+  private typedError(error: unknown, tag: RequestTag): Error {
+    if (tag.failure) return tag.failure;
+    if (error instanceof GraphError && error.statusCode > 0) {
+      const headers = error.headers ?? tag.responseHeaders;
+      let body: unknown = error.body;
+      if (typeof body === 'string') {
+        try {
+          body = { error: JSON.parse(body) as unknown };
+        } catch {
+          // Not JSON (a proxy's page, say): the text becomes the message.
+        }
+      }
+      return graphErrorFromEnvelope(error.statusCode, body, {
+        method: tag.method,
+        path: tag.path,
+        idempotent: tag.idempotent,
+        retryAfterMs: parseRetryAfterMs(headers?.get('retry-after'), this.retryEnvironment.nowMs()) ?? null,
+        requestId: headers?.get('request-id') ?? null,
+        clientRequestId: headers?.get('client-request-id') ?? tag.clientRequestId,
+      });
+    }
+    if (error instanceof GraphRequestError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new GraphResponseError(`${tag.method} ${tag.path}: unreadable answer from Graph: ${message}`);
+  }
+}

@@ -1,0 +1,69 @@
+import { GraphRequestError } from './errors.ts';
+
+/**
+ * Retry policy as data (after Octokit's plugin-retry/plugin-throttling): which errors are retried
+ * is the error's own `retryable` (errors.ts); how long to wait is `Retry-After` when Graph sends
+ * it, else exponential backoff with jitter; how often is bounded. Sleep and randomness are
+ * parameters, so tests shrink time by injection.
+ *
+ * https://learn.microsoft.com/graph/throttling: "wait the number of seconds specified in the
+ * Retry-After header … If no Retry-After header is provided … implementing an exponential backoff".
+ */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  /** The first backoff (before jitter); doubles with every retry. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A longer `Retry-After` is not waited for: the error is thrown instead. */
+  readonly maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 7, baseDelayMs: 1000, maxDelayMs: 32_000, maxRetryAfterMs: 300_000 });
+
+/** The side effects of waiting. */
+export interface RetryEnvironment {
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1). */
+  readonly random: () => number;
+  /** Wall-clock milliseconds, for HTTP-date `Retry-After` values. */
+  readonly nowMs: () => number;
+}
+
+/** `Retry-After` in milliseconds: decimal seconds (Graph sends e.g. `2.128`, BEHAVIOUR.md §11) or an HTTP date. */
+export function parseRetryAfterMs(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/u.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** Backoff before retry number `retry` (1 for the first retry): base·2^(retry−1), capped, with "equal jitter" (half fixed, half random). */
+export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}
+
+/** How long to wait before retry number `retry` after this error, or undefined to give up. */
+export function retryDelayMs(error: GraphRequestError, retry: number, policy: RetryPolicy, random: () => number): number | undefined {
+  if (!error.retryable || retry >= policy.maxAttempts) return undefined;
+  if (error.retryAfterMs !== null) return error.retryAfterMs <= policy.maxRetryAfterMs ? error.retryAfterMs : undefined;
+  return backoffDelayMs(retry, policy, random);
+}
+
+/** Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out. */
+export async function withRetries<T>(operation: (attempt: number) => Promise<T>, environment: RetryEnvironment, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (!(error instanceof GraphRequestError)) throw error;
+      const delayMs = retryDelayMs(error, attempt, policy, environment.random);
+      if (delayMs === undefined) throw error;
+      await environment.sleep(delayMs);
+    }
+  }
+}

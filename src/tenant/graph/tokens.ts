@@ -1,0 +1,141 @@
+import type { TokenCredential } from '@azure/identity';
+import { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from '@azure/identity';
+import { CLOUDS } from './clouds.ts';
+import type { CredentialChoice } from './credentials.ts';
+import { AuthenticationError } from './errors.ts';
+
+/**
+ * Access tokens for Graph: from @azure/identity for every real credential, and with plain fetch
+ * from the emulator's token endpoint. Tokens are cached until five minutes before they expire and
+ * never leave this module except as the Authorization header and decoded claims.
+ */
+export interface AccessTokenSource {
+  getAccessToken(): Promise<string>;
+  /** The access token's claims (payload, not verified: the client only reads its own token). */
+  getClaims(): Promise<Readonly<Record<string, unknown>>>;
+}
+
+export interface TokenDependencies {
+  readonly fetch: typeof fetch;
+  readonly nowMs: () => number;
+}
+
+const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
+const KNOWN_AUTHORITY_HOSTS = new Set(Object.values(CLOUDS).map((c) => c.authorityHost));
+
+/** The payload of a JWT, or `{}` when the token is not one. */
+export function decodeJwtClaims(token: string): Record<string, unknown> {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return {};
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The `roles` claim: the application permissions granted to the app (PRODUCT.md §6). */
+export function rolesOf(claims: Readonly<Record<string, unknown>>): string[] {
+  const roles = claims.roles;
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+}
+
+/** The @azure/identity credential for a choice (not for the emulator's plain token endpoint). */
+export function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch'>): TokenCredential {
+  // Instance discovery asks login.microsoftonline.com whether the authority is Microsoft's; for any
+  // other authority host (Azure Stack, a test double) it must be off.
+  const authority = { authorityHost: choice.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(choice.authorityHost) };
+  switch (choice.kind) {
+    case 'client-secret':
+      return new ClientSecretCredential(choice.tenantId, choice.clientId, choice.clientSecret, authority);
+    case 'client-certificate':
+      return new ClientCertificateCredential(
+        choice.tenantId,
+        choice.clientId,
+        { certificatePath: choice.certificatePath, ...(choice.certificatePassword === undefined ? {} : { certificatePassword: choice.certificatePassword }) },
+        { ...authority, sendCertificateChain: choice.sendCertificateChain },
+      );
+    case 'workload-identity':
+      return new WorkloadIdentityCredential({ tenantId: choice.tenantId, clientId: choice.clientId, tokenFilePath: choice.tokenFilePath, ...authority });
+    case 'github-oidc':
+      return new ClientAssertionCredential(choice.tenantId, choice.clientId, () => readGitHubOidcToken(choice.requestUrl, choice.requestToken, dependencies.fetch), authority);
+    case 'managed-identity':
+      return choice.clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: choice.clientId });
+    case 'azure-cli':
+      return new AzureCliCredential(choice.tenantId === undefined ? {} : { tenantId: choice.tenantId });
+  }
+}
+
+/**
+ * GitHub's OIDC token for Entra federation (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-azure):
+ * `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange` with the request token as bearer.
+ */
+async function readGitHubOidcToken(requestUrl: string, requestToken: string, fetchImpl: typeof fetch): Promise<string> {
+  const url = new URL(requestUrl);
+  url.searchParams.set('audience', 'api://AzureADTokenExchange');
+  const response = await fetchImpl(url, { headers: { Authorization: `bearer ${requestToken}`, Accept: 'application/json' } });
+  const body = (await response.json().catch(() => ({}))) as { value?: unknown };
+  if (!response.ok || typeof body.value !== 'string') throw new AuthenticationError('GitHub Actions OIDC', `the OIDC token request answered HTTP ${response.status}; does the workflow have "permissions: id-token: write"?`, [requestToken]);
+  return body.value;
+}
+
+interface CachedToken {
+  readonly token: string;
+  readonly expiresOnMs: number;
+}
+
+/** A token source over a function that fetches a fresh token: caches it and shares one request in flight. */
+function cachingSource(fetchToken: () => Promise<CachedToken>, nowMs: () => number): AccessTokenSource {
+  let cached: CachedToken | undefined;
+  let inFlight: Promise<CachedToken> | undefined;
+  const getAccessToken = async (): Promise<string> => {
+    if (cached && cached.expiresOnMs - nowMs() > REFRESH_BEFORE_EXPIRY_MS) return cached.token;
+    inFlight ??= fetchToken().finally(() => {
+      inFlight = undefined;
+    });
+    cached = await inFlight;
+    return cached.token;
+  };
+  return { getAccessToken, getClaims: async () => decodeJwtClaims(await getAccessToken()) };
+}
+
+/** Tokens from an @azure/identity credential for the choice's scope. */
+export function identityTokenSource(credential: TokenCredential, choice: CredentialChoice, nowMs: () => number): AccessTokenSource {
+  const secrets = choice.kind === 'client-secret' ? [choice.clientSecret] : [];
+  return cachingSource(async () => {
+    try {
+      const token = await credential.getToken(choice.scope);
+      if (!token) throw new Error('the credential returned no token');
+      return { token: token.token, expiresOnMs: token.expiresOnTimestamp };
+    } catch (error) {
+      throw new AuthenticationError(choice.kind, error instanceof Error ? error.message : String(error), secrets);
+    }
+  }, nowMs);
+}
+
+/** Tokens from the emulator's token endpoint: client credentials with a secret, form-encoded (RFC 6749 §4.4). */
+export function emulatorTokenSource(choice: Extract<CredentialChoice, { kind: 'emulator' }>, dependencies: TokenDependencies): AccessTokenSource {
+  return cachingSource(async () => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: choice.clientId, client_secret: choice.clientSecret, scope: choice.scope });
+    let response: Response;
+    try {
+      response = await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+    } catch (error) {
+      throw new AuthenticationError('emulator', `no answer from ${choice.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, [choice.clientSecret]);
+    }
+    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+    if (!response.ok || typeof body.access_token !== 'string') {
+      const description = typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/u)[0] : `HTTP ${response.status}`;
+      throw new AuthenticationError('emulator', `${typeof body.error === 'string' ? `${body.error}: ` : ''}${description ?? ''}`, [choice.clientSecret]);
+    }
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3599);
+    return { token: body.access_token, expiresOnMs: dependencies.nowMs() + (Number.isFinite(expiresIn) ? expiresIn : 3599) * 1000 };
+  }, dependencies.nowMs);
+}
+
+/** The token source for a credential choice. */
+export function createTokenSource(choice: CredentialChoice, dependencies: TokenDependencies): AccessTokenSource {
+  if (choice.kind === 'emulator') return emulatorTokenSource(choice, dependencies);
+  return identityTokenSource(createIdentityCredential(choice, dependencies), choice, dependencies.nowMs);
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { isIsoCountryCode } from '../../domain/countries.ts';
+import { isGuid } from '../../domain/guid.ts';
+import type { ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
+import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from '../port.ts';
+import type { Where } from './errors.ts';
+import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
+import { addressKey, directState, hasMailbox, originalUserPrincipalName } from './licensing.ts';
+import type { MemoryTenantInput, UserRecord } from './store.ts';
+import { addressesOf, MemoryStore } from './store.ts';
+
+/**
+ * The in-memory adapter of the tenant port, for fast engine tests: the emulator's semantics for
+ * what the port exposes, checked in Graph's order, failing with the same `GraphRequestError`s
+ * (kind, status, code, message) as the Graph adapter. Every write is atomic: it checks everything,
+ * then changes the state.
+ */
+const UPN_CHARACTERS = /^[A-Za-z0-9'._!#^~-]+@[A-Za-z0-9.-]+$/u;
+
+export interface MemoryTenantOptions {
+  /** Ids of created users; default random UUIDs. */
+  readonly newId?: () => string;
+}
+
+export class MemoryTenant implements TenantReader, TenantWriter {
+  private readonly store: MemoryStore;
+  private readonly newId: () => string;
+
+  constructor(input: MemoryTenantInput, options: MemoryTenantOptions = {}) {
+    this.store = new MemoryStore(input);
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /** The directory clock (as `POST /_emulator/clock`): later writes are stamped with it; expired deleted users are purged. */
+  setNow(iso: string): void {
+    this.store.setNow(iso);
+  }
+
+  async readTenant(request: ReadTenantRequest): Promise<ObservedTenant> {
+    const { active, deleted } = this.store.snapshot();
+    const declared = new Set(request.mailboxUserPrincipalNames.map((u) => u.toLowerCase()));
+    const mailboxes = new Map<string, ObservedMailbox>();
+    for (const user of active) {
+      if (!declared.has(user.userPrincipalName.toLowerCase())) continue;
+      const record = this.store.findActive(user.id) as UserRecord;
+      mailboxes.set(user.id, hasMailbox(record.purpose, record.plans) ? { kind: 'mailbox', userPurpose: record.purpose } : { kind: 'none' });
+    }
+    const fromGroups = [...active, ...deleted].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));
+    return { tenantId: this.store.tenantId, users: active, deletedUsers: deleted, skus: this.store.skuViews(), mailboxes, groupNames: fromGroups ? new Map(this.store.groupNames) : new Map() };
+  }
+
+  async readGrantedRoles(): Promise<readonly string[]> {
+    return [...this.store.grantedRoles];
+  }
+
+  /** BEHAVIOUR.md §2: a UPN conflict first (not fixed by autoReconcileProxyConflict), then proxy conflicts; licenses come back past the seat count. */
+  async restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<void> {
+    const where = { method: 'POST', path: `/directory/deletedItems/${objectId}/restore` };
+    const user = this.store.findDeleted(objectId);
+    if (!user) throw resourceNotFound(objectId, where);
+    const upn = options.newUserPrincipalName ?? originalUserPrincipalName(user.id, user.userPrincipalName);
+    this.checkUserPrincipalName(upn, where);
+    const conflicting = this.store.reservedBy(addressesOf(user), user.id, { activeOnly: true });
+    if (conflicting.length > 0 && !options.autoReconcileProxyConflict) throw objectConflict('proxyAddresses', where);
+    this.store.restore(user, upn, conflicting);
+  }
+
+  /** BEHAVIOUR.md §5: required properties, UPN rules, then addresses reserved by active or deleted users. */
+  async createUser(input: NewUserInput): Promise<{ readonly objectId: string }> {
+    const where = { method: 'POST', path: '/users' };
+    if (input.password === '') throw badRequest('A password must be specified to create a new user.', where);
+    for (const [property, value] of [['displayName', input.displayName], ['mailNickname', input.mailNickname], ['userPrincipalName', input.userPrincipalName]] as const) {
+      if (value === '') throw invalidValue(property, where);
+    }
+    if (input.mailNickname.length > 64) throw invalidValue('mailNickname', where);
+    if (input.usageLocation !== undefined && !isIsoCountryCode(input.usageLocation)) throw invalidValue('usageLocation', where);
+    this.checkUserPrincipalName(input.userPrincipalName, where);
+    const wanted = this.store.domains.map((d) => addressKey(`${input.mailNickname}@${d}`));
+    if (this.store.reservedBy(wanted, '', { activeOnly: false }).length > 0) throw objectConflict('proxyAddresses', where);
+    const id = this.newId().toLowerCase();
+    this.store.add({
+      id, userPrincipalName: input.userPrincipalName, displayName: input.displayName, accountEnabled: input.accountEnabled,
+      usageLocation: input.usageLocation ?? null, mail: null, proxyAddresses: [], onPremisesSyncEnabled: null,
+      states: [], plans: [], purpose: 'user', deletedDateTime: null, view: undefined,
+    });
+    return { objectId: id };
+  }
+
+  async setUsageLocation(principal: string, usageLocation: string): Promise<void> {
+    const where = { method: 'PATCH', path: `/users/${principal}` };
+    const user = this.requireActive(principal, where);
+    if (!isIsoCountryCode(usageLocation)) throw invalidValue('usageLocation', where);
+    this.store.update(user, { usageLocation });
+  }
+
+  /**
+   * BEHAVIOUR.md §6, in the emulator contract's order: GUIDs; known SKUs; disabled plans of the SKU;
+   * a usage location when adding; free seats for newly added SKUs; no removal of a group's license.
+   */
+  async assignLicenses(principal: string, add: readonly { readonly skuId: string; readonly disabledPlans: readonly string[] }[], remove: readonly string[]): Promise<void> {
+    const where = { method: 'POST', path: `/users/${principal}/assignLicense` };
+    const user = this.requireActive(principal, where);
+    const ids = [...add.flatMap((l) => [l.skuId, ...l.disabledPlans]), ...remove];
+    if (ids.some((id) => !isGuid(id))) throw notAGuid(where);
+    const adding = add.map((l) => ({ skuId: l.skuId.toLowerCase(), disabledPlans: l.disabledPlans.map((p) => p.toLowerCase()) }));
+    const removing = remove.map((id) => id.toLowerCase());
+    for (const skuId of [...adding.map((l) => l.skuId), ...removing]) {
+      if (!this.store.skus.has(skuId)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`, where);
+    }
+    for (const license of adding) {
+      const plans = new Set(this.store.skus.get(license.skuId)?.servicePlans.map((p) => p.servicePlanId.toLowerCase()));
+      const unknown = license.disabledPlans.find((plan) => !plans.has(plan));
+      if (unknown !== undefined) throw badRequest(`Service plan ${unknown} is not part of license ${license.skuId}.`, where);
+      if (removing.includes(license.skuId)) throw badRequest(`License ${license.skuId} cannot be added and removed in the same request.`, where);
+    }
+    if (adding.length > 0 && !user.usageLocation) throw badRequest('License assignment cannot be done for user with invalid usage location.', where);
+    const held = new Set(this.store.licensesOf(user).map((l) => l.skuId));
+    for (const license of adding) {
+      const sku = this.store.skus.get(license.skuId);
+      if (sku && !held.has(license.skuId) && this.store.consumedUnits(license.skuId) >= sku.enabledUnits) {
+        throw badRequest(`Subscription with SKU ${license.skuId} does not have any available licenses.`, where);
+      }
+    }
+    for (const skuId of removing) {
+      const states = user.states.filter((s) => s.skuId === skuId);
+      if (states.length > 0 && states.every((s) => s.assignedByGroup !== null)) {
+        throw badRequest('User license is inherited from a group membership and it cannot be removed directly from the user.', where);
+      }
+    }
+    const kept = user.states.filter((s) => s.assignedByGroup !== null || (!removing.includes(s.skuId) && !adding.some((l) => l.skuId === s.skuId)));
+    this.store.setLicenseStates(user, [...kept, ...adding.map(directState)]);
+  }
+
+  async setAccountEnabled(principal: string, enabled: boolean): Promise<void> {
+    const where = { method: 'PATCH', path: `/users/${principal}` };
+    this.store.update(this.requireActive(principal, where), { accountEnabled: enabled });
+  }
+
+  private requireActive(principal: string, where: Where): UserRecord {
+    const user = this.store.findActive(principal);
+    if (!user) throw resourceNotFound(principal, where);
+    return user;
+  }
+
+  /** Allowed characters, a verified domain, not held by an active user (BEHAVIOUR.md §5). */
+  private checkUserPrincipalName(upn: string, where: Where): void {
+    const at = upn.lastIndexOf('@');
+    if (!UPN_CHARACTERS.test(upn) || at <= 0) throw invalidUserPrincipalName(where);
+    const domain = upn.slice(at + 1).toLowerCase();
+    if (!this.store.domains.some((d) => d.toLowerCase() === domain)) throw unverifiedDomain(where);
+    if (this.store.isUpnTaken(upn)) throw objectConflict('userPrincipalName', where);
+  }
+}
+
+export function createMemoryTenant(input: MemoryTenantInput, options: MemoryTenantOptions = {}): MemoryTenant {
+  return new MemoryTenant(input, options);
+}
+
+export type { MemoryTenantInput } from './store.ts';

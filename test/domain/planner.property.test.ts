@@ -1,0 +1,543 @@
+// Properties of the planner (ARCHITECTURE.md principles 2 and 14): deterministic, insensitive to
+// the order of its inputs, total (never throws), scoped to the principals the policy names, and
+// safe with seats. Two families of inputs, both built on the planning builders:
+// - `realistic`: a small pool of UPNs and the E3/E5 SKUs, so that principals, active and deleted
+//   users, licenses, groups and mailboxes collide often (conflicts, restores, seat shortfalls);
+//   what Graph guarantees holds (unique active UPNs, unique ids, distinct SKUs).
+// - `nonsense`: anything goes (arbitrary strings, empty strings, duplicate UPNs and ids, unknown
+//   SKUs, negative and non-finite seats, future or missing deletion times).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { DesiredLicense, DesiredPrincipal, DesiredState, MailboxType, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
+import type { ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
+import type { Change } from '../../src/domain/plan.ts';
+import { ACTION_ORDER } from '../../src/domain/plan.ts';
+import type { RenameTemplatePart } from '../../src/domain/rename-template.ts';
+import {
+  daysAgo,
+  declaredMailbox,
+  declaredUser,
+  deletedUser,
+  desired,
+  desiredLicense,
+  directLicense,
+  E3,
+  E5,
+  e5,
+  EXCHANGE_PLAN_2,
+  exchangePlan,
+  groupLicense,
+  guid,
+  holding,
+  mailboxOf,
+  noMailbox,
+  NOW,
+  planAt,
+  sku,
+  SWAY,
+  TENANT,
+  tenant,
+  user,
+  YAMMER,
+} from '../support/planning.ts';
+
+const RUNS = { numRuns: 400 };
+const POOL = ['alice', 'bob', 'carol', 'dave', 'erin', 'zoe'] as const;
+const upnAt = (slot: number): string => `${POOL[slot % POOL.length] ?? 'x'}@contoso.com`;
+const slotArb = fc.nat({ max: POOL.length - 1 });
+const GROUP = guid(950);
+const OTHER_TENANT = '0b1d2c3e-0000-4000-8000-0000000000ff';
+
+/** A deterministic shuffle (mulberry32), so a failing case can be replayed from its seed. */
+function permute<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const a = out[i] as T;
+    out[i] = out[j] as T;
+    out[j] = a;
+  }
+  return out;
+}
+
+function rarely<T>(often: fc.Arbitrary<T>, seldom: fc.Arbitrary<T>): fc.Arbitrary<T> {
+  return fc.oneof({ weight: 6, arbitrary: often }, { weight: 1, arbitrary: seldom });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Realistic states
+// ---------------------------------------------------------------------------------------------
+
+const declaredLicensesArb: fc.Arbitrary<DesiredLicense[]> = fc
+  .record({
+    e3: fc.option(fc.record({ ref: fc.constantFrom('ENTERPRISEPACK', E3, 'enterprisepack'), plans: fc.subarray(['SWAY', 'YAMMER_ENTERPRISE', 'EXCHANGE_S_ENTERPRISE']) })),
+    e5: fc.option(fc.subarray(['YAMMER_ENTERPRISE'])),
+    unknown: rarely(fc.constant(false), fc.constant(true)),
+    unknownPlan: rarely(fc.constant(false), fc.constant(true)),
+  })
+  .map(({ e3, e5: e5Plans, unknown, unknownPlan }) => [
+    ...(e3 ? [desiredLicense(e3.ref, unknownPlan ? [...e3.plans, 'NOPE_PLAN'] : e3.plans)] : []),
+    ...(e5Plans ? [desiredLicense('SPE_E5', e5Plans)] : []),
+    ...(unknown ? [desiredLicense('NOT_A_SKU')] : []),
+  ]);
+
+const principalArb = fc.record({
+  slot: slotArb,
+  kind: fc.constantFrom('user', 'user', 'mailbox'),
+  mailboxType: fc.constantFrom<MailboxType>('shared', 'room', 'equipment'),
+  licenses: declaredLicensesArb,
+  usageLocation: fc.option(fc.constantFrom('NL', 'DE', 'BE'), { nil: undefined }),
+  accountEnabled: fc.boolean(),
+});
+
+function principalOf(p: fc.infer<typeof principalArb>): DesiredPrincipal {
+  const upn = upnAt(p.slot);
+  const usage = p.usageLocation === undefined ? {} : { usageLocation: p.usageLocation };
+  return p.kind === 'mailbox'
+    ? declaredMailbox(upn, p.mailboxType, { licenses: p.licenses, ...usage })
+    : declaredUser(upn, { licenses: p.licenses, accountEnabled: p.accountEnabled, ...usage });
+}
+
+const desiredArb: fc.Arbitrary<DesiredState> = fc
+  .record({
+    principals: fc.uniqueArray(principalArb, { selector: (p) => p.slot, maxLength: 5 }),
+    usageLocation: fc.option(fc.constantFrom('NL', 'DE'), { nil: null }),
+    autoReconcileProxyConflict: fc.boolean(),
+    onUpnConflict: fc.constantFrom<OnUpnConflict>('fail', 'rename'),
+    renameTo: fc.constantFrom('{localPart}.restored@{domain}', 'old-{objectId}@{domain}', '{localPart}@contoso.com'),
+    whenPurged: fc.constantFrom<WhenPurged>('report', 'create'),
+    pruneLicenses: fc.boolean(),
+    tenantId: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constant(TENANT) }, { weight: 1, arbitrary: fc.constant(OTHER_TENANT) }),
+  })
+  .map((d) =>
+    desired(
+      d.principals.map(principalOf),
+      { usageLocation: d.usageLocation, whenPurged: d.whenPurged, pruneLicenses: d.pruneLicenses, restore: { autoReconcileProxyConflict: d.autoReconcileProxyConflict, onUpnConflict: d.onUpnConflict, renameTo: d.renameTo } },
+      d.tenantId,
+    ),
+  );
+
+const heldArb = fc.record({
+  e3: fc.constantFrom('none', 'none', 'direct', 'direct-sway', 'group', 'group-error', 'group+direct'),
+  e5: fc.constantFrom('none', 'none', 'direct', 'group'),
+});
+
+function statesOf(held: fc.infer<typeof heldArb>): ObservedLicenseState[] {
+  const states: ObservedLicenseState[] = [];
+  if (held.e3 === 'direct' || held.e3 === 'group+direct') states.push(directLicense(E3));
+  if (held.e3 === 'direct-sway') states.push(directLicense(E3, [SWAY]));
+  if (held.e3 === 'group' || held.e3 === 'group+direct') states.push(groupLicense(E3, GROUP));
+  if (held.e3 === 'group-error') states.push(groupLicense(E3, GROUP, { state: 'Error', error: 'CountViolation' }));
+  if (held.e5 === 'direct') states.push(directLicense(E5));
+  if (held.e5 === 'group') states.push(groupLicense(E5, GROUP));
+  return states;
+}
+
+const exchangeHistoryArb = fc.option(fc.record({ status: fc.constantFrom<'Enabled' | 'Deleted'>('Enabled', 'Deleted'), days: fc.integer({ min: 0, max: 60 }) }), { nil: undefined });
+
+const commonUserArb = {
+  slot: slotArb,
+  accountEnabled: fc.boolean(),
+  usageLocation: fc.constantFrom(null, 'NL', 'DE'),
+  held: heldArb,
+  exchange: exchangeHistoryArb,
+  /** Another pool address as a secondary proxy address: address matches and proxy conflicts. */
+  alias: fc.option(slotArb, { nil: undefined }),
+};
+
+const activeArb = fc.record({ ...commonUserArb, upperCase: fc.boolean(), mailbox: fc.constantFrom<string | undefined>(undefined, 'shared', 'user', 'room', 'none') });
+const deletedArb = fc.record({ ...commonUserArb, days: fc.oneof(fc.integer({ min: 0, max: 45 }), fc.double({ min: 0, max: 45, noNaN: true })), synced: rarely(fc.constant(false), fc.constant(true)) });
+
+function userFields(u: { slot: number; accountEnabled: boolean; usageLocation: string | null; held: fc.infer<typeof heldArb>; exchange: { status: 'Enabled' | 'Deleted'; days: number } | undefined; alias: number | undefined }): Partial<ObservedUser> {
+  const upn = upnAt(u.slot);
+  const plans: ObservedPlan[] = u.exchange ? [exchangePlan(u.exchange.status, daysAgo(u.exchange.days))] : [];
+  return {
+    accountEnabled: u.accountEnabled,
+    usageLocation: u.usageLocation,
+    proxyAddresses: [`SMTP:${upn}`, ...(u.alias === undefined || u.alias === u.slot ? [] : [`smtp:${upnAt(u.alias)}`])],
+    ...holding(statesOf(u.held)),
+    assignedPlans: plans,
+  };
+}
+
+const skuSeatsArb = fc.option(fc.record({ enabled: fc.integer({ min: -2, max: 6 }), consumed: fc.integer({ min: 0, max: 8 }) }), { nil: undefined });
+
+const observedArb: fc.Arbitrary<ObservedTenant> = fc
+  .record({
+    active: fc.uniqueArray(activeArb, { selector: (u) => u.slot, maxLength: 5 }),
+    deleted: fc.array(deletedArb, { maxLength: 5 }),
+    e3: skuSeatsArb,
+    e5: skuSeatsArb,
+  })
+  .map(({ active, deleted, e3, e5: e5Seats }) => {
+    const users = active.map((u, i) => {
+      const upn = upnAt(u.slot);
+      return user(u.upperCase ? upn.toUpperCase() : upn, { id: guid(1000 + i), ...userFields(u) });
+    });
+    const deletedUsers = deleted.map((u, i) => deletedUser(upnAt(u.slot), daysAgo(u.days), { id: guid(2000 + i), onPremisesSyncEnabled: u.synced ? true : null, ...userFields(u) }));
+    const mailboxes: [string, ObservedMailbox][] = active.flatMap((u, i) => {
+      const id = guid(1000 + i);
+      if (u.mailbox === undefined) return [];
+      return [[id, u.mailbox === 'none' ? noMailbox : mailboxOf(u.mailbox)]];
+    });
+    const skus: ObservedSku[] = [...(e3 ? [sku({ enabledUnits: e3.enabled, consumedUnits: e3.consumed })] : []), ...(e5Seats ? [e5({ enabledUnits: e5Seats.enabled, consumedUnits: e5Seats.consumed })] : [])];
+    return tenant({ users, deleted: deletedUsers, skus, mailboxes, groups: [[GROUP, 'Licensed staff']] });
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Nonsense states
+// ---------------------------------------------------------------------------------------------
+
+const text = fc.string({ maxLength: 12 });
+const upnish = fc.oneof(fc.constantFrom('alice@contoso.com', 'ALICE@contoso.com', 'bob@contoso.com', 'alice.restored@contoso.com', '', '@', 'x', 'no-at-sign'), text);
+const idish = fc.oneof(fc.constantFrom(guid(1), guid(2), guid(3), guid(3).toUpperCase(), ''), fc.uuid(), text);
+const skuIdish = fc.oneof(fc.constantFrom(E3, E5, E3.toUpperCase(), ''), fc.uuid(), text);
+const planIdish = fc.oneof(fc.constantFrom(SWAY, YAMMER, EXCHANGE_PLAN_2, EXCHANGE_PLAN_2.toUpperCase(), ''), text);
+const numberish = fc.oneof({ weight: 8, arbitrary: fc.integer() }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0.5) });
+/** Valid ISO times from 2020 to 2031: past, recent and future. */
+const isoTime = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2031-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+const malformedTime = fc.oneof(fc.constantFrom('', 'yesterday', '2026-13-45T99:00:00Z'), text);
+
+function nonsenseUserArb(time: fc.Arbitrary<string>, deleted: boolean): fc.Arbitrary<ObservedUser> {
+  return fc
+    .record({
+      id: idish,
+      userPrincipalName: upnish,
+      prefixed: fc.boolean(),
+      displayName: text,
+      accountEnabled: fc.boolean(),
+      usageLocation: fc.option(fc.oneof(fc.constantFrom('NL', ''), text)),
+      mail: fc.option(upnish),
+      proxyAddresses: fc.array(fc.oneof(fc.constantFrom('SMTP:alice@contoso.com', 'smtp:bob@contoso.com', 'smtp:', 'SMTP:'), upnish), { maxLength: 3 }),
+      onPremisesSyncEnabled: fc.option(fc.boolean()),
+      assignedLicenses: fc.array(fc.record({ skuId: skuIdish, disabledPlans: fc.array(planIdish, { maxLength: 2 }) }), { maxLength: 3 }),
+      licenseAssignmentStates: fc.array(
+        fc.record({
+          skuId: skuIdish,
+          disabledPlans: fc.array(planIdish, { maxLength: 2 }),
+          assignedByGroup: fc.option(fc.oneof(fc.constant(GROUP), text)),
+          state: fc.oneof(fc.constantFrom('Active', 'ActiveWithError', 'Error', 'Disabled'), text),
+          error: fc.option(fc.oneof(fc.constantFrom('None', 'CountViolation'), text)),
+        }),
+        { maxLength: 3 },
+      ),
+      assignedPlans: fc.array(
+        fc.record({ assignedDateTime: time, capabilityStatus: fc.oneof(fc.constantFrom('Enabled', 'Deleted'), text), service: fc.constantFrom('exchange', ''), servicePlanId: planIdish }),
+        { maxLength: 3 },
+      ),
+      deletedDateTime: deleted ? fc.option(time) : fc.option(time, { freq: 1 }),
+    })
+    .map(({ prefixed, userPrincipalName, deletedDateTime, ...rest }) => {
+      if (!deleted) return user(userPrincipalName, { ...rest, deletedDateTime });
+      const built = deletedUser(userPrincipalName, deletedDateTime ?? '', { ...rest, deletedDateTime });
+      return prefixed ? built : { ...built, userPrincipalName };
+    });
+}
+
+const nonsenseSkuArb: fc.Arbitrary<ObservedSku> = fc
+  .record({
+    skuId: skuIdish,
+    skuPartNumber: fc.oneof(fc.constantFrom('ENTERPRISEPACK', 'SPE_E5', 'MCOPSTN5', ''), text),
+    enabledUnits: numberish,
+    consumedUnits: numberish,
+    servicePlans: fc.array(fc.record({ servicePlanId: planIdish, servicePlanName: fc.oneof(fc.constantFrom('SWAY', 'EXCHANGE_S_ENTERPRISE', 'YAMMER_ENTERPRISE', ''), text) }), { maxLength: 4 }),
+  })
+  .map((overrides) => sku(overrides));
+
+const templateArb: fc.Arbitrary<RenameTemplatePart[]> = fc.array(
+  fc.oneof(
+    text.map((t): RenameTemplatePart => ({ kind: 'text', text: t })),
+    fc.constantFrom<RenameTemplatePart>({ kind: 'placeholder', name: 'localPart' }, { kind: 'placeholder', name: 'domain' }, { kind: 'placeholder', name: 'objectId' }),
+  ),
+  { maxLength: 4 },
+);
+
+const nonsensePrincipalArb: fc.Arbitrary<DesiredPrincipal> = fc
+  .record({
+    upn: upnish,
+    kind: fc.constantFrom('user', 'mailbox'),
+    mailboxType: fc.constantFrom<MailboxType>('shared', 'room', 'equipment'),
+    displayName: text,
+    licenses: fc.array(
+      fc.record({ sku: fc.oneof(fc.constantFrom('ENTERPRISEPACK', E3, 'SPE_E5', 'MCOPSTN5', '', 'NOPE'), text), disabledPlans: fc.array(fc.oneof(fc.constantFrom('SWAY', YAMMER, 'EXCHANGE_S_ENTERPRISE', ''), text), { maxLength: 3 }) }),
+      { maxLength: 3 },
+    ),
+    usageLocation: fc.option(fc.oneof(fc.constantFrom('NL', ''), text), { nil: undefined }),
+    accountEnabled: fc.boolean(),
+  })
+  .map((p) => {
+    const usage = p.usageLocation === undefined ? {} : { usageLocation: p.usageLocation };
+    return p.kind === 'mailbox'
+      ? declaredMailbox(p.upn, p.mailboxType, { displayName: p.displayName, licenses: p.licenses, ...usage })
+      : declaredUser(p.upn, { displayName: p.displayName, licenses: p.licenses, accountEnabled: p.accountEnabled, ...usage });
+  });
+
+function nonsenseArb(time: fc.Arbitrary<string>): fc.Arbitrary<{ state: DesiredState; observed: ObservedTenant }> {
+  return fc
+    .record({
+      principals: fc.array(nonsensePrincipalArb, { maxLength: 6 }),
+      usageLocation: fc.option(fc.oneof(fc.constantFrom('NL', ''), text), { nil: null }),
+      autoReconcileProxyConflict: fc.boolean(),
+      onUpnConflict: fc.constantFrom<OnUpnConflict>('fail', 'rename'),
+      renameTemplate: templateArb,
+      whenPurged: fc.constantFrom<WhenPurged>('report', 'create'),
+      pruneLicenses: fc.boolean(),
+      desiredTenant: fc.option(fc.oneof(fc.constant(TENANT), text), { nil: undefined }),
+      observedTenant: fc.oneof(fc.constant(TENANT), fc.constant(TENANT.toUpperCase()), text),
+      users: fc.array(nonsenseUserArb(time, false), { maxLength: 5 }),
+      deleted: fc.array(nonsenseUserArb(time, true), { maxLength: 5 }),
+      skus: fc.array(nonsenseSkuArb, { maxLength: 4 }),
+      mailboxes: fc.array(fc.tuple(idish, fc.oneof(fc.constant(noMailbox), fc.oneof(fc.constantFrom('shared', 'user', 'Shared', ''), text).map(mailboxOf))), { maxLength: 3 }),
+      groups: fc.array(fc.tuple(fc.oneof(fc.constant(GROUP), text), text), { maxLength: 2 }),
+    })
+    .map((n) => {
+      const base = desired(n.principals, { usageLocation: n.usageLocation, whenPurged: n.whenPurged, pruneLicenses: n.pruneLicenses, restore: { autoReconcileProxyConflict: n.autoReconcileProxyConflict, onUpnConflict: n.onUpnConflict } }, n.desiredTenant);
+      const state: DesiredState = { ...base, defaults: { ...base.defaults, restore: { ...base.defaults.restore, renameTemplate: n.renameTemplate } } };
+      const observed = tenant({ users: n.users, deleted: n.deleted, skus: n.skus, mailboxes: n.mailboxes, groups: n.groups, tenantId: n.observedTenant });
+      return { state, observed };
+    });
+}
+
+const realistic = fc.record({ state: desiredArb, observed: observedArb });
+const nonsense = nonsenseArb(fc.oneof(isoTime, fc.constant(NOW)));
+
+// ---------------------------------------------------------------------------------------------
+// Helpers over plans
+// ---------------------------------------------------------------------------------------------
+
+function objectIdOf(change: Change): string | undefined {
+  return 'objectId' in change ? change.objectId : undefined;
+}
+
+function addressKey(address: string): string {
+  const lower = address.toLowerCase();
+  return lower.startsWith('smtp:') ? lower.slice(5) : lower;
+}
+
+/**
+ * Ids of the users a declared UPN matches, worked out independently of the planner (PRODUCT.md
+ * §2, BEHAVIOUR.md §1): active users by UPN; deleted users by UPN with the id prefix removed, or
+ * by mail or proxy address; all case-insensitive.
+ */
+function matchedIds(upn: string, observed: ObservedTenant): Set<string> {
+  const ids = new Set<string>();
+  const wanted = upn.toLowerCase();
+  for (const u of observed.users) if (u.userPrincipalName.toLowerCase() === wanted) ids.add(u.id);
+  for (const u of observed.deletedUsers) {
+    const prefix = u.id.replace(/-/g, '').toLowerCase();
+    const raw = u.userPrincipalName.toLowerCase();
+    const original = raw.startsWith(prefix) ? raw.slice(prefix.length) : raw;
+    const addresses = [...u.proxyAddresses, ...(u.mail ? [u.mail] : [])].map(addressKey);
+    if (original === wanted || raw === wanted || addresses.includes(wanted)) ids.add(u.id);
+  }
+  return ids;
+}
+
+function expectScoped(state: DesiredState, observed: ObservedTenant, changes: readonly Change[]): void {
+  const declared = new Set(state.principals.map((p) => p.userPrincipalName));
+  for (const change of changes) {
+    expect(declared).toContain(change.userPrincipalName);
+    const id = objectIdOf(change);
+    if (id !== undefined) expect(matchedIds(change.userPrincipalName, observed)).toContain(id);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------------------
+
+describe('the planner is deterministic', () => {
+  it('same input (and a deep copy of it) → deep-equal output; the input is not mutated', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const before = structuredClone({ state, observed });
+        const first = planAt(state, observed);
+        expect(planAt(state, observed)).toEqual(first);
+        expect(planAt(structuredClone(state), structuredClone(observed))).toEqual(first);
+        expect({ state, observed }).toEqual(before);
+      }),
+      RUNS,
+    );
+  });
+
+  it('also on nonsense', () => {
+    fc.assert(
+      fc.property(nonsense, ({ state, observed }) => {
+        expect(planAt(structuredClone(state), structuredClone(observed))).toEqual(planAt(state, observed));
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('the planner is insensitive to input order', () => {
+  it('of principals in the policy and of users, deleted users and SKUs in the tenant', () => {
+    fc.assert(
+      fc.property(realistic, fc.integer(), ({ state, observed }, seed) => {
+        const shuffledState: DesiredState = { ...state, principals: permute(state.principals, seed) };
+        const shuffledTenant: ObservedTenant = {
+          ...observed,
+          users: permute(observed.users, seed + 1),
+          deletedUsers: permute(observed.deletedUsers, seed + 2),
+          skus: permute(observed.skus, seed + 3),
+          mailboxes: new Map(permute([...observed.mailboxes], seed + 4)),
+        };
+        expect(planAt(shuffledState, shuffledTenant)).toEqual(planAt(state, observed));
+      }),
+      RUNS,
+    );
+  });
+
+  // PRODUCT.md §2 / ARCHITECTURE.md principle 2 ("Output order is deterministic"): two subscribed
+  // SKUs with one part number (MCOPSTN5 is such a pair in Microsoft's table, BEHAVIOUR.md §7).
+  // The unknown-sku message lists their skuIds in the order the tenant listed the SKUs.
+  it.fails('the ambiguous-part-number message does not depend on the order of SKUs', () => {
+    const a = sku({ skuId: '54a152dc-90de-4996-93d2-bc47e670fc06', skuPartNumber: 'MCOPSTN5' });
+    const b = sku({ skuId: 'd43177b5-475b-4880-92d4-d54c27b5efbd', skuPartNumber: 'MCOPSTN5' });
+    const state = desired([declaredUser('bob@contoso.com', { licenses: [desiredLicense('MCOPSTN5')] })]);
+    const bob = user('bob@contoso.com');
+    expect(planAt(state, tenant({ users: [bob], skus: [b, a] }))).toEqual(planAt(state, tenant({ users: [bob], skus: [a, b] })));
+  });
+});
+
+describe('the planner never throws', () => {
+  it('on realistic states', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        planAt(state, observed);
+      }),
+      RUNS,
+    );
+  });
+
+  it('on nonsense: arbitrary strings, duplicate UPNs and ids, unknown SKUs, negative seats, future or missing deletion times', () => {
+    fc.assert(
+      fc.property(nonsense, ({ state, observed }) => {
+        const plan = planAt(state, observed);
+        for (const d of plan.diagnostics) expect(d.message.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  // ARCHITECTURE.md principle 2 ("The planner is pure and total"). An empty or malformed
+  // deletedDateTime on a deleted user that a declared principal matches throws
+  // `RangeError: Invalid time value` (locate.ts daysUntilPurge → clock.ts addDays →
+  // Date#toISOString); so does an empty assignedDateTime on an Exchange plan (mailbox-checks.ts).
+  it.fails('on a matched deleted user whose deletedDateTime is an empty string', () => {
+    expect(() => planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [deletedUser('alice@contoso.com', '')] }))).not.toThrow();
+  });
+
+  it.fails('on an Exchange plan whose assignedDateTime is an empty string', () => {
+    const alice = user('alice@contoso.com', { assignedPlans: [exchangePlan('Deleted', '')] });
+    expect(() => planAt(desired([declaredUser('alice@contoso.com')]), tenant({ users: [alice] }))).not.toThrow();
+  });
+
+  it.fails('on nonsense with malformed timestamps', () => {
+    fc.assert(
+      fc.property(nonsenseArb(fc.oneof(isoTime, malformedTime)), ({ state, observed }) => {
+        planAt(state, observed);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('the planner only touches principals the policy names', () => {
+  it('every change is for a declared UPN and targets a user matched to it (realistic)', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        expectScoped(state, observed, planAt(state, observed).changes);
+      }),
+      RUNS,
+    );
+  });
+
+  it('every change is for a declared UPN and targets a user matched to it (nonsense)', () => {
+    fc.assert(
+      fc.property(nonsense, ({ state, observed }) => {
+        expectScoped(state, observed, planAt(state, observed).changes);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('seat safety', () => {
+  it('new assignments per SKU ≤ max(0, enabled − consumed − restored + pruned)', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const { changes } = planAt(state, observed);
+        for (const s of observed.skus) {
+          const skuId = s.skuId.toLowerCase();
+          let added = 0;
+          let restored = 0;
+          let pruned = 0;
+          for (const c of changes) {
+            if (c.action === 'assign-licenses') added += c.details.add.filter((l) => l.skuId === skuId && l.replaces === undefined).length;
+            if (c.action === 'restore-user') restored += c.details.licenses.filter((id) => id === skuId).length;
+            if (c.action === 'remove-licenses') pruned += c.details.remove.filter((l) => l.skuId === skuId).length;
+          }
+          expect(added).toBeLessThanOrEqual(Math.max(0, s.enabledUnits - s.consumedUnits - restored + pruned));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a license is only added for a SKU the tenant subscribes to', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const known = new Set(observed.skus.map((s) => s.skuId.toLowerCase()));
+        for (const c of planAt(state, observed).changes) if (c.action === 'assign-licenses') for (const l of c.details.add) expect(known).toContain(l.skuId);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('the shape of every plan', () => {
+  it('errors block their principal: no change for a principal with an error', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const plan = planAt(state, observed);
+        const blocked = new Set(plan.diagnostics.flatMap((d) => (d.severity === 'error' && d.userPrincipalName !== undefined ? [d.userPrincipalName] : [])));
+        for (const c of plan.changes) expect(blocked).not.toContain(c.userPrincipalName);
+        if (plan.diagnostics.some((d) => d.code === 'tenant-mismatch')) expect(plan.changes).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('changes are ordered by principal UPN, then ACTION_ORDER; at most one change per action and principal', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const keys = planAt(state, observed).changes.map((c) => `${c.userPrincipalName}\u0000${ACTION_ORDER.indexOf(c.action)}`);
+        expect([...keys].sort()).toEqual(keys);
+        expect(new Set(keys).size).toBe(keys.length);
+      }),
+      RUNS,
+    );
+  });
+
+  it('usage location changes only come with a license to add; a create carries its own', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const { changes } = planAt(state, observed);
+        for (const c of changes.filter((x) => x.action === 'set-usage-location')) {
+          expect(changes.some((x) => x.action === 'assign-licenses' && x.userPrincipalName === c.userPrincipalName)).toBe(true);
+          expect(changes.some((x) => x.action === 'create-user' && x.userPrincipalName === c.userPrincipalName)).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
