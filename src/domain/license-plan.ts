@@ -35,7 +35,7 @@ export function resolveLicenses(
         userPrincipalName: upn,
         message:
           skus.length > 1
-            ? `${license.sku} names ${skus.length} subscribed SKUs (${skus.map((s) => s.skuId).join(', ')}); write the skuId in the policy`
+            ? `${license.sku} names ${skus.length} subscribed SKUs (${skus.map((s) => s.skuId).sort().join(', ')}); write the skuId in the policy`
             : `the tenant has no subscribed SKU ${describeSku(license.sku)}; its SKUs are: ${known}. Buy it, or fix the policy`,
       });
       continue;

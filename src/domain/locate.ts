@@ -1,11 +1,11 @@
-import { addDays, dateOf, daysBetween, RETENTION_DAYS, WINDOW_CLOSING_DAYS } from './clock.ts';
+import { addDays, dateOf, DAY_MS, daysBetween, RETENTION_DAYS, timeOf, WINDOW_CLOSING_DAYS } from './clock.ts';
 import type { DesiredDefaults, DesiredPrincipal } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { ObservedUser } from './observed.ts';
 import type { RestoreUserChange } from './plan.ts';
 import { renderRenameTemplate } from './rename-template.ts';
 import type { TenantIndex } from './tenant-index.ts';
-import { addressesOf } from './tenant-index.ts';
+import { addressesOf, originalUserPrincipalName } from './tenant-index.ts';
 
 /**
  * Where a declared principal is: active, restorable (with the restore to plan), or gone. Matching
@@ -18,20 +18,39 @@ export type Location =
   | { readonly kind: 'gone'; readonly expired: readonly ObservedUser[] }
   | { readonly kind: 'blocked' };
 
-function deletedCandidates(upn: string, index: TenantIndex, includeAddresses: boolean): ObservedUser[] {
-  const found = new Map<string, ObservedUser>();
-  for (const user of index.deletedByUpn.get(upn) ?? []) found.set(user.id, user);
-  if (includeAddresses) for (const user of index.deletedByAddress.get(upn) ?? []) found.set(user.id, user);
-  // Most recently deleted first; ties by id, so the order never depends on the tenant's listing.
-  return [...found.values()].sort((a, b) => (b.deletedDateTime ?? '').localeCompare(a.deletedDateTime ?? '') || a.id.localeCompare(b.id));
+/** Most recently deleted first; ties by id, so the order never depends on the tenant's listing. */
+function byRecency(a: ObservedUser, b: ObservedUser): number {
+  return (b.deletedDateTime ?? '').localeCompare(a.deletedDateTime ?? '') || a.id.localeCompare(b.id);
 }
 
-export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDefaults, index: TenantIndex, now: string, diagnostics: Diagnostic[]): Location {
+/**
+ * Which declared principal each deleted object belongs to. A UPN match claims the object first;
+ * an address match is only a fallback for an object no principal's UPN claims, and one object is
+ * restored for at most one principal.
+ */
+export interface DeletedClaims {
+  readonly byUpn: ReadonlyMap<string, string>;
+  readonly takenByAddress: Set<string>;
+}
+
+export function claimDeletedUsers(principals: readonly DesiredPrincipal[], index: TenantIndex): DeletedClaims {
+  const byUpn = new Map<string, string>();
+  for (const principal of principals) for (const user of index.deletedByUpn.get(principal.userPrincipalName) ?? []) byUpn.set(user.id, principal.userPrincipalName);
+  return { byUpn, takenByAddress: new Set() };
+}
+
+export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDefaults, index: TenantIndex, claims: DeletedClaims, now: string, diagnostics: Diagnostic[]): Location {
   const upn = principal.userPrincipalName;
   const active = index.activeByUpn.get(upn);
-  const candidates = deletedCandidates(upn, index, active === undefined);
-  const restorable = candidates.filter((u) => u.deletedDateTime !== null && daysUntilPurge(u, now) > 0);
-  const expired = candidates.filter((u) => !restorable.includes(u));
+  const byUpn = [...(index.deletedByUpn.get(upn) ?? [])].sort(byRecency);
+  const byAddress = active
+    ? []
+    : [...(index.deletedByAddress.get(upn) ?? [])].filter((u) => !byUpn.includes(u) && (claims.byUpn.get(u.id) ?? upn) === upn && !claims.takenByAddress.has(u.id)).sort(byRecency);
+  const isRestorable = (u: ObservedUser): boolean => daysUntilPurge(u, now) > 0;
+  const upnRestorable = byUpn.filter(isRestorable);
+  // Fall back to mail and proxy addresses only when no UPN match can be restored (PRODUCT.md §2).
+  const restorable = upnRestorable.length > 0 ? upnRestorable : byAddress.filter(isRestorable);
+  const expired = [...byUpn, ...byAddress].filter((u) => !isRestorable(u));
   const [chosen, ...others] = restorable;
   if (others.length > 0) {
     diagnostics.push({
@@ -42,6 +61,8 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
     });
   }
   if (!chosen) return active ? { kind: 'active', user: active } : { kind: 'gone', expired };
+  const matchedByAddress = !byUpn.includes(chosen);
+  if (matchedByAddress) claims.takenByAddress.add(chosen.id);
 
   if (chosen.onPremisesSyncEnabled === true) {
     diagnostics.push({
@@ -53,7 +74,8 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
     return { kind: 'blocked' };
   }
 
-  let newUserPrincipalName: string | undefined;
+  // Matched by address only: restore it under the declared UPN (free: no active user holds it), so the next plan finds it.
+  let newUserPrincipalName: string | undefined = matchedByAddress && originalUserPrincipalName(chosen) !== upn ? upn : undefined;
   if (active) {
     if (defaults.restore.onUpnConflict === 'fail') {
       diagnostics.push({
@@ -105,8 +127,10 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
     action: 'restore-user',
     userPrincipalName: upn,
     objectId: chosen.id,
-    reason: newUserPrincipalName
+    reason: newUserPrincipalName && active
       ? `deleted ${dateOf(deletedDateTime)}; an active user holds ${upn}, so it is restored as ${newUserPrincipalName} (onUpnConflict: rename)`
+      : newUserPrincipalName
+        ? `deleted ${dateOf(deletedDateTime)} as ${originalUserPrincipalName(chosen)}, found by its address ${upn}: restored as ${upn}`
       : `not active; deleted ${dateOf(deletedDateTime)}, restorable until ${dateOf(until)}: restoring keeps its id, mailbox, group memberships and licenses`,
     details: {
       deletedDateTime,
@@ -122,8 +146,11 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
   return active ? { kind: 'active', user: active, restore } : { kind: 'restore', user: chosen, restore };
 }
 
+/** Milliseconds until Entra purges the user; not positive when past, or when its deletion time is unknown. */
 function daysUntilPurge(user: ObservedUser, now: string): number {
-  return Date.parse(addDays(user.deletedDateTime ?? now, RETENTION_DAYS)) - Date.parse(now);
+  const deleted = timeOf(user.deletedDateTime);
+  const current = timeOf(now);
+  return deleted === undefined || current === undefined ? -1 : deleted + RETENTION_DAYS * DAY_MS - current;
 }
 
 function restorableUntilText(user: ObservedUser, now: string): string {

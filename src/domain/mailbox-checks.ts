@@ -1,4 +1,4 @@
-import { addDays, dateOf, RETENTION_DAYS } from './clock.ts';
+import { addDays, dateOf, RETENTION_DAYS, timeOf } from './clock.ts';
 import type { DesiredMailbox } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { isExchangeMailboxPlan } from './exchange-plans.ts';
@@ -72,10 +72,14 @@ export function grantsMailbox(license: ResolvedLicense): boolean {
 export function checkMailboxHistory(upn: string, user: ObservedUser, declared: readonly ResolvedLicense[], now: string): Diagnostic | undefined {
   const mailboxPlans = user.assignedPlans.filter((p) => isExchangeMailboxPlan(p.servicePlanId));
   if (mailboxPlans.some((p) => p.capabilityStatus === 'Enabled')) return undefined;
-  const removed = mailboxPlans.filter((p) => p.capabilityStatus === 'Deleted').map((p) => p.assignedDateTime).sort().at(-1);
+  const removed = mailboxPlans
+    .filter((p) => p.capabilityStatus === 'Deleted' && timeOf(p.assignedDateTime) !== undefined)
+    .map((p) => new Date(timeOf(p.assignedDateTime) as number).toISOString())
+    .sort()
+    .at(-1);
   if (removed === undefined) return undefined;
   const deadline = addDays(removed, RETENTION_DAYS);
-  const recoverable = Date.parse(deadline) > Date.parse(now);
+  const recoverable = (timeOf(deadline) ?? 0) > (timeOf(now) ?? 0);
   const granting = declared.find(grantsMailbox);
   if (recoverable) {
     return {

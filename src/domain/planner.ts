@@ -3,7 +3,8 @@ import type { Diagnostic } from './diagnostics.ts';
 import type { LicenseDelta, ResolvedLicense } from './license-plan.ts';
 import { planLicenseDelta, resolveLicenses } from './license-plan.ts';
 import type { Location } from './locate.ts';
-import { locatePrincipal } from './locate.ts';
+import type { DeletedClaims } from './locate.ts';
+import { claimDeletedUsers, locatePrincipal } from './locate.ts';
 import { checkMailboxHistory, checkMailboxType, needsExchangeDiagnostic } from './mailbox-checks.ts';
 import type { ObservedTenant, ObservedUser } from './observed.ts';
 import type { Change, CreateUserChange, PlannedLicense, RestoreUserChange, SetUsageLocationChange, SignInChange } from './plan.ts';
@@ -59,9 +60,10 @@ export function planReconciliation(desired: DesiredState, observed: ObservedTena
   const diagnostics: Diagnostic[] = [];
   const principals = [...desired.principals].sort((a, b) => (a.userPrincipalName < b.userPrincipalName ? -1 : a.userPrincipalName > b.userPrincipalName ? 1 : 0));
   const drafts: PrincipalDraft[] = [];
+  const claims = claimDeletedUsers(principals, index);
   for (const principal of principals) {
     const own: Diagnostic[] = [];
-    const draft = planPrincipal(principal, desired, observed, index, skuNames, options.now, own);
+    const draft = planPrincipal(principal, desired, observed, index, skuNames, claims, options.now, own);
     diagnostics.push(...own);
     // Errors block that principal's changes; the rest of the plan still applies (PRODUCT.md §2).
     if (draft && !own.some((d) => d.severity === 'error')) drafts.push(draft);
@@ -76,18 +78,22 @@ function planPrincipal(
   observed: ObservedTenant,
   index: TenantIndex,
   skuNames: ReadonlyMap<string, string>,
+  claims: DeletedClaims,
   now: string,
   diagnostics: Diagnostic[],
 ): PrincipalDraft | undefined {
   const upn = principal.userPrincipalName;
-  const location: Location = locatePrincipal(principal, desired.defaults, index, now, diagnostics);
+  const location: Location = locatePrincipal(principal, desired.defaults, index, claims, now, diagnostics);
   if (location.kind === 'blocked') return undefined;
-  const licenses: readonly ResolvedLicense[] = resolveLicenses(principal.licenses, index, upn, diagnostics) ?? [];
+  const resolved = resolveLicenses(principal.licenses, index, upn, diagnostics);
+  // A license that does not resolve is an error: the principal is skipped, so nothing more is said of it.
+  if (resolved === undefined) return undefined;
+  const licenses: readonly ResolvedLicense[] = resolved;
 
   let target: ObservedUser | undefined;
   let create: CreateUserChange | undefined;
   if (location.kind === 'gone') {
-    const expired = location.expired.map((u) => `${u.id}, deleted ${(u.deletedDateTime ?? '').slice(0, 10)}`).join('; ');
+    const expired = location.expired.map((u) => (u.deletedDateTime ? `${u.id}, deleted ${u.deletedDateTime.slice(0, 10)}` : u.id)).join('; ');
     const history = expired ? ` (purged after 30 days: ${expired})` : '';
     if (principal.kind === 'mailbox') {
       diagnostics.push(needsExchangeDiagnostic(principal));

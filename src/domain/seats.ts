@@ -42,13 +42,22 @@ export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnos
     const available = Math.max(0, free.get(skuId) ?? 0);
     if (wanting.length <= available) continue;
     const left = wanting.slice(available);
-    for (const draft of left) draft.add = draft.add.filter((l) => l.skuId !== skuId || l.replaces !== undefined);
+    const name = describeSku(nameOf(index, skuId));
+    for (const draft of left) {
+      draft.add = draft.add.filter((l) => l.skuId !== skuId || l.replaces !== undefined);
+      // The principal's other changes still apply; only this license waits for a seat.
+      diagnostics.push({ severity: 'warning', code: 'seat-shortfall', userPrincipalName: draft.principal.userPrincipalName, message: `will not get ${name}: no seat left for it in this plan` });
+    }
     diagnostics.push({
       severity: 'error',
       code: 'seat-shortfall',
-      message: `${describeSku(nameOf(index, skuId))}: ${wanting.length} seats needed, ${available} available; not assigned to ${left.map((d) => d.principal.userPrincipalName).join(', ')}. Buy ${wanting.length - available} more, or free some`,
+      message: `${name}: ${plural(wanting.length, 'seat')} needed, ${available} available; not assigned to ${left.map((d) => d.principal.userPrincipalName).join(', ')}. Buy ${wanting.length - available} more, or free some`,
     });
   }
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function nameOf(index: TenantIndex, skuId: string): string {

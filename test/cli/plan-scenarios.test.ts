@@ -121,7 +121,8 @@ describe('tenantctl plan against the emulator', () => {
       (d) => {
         const carol = userIn(d, CAROL);
         carol.usageLocation = 'NL';
-        (carol.assignedPlans ?? [])[0]!.assignedDateTime = removed;
+        const [removal] = carol.assignedPlans ?? [];
+        if (removal) removal.assignedDateTime = removed;
       },
       'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
     );
@@ -131,11 +132,14 @@ describe('tenantctl plan against the emulator', () => {
 
   it('seat shortfall: an error naming the SKU, needed and available', async () => {
     const result = await plan(
-      (d) => (d.subscribedSkus[0]!.prepaidUnits.enabled = 2),
+      (d) => {
+        const [e3] = d.subscribedSkus;
+        if (e3) e3.prepaidUnits.enabled = 2;
+      },
       'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
     );
     const shortfall = result.plan.diagnostics.find((d) => d.code === 'seat-shortfall');
-    expect(shortfall?.message).toContain('ENTERPRISEPACK (Office 365 E3): 1 seats needed, 0 available');
+    expect(shortfall?.message).toContain('ENTERPRISEPACK (Office 365 E3): 1 seat needed, 0 available');
     expect(actions(result.plan)).toEqual([]);
     expect(result.code).toBe(1);
   });

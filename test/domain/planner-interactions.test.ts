@@ -82,9 +82,11 @@ describe('seats across the plan', () => {
       tenant({ users: [user('bob@contoso.com')], deleted: [zoe], skus: [sku({ enabledUnits: 3, consumedUnits: 2 })] }),
     );
     expect(actionLines(plan.changes)).toEqual(['restore-user zoe@contoso.com']);
-    expect(plan.diagnostics).toHaveLength(1);
-    expect(plan.diagnostics[0]).toMatchObject({ code: 'seat-shortfall', severity: 'error' });
-    expect(plan.diagnostics[0]?.message).toContain('1 seats needed, 0 available; not assigned to bob@contoso.com');
+    expect(plan.diagnostics.map((d) => [d.code, d.severity, d.userPrincipalName])).toEqual([
+      ['seat-shortfall', 'error', undefined],
+      ['seat-shortfall', 'warning', 'bob@contoso.com'],
+    ]);
+    expect(plan.diagnostics[0]?.message).toContain('1 seat needed, 0 available; not assigned to bob@contoso.com');
   });
 
   it('restores beyond the free seats warn, and leave no seat for new assignments', () => {
@@ -96,9 +98,9 @@ describe('seats across the plan', () => {
     );
     expect(actionLines(plan.changes)).toEqual(['restore-user yan@contoso.com', 'restore-user zoe@contoso.com']);
     const seats = plan.diagnostics.filter((d) => d.code === 'seat-shortfall');
-    expect(seats.map((d) => d.severity).sort()).toEqual(['error', 'warning']);
-    expect(seats.find((d) => d.severity === 'warning')?.message).toContain('restores bring back 2 ENTERPRISEPACK (Office 365 E3) licenses with 1 seat free: the tenant will use 1 more');
-    expect(seats.find((d) => d.severity === 'error')?.message).toContain('1 seats needed, 0 available; not assigned to bob@contoso.com');
+    expect(seats.map((d) => d.severity).sort()).toEqual(['error', 'warning', 'warning']);
+    expect(seats.find((d) => d.severity === 'warning' && d.userPrincipalName === undefined)?.message).toContain('restores bring back 2 ENTERPRISEPACK (Office 365 E3) licenses with 1 seat free: the tenant will use 1 more');
+    expect(seats.find((d) => d.severity === 'error')?.message).toContain('1 seat needed, 0 available; not assigned to bob@contoso.com');
   });
 
   it('seats freed by pruning are available to others in the same plan', () => {
@@ -129,10 +131,23 @@ describe('seats across the plan', () => {
     expect(assigned(plan.changes, 'bob@contoso.com').map((l) => l.skuId)).toEqual([E5]);
   });
 
+  it('the shortfall is dealt out in UPN order, whatever the policy order: the later principals go without', () => {
+    const plan = planAt(
+      desired(['dave', 'bob', 'carol'].map((n) => declaredUser(`${n}@contoso.com`, { licenses: [e3] }))),
+      tenant({ users: ['carol', 'dave', 'bob'].map((n) => user(`${n}@contoso.com`)), skus: [sku({ enabledUnits: 2, consumedUnits: 1 })] }),
+    );
+    expect(actionLines(plan.changes)).toEqual(['assign-licenses bob@contoso.com']);
+    const errors = plan.diagnostics.filter((d) => d.code === 'seat-shortfall' && d.severity === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    const text = errors.map((d) => d.message).join('\n');
+    for (const fact of ['ENTERPRISEPACK', '3 seats needed, 1 available', 'carol@contoso.com', 'dave@contoso.com']) expect(text).toContain(fact);
+    expect(text).not.toContain('bob@contoso.com');
+  });
+
   it('negative free seats (over-consumed) count as none available', () => {
     const plan = planAt(desired([declaredUser('bob@contoso.com', { licenses: [e3] })]), tenant({ users: [user('bob@contoso.com')], skus: [sku({ enabledUnits: 2, consumedUnits: 5 })] }));
     expect(plan.changes).toEqual([]);
-    expect(plan.diagnostics[0]?.message).toContain('1 seats needed, 0 available');
+    expect(plan.diagnostics.find((d) => d.severity === 'error')?.message).toContain('1 seat needed, 0 available');
   });
 });
 
@@ -333,7 +348,7 @@ describe('matching by mail and proxy address (PRODUCT.md §2, BEHAVIOUR.md §1)'
   // BEHAVIOUR.md §1 client rule. The planner pools UPN and address matches and lets the most
   // recently deleted win, so a.jansen's object (matching only through a secondary address) is
   // restored for alice although alice's own object is in the recycle bin.
-  it.fails('a UPN match wins over a more recent address-only match', () => {
+  it('a UPN match wins over a more recent address-only match', () => {
     const byUpn = deletedUser('alice@contoso.com', daysAgo(9), { mail: null, proxyAddresses: [] });
     const byAddress = deletedUser('a.jansen@contoso.com', daysAgo(2), { mail: 'a.jansen@contoso.com', proxyAddresses: ['smtp:alice@contoso.com'] });
     const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [byUpn, byAddress] }));
@@ -350,7 +365,7 @@ describe('matching by mail and proxy address (PRODUCT.md §2, BEHAVIOUR.md §1)'
   // ("fall back to mail/proxyAddresses"): bob's deleted object matches bob by UPN, and alice only
   // through a secondary address. The planner restores the same object for both principals; the
   // second restore can only fail (404 once restored), and alice's later changes would land on bob.
-  it.fails('one deleted object is restored for at most one principal (UPN match before address fallback)', () => {
+  it('one deleted object is restored for at most one principal (UPN match before address fallback)', () => {
     const bob = deletedUser('bob@contoso.com', daysAgo(3), { proxyAddresses: ['SMTP:bob@contoso.com', 'smtp:alice@contoso.com'] });
     const plan = planAt(desired([declaredUser('alice@contoso.com'), declaredUser('bob@contoso.com')]), tenant({ deleted: [bob] }));
     const restored = plan.changes.filter((c) => c.action === 'restore-user').map((c) => `${c.userPrincipalName} ${'objectId' in c ? c.objectId : ''}`);
@@ -362,7 +377,7 @@ describe('matching by mail and proxy address (PRODUCT.md §2, BEHAVIOUR.md §1)'
   // user matched only by mail comes back under its old UPN (ajansen@…onmicrosoft.com), so the next
   // plan still finds no alice@contoso.com and reports not-restorable. Expected: restore it as
   // the declared UPN (newUserPrincipalName), or report instead of restoring.
-  it.fails('a deleted user matched only by mail is restored under the declared UPN', () => {
+  it('a deleted user matched only by mail is restored under the declared UPN', () => {
     const old = deletedUser('ajansen@contoso.onmicrosoft.com', daysAgo(5), { mail: 'alice@contoso.com', proxyAddresses: ['SMTP:alice@contoso.com'] });
     const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [old] }));
     expect(plan.changes).toEqual([expect.objectContaining({ action: 'restore-user', objectId: old.id, details: expect.objectContaining({ newUserPrincipalName: 'alice@contoso.com' }) })]);

@@ -42,6 +42,7 @@ import {
 } from '../support/planning.ts';
 
 const RUNS = { numRuns: 400 };
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
 const POOL = ['alice', 'bob', 'carol', 'dave', 'erin', 'zoe'] as const;
 const upnAt = (slot: number): string => `${POOL[slot % POOL.length] ?? 'x'}@contoso.com`;
 const slotArb = fc.nat({ max: POOL.length - 1 });
@@ -98,7 +99,7 @@ const principalArb = fc.record({
   accountEnabled: fc.boolean(),
 });
 
-function principalOf(p: fc.infer<typeof principalArb>): DesiredPrincipal {
+function principalOf(p: ValueOf<typeof principalArb>): DesiredPrincipal {
   const upn = upnAt(p.slot);
   const usage = p.usageLocation === undefined ? {} : { usageLocation: p.usageLocation };
   return p.kind === 'mailbox'
@@ -130,7 +131,7 @@ const heldArb = fc.record({
   e5: fc.constantFrom('none', 'none', 'direct', 'group'),
 });
 
-function statesOf(held: fc.infer<typeof heldArb>): ObservedLicenseState[] {
+function statesOf(held: ValueOf<typeof heldArb>): ObservedLicenseState[] {
   const states: ObservedLicenseState[] = [];
   if (held.e3 === 'direct' || held.e3 === 'group+direct') states.push(directLicense(E3));
   if (held.e3 === 'direct-sway') states.push(directLicense(E3, [SWAY]));
@@ -156,7 +157,7 @@ const commonUserArb = {
 const activeArb = fc.record({ ...commonUserArb, upperCase: fc.boolean(), mailbox: fc.constantFrom<string | undefined>(undefined, 'shared', 'user', 'room', 'none') });
 const deletedArb = fc.record({ ...commonUserArb, days: fc.oneof(fc.integer({ min: 0, max: 45 }), fc.double({ min: 0, max: 45, noNaN: true })), synced: rarely(fc.constant(false), fc.constant(true)) });
 
-function userFields(u: { slot: number; accountEnabled: boolean; usageLocation: string | null; held: fc.infer<typeof heldArb>; exchange: { status: 'Enabled' | 'Deleted'; days: number } | undefined; alias: number | undefined }): Partial<ObservedUser> {
+function userFields(u: { slot: number; accountEnabled: boolean; usageLocation: string | null; held: ValueOf<typeof heldArb>; exchange: { status: 'Enabled' | 'Deleted'; days: number } | undefined; alias: number | undefined }): Partial<ObservedUser> {
   const upn = upnAt(u.slot);
   const plans: ObservedPlan[] = u.exchange ? [exchangePlan(u.exchange.status, daysAgo(u.exchange.days))] : [];
   return {
@@ -168,7 +169,7 @@ function userFields(u: { slot: number; accountEnabled: boolean; usageLocation: s
   };
 }
 
-const skuSeatsArb = fc.option(fc.record({ enabled: fc.integer({ min: -2, max: 6 }), consumed: fc.integer({ min: 0, max: 8 }) }), { nil: undefined });
+const skuSeatsArb = fc.option(fc.record({ enabled: fc.integer({ min: -2, max: 6 }), consumed: fc.integer({ min: 0, max: 8 }) }), { nil: undefined, freq: 10 });
 
 const observedArb: fc.Arbitrary<ObservedTenant> = fc
   .record({
@@ -197,10 +198,10 @@ const observedArb: fc.Arbitrary<ObservedTenant> = fc
 // ---------------------------------------------------------------------------------------------
 
 const text = fc.string({ maxLength: 12 });
-const upnish = fc.oneof(fc.constantFrom('alice@contoso.com', 'ALICE@contoso.com', 'bob@contoso.com', 'alice.restored@contoso.com', '', '@', 'x', 'no-at-sign'), text);
-const idish = fc.oneof(fc.constantFrom(guid(1), guid(2), guid(3), guid(3).toUpperCase(), ''), fc.uuid(), text);
-const skuIdish = fc.oneof(fc.constantFrom(E3, E5, E3.toUpperCase(), ''), fc.uuid(), text);
-const planIdish = fc.oneof(fc.constantFrom(SWAY, YAMMER, EXCHANGE_PLAN_2, EXCHANGE_PLAN_2.toUpperCase(), ''), text);
+const upnish = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('alice@contoso.com', 'ALICE@contoso.com', 'bob@contoso.com', 'alice.restored@contoso.com', '', '@', 'x', 'no-at-sign') }, { weight: 1, arbitrary: text });
+const idish = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(guid(1), guid(2), guid(3), guid(3).toUpperCase(), '') }, fc.uuid(), text);
+const skuIdish = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(E3, E5, E3.toUpperCase(), '') }, fc.uuid(), text);
+const planIdish = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(SWAY, YAMMER, EXCHANGE_PLAN_2, EXCHANGE_PLAN_2.toUpperCase(), '') }, text);
 const numberish = fc.oneof({ weight: 8, arbitrary: fc.integer() }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0.5) });
 /** Valid ISO times from 2020 to 2031: past, recent and future. */
 const isoTime = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2031-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
@@ -290,8 +291,8 @@ function nonsenseArb(time: fc.Arbitrary<string>): fc.Arbitrary<{ state: DesiredS
       renameTemplate: templateArb,
       whenPurged: fc.constantFrom<WhenPurged>('report', 'create'),
       pruneLicenses: fc.boolean(),
-      desiredTenant: fc.option(fc.oneof(fc.constant(TENANT), text), { nil: undefined }),
-      observedTenant: fc.oneof(fc.constant(TENANT), fc.constant(TENANT.toUpperCase()), text),
+      desiredTenant: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constant(TENANT) }, { weight: 1, arbitrary: text }),
+      observedTenant: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(TENANT, TENANT.toUpperCase()) }, { weight: 1, arbitrary: text }),
       users: fc.array(nonsenseUserArb(time, false), { maxLength: 5 }),
       deleted: fc.array(nonsenseUserArb(time, true), { maxLength: 5 }),
       skus: fc.array(nonsenseSkuArb, { maxLength: 4 }),
@@ -399,7 +400,7 @@ describe('the planner is insensitive to input order', () => {
   // PRODUCT.md §2 / ARCHITECTURE.md principle 2 ("Output order is deterministic"): two subscribed
   // SKUs with one part number (MCOPSTN5 is such a pair in Microsoft's table, BEHAVIOUR.md §7).
   // The unknown-sku message lists their skuIds in the order the tenant listed the SKUs.
-  it.fails('the ambiguous-part-number message does not depend on the order of SKUs', () => {
+  it('the ambiguous-part-number message does not depend on the order of SKUs', () => {
     const a = sku({ skuId: '54a152dc-90de-4996-93d2-bc47e670fc06', skuPartNumber: 'MCOPSTN5' });
     const b = sku({ skuId: 'd43177b5-475b-4880-92d4-d54c27b5efbd', skuPartNumber: 'MCOPSTN5' });
     const state = desired([declaredUser('bob@contoso.com', { licenses: [desiredLicense('MCOPSTN5')] })]);
@@ -432,16 +433,16 @@ describe('the planner never throws', () => {
   // deletedDateTime on a deleted user that a declared principal matches throws
   // `RangeError: Invalid time value` (locate.ts daysUntilPurge → clock.ts addDays →
   // Date#toISOString); so does an empty assignedDateTime on an Exchange plan (mailbox-checks.ts).
-  it.fails('on a matched deleted user whose deletedDateTime is an empty string', () => {
+  it('on a matched deleted user whose deletedDateTime is an empty string', () => {
     expect(() => planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [deletedUser('alice@contoso.com', '')] }))).not.toThrow();
   });
 
-  it.fails('on an Exchange plan whose assignedDateTime is an empty string', () => {
+  it('on an Exchange plan whose assignedDateTime is an empty string', () => {
     const alice = user('alice@contoso.com', { assignedPlans: [exchangePlan('Deleted', '')] });
     expect(() => planAt(desired([declaredUser('alice@contoso.com')]), tenant({ users: [alice] }))).not.toThrow();
   });
 
-  it.fails('on nonsense with malformed timestamps', () => {
+  it('on nonsense with malformed timestamps', () => {
     fc.assert(
       fc.property(nonsenseArb(fc.oneof(isoTime, malformedTime)), ({ state, observed }) => {
         planAt(state, observed);

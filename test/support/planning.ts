@@ -118,13 +118,9 @@ export type DefaultsOverrides = Partial<Omit<DesiredDefaults, 'restore' | 'usage
 export function desired(principals: DesiredPrincipal[], defaults: DefaultsOverrides = {}, tenantId?: string): DesiredState {
   const restore = { ...DEFAULTS.restore, ...defaults.restore };
   if (defaults.restore?.renameTo) restore.renameTemplate = templateOf(defaults.restore.renameTo);
-  const { usageLocation, ...rest } = defaults;
-  const merged: DesiredDefaults = { ...DEFAULTS, ...rest, restore };
-  let withLocation: DesiredDefaults = merged;
-  if (usageLocation === null) {
-    const { usageLocation: _dropped, ...noLocation } = merged;
-    withLocation = noLocation;
-  } else if (usageLocation !== undefined) withLocation = { ...merged, usageLocation };
+  const base: DesiredDefaults = { restore, whenPurged: defaults.whenPurged ?? DEFAULTS.whenPurged, pruneLicenses: defaults.pruneLicenses ?? DEFAULTS.pruneLicenses };
+  const usageLocation = defaults.usageLocation === null ? undefined : (defaults.usageLocation ?? DEFAULTS.usageLocation);
+  const withLocation: DesiredDefaults = usageLocation === undefined ? base : { ...base, usageLocation };
   return {
     ...(tenantId ? { tenantId } : {}),
     defaults: withLocation,
@@ -177,10 +173,7 @@ export function planAt(state: DesiredState, observed: ObservedTenant, now: strin
 
 /** Changes without their human reasons: what apply executes. */
 export function withoutReasons(changes: readonly Change[]): Omit<Change, 'reason'>[] {
-  return changes.map((change) => {
-    const { reason: _reason, ...rest } = change;
-    return rest;
-  });
+  return changes.map((change) => Object.fromEntries(Object.entries(change).filter(([key]) => key !== 'reason')) as Omit<Change, 'reason'>);
 }
 
 /** `action upn` per change, for order assertions. */
