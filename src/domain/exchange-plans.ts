@@ -17,5 +17,6 @@ export const EXCHANGE_MAILBOX_PLANS: ReadonlyMap<string, string> = new Map([
 ]);
 
 export function isExchangeMailboxPlan(servicePlanId: string): boolean {
-  return EXCHANGE_MAILBOX_PLANS.has(servicePlanId.toLowerCase());
+  // Graph writes ids in lower case: try as given first (hot: every plan of every user is asked about).
+  return EXCHANGE_MAILBOX_PLANS.has(servicePlanId) || EXCHANGE_MAILBOX_PLANS.has(servicePlanId.toLowerCase());
 }

@@ -35,6 +35,7 @@ export interface ObservedUser {
   /** Direct and group licenses alike. */
   readonly assignedLicenses: readonly ObservedLicense[];
   readonly licenseAssignmentStates: readonly ObservedLicenseState[];
+  /** The Exchange mailbox plans' entries (adapters may leave out the rest: nothing else is planned on). */
   readonly assignedPlans: readonly ObservedPlan[];
   /** Set for soft-deleted users only. */
   readonly deletedDateTime: string | null;

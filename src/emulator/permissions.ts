@@ -90,7 +90,8 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // https://learn.microsoft.com/graph/api/subscribedsku-list — least LicenseAssignment.Read.All; higher
   // Directory.Read.All, Directory.ReadWrite.All, Organization.Read.All, Organization.ReadWrite.All. Older
   // pages named Organization.Read.All as least privileged (BEHAVIOUR.md §7).
-  'subscribedSkus.list': ['LicenseAssignment.Read.All', 'Organization.Read.All', 'Directory.Read.All', 'Organization.ReadWrite.All', 'Directory.ReadWrite.All'],
+  // LicenseAssignment.ReadWrite.All is accepted too: the write permission includes the read (as tenantctl's preflight assumes).
+  'subscribedSkus.list': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'Directory.Read.All', 'Organization.ReadWrite.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/organization-get — application: Organization.Read.All; higher
   // Directory.Read.All, Organization.ReadWrite.All, Directory.ReadWrite.All.
   'organization.get': ['Organization.Read.All', 'Directory.Read.All', 'Organization.ReadWrite.All', 'Directory.ReadWrite.All'],

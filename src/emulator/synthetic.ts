@@ -38,7 +38,7 @@ export interface SyntheticSpec {
 
 export const MAX_SYNTHETIC_USERS = 2_000_000;
 const DEFAULT_NOW = '2026-11-22T00:00:00Z';
-const APP_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
+const APP_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
 const EXCHANGE_S_ENTERPRISE = 'efb87545-963c-4e0d-99df-69c6916d9eb0';
 const FORM = 'expected comma-separated key=value pairs like users=100000,deleted=5000,skus=20,seed=7 '
   + '(keys: users, deleted, skus, seed, groups, shared, domain; whole numbers ≥ 0, users ≤ 2000000)';

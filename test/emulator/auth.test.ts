@@ -470,7 +470,7 @@ describe('permissions', () => {
     { roles: ['User.DeleteRestore.All'], operation: 'users.delete', expected: true },
     { roles: ['User.DeleteRestore.All'], operation: 'users.list', expected: false },
     { roles: ['LicenseAssignment.ReadWrite.All'], operation: 'users.assignLicense', expected: true },
-    { roles: ['LicenseAssignment.ReadWrite.All'], operation: 'subscribedSkus.list', expected: false },
+    { roles: ['LicenseAssignment.ReadWrite.All'], operation: 'subscribedSkus.list', expected: true }, // the write permission includes the read
     { roles: ['LicenseAssignment.Read.All'], operation: 'subscribedSkus.list', expected: true },
     { roles: ['LicenseAssignment.Read.All'], operation: 'users.licenseDetails', expected: true },
     { roles: ['LicenseAssignment.Read.All'], operation: 'users.assignLicense', expected: false },

@@ -218,7 +218,7 @@ describe('generateSyntheticSeed', () => {
     expect(seed.apps).toHaveLength(1);
     expect(seed.apps[0]).toMatchObject({
       clientSecret: 'synthetic-secret-7',
-      roles: ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read', 'GroupMember.Read.All'],
+      roles: ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read', 'GroupMember.Read.All'],
     });
     expect(V4_GUID.test(seed.apps[0]?.clientId ?? '')).toBe(true);
   });

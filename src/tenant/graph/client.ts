@@ -69,10 +69,10 @@ export class GraphHttp {
   }
 
   patch(path: string, body: unknown, options: GraphCallOptions = {}): Promise<void> {
-    return this.call<void>('PATCH', path, body, options);
+    return this.call<undefined>('PATCH', path, body, options);
   }
 
-  private call<T>(method: Method, pathOrLink: string, body: unknown, options: GraphCallOptions): Promise<T> {
+  private async call<T>(method: Method, pathOrLink: string, body: unknown, options: GraphCallOptions): Promise<T> {
     const path = this.relativePath(pathOrLink);
     const clientRequestId = this.newClientRequestId();
     const idempotent = options.idempotent ?? method !== 'POST';

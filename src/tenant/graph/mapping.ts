@@ -1,4 +1,5 @@
 import type { ObservedLicense, ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedServicePlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
+import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import type { GraphRequestError } from './errors.ts';
 import { GraphResponseError } from './errors.ts';
 
@@ -83,7 +84,11 @@ export function toObservedUser(value: unknown): ObservedUser {
     onPremisesSyncEnabled: typeof json.onPremisesSyncEnabled === 'boolean' ? json.onPremisesSyncEnabled : null,
     assignedLicenses: objects(json.assignedLicenses).map(license),
     licenseAssignmentStates: objects(json.licenseAssignmentStates).map(licenseState),
-    assignedPlans: objects(json.assignedPlans).map(plan),
+    // Only the Exchange mailbox plans tell the planner anything (the mailbox history, BEHAVIOUR.md §8); a licensed
+    // user has ~40 plans, and keeping them all for 100,000 users costs a gigabyte of memory for nothing.
+    assignedPlans: objects(json.assignedPlans)
+      .filter((p) => typeof p.servicePlanId === 'string' && isExchangeMailboxPlan(p.servicePlanId))
+      .map(plan),
     deletedDateTime: stringOrNull(json.deletedDateTime),
   };
 }

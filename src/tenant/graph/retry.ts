@@ -36,7 +36,8 @@ export function parseRetryAfterMs(value: string | null | undefined, nowMs: numbe
   const text = value.trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/u.test(text)) return Math.round(Number(text) * 1000);
-  const date = Date.parse(text);
+  // An HTTP date (RFC 9110 §10.2.3: "Retry-After = HTTP-date / delay-seconds") names a weekday and month.
+  const date = /[a-z]/iu.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
 }

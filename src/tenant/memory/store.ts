@@ -1,3 +1,4 @@
+import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import type { ObservedLicense, ObservedLicenseState, ObservedPlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
 import type { PlanServices } from './licensing.ts';
 import { addressKey, deletedUserPrincipalName, directState, effectiveLicenses, enabledPlans, nextAssignedPlans, originalUserPrincipalName } from './licensing.ts';
@@ -172,7 +173,8 @@ export class MemoryStore {
       onPremisesSyncEnabled: user.onPremisesSyncEnabled,
       assignedLicenses: Object.freeze(this.licensesOf(user)),
       licenseAssignmentStates: Object.freeze([...user.states]),
-      assignedPlans: Object.freeze([...user.plans]),
+      // As the Graph adapter reads it: only the Exchange mailbox plans' entries (src/domain/observed.ts).
+      assignedPlans: Object.freeze(user.plans.filter((p) => isExchangeMailboxPlan(p.servicePlanId))),
       deletedDateTime: user.deletedDateTime,
     });
     return user.view;
