@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Asks a yes/no question on the terminal; undefined when there is none (apply then needs --auto-approve). */
+  readonly confirm?: (question: string) => Promise<boolean>;
   /** The current time (ISO 8601); injected so that tests fix it. */
   readonly now: () => string;
   /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */

@@ -5,6 +5,8 @@ import type { CliIo } from './io.ts';
 import type { ValidateFormat } from './validate.ts';
 import { runValidate } from './validate.ts';
 import type { EmulatorCommandOptions } from './emulator.ts';
+import type { ApplyCommandOptions } from './apply.ts';
+import { runApplyCommand } from './apply.ts';
 import type { PlanCommandOptions } from './plan.ts';
 import { runPlanCommand } from './plan.ts';
 import { connectGraphTenant } from '../tenant/graph/index.ts';
@@ -53,6 +55,21 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
       if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
       outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
+    });
+
+  program
+    .command('apply')
+    .description('apply a reviewed plan: a saved PLAN.json exactly (refused when stale), or plan PATH... and confirm')
+    .argument('[planOrPaths...]', 'a plan saved by plan --out, or policy files or directories (default: policies/)')
+    .option('--auto-approve', 'do not ask for confirmation (pipelines)', false)
+    .option('--max-changes <n>', 'refuse a plan with more changes than this (blast-radius guard)')
+    .option('--audit-log <file>', 'append one JSON line per change: time, action, principal, outcome, request id')
+    .option('--policy <paths...>', 'with a saved plan: the policy it was made from (default policies/)')
+    .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s)')
+    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
+    .action(async (args: string[] | undefined, options: ApplyCommandOptions & ConnectionFlags) => {
+      const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+      outcome = await runApplyCommand(args ?? [], options, io, connection.tenant);
     });
 
   program

@@ -1,4 +1,4 @@
-import type { ObservedTenant } from '../domain/observed.ts';
+import type { ObservedTenant, ObservedUser } from '../domain/observed.ts';
 import type { PlannedLicense } from '../domain/plan.ts';
 
 /**
@@ -16,6 +16,8 @@ export interface TenantReader {
   readTenant(request: ReadTenantRequest): Promise<ObservedTenant>;
   /** The application permissions (roles) the credentials carry, for the permission preflight. */
   readGrantedRoles(): Promise<readonly string[]>;
+  /** One active user by object id or UPN, or undefined; apply uses it to tell a step that already happened. */
+  readUser(principal: string): Promise<ObservedUser | undefined>;
 }
 
 export interface RestoreOptions {

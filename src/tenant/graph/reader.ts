@@ -1,3 +1,4 @@
+import { GraphRequestError } from './errors.ts';
 import type { ObservedMailbox, ObservedTenant, ObservedUser } from '../../domain/observed.ts';
 import type { ReadTenantRequest, TenantReader } from '../port.ts';
 import type { BatchOptions } from './batch.ts';
@@ -88,6 +89,14 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
     },
     async readGrantedRoles() {
       return rolesOf(await options.tokens.getClaims());
+    },
+    async readUser(principal) {
+      try {
+        return toObservedUser(await http.get(`/users/${encodeURIComponent(principal)}`, { build: (r) => r.select([...USER_SELECT]) }));
+      } catch (error) {
+        if (error instanceof GraphRequestError && error.kind === 'not-found') return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
-import type { ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
+import type { ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
 import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from '../port.ts';
 import type { Where } from './errors.ts';
 import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
@@ -51,6 +51,12 @@ export class MemoryTenant implements TenantReader, TenantWriter {
 
   async readGrantedRoles(): Promise<readonly string[]> {
     return [...this.store.grantedRoles];
+  }
+
+  async readUser(principal: string): Promise<ObservedUser | undefined> {
+    const { active } = this.store.snapshot();
+    const key = principal.toLowerCase();
+    return active.find((u) => u.id === key || u.userPrincipalName.toLowerCase() === key);
   }
 
   /** BEHAVIOUR.md §2: a UPN conflict first (not fixed by autoReconcileProxyConflict), then proxy conflicts; licenses come back past the seat count. */

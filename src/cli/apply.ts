@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Plan } from '../domain/plan.ts';
+import type { ChangeOutcome } from '../engine/apply.ts';
+import { applyPlan, summariseOutcomes } from '../engine/apply.ts';
+import { planTenant } from '../engine/reconcile.ts';
+import { parseSavedPlan, SavedPlanError, stalePrincipals } from '../engine/saved-plan.ts';
+import { renderValidationText } from '../render/diagnostics.ts';
+import { renderPlanText } from '../render/plan-text.ts';
+import type { TenantReader, TenantWriter } from '../tenant/port.ts';
+import type { Outcome } from './exit-codes.ts';
+import type { CliIo } from './io.ts';
+import { useColour } from './io.ts';
+
+export interface ApplyCommandOptions {
+  readonly autoApprove: boolean;
+  readonly maxChanges?: string;
+  readonly auditLog?: string;
+  /** With a saved plan: the policy it was made from (default policies/), to check it has not changed. */
+  readonly policy?: string[];
+}
+
+type Tenant = TenantReader & TenantWriter;
+
+/**
+ * `tenantctl apply [PLAN.json | PATH...]`: runs a reviewed plan. A saved plan runs exactly as
+ * saved, after a fresh plan shows nothing it touches changed; otherwise it plans, shows the plan and
+ * asks (or takes --auto-approve). Exit 0 when everything applied, 1 when anything failed or was refused.
+ */
+export async function runApplyCommand(args: readonly string[], options: ApplyCommandOptions, io: CliIo, tenant: Tenant): Promise<Outcome> {
+  const [first] = args;
+  const saved = args.length === 1 && first !== undefined && first.toLowerCase().endsWith('.json');
+  const refuse = (message: string): Outcome => {
+    io.stderr.write(`tenantctl apply: ${message}\nNothing was changed.\n`);
+    return { kind: 'invalid-input' };
+  };
+  const maxChanges = options.maxChanges === undefined ? undefined : Number(options.maxChanges);
+  if (maxChanges !== undefined && (!Number.isInteger(maxChanges) || maxChanges < 0)) return refuse(`--max-changes takes a whole number, not "${options.maxChanges}"`);
+
+  const paths = saved ? (options.policy ?? []) : args;
+  const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, now: io.now() });
+  if (fresh.kind === 'invalid-policy') {
+    io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
+    return refuse('the policy is invalid; run tenantctl validate');
+  }
+  let plan: Plan = fresh.plan;
+  if (saved) {
+    let savedPlan: Plan;
+    try {
+      savedPlan = parseSavedPlan(await readFile(path.resolve(io.cwd, first), 'utf8'), first);
+    } catch (error) {
+      if (error instanceof SavedPlanError) return refuse(error.message);
+      return refuse(`cannot read ${first}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (savedPlan.tenantId.toLowerCase() !== fresh.plan.tenantId.toLowerCase()) return refuse(`${first} is for tenant ${savedPlan.tenantId}, but the credentials reach ${fresh.plan.tenantId}`);
+    if (savedPlan.policyDigest !== fresh.plan.policyDigest) return refuse(`the policy changed since ${first} was made (its digest differs); run plan again`);
+    const stale = stalePrincipals(savedPlan, fresh.plan);
+    if (stale.length > 0) return refuse(`plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
+    plan = savedPlan;
+  }
+  if (fresh.plan.diagnostics.some((d) => d.code === 'tenant-mismatch' || d.code === 'missing-permission')) {
+    io.stdout.write(renderPlanText(fresh.plan, { color: useColour(io) }));
+    return refuse('the plan is refused (see the errors above)');
+  }
+  if (maxChanges !== undefined && plan.changes.length > maxChanges) return refuse(`the plan has ${plan.changes.length} changes, more than --max-changes ${maxChanges}`);
+  if (!saved) io.stdout.write(renderPlanText(plan, { color: useColour(io) }));
+  if (plan.changes.length === 0) {
+    io.stdout.write('Nothing to apply.\n');
+    return fresh.plan.diagnostics.some((d) => d.severity === 'error') ? { kind: 'invalid-input' } : { kind: 'success' };
+  }
+  if (!options.autoApprove) {
+    if (!io.confirm) return refuse('there is no terminal to confirm on; review the plan, then run with --auto-approve (or apply a saved plan in a pipeline with --auto-approve)');
+    const yes = await io.confirm(`Apply these ${plan.changes.length} changes to tenant ${plan.tenantId}? Only "yes" is accepted: `);
+    if (!yes) return refuse('not confirmed');
+  }
+
+  const progress = io.stderr.isTTY === true;
+  let done = 0;
+  const audit: string[] = [];
+  const result = await applyPlan(plan, tenant, {
+    newPassword: () => `${randomBytes(18).toString('base64url')}!aA1`,
+    onOutcome: (outcome) => {
+      done++;
+      if (progress) io.stderr.write(`\r${done}/${plan.changes.length} changes`);
+      if (options.auditLog !== undefined) audit.push(auditLine(outcome, io.now()));
+    },
+  });
+  if (progress) io.stderr.write('\n');
+  if (options.auditLog !== undefined) await appendFile(path.resolve(io.cwd, options.auditLog), audit.join(''), 'utf8');
+  for (const outcome of result.outcomes) {
+    if (outcome.status === 'failed') io.stderr.write(`failed  ${outcome.change.action}  ${outcome.change.userPrincipalName}: ${outcome.error.code}: ${outcome.error.message}${outcome.error.requestId ? ` (request-id ${outcome.error.requestId})` : ''}\n`);
+    if (outcome.status === 'skipped') io.stderr.write(`skipped  ${outcome.change.action}  ${outcome.change.userPrincipalName}: ${outcome.reason}\n`);
+  }
+  io.stdout.write(`${summariseOutcomes(result.outcomes)}\n`);
+  return result.outcomes.some((o) => o.status === 'failed') ? { kind: 'invalid-input' } : { kind: 'success' };
+}
+
+/** One JSON line: time, action, principal, outcome, Graph request id. Never a token or password. */
+function auditLine(outcome: ChangeOutcome, time: string): string {
+  const change = outcome.change;
+  return `${JSON.stringify({
+    time,
+    action: change.action,
+    userPrincipalName: change.userPrincipalName,
+    ...('objectId' in change && change.objectId ? { objectId: change.objectId } : {}),
+    outcome: outcome.status,
+    ...(outcome.status === 'failed' ? { code: outcome.error.code, message: outcome.error.message, requestId: outcome.error.requestId } : {}),
+    ...(outcome.status === 'skipped' ? { reason: outcome.reason } : {}),
+    ...(outcome.status === 'applied' && outcome.note ? { note: outcome.note } : {}),
+  })}\n`;
+}

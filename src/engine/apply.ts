@@ -1,0 +1,196 @@
+import type { Change, ChangeAction, Plan } from '../domain/plan.ts';
+import type { TenantReader, TenantWriter } from '../tenant/port.ts';
+
+/**
+ * The executor: runs a reviewed plan through the tenant writer and nothing else. Per principal,
+ * steps run in plan order (restore/create → usage location → licenses → sign-in); principals run
+ * concurrently in a bounded pool. A failed step skips the principal's later steps; other
+ * principals go on (ARCHITECTURE.md principle 11). Every step is idempotent: one that already
+ * happened (an earlier, interrupted run) counts as done.
+ */
+export type ChangeOutcome =
+  | { readonly change: Change; readonly status: 'applied'; readonly note?: string }
+  | { readonly change: Change; readonly status: 'failed'; readonly error: FailureInfo }
+  | { readonly change: Change; readonly status: 'skipped'; readonly reason: string };
+
+export interface FailureInfo {
+  readonly status: number | null;
+  readonly code: string;
+  readonly message: string;
+  readonly requestId: string | null;
+}
+
+export interface ApplyOptions {
+  /** Principals worked on at once. */
+  readonly concurrency?: number;
+  /** A strong random password for users that must be created; never logged. */
+  readonly newPassword: () => string;
+  /** Called as each change ends, in completion order (progress, audit log). */
+  readonly onOutcome?: (outcome: ChangeOutcome) => void;
+}
+
+export interface ApplyResult {
+  readonly outcomes: readonly ChangeOutcome[];
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export async function applyPlan(plan: Plan, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<ApplyResult> {
+  const byPrincipal = new Map<string, Change[]>();
+  for (const change of plan.changes) {
+    const list = byPrincipal.get(change.userPrincipalName) ?? [];
+    list.push(change);
+    byPrincipal.set(change.userPrincipalName, list);
+  }
+  const queue = [...byPrincipal.values()];
+  const outcomes: ChangeOutcome[] = [];
+  const record = (outcome: ChangeOutcome): void => {
+    outcomes.push(outcome);
+    options.onOutcome?.(outcome);
+  };
+  const worker = async (): Promise<void> => {
+    for (let changes = queue.shift(); changes; changes = queue.shift()) await applyPrincipal(changes, tenant, options, record);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, queue.length)) }, worker));
+  // Report in plan order, whatever order the pool finished in.
+  const order = new Map(plan.changes.map((c, i) => [c, i]));
+  return { outcomes: outcomes.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0)) };
+}
+
+async function applyPrincipal(changes: readonly Change[], tenant: TenantReader & TenantWriter, options: ApplyOptions, record: (outcome: ChangeOutcome) => void): Promise<void> {
+  // Later steps name the object by id when the plan knows it (the restored one, or the active user), else by UPN.
+  const known = changes.flatMap((c) => (c.action !== 'restore-user' && c.action !== 'create-user' && c.objectId !== undefined ? [c.objectId] : []));
+  const restored = changes.find((c) => c.action === 'restore-user');
+  let principal = known[0] ?? (restored && !restored.details.newUserPrincipalName ? restored.objectId : undefined) ?? changes[0]?.userPrincipalName ?? '';
+  let failedStep: ChangeAction | undefined;
+  for (const change of changes) {
+    if (failedStep) {
+      record({ change, status: 'skipped', reason: `its ${describeAction(failedStep)} failed` });
+      continue;
+    }
+    try {
+      const note = await applyChange(change, principal, tenant, options);
+      if (change.action === 'create-user' && note.objectId) principal = note.objectId;
+      record({ change, status: 'applied', ...(note.text ? { note: note.text } : {}) });
+    } catch (error) {
+      failedStep = change.action;
+      record({ change, status: 'failed', error: failureOf(error) });
+    }
+  }
+}
+
+async function applyChange(change: Change, principal: string, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<{ text?: string; objectId?: string }> {
+  switch (change.action) {
+    case 'restore-user': {
+      const options_ = { autoReconcileProxyConflict: change.details.autoReconcileProxyConflict, ...(change.details.newUserPrincipalName ? { newUserPrincipalName: change.details.newUserPrincipalName } : {}) };
+      return await idempotent(
+        () => tenant.restoreDeletedUser(change.objectId, options_),
+        // Restored already (by an earlier run whose answer was lost): the object is active again.
+        async () => (await tenant.readUser(change.objectId)) !== undefined,
+        'it was already restored',
+      );
+    }
+    case 'create-user': {
+      let objectId: string | undefined;
+      const result = await idempotent(
+        async () => {
+          objectId = (await tenant.createUser({ ...change.details, userPrincipalName: change.userPrincipalName, password: options.newPassword() })).objectId;
+        },
+        async () => {
+          objectId = (await tenant.readUser(change.userPrincipalName))?.id;
+          return objectId !== undefined;
+        },
+        'it already exists',
+      );
+      return { ...result, ...(objectId ? { objectId } : {}) };
+    }
+    case 'set-usage-location':
+      await tenant.setUsageLocation(principal, change.details.to);
+      return {};
+    case 'assign-licenses':
+      await tenant.assignLicenses(principal, change.details.add.map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })), []);
+      return {};
+    case 'remove-licenses':
+      await tenant.assignLicenses(principal, [], change.details.remove.map((l) => l.skuId));
+      return {};
+    case 'enable-sign-in':
+    case 'block-sign-in':
+      await tenant.setAccountEnabled(principal, change.details.to);
+      return {};
+  }
+}
+
+/**
+ * A step that is not safe to repeat blindly (restore, create): when it fails in a way that may
+ * hide its outcome (no answer, or a 404/conflict that an earlier success would explain), the
+ * tenant is asked whether it already happened; if not, it is tried once more.
+ */
+async function idempotent(step: () => Promise<void>, happened: () => Promise<boolean>, note: string): Promise<{ text?: string }> {
+  try {
+    await step();
+    return {};
+  } catch (error) {
+    if (!mayHaveHappened(error)) throw error;
+    if (await happened()) return { text: note };
+    if (kindOf(error) !== 'network') throw error;
+    await step();
+    return {};
+  }
+}
+
+function kindOf(error: unknown): string | undefined {
+  const kind = (error as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+function mayHaveHappened(error: unknown): boolean {
+  const kind = kindOf(error);
+  return kind === 'network' || kind === 'not-found' || kind === 'upn-conflict' || kind === 'unavailable';
+}
+
+function failureOf(error: unknown): FailureInfo {
+  const e = error as { status?: unknown; code?: unknown; message?: unknown; requestId?: unknown } | null;
+  return {
+    status: typeof e?.status === 'number' ? e.status : null,
+    code: typeof e?.code === 'string' ? e.code : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    requestId: typeof e?.requestId === 'string' ? e.requestId : null,
+  };
+}
+
+function describeAction(action: ChangeAction): string {
+  switch (action) {
+    case 'restore-user':
+      return 'restore';
+    case 'create-user':
+      return 'creation';
+    case 'set-usage-location':
+      return 'usage location';
+    case 'assign-licenses':
+      return 'license assignment';
+    case 'remove-licenses':
+      return 'license removal';
+    case 'enable-sign-in':
+    case 'block-sign-in':
+      return 'sign-in change';
+  }
+}
+
+/** "Apply complete: 3 restored, 5 licensed, 1 blocked, 1 failed." */
+export function summariseOutcomes(outcomes: readonly ChangeOutcome[]): string {
+  const applied = (action: ChangeAction): number => outcomes.filter((o) => o.status === 'applied' && o.change.action === action).length;
+  const parts: string[] = [];
+  const add = (count: number, word: string): void => {
+    if (count > 0) parts.push(`${count} ${word}`);
+  };
+  add(applied('restore-user'), 'restored');
+  add(applied('create-user'), 'created');
+  add(applied('set-usage-location'), 'usage locations set');
+  add(applied('assign-licenses'), 'licensed');
+  add(applied('remove-licenses'), 'unlicensed');
+  add(applied('enable-sign-in'), 'enabled');
+  add(applied('block-sign-in'), 'blocked');
+  add(outcomes.filter((o) => o.status === 'failed').length, 'failed');
+  add(outcomes.filter((o) => o.status === 'skipped').length, 'skipped');
+  return parts.length === 0 ? 'Apply complete: nothing to do.' : `Apply complete: ${parts.join(', ')}.`;
+}
