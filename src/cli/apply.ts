@@ -93,7 +93,9 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     if (outcome.status === 'skipped') io.stderr.write(`skipped  ${outcome.change.action}  ${outcome.change.userPrincipalName}: ${outcome.reason}\n`);
   }
   io.stdout.write(`${summariseOutcomes(result.outcomes)}\n`);
-  return result.outcomes.some((o) => o.status === 'failed') ? { kind: 'invalid-input' } : { kind: 'success' };
+  const blocked = plan.diagnostics.filter((d) => d.severity === 'error').length;
+  if (blocked > 0) io.stderr.write(`${blocked} error${blocked === 1 ? '' : 's'} in the plan: what they name was not applied.\n`);
+  return result.outcomes.some((o) => o.status === 'failed') || blocked > 0 ? { kind: 'invalid-input' } : { kind: 'success' };
 }
 
 /** One JSON line: time, action, principal, outcome, Graph request id. Never a token or password. */

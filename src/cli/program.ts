@@ -17,6 +17,7 @@ interface ConnectionFlags {
   readonly cloud?: string;
 }
 import { runEmulatorCommand } from './emulator.ts';
+import { runDemo } from './demo.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 const TENANTCTL_VERSION: string = packageJson.version;
@@ -80,6 +81,13 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--port <n>', 'port; 0 picks a free one', '8787')
     .action(async (options: EmulatorCommandOptions) => {
       outcome = await runEmulatorCommand(options, io);
+    });
+
+  program
+    .command('demo')
+    .description('plan → apply → plan against an embedded emulator holding a drifted copy of the policies/ tenant (no network, no credentials)')
+    .action(async () => {
+      outcome = await runDemo(io);
     });
 
   try {

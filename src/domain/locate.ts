@@ -31,12 +31,14 @@ function byRecency(a: ObservedUser, b: ObservedUser): number {
 export interface DeletedClaims {
   readonly byUpn: ReadonlyMap<string, string>;
   readonly takenByAddress: Set<string>;
+  /** Addresses that restores and creations planned so far will hold (so a later one conflicts with them). */
+  readonly plannedAddresses: Set<string>;
 }
 
 export function claimDeletedUsers(principals: readonly DesiredPrincipal[], index: TenantIndex): DeletedClaims {
   const byUpn = new Map<string, string>();
   for (const principal of principals) for (const user of index.deletedByUpn.get(principal.userPrincipalName) ?? []) byUpn.set(user.id, principal.userPrincipalName);
-  return { byUpn, takenByAddress: new Set() };
+  return { byUpn, takenByAddress: new Set(), plannedAddresses: new Set() };
 }
 
 export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDefaults, index: TenantIndex, claims: DeletedClaims, now: string, diagnostics: Diagnostic[]): Location {
@@ -98,7 +100,7 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
     }
   }
 
-  const conflicting = addressesOf(chosen).filter((address) => (index.activeByAddress.get(address) ?? []).some((owner) => owner.id !== chosen.id));
+  const conflicting = addressesOf(chosen).filter((address) => claims.plannedAddresses.has(address) || (index.activeByAddress.get(address) ?? []).some((owner) => owner.id !== chosen.id));
   const reconcile = defaults.restore.autoReconcileProxyConflict;
   if (conflicting.length > 0) {
     diagnostics.push({
@@ -106,12 +108,13 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
       code: 'proxy-conflict',
       userPrincipalName: upn,
       message: reconcile
-        ? `active objects now hold ${conflicting.join(', ')}: the restore drops these addresses from the restored user (autoReconcileProxyConflict)`
-        : `active objects now hold ${conflicting.join(', ')}, so the restore would fail; set defaults.restore.autoReconcileProxyConflict: true to drop them, or free them`,
+        ? `active objects (or ones this plan restores first) hold ${conflicting.join(', ')}: the restore drops these addresses from the restored user (autoReconcileProxyConflict)`
+        : `active objects (or ones this plan restores first) hold ${conflicting.join(', ')}, so the restore would fail; set defaults.restore.autoReconcileProxyConflict: true to drop them, or free them`,
     });
     if (!reconcile) return { kind: 'blocked' };
   }
 
+  for (const address of addressesOf(chosen)) if (!conflicting.includes(address)) claims.plannedAddresses.add(address);
   const deletedDateTime = chosen.deletedDateTime ?? now;
   const until = addDays(deletedDateTime, RETENTION_DAYS);
   const daysLeft = daysBetween(now, until);
@@ -144,6 +147,11 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
   };
   // With a rename, the restored object keeps its data under another UPN; the declared UPN stays the active user's.
   return active ? { kind: 'active', user: active, restore } : { kind: 'restore', user: chosen, restore };
+}
+
+/** Whether a deleted user is still in Entra's 30-day window (then it can be restored, and it keeps its addresses). */
+export function isRestorable(user: ObservedUser, now: string): boolean {
+  return daysUntilPurge(user, now) > 0;
 }
 
 /** Milliseconds until Entra purges the user; not positive when past, or when its deletion time is unknown. */

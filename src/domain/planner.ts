@@ -4,7 +4,7 @@ import type { LicenseDelta, ResolvedLicense } from './license-plan.ts';
 import { planLicenseDelta, resolveLicenses } from './license-plan.ts';
 import type { Location } from './locate.ts';
 import type { DeletedClaims } from './locate.ts';
-import { claimDeletedUsers, locatePrincipal } from './locate.ts';
+import { claimDeletedUsers, isRestorable, locatePrincipal } from './locate.ts';
 import { checkMailboxHistory, checkMailboxType, needsExchangeDiagnostic } from './mailbox-checks.ts';
 import type { ObservedTenant, ObservedUser } from './observed.ts';
 import type { Change, CreateUserChange, PlannedLicense, RestoreUserChange, SetUsageLocationChange, SignInChange } from './plan.ts';
@@ -108,6 +108,20 @@ function planPrincipal(
       });
       return undefined;
     }
+    // A new user may not take an address an active or soft-deleted object holds (BEHAVIOUR.md §5).
+    const domain = upn.slice(upn.lastIndexOf('@') + 1);
+    const wanted = [...new Set([upn, `${mailNicknameOf(upn)}@${domain}`.toLowerCase()])];
+    const taken = wanted.filter((a) => index.activeByAddress.has(a) || (index.deletedByAddress.get(a) ?? []).some((u) => isRestorable(u, now)) || claims.plannedAddresses.has(a));
+    if (taken.length > 0) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'proxy-conflict',
+        userPrincipalName: upn,
+        message: `cannot be created: ${taken.join(', ')} is held by another object (a soft-deleted user keeps its addresses for 30 days); free it, or restore that user instead`,
+      });
+      return undefined;
+    }
+    for (const address of wanted) claims.plannedAddresses.add(address);
     const usageLocation = principal.usageLocation ?? desired.defaults.usageLocation;
     create = {
       action: 'create-user',

@@ -5,8 +5,7 @@ import type { TenantIndex } from './tenant-index.ts';
 
 /**
  * Seats across the whole plan, per SKU: free = prepaidUnits.enabled − consumedUnits, minus the
- * licenses restores bring back (they return even without free seats: a warning), plus what
- * pruning frees. New assignments beyond that are dropped, in UPN order, with an error naming the
+ * licenses restores bring back (they return even without free seats: a warning). New assignments beyond that are dropped, in UPN order, with an error naming the
  * SKU, what is needed and what is available (PRODUCT.md §2, seat-shortfall).
  */
 export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnostics: Diagnostic[]): void {
@@ -15,7 +14,8 @@ export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnos
   const restored = new Map<string, number>();
   for (const draft of drafts) {
     for (const skuId of draft.restore?.details.licenses ?? []) restored.set(skuId, (restored.get(skuId) ?? 0) + 1);
-    for (const removed of draft.remove) free.set(removed.skuId, (free.get(removed.skuId) ?? 0) + 1);
+    // Seats that pruning frees are not counted: apply runs principals concurrently, so an assignment may
+    // come before the removal. They are free for the next plan.
   }
   for (const [skuId, count] of [...restored].sort()) {
     const before = free.get(skuId) ?? 0;

@@ -132,9 +132,15 @@ async function idempotent(step: () => Promise<void>, happened: () => Promise<boo
   } catch (error) {
     if (!mayHaveHappened(error)) throw error;
     if (await happened()) return { text: note };
-    if (kindOf(error) !== 'network') throw error;
+    if (!isTransient(error)) throw error;
+  }
+  // It did not happen and the failure was transient: once more; if that answer is lost too, ask again.
+  try {
     await step();
     return {};
+  } catch (error) {
+    if (isTransient(error) && (await happened())) return { text: note };
+    throw error;
   }
 }
 
@@ -143,9 +149,16 @@ function kindOf(error: unknown): string | undefined {
   return typeof kind === 'string' ? kind : undefined;
 }
 
+/** No answer, or a server error: Graph may or may not have done it. */
+function isTransient(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return kindOf(error) === 'network' || kindOf(error) === 'unavailable' || (typeof status === 'number' && status >= 500);
+}
+
+/** Failures an earlier success would also explain: the object is no longer deleted, or already exists. */
 function mayHaveHappened(error: unknown): boolean {
   const kind = kindOf(error);
-  return kind === 'network' || kind === 'not-found' || kind === 'upn-conflict' || kind === 'unavailable';
+  return isTransient(error) || kind === 'not-found' || kind === 'upn-conflict';
 }
 
 function failureOf(error: unknown): FailureInfo {

@@ -1,0 +1,276 @@
+/**
+ * What `tenantctl apply` refuses (PRODUCT.md §3, ARCHITECTURE.md principle 10): each refusal exits
+ * 1 with a message that says why and what to do, and writes nothing: the emulator's request log
+ * holds no POST/PATCH/DELETE under /v1.0 from the refusing run (reads, and `$batch`es of reads, are
+ * fine). And nothing apply prints or logs holds the client secret or a token.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/domain/plan.ts';
+import type { RunningEmulator } from '../../src/emulator/server.ts';
+import { startEmulator } from '../../src/emulator/server.ts';
+import type { CliRun } from '../support/cli.ts';
+import { runTenantctl } from '../support/cli.ts';
+import {
+  activeUser, cliEnv, lastSeq, policyDir, RECONCILER_SECRET, readState, requestsSince, reseed, tempDir, tenantctl, writePolicy, writesIn,
+} from '../support/apply-e2e.ts';
+import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, userIn } from '../support/emulator.ts';
+import { tokenFor } from '../support/seeds.ts';
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: contoso(), port: 0 });
+});
+afterAll(() => emulator.close());
+
+/** Dave to restore, Carol to locate and license, Support to block: three principals, four changes. */
+const POLICY = 'defaults: {usageLocation: NL, restore: {autoReconcileProxyConflict: true}}\n'
+  + 'users:\n'
+  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n'
+  + '  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n'
+  + 'mailboxes:\n'
+  + '  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n';
+
+type Graph = (method: string, route: string, body: unknown) => Promise<Response>;
+
+const OTHER_TENANT = '11111111-0000-4000-8000-000000000001';
+/** A JWT, as the token endpoint issues them: three base64url parts, the first `{"` encoded. */
+const JWT = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/u;
+
+async function freshTenant(): Promise<void> {
+  await reseed(emulator.url, contoso((d) => {
+    userIn(d, SUPPORT).accountEnabled = true;
+  }));
+}
+
+/** Runs apply; returns the run and the writes it made. */
+async function applyAndLog(args: readonly string[], options: { env?: Record<string, string> } = {}): Promise<{ run: CliRun; writes: string[] }> {
+  const since = await lastSeq(emulator.url);
+  const run = await runTenantctl(['apply', ...args], { env: options.env ?? cliEnv(emulator.url), now: FIXTURE_NOW });
+  const writes = writesIn(await requestsSince(emulator.url, since)).map((e) => `${e.method} ${e.path} → ${e.status}`);
+  return { run, writes };
+}
+
+function expectRefused(result: { run: CliRun; writes: string[] }, message: RegExp): void {
+  expect(result.run.code, result.run.stdout + result.run.stderr).toBe(1);
+  expect(result.run.stderr).toMatch(message);
+  expect(result.run.stderr).toContain('Nothing was changed.');
+  expect(result.run.stdout).not.toMatch(/Apply complete/u);
+  expect(result.writes).toEqual([]);
+  expect(result.run.stdout + result.run.stderr).not.toContain(RECONCILER_SECRET);
+  expect(result.run.stdout + result.run.stderr).not.toMatch(JWT);
+}
+
+/** `plan --out` into a fresh directory: the saved plan's path and its content. */
+async function savePlan(dir: string): Promise<{ file: string; plan: Plan }> {
+  const file = path.join(tempDir(), 'p.json');
+  const run = await tenantctl(emulator.url, ['plan', dir, '--out', file]);
+  expect(run.code, run.stderr).toBe(0);
+  return { file, plan: JSON.parse(readFileSync(file, 'utf8')) as Plan };
+}
+
+/** The saved plan at `file`, edited. */
+function editPlan(file: string, edit: (plan: Record<string, unknown>) => void): void {
+  const plan = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(plan);
+  writeFileSync(file, JSON.stringify(plan));
+}
+
+async function expectUntouched(): Promise<void> {
+  const state = await readState(emulator.url);
+  expect(state.users.map((u) => u.id)).not.toContain(DAVE);
+  expect(activeUser(state, 'carol@contoso.com')?.usageLocation ?? null).toBeNull();
+  expect(activeUser(state, 'support@contoso.com')?.accountEnabled).toBe(true);
+}
+
+describe('tenantctl apply refuses, writes nothing and exits 1', () => {
+  it.each([
+    [
+      'Carol was located and licensed through Graph',
+      /plan is stale: carol@contoso\.com changed since it was made; run plan again/u,
+      async (graph: Graph): Promise<void> => {
+        expect((await graph('PATCH', `/users/${CAROL}`, { usageLocation: 'BE' })).status).toBe(204);
+        expect((await graph('POST', `/users/${CAROL}/assignLicense`, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] })).status).toBe(200);
+      },
+    ],
+    [
+      'Dave was restored by someone else',
+      /plan is stale: dave@contoso\.com changed since it was made; run plan again/u,
+      async (graph: Graph): Promise<void> => {
+        expect((await graph('POST', `/directory/deletedItems/${DAVE}/restore`, { autoReconcileProxyConflict: true })).status).toBe(200);
+      },
+    ],
+  ])('a stale saved plan: %s after the plan was made', async (_name, message, drift) => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    const token = await tokenFor(emulator.url, contoso());
+    await drift(async (method, route, body) => {
+      const response = await fetch(`${emulator.url}/v1.0${route}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      await response.body?.cancel();
+      return response;
+    });
+    const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
+    expectRefused(result, message);
+    // Support was not touched by anyone, and its block from the stale plan did not run either.
+    expect(activeUser(await readState(emulator.url), 'support@contoso.com')?.accountEnabled).toBe(true);
+  });
+
+  it('a policy whose tenant.id is another tenant', async () => {
+    await freshTenant();
+    const result = await applyAndLog([policyDir(`tenant: {id: ${OTHER_TENANT}}\n${POLICY}`), '--auto-approve']);
+    expectRefused(result, /the plan is refused/u);
+    expect(result.run.stdout).toContain('tenant-mismatch');
+    await expectUntouched();
+  });
+
+  it('a saved plan made for another tenant', async () => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    editPlan(file, (p) => {
+      p.tenantId = OTHER_TENANT;
+    });
+    const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
+    expectRefused(result, new RegExp(`is for tenant ${OTHER_TENANT}, but the credentials reach 8f3c1a52`, 'u'));
+    await expectUntouched();
+  });
+
+  it.each([
+    ['2', 2],
+    ['"1"', '1'],
+    ['missing', undefined],
+  ])('a saved plan with formatVersion %s', async (_name, version) => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    editPlan(file, (p) => {
+      if (version === undefined) delete p.formatVersion;
+      else p.formatVersion = version;
+    });
+    const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
+    expectRefused(result, /formatVersion .*this tenantctl reads only 1\. Make the plan again/u);
+    await expectUntouched();
+  });
+
+  it('a saved plan whose policy changed since (digest)', async () => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    writePolicy(dir, POLICY.replace('displayName: Dave,', 'displayName: Dave Visser,'));
+    const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
+    expectRefused(result, /the policy changed since .*p\.json was made \(its digest differs\); run plan again/u);
+    await expectUntouched();
+  });
+
+  it('a saved plan applied without the policy it was made from', async () => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    const other = policyDir('users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol}\n');
+    const result = await applyAndLog([file, '--policy', other, '--auto-approve']);
+    expectRefused(result, /digest differs/u);
+    await expectUntouched();
+  });
+
+  it.each([
+    ['a policy directory', false],
+    ['a saved plan', true],
+  ])('--max-changes smaller than the plan (%s)', async (_name, saved) => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const args = saved ? [(await savePlan(dir)).file, '--policy', dir] : [dir];
+    const result = await applyAndLog([...args, '--max-changes', '3', '--auto-approve']);
+    expectRefused(result, /the plan has 4 changes, more than --max-changes 3/u);
+    await expectUntouched();
+  });
+
+  it('--max-changes that is not a whole number', async () => {
+    await freshTenant();
+    const result = await applyAndLog([policyDir(POLICY), '--max-changes', 'lots', '--auto-approve']);
+    expectRefused(result, /--max-changes takes a whole number, not "lots"/u);
+    await expectUntouched();
+  });
+
+  it.each([
+    ['a policy directory', false],
+    ['a saved plan', true],
+  ])('no confirmation: no terminal and no --auto-approve (%s)', async (_name, saved) => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const args = saved ? [(await savePlan(dir)).file, '--policy', dir] : [dir];
+    const result = await applyAndLog(args);
+    expectRefused(result, /there is no terminal to confirm on; review the plan, then run with --auto-approve/u);
+    await expectUntouched();
+  });
+
+  it('an invalid policy: nothing is even read', async () => {
+    await freshTenant();
+    const since = await lastSeq(emulator.url);
+    const result = await applyAndLog([policyDir('users:\n  - {userPrincipalName: not-an-upn, displayName: X, licenses: [nope]}\n'), '--auto-approve']);
+    expectRefused(result, /the policy is invalid; run tenantctl validate/u);
+    expect(result.run.stderr).toMatch(/invalid-upn/u);
+    expect(result.run.stderr).toMatch(/unknown-license-set/u);
+    expect(await requestsSince(emulator.url, since)).toEqual([]);
+    await expectUntouched();
+  });
+
+  it('a saved plan that is not a plan', async () => {
+    await freshTenant();
+    const file = path.join(tempDir(), 'p.json');
+    writeFileSync(file, 'not json');
+    const result = await applyAndLog([file, '--policy', policyDir(POLICY), '--auto-approve']);
+    expectRefused(result, /p\.json is not JSON; save a plan with: tenantctl plan --out/u);
+    await expectUntouched();
+  });
+});
+
+describe('secrets stay out of the output and the audit log', () => {
+  it('a successful apply with an audit log: one line per change, no secret, no token', async () => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const audit = path.join(tempDir(), 'audit.jsonl');
+    const { run, writes } = await applyAndLog([dir, '--auto-approve', '--audit-log', audit]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(writes).toHaveLength(4);
+    const text = readFileSync(audit, 'utf8');
+    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => `${String(l.action)} ${String(l.userPrincipalName)} ${String(l.outcome)}`).sort()).toEqual([
+      'assign-licenses carol@contoso.com applied',
+      'block-sign-in support@contoso.com applied',
+      'restore-user dave@contoso.com applied',
+      'set-usage-location carol@contoso.com applied',
+    ]);
+    for (const output of [text, run.stdout, run.stderr]) {
+      expect(output).not.toContain(RECONCILER_SECRET);
+      expect(output).not.toMatch(JWT);
+      expect(output.toLowerCase()).not.toContain('bearer');
+    }
+  });
+
+  it('a failing apply: the Graph error is in the audit log and on stderr, the secret and token are not', async () => {
+    // Graph reserves the new user's mailNickname on every verified domain (BEHAVIOUR.md §5): a deleted
+    // user holding erin@contoso.onmicrosoft.com makes the planned create fail, and its license step is skipped.
+    await reseed(emulator.url, contoso((d) => {
+      d.deletedUsers.push({ id: '78bf875b-9343-4edc-9130-0d39581135ee', userPrincipalName: 'erin.old@contoso.com', displayName: 'Erin (old)', mail: 'erin.old@contoso.com', proxyAddresses: ['SMTP:erin.old@contoso.com', 'smtp:erin@contoso.onmicrosoft.com'], deletedDateTime: '2026-11-15T00:00:00Z' });
+    }));
+    const dir = policyDir('defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
+    const audit = path.join(tempDir(), 'audit.jsonl');
+    const { run, writes } = await applyAndLog([dir, '--auto-approve', '--audit-log', audit]);
+    expect(writes).toEqual(['POST /users → 400']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^failed {2}create-user {2}erin@contoso\.com: .*proxyAddresses.*request-id/mu);
+    expect(run.stderr).toMatch(/^skipped {2}assign-licenses {2}erin@contoso\.com: its creation failed/mu);
+    const text = readFileSync(audit, 'utf8');
+    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ action: 'create-user', outcome: 'failed', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/u) }),
+      expect.objectContaining({ action: 'assign-licenses', outcome: 'skipped' }),
+    ]);
+    for (const output of [text, run.stdout, run.stderr]) {
+      expect(output).not.toContain(RECONCILER_SECRET);
+      expect(output).not.toMatch(JWT);
+    }
+  });
+});

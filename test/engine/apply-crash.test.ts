@@ -1,0 +1,108 @@
+/**
+ * Crash safety (PRODUCT.md §2, ARCHITECTURE.md principles 1 and 11): `tenantctl apply` as a child
+ * process is killed with SIGKILL in the middle of its writes (the emulator, in this process, answers
+ * slowly), then apply runs again. The second run converges (a plan afterwards has no changes), and
+ * the tenant carried out no restore and no create twice, whatever the first run left in flight.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator/server.ts';
+import { startEmulator } from '../../src/emulator/server.ts';
+import {
+  cliEnv, duplicates, planJson, policyDir, readState, requestsSince, reseed, setFaults, successfulCreates, successfulRestores, tenantctl, writesIn,
+} from '../support/apply-e2e.ts';
+import { busyCreated, busyPolicy, busyRestorable, busySeed } from '../support/busy-tenant.ts';
+import { FIXTURE_NOW } from '../support/emulator.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Node 24 (the pinned devDependency) runs tenantctl's TypeScript; the test runner's own node is it too. */
+const NODE = existsSync(path.join(ROOT, 'node_modules/.bin/node')) ? path.join(ROOT, 'node_modules/.bin/node') : process.execPath;
+const LATENCY_MS: [number, number] = [30, 60];
+/** Kill once this many writes have been carried out: well after the first, well before the last. */
+const KILL_AFTER_WRITES = 12;
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: busySeed(), port: 0 });
+});
+afterAll(() => emulator.close());
+
+interface Child {
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly output: () => string;
+  kill(): void;
+}
+
+function startApply(dir: string): Child {
+  const child = spawn(NODE, [path.join(ROOT, 'bin/tenantctl.js'), 'apply', dir, '--auto-approve'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...cliEnv(emulator.url), TENANTCTL_NOW: FIXTURE_NOW },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { exit, output: () => output, kill: () => child.kill('SIGKILL') };
+}
+
+/** Polls the request log until `count` writes have answered 2xx (or the child ended first). */
+async function waitForWrites(since: number, count: number, child: Child, timeoutMs: number): Promise<number> {
+  let ended = false;
+  void child.exit.then(() => (ended = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = writesIn(await requestsSince(emulator.url, since)).filter((e) => e.status >= 200 && e.status < 300).length;
+    if (done >= count || ended || Date.now() > deadline) return done;
+    await delay(10);
+  }
+}
+
+describe('apply killed midway, then run again', () => {
+  it.each([
+    ['after its in-flight requests have landed', true],
+    ['at once, slow too, racing the requests the killed run left in flight', false],
+  ])('%s: converges and duplicates no restore or create', async (_name, settle) => {
+    await reseed(emulator.url, busySeed());
+    await setFaults(emulator.url, { seed: 11, latencyMs: LATENCY_MS });
+    const dir = policyDir(busyPolicy());
+    const since = (await requestsSince(emulator.url)).at(-1)?.seq ?? 0;
+
+    const child = startApply(dir);
+    const writesBeforeKill = await waitForWrites(since, KILL_AFTER_WRITES, child, 20_000);
+    child.kill();
+    const exit = await child.exit;
+    expect(exit.signal, `the first apply ended on its own: ${child.output()}`).toBe('SIGKILL');
+    expect(writesBeforeKill).toBeGreaterThanOrEqual(KILL_AFTER_WRITES);
+    if (settle) {
+      // Requests the killed process had sent are still carried out: wait until they have landed.
+      await delay(LATENCY_MS[1] * 3);
+      await setFaults(emulator.url, {});
+      // Midway: some of the plan is done, much is not.
+      const between = await planJson(emulator.url, dir);
+      expect(between.plan.changes.length).toBeGreaterThan(0);
+      expect(between.plan.changes.length).toBeLessThan(90);
+    }
+
+    const second = await tenantctl(emulator.url, ['apply', dir, '--auto-approve']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/^failed /mu);
+    await delay(LATENCY_MS[1] * 3);
+    await setFaults(emulator.url, {});
+
+    const after = await planJson(emulator.url, dir);
+    expect(after.plan.changes).toEqual([]);
+    expect(after.code, after.run.stdout).toBe(0);
+
+    const log = await requestsSince(emulator.url, since);
+    expect(duplicates(successfulRestores(log))).toEqual([]);
+    expect([...successfulRestores(log).keys()].sort()).toEqual(busyRestorable().sort());
+    expect(successfulCreates(log)).toBe(busyCreated().length);
+    const state = await readState(emulator.url);
+    for (const upn of busyCreated()) expect(state.users.filter((u) => u.userPrincipalName === upn)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,327 @@
+/**
+ * Convergence (ARCHITECTURE.md principles 1 and 14): for random policies and tenants,
+ * plan → applyPlan → plan has no changes left, every change applied, and apply introduced no new
+ * error (what remains are diagnostics that no write can fix: conflicts, seat shortfalls, synced
+ * users, mailboxes that need Exchange, …). Policies come from the planning builders; tenants are
+ * emulator seeds, so the same case runs on the in-memory adapter (fast, many runs; built through
+ * the emulator's own seed loading, test/support/memory-seed.ts) and on the Graph adapter against
+ * the emulator (a handful of runs).
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DesiredLicense, DesiredPrincipal, DesiredState, MailboxType, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
+import { planReconciliation } from '../../src/domain/planner.ts';
+import type { Seed } from '../../src/emulator/model.ts';
+import type { RunningEmulator } from '../../src/emulator/server.ts';
+import { startEmulator } from '../../src/emulator/server.ts';
+import type { ApplyResult } from '../../src/engine/apply.ts';
+import { applyPlan } from '../../src/engine/apply.ts';
+import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
+import type { TenantReader, TenantWriter } from '../../src/tenant/port.ts';
+import { reseed } from '../support/apply-e2e.ts';
+import type { UserDraft } from '../support/emulator.ts';
+import { contoso, E3, EXCHANGE_PLAN_2, EXCHANGE_STANDARD, YAMMER } from '../support/emulator.ts';
+import { graphTenantFor } from '../support/graph-tenant.ts';
+import { memoryInputFromSeed } from '../support/memory-seed.ts';
+import { daysAgo, declaredMailbox, declaredUser, desired, desiredLicense, NOW, SWAY as SWAY_PLAN } from '../support/planning.ts';
+import { planOf } from '../support/plans.ts';
+import { countingGuid } from '../support/seeds.ts';
+
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
+const POOL = ['alice', 'bob', 'carol', 'dave', 'erin', 'zoe'] as const;
+const upnAt = (slot: number): string => `${POOL[slot % POOL.length] ?? 'x'}@contoso.com`;
+const slotArb = fc.nat({ max: POOL.length - 1 });
+const GROUP = '9a000000-0000-4000-8000-000000000001';
+
+// ---- tenants: emulator seeds --------------------------------------------------------------------
+
+const e3Arb = fc.constantFrom<'none' | 'full' | 'no-sway' | 'no-yammer-sway'>('none', 'none', 'full', 'no-sway', 'no-yammer-sway');
+
+function directLicensesOf(e3: ValueOf<typeof e3Arb>): NonNullable<UserDraft['assignedLicenses']> {
+  switch (e3) {
+    case 'none':
+      return [];
+    case 'full':
+      return [{ skuId: E3, disabledPlans: [] }];
+    case 'no-sway':
+      return [{ skuId: E3, disabledPlans: [SWAY_PLAN] }];
+    case 'no-yammer-sway':
+      return [{ skuId: E3, disabledPlans: [YAMMER, SWAY_PLAN] }];
+  }
+}
+
+const activeArb = fc.record({
+  slot: slotArb,
+  accountEnabled: fc.boolean(),
+  usageLocation: fc.constantFrom(null, 'NL', 'DE'),
+  e3: e3Arb,
+  inGroup: fc.boolean(),
+  purpose: fc.constantFrom<'user' | 'shared'>('user', 'user', 'shared'),
+  /** Days since the Exchange plan was removed (only for users without E3). */
+  exchangeRemoved: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+});
+
+const deletedArb = fc.record({
+  slot: slotArb,
+  days: fc.integer({ min: 0, max: 40 }),
+  accountEnabled: fc.boolean(),
+  usageLocation: fc.constantFrom(null, 'NL'),
+  e3: e3Arb,
+  /** Another pool address as a secondary proxy address (kept only when an active user holds it). */
+  alias: fc.option(slotArb, { nil: undefined }),
+  synced: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  purpose: fc.constantFrom<'user' | 'shared'>('user', 'user', 'shared'),
+});
+
+const seedArb: fc.Arbitrary<Seed> = fc
+  .record({
+    active: fc.uniqueArray(activeArb, { selector: (u) => u.slot, maxLength: 5 }),
+    // One deleted object per UPN: several are a known problem, pinned down by its own test below.
+    deleted: fc.uniqueArray(deletedArb, { selector: (u) => u.slot, maxLength: 4 }),
+    e3Seats: fc.integer({ min: 0, max: 6 }),
+    exchangeSeats: fc.integer({ min: 0, max: 3 }),
+  })
+  .map(({ active, deleted, e3Seats, exchangeSeats }) =>
+    contoso((d) => {
+      const [e3, exchange] = d.subscribedSkus;
+      if (e3) e3.prepaidUnits.enabled = e3Seats;
+      if (exchange) exchange.prepaidUnits.enabled = exchangeSeats;
+      d.users = active.map((u, i): UserDraft => {
+        const upn = upnAt(u.slot);
+        const licenses = directLicensesOf(u.e3);
+        return {
+          id: countingGuid(i + 1, '1111'),
+          userPrincipalName: upn,
+          displayName: upn.split('@')[0] ?? upn,
+          accountEnabled: u.accountEnabled,
+          usageLocation: u.usageLocation,
+          mail: upn,
+          proxyAddresses: [`SMTP:${upn}`],
+          assignedLicenses: licenses,
+          ...(licenses.length === 0 && u.exchangeRemoved !== undefined
+            ? { assignedPlans: [{ assignedDateTime: daysAgo(u.exchangeRemoved), capabilityStatus: 'Deleted' as const, service: 'exchange', servicePlanId: EXCHANGE_PLAN_2 }] }
+            : {}),
+          mailboxSettings: { userPurpose: u.purpose },
+        };
+      });
+      const activeSlots = new Set(active.map((u) => u.slot));
+      d.deletedUsers = deleted.map((u, i): UserDraft => {
+        const upn = upnAt(u.slot);
+        // Aliases name active users' addresses only (proxy conflicts on restore). Two deleted users that
+        // share an address, or one that holds the address a create needs, are known problems (tests below).
+        const alias = u.alias !== undefined && activeSlots.has(u.alias) && u.alias !== u.slot ? u.alias : undefined;
+        return {
+          id: countingGuid(i + 1, '2222'),
+          userPrincipalName: upn,
+          displayName: `${upn.split('@')[0] ?? upn} (deleted)`,
+          accountEnabled: u.accountEnabled,
+          usageLocation: u.usageLocation,
+          mail: upn,
+          proxyAddresses: [`SMTP:${upn}`, ...(alias === undefined ? [] : [`smtp:${upnAt(alias)}`])],
+          onPremisesSyncEnabled: u.synced ? true : null,
+          assignedLicenses: directLicensesOf(u.e3),
+          mailboxSettings: { userPurpose: u.purpose },
+          deletedDateTime: daysAgo(u.days + 0.25),
+        };
+      });
+      const members = active.flatMap((u, i) => (u.inGroup ? [countingGuid(i + 1, '1111')] : []));
+      d.groups = members.length === 0 ? [] : [{ id: GROUP, displayName: 'Exchange Plan 1 users', assignedLicenses: [{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }], members }];
+    }),
+  );
+
+// ---- policies: the planning builders ------------------------------------------------------------
+
+const licensesArb: fc.Arbitrary<DesiredLicense[]> = fc
+  .record({
+    e3: fc.option(fc.subarray(['SWAY', 'YAMMER_ENTERPRISE'])),
+    exchange: fc.boolean(),
+  })
+  .map(({ e3, exchange }) => [...(e3 ? [desiredLicense('ENTERPRISEPACK', e3)] : []), ...(exchange ? [desiredLicense('EXCHANGESTANDARD')] : [])]);
+
+const principalArb = fc.record({
+  slot: slotArb,
+  kind: fc.constantFrom('user', 'user', 'mailbox'),
+  mailboxType: fc.constantFrom<MailboxType>('shared', 'room', 'equipment'),
+  licenses: licensesArb,
+  usageLocation: fc.option(fc.constantFrom('NL', 'DE', 'BE'), { nil: undefined }),
+  accountEnabled: fc.boolean(),
+});
+
+function principalOf(p: ValueOf<typeof principalArb>): DesiredPrincipal {
+  const upn = upnAt(p.slot);
+  const usage = p.usageLocation === undefined ? {} : { usageLocation: p.usageLocation };
+  return p.kind === 'mailbox'
+    ? declaredMailbox(upn, p.mailboxType, { licenses: p.licenses, ...usage })
+    : declaredUser(upn, { licenses: p.licenses, accountEnabled: p.accountEnabled, ...usage });
+}
+
+const desiredArb: fc.Arbitrary<DesiredState> = fc
+  .record({
+    principals: fc.uniqueArray(principalArb, { selector: (p) => p.slot, minLength: 1, maxLength: 5 }),
+    usageLocation: fc.option(fc.constantFrom('NL', 'DE'), { nil: null }),
+    autoReconcileProxyConflict: fc.boolean(),
+    onUpnConflict: fc.constantFrom<OnUpnConflict>('fail', 'rename'),
+    whenPurged: fc.constantFrom<WhenPurged>('report', 'create'),
+    pruneLicenses: fc.boolean(),
+  })
+  .map((d) =>
+    desired(d.principals.map(principalOf), {
+      usageLocation: d.usageLocation,
+      whenPurged: d.whenPurged,
+      pruneLicenses: d.pruneLicenses,
+      restore: { autoReconcileProxyConflict: d.autoReconcileProxyConflict, onUpnConflict: d.onUpnConflict },
+    }),
+  );
+
+/** Every SKU with this many seats. */
+function withSeats(seed: Seed, enabled: number): Seed {
+  return { ...seed, subscribedSkus: seed.subscribedSkus.map((sku) => ({ ...sku, prepaidUnits: { ...sku.prepaidUnits, enabled } })) };
+}
+
+// Pruning frees seats that the plan hands to others; when seats are short, that needs an order the
+// executor does not keep: a known problem, pinned down by its own test below. Here, pruning comes with seats to spare.
+const caseArb = fc.record({ state: desiredArb, seed: seedArb }).map(({ state, seed }) => ({ state, seed: state.defaults.pruneLicenses ? withSeats(seed, 50) : seed }));
+
+// ---- the property -------------------------------------------------------------------------------
+
+type Tenant = TenantReader & TenantWriter;
+
+interface Convergence {
+  readonly result: ApplyResult;
+  readonly firstErrors: string[];
+  readonly second: ReturnType<typeof planReconciliation>;
+}
+
+function errorsOf(plan: ReturnType<typeof planReconciliation>): string[] {
+  return plan.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.userPrincipalName ?? ''}`);
+}
+
+async function planApplyPlan(state: DesiredState, tenant: Tenant): Promise<Convergence> {
+  const request = { mailboxUserPrincipalNames: state.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName) };
+  const first = planReconciliation(state, await tenant.readTenant(request), { now: NOW });
+  let passwords = 0;
+  const result = await applyPlan(planOf(first.changes, first.diagnostics), tenant, { newPassword: () => `Pw-${++passwords}-aA1!xYz9` });
+  const second = planReconciliation(state, await tenant.readTenant(request), { now: NOW });
+  return { result, firstErrors: errorsOf(first), second };
+}
+
+function expectConverged({ result, firstErrors, second }: Convergence): void {
+  const notApplied = result.outcomes.flatMap((o) => (o.status === 'failed' ? [`${o.change.action} ${o.change.userPrincipalName} failed: ${o.error.message}`] : o.status === 'skipped' ? [`${o.change.action} ${o.change.userPrincipalName} skipped: ${o.reason}`] : []));
+  expect(notApplied).toEqual([]);
+  expect(second.changes.map((c) => `${c.action} ${c.userPrincipalName}`)).toEqual([]);
+  for (const error of errorsOf(second)) expect(firstErrors, `apply introduced the error ${error}`).toContain(error);
+}
+
+describe('plan → apply → plan is empty', () => {
+  it('on the in-memory adapter', async () => {
+    let ids = 0;
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ state, seed }) => {
+        const tenant = createMemoryTenant(memoryInputFromSeed(seed), { newId: () => countingGuid(++ids, '3333') });
+        expectConverged(await planApplyPlan(state, tenant));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  describe('on the Graph adapter against the emulator', () => {
+    let emulator: RunningEmulator;
+    beforeAll(async () => {
+      emulator = await startEmulator({ seed: contoso(), port: 0 });
+    });
+    afterAll(() => emulator.close());
+
+    it('a handful of runs', async () => {
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ({ state, seed }) => {
+          await reseed(emulator.url, seed);
+          expectConverged(await planApplyPlan(state, graphTenantFor(emulator.url, seed).tenant));
+        }),
+        { numRuns: 12 },
+      );
+    });
+  });
+});
+
+// ---- counterexamples the property found (reported; the generator above steers clear of them) ----
+
+/** A deleted user for the seeds below: its own address, plus `aliases`. */
+function gone(n: number, upn: string, options: { aliases?: string[]; days?: number; licensed?: boolean } = {}): UserDraft {
+  return {
+    id: countingGuid(n, '2222'),
+    userPrincipalName: upn,
+    displayName: upn,
+    accountEnabled: true,
+    usageLocation: 'NL',
+    mail: upn,
+    proxyAddresses: [`SMTP:${upn}`, ...(options.aliases ?? []).map((a) => `smtp:${a}`)],
+    assignedLicenses: options.licensed ? [{ skuId: E3, disabledPlans: [] }] : [],
+    deletedDateTime: daysAgo(options.days ?? 2),
+  };
+}
+
+function present(n: number, upn: string, licensed: boolean): UserDraft {
+  return { id: countingGuid(n, '1111'), userPrincipalName: upn, displayName: upn, accountEnabled: true, usageLocation: licensed ? 'NL' : null, mail: upn, proxyAddresses: [`SMTP:${upn}`], assignedLicenses: licensed ? [{ skuId: E3, disabledPlans: [] }] : [] };
+}
+
+async function convergeOnMemory(seed: Seed, state: DesiredState): Promise<void> {
+  expectConverged(await planApplyPlan(state, createMemoryTenant(memoryInputFromSeed(seed))));
+}
+
+describe('known counterexamples', () => {
+  // KNOWN PROBLEM (reported): two soft-deleted objects for dave@. The plan restores the most recent
+  // (warning multiple-deleted-matches); the next plan sees an active dave@ plus the older deleted
+  // one and reports upn-conflict, an error, so `plan --detailed-exitcode` exits 1 from then on
+  // (with a synced older one: synced-from-on-premises). Apply introduced an error no write can fix.
+  it.fails('several deleted objects match: after the newest is restored, the older one is not an error', async () => {
+    const seed = contoso((d) => {
+      d.users = [];
+      d.groups = [];
+      d.deletedUsers = [gone(1, 'dave@contoso.com', { days: 5 }), gone(2, 'dave@contoso.com', { days: 1 })];
+    });
+    await convergeOnMemory(seed, desired([declaredUser('dave@contoso.com')]));
+  });
+
+  // KNOWN PROBLEM (reported): the planner checks a restore's addresses against active objects only,
+  // not against the objects the same plan restores. Both restores are planned; with
+  // autoReconcileProxyConflict false the second fails (proxyAddresses conflict) and apply exits 1.
+  it('two deleted users that share an address are both restored (autoReconcileProxyConflict false)', async () => {
+    const seed = contoso((d) => {
+      d.users = [];
+      d.groups = [];
+      d.deletedUsers = [gone(1, 'alice@contoso.com'), gone(2, 'bob@contoso.com', { aliases: ['alice@contoso.com'] })];
+    });
+    await convergeOnMemory(seed, desired([declaredUser('alice@contoso.com'), declaredUser('bob@contoso.com')], { restore: { autoReconcileProxyConflict: false } }));
+  });
+
+  // A create is not planned while another object reserves the new user's address in the UPN's own
+  // domain (BEHAVIOUR.md §5). KNOWN LIMIT (reported): Graph reserves mailNickname@ every verified
+  // domain, and the observed tenant does not list the domains, so another domain's address is missed.
+  const cases = [
+    ['a deleted user that another principal restores holds dave@contoso.com', [gone(1, 'carol@contoso.com', { aliases: ['dave@contoso.com'] })], ['carol@contoso.com', 'dave@contoso.com'], true],
+    ['a deleted user holds erin@contoso.onmicrosoft.com', [gone(1, 'erin.old@contoso.com', { aliases: ['erin@contoso.onmicrosoft.com'] })], ['erin@contoso.com'], false],
+  ] as const;
+  for (const [name, deletedUsers, upns, fixed] of cases) (fixed ? it : it.fails)(`a create whose address is taken: ${name}`, async () => {
+    const seed = contoso((d) => {
+      d.users = [];
+      d.groups = [];
+      d.deletedUsers = [...deletedUsers];
+    });
+    await convergeOnMemory(seed, desired(upns.map((upn) => declaredUser(upn)), { whenPurged: 'create' }));
+  });
+
+  // KNOWN PROBLEM (reported): seats the plan frees (bob's restored E3, pruned) are counted for
+  // alice's new E3, but principals are applied concurrently in no particular order: alice's
+  // assignLicense runs while bob holds the seat and fails ("does not have any available licenses").
+  it.fails('a seat freed by pruning another principal is assigned only after it is freed', async () => {
+    const seed = contoso((d) => {
+      const [e3] = d.subscribedSkus;
+      if (e3) e3.prepaidUnits.enabled = 3;
+      d.groups = [];
+      d.users = [present(1, 'alice@contoso.com', false), present(2, 'carol@contoso.com', true), present(3, 'dave@contoso.com', true)];
+      d.deletedUsers = [gone(1, 'bob@contoso.com', { licensed: true })];
+    });
+    await convergeOnMemory(seed, desired([declaredUser('alice@contoso.com', { licenses: [desiredLicense('ENTERPRISEPACK')] }), declaredUser('bob@contoso.com')], { pruneLicenses: true }));
+  });
+});
