@@ -78,6 +78,18 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
 
   // Matched by address only: restore it under the declared UPN (free: no active user holds it), so the next plan finds it.
   let newUserPrincipalName: string | undefined = matchedByAddress && originalUserPrincipalName(chosen) !== upn ? upn : undefined;
+  // An active user created before this object was deleted is not the newcomer that took its UPN: the
+  // deleted one is a leftover copy (say, an older deletion of the same person, the newer one restored).
+  const activeIsOlder = active && timeOf(active.createdDateTime) !== undefined && (timeOf(active.createdDateTime) as number) < (timeOf(chosen.deletedDateTime) ?? Number.POSITIVE_INFINITY);
+  if (active && activeIsOlder) {
+    diagnostics.push({
+      severity: 'info',
+      code: 'multiple-deleted-matches',
+      userPrincipalName: upn,
+      message: `a deleted object with this UPN (${chosen.id}, deleted ${dateOf(chosen.deletedDateTime ?? '')}) is left alone: the active user existed before it was deleted`,
+    });
+    return { kind: 'active', user: active };
+  }
   if (active) {
     if (defaults.restore.onUpnConflict === 'fail') {
       diagnostics.push({

@@ -39,6 +39,8 @@ export interface ObservedUser {
   readonly assignedPlans: readonly ObservedPlan[];
   /** Set for soft-deleted users only. */
   readonly deletedDateTime: string | null;
+  /** When the object was created; tells a new user who took a deleted one's UPN from a leftover deleted copy. */
+  readonly createdDateTime?: string | null;
 }
 
 export interface ObservedServicePlan {

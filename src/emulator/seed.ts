@@ -196,7 +196,8 @@ export function loadSeed(json: unknown): TenantStore {
             proxyAddresses: input.proxyAddresses ?? [],
             onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
             userType: input.userType ?? 'Member',
-            createdDateTime: input.createdDateTime ?? seed.now,
+            // Unless the seed says, an active user was created at the seed's now and a deleted one a year before its deletion.
+            createdDateTime: input.createdDateTime ?? (input.deletedDateTime ? new Date(Date.parse(input.deletedDateTime) - 365 * 86_400_000).toISOString().replace('.000Z', 'Z') : seed.now),
             purpose: input.mailboxSettings?.userPurpose ?? 'user',
           },
           { seeding: true, ...(input.deletedDateTime === undefined ? {} : { deletedDateTime: input.deletedDateTime }) },

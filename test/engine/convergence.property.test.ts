@@ -270,11 +270,9 @@ async function convergeOnMemory(seed: Seed, state: DesiredState): Promise<void> 
 }
 
 describe('known counterexamples', () => {
-  // KNOWN PROBLEM (reported): two soft-deleted objects for dave@. The plan restores the most recent
-  // (warning multiple-deleted-matches); the next plan sees an active dave@ plus the older deleted
-  // one and reports upn-conflict, an error, so `plan --detailed-exitcode` exits 1 from then on
-  // (with a synced older one: synced-from-on-premises). Apply introduced an error no write can fix.
-  it.fails('several deleted objects match: after the newest is restored, the older one is not an error', async () => {
+  // Two soft-deleted objects for dave@: the plan restores the most recent; the next plan sees an active
+  // dave@ created before the older copy was deleted, so that copy is a leftover (info), not a UPN conflict.
+  it('several deleted objects match: after the newest is restored, the older one is not an error', async () => {
     const seed = contoso((d) => {
       d.users = [];
       d.groups = [];
@@ -283,9 +281,8 @@ describe('known counterexamples', () => {
     await convergeOnMemory(seed, desired([declaredUser('dave@contoso.com')]));
   });
 
-  // KNOWN PROBLEM (reported): the planner checks a restore's addresses against active objects only,
-  // not against the objects the same plan restores. Both restores are planned; with
-  // autoReconcileProxyConflict false the second fails (proxyAddresses conflict) and apply exits 1.
+  // A restore's addresses are checked against the objects the same plan restores first: with
+  // autoReconcileProxyConflict false the second is reported (proxy-conflict), not left to fail.
   it('two deleted users that share an address are both restored (autoReconcileProxyConflict false)', async () => {
     const seed = contoso((d) => {
       d.users = [];

@@ -14,6 +14,7 @@ import type { MemoryTenantInput } from '../../src/tenant/memory/tenant.ts';
 
 interface DumpUser {
   id: string;
+  createdDateTime?: string;
   userPrincipalName: string;
   displayName: string;
   accountEnabled: boolean;
@@ -53,6 +54,7 @@ function observedUser(user: DumpUser, deleted: boolean): ObservedUser {
     licenseAssignmentStates: user.licenseAssignmentStates.map((s) => ({ skuId: s.skuId, disabledPlans: s.disabledPlans, assignedByGroup: s.assignedByGroup, state: s.state, error: s.error })),
     assignedPlans: user.assignedPlans.filter((p) => isExchangeMailboxPlan(p.servicePlanId)).map((p) => ({ assignedDateTime: p.assignedDateTime, capabilityStatus: p.capabilityStatus, service: p.service, servicePlanId: p.servicePlanId })),
     deletedDateTime: deleted ? (user.deletedDateTime ?? null) : null,
+    createdDateTime: user.createdDateTime ?? null,
   };
 }
 

@@ -40,6 +40,7 @@ describe('toObservedUser and toObservedSku', () => {
       licenseAssignmentStates: [{ skuId: '6fd2c87f-b296-42f0-b197-1e91e994b900', disabledPlans: [], assignedByGroup: '9a000000-0000-4000-8000-000000000001', state: 'Active', error: null }],
       assignedPlans: [{ assignedDateTime: '2026-11-12T09:00:00Z', capabilityStatus: 'Deleted', service: 'exchange', servicePlanId: 'efb87545-963c-4e0d-99df-69c6916d9eb0' }],
       deletedDateTime: null,
+      createdDateTime: null,
     });
     expect(() => toObservedUser({ userPrincipalName: 'x@contoso.com' })).toThrow(/has no id/u);
   });

@@ -12,7 +12,7 @@ import { GraphResponseError } from './errors.ts';
 /** What the planner needs of a user (PRODUCT.md §2, BEHAVIOUR.md §4, §8): one `$select` for the bulk read. */
 export const USER_SELECT = [
   'id', 'userPrincipalName', 'displayName', 'accountEnabled', 'usageLocation', 'mail', 'proxyAddresses',
-  'onPremisesSyncEnabled', 'assignedLicenses', 'licenseAssignmentStates', 'assignedPlans',
+  'onPremisesSyncEnabled', 'assignedLicenses', 'licenseAssignmentStates', 'assignedPlans', 'createdDateTime',
 ] as const;
 /** `deletedDateTime` is returned only when selected (BEHAVIOUR.md §1). */
 export const DELETED_USER_SELECT = [...USER_SELECT, 'deletedDateTime'] as const;
@@ -90,6 +90,7 @@ export function toObservedUser(value: unknown): ObservedUser {
       .filter((p) => typeof p.servicePlanId === 'string' && isExchangeMailboxPlan(p.servicePlanId))
       .map(plan),
     deletedDateTime: stringOrNull(json.deletedDateTime),
+    createdDateTime: stringOrNull(json.createdDateTime),
   };
 }
 

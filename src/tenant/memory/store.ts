@@ -42,6 +42,7 @@ export interface UserRecord {
   plans: readonly ObservedPlan[];
   purpose: string;
   deletedDateTime: string | null;
+  createdDateTime: string | null;
   /** The frozen view readers get; rebuilt after a change. */
   view: ObservedUser | undefined;
 }
@@ -120,6 +121,7 @@ export class MemoryStore {
       plans: [...user.assignedPlans],
       purpose,
       deletedDateTime: deleted ? (user.deletedDateTime ?? this.now) : null,
+      createdDateTime: user.createdDateTime ?? null,
       view: undefined,
     };
   }
@@ -176,6 +178,7 @@ export class MemoryStore {
       // As the Graph adapter reads it: only the Exchange mailbox plans' entries (src/domain/observed.ts).
       assignedPlans: Object.freeze(user.plans.filter((p) => isExchangeMailboxPlan(p.servicePlanId))),
       deletedDateTime: user.deletedDateTime,
+      createdDateTime: user.createdDateTime,
     });
     return user.view;
   }

@@ -87,7 +87,7 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     this.store.add({
       id, userPrincipalName: input.userPrincipalName, displayName: input.displayName, accountEnabled: input.accountEnabled,
       usageLocation: input.usageLocation ?? null, mail: null, proxyAddresses: [], onPremisesSyncEnabled: null,
-      states: [], plans: [], purpose: 'user', deletedDateTime: null, view: undefined,
+      states: [], plans: [], purpose: 'user', deletedDateTime: null, createdDateTime: this.store.now, view: undefined,
     });
     return { objectId: id };
   }
