@@ -77,10 +77,33 @@ describe('withRetries', () => {
     let calls = 0;
     const error = await withRetries(async () => {
       calls++;
-      throw graphError(429, { retryAfterMs: 10 });
+      throw graphError(503);
     }, env, { ...DEFAULT_RETRY_POLICY, maxAttempts: 4 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphRequestError);
-    expect({ calls, sleeps: env.sleeps }).toEqual({ calls: 4, sleeps: [10, 10, 10] });
+    expect({ calls, waits: env.sleeps.length }).toEqual({ calls: 4, waits: 3 });
+  });
+
+  it('waits out 429s with Retry-After without spending attempts, up to maxThrottledWaitMs in all', async () => {
+    const env = environment();
+    let calls = 0;
+    const error = await withRetries(async () => {
+      calls++;
+      throw graphError(429, { retryAfterMs: 10 });
+    }, env, { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottledWaitMs: 45 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphRequestError);
+    // Four waits of 10 ms fit in 45 ms (more calls than maxAttempts); the fifth would not.
+    expect({ calls, sleeps: env.sleeps }).toEqual({ calls: 5, sleeps: [10, 10, 10, 10] });
+  });
+
+  it('succeeds after more throttled answers than maxAttempts', async () => {
+    const env = environment();
+    let calls = 0;
+    const result = await withRetries(async () => {
+      calls++;
+      if (calls <= 9) throw graphError(429, { retryAfterMs: 1 });
+      return 'done';
+    }, env, { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 });
+    expect({ result, calls }).toEqual({ result: 'done', calls: 10 });
   });
 
   it.each([
@@ -191,7 +214,8 @@ describe('$batch item retries', () => {
       expect(body.requests.length).toBeLessThanOrEqual(20);
       return json(200, { responses: body.requests.map((r) => (r.id === '7' ? item429(r.id, '0.01') : ok(r.id))) });
     }]);
-    const outcomes = await readInBatches(http(fake, env), many, { retry: env, retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 } });
+    // Throttled items wait without spending attempts, up to maxThrottledWaitMs: two waits of 10 ms fit in 25.
+    const outcomes = await readInBatches(http(fake, env), many, { retry: env, retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3, maxThrottledWaitMs: 25 } });
     expect(outcomes.get('7')).toMatchObject({ ok: false, error: { kind: 'throttled', status: 429 } });
     expect([...outcomes.values()].filter((o) => o.ok)).toHaveLength(44);
     expect(env.sleeps).toEqual([10, 10]);

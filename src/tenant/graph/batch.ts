@@ -1,7 +1,7 @@
 import type { GraphHttp } from './client.ts';
 import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope } from './errors.ts';
 import type { RetryEnvironment, RetryPolicy } from './retry.ts';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs } from './retry.ts';
+import { backoffDelayMs, isThrottledWithRetryAfter, DEFAULT_RETRY_POLICY, parseRetryAfterMs } from './retry.ts';
 
 /**
  * JSON batching of reads (BEHAVIOUR.md §10; https://learn.microsoft.com/graph/json-batching):
@@ -59,12 +59,18 @@ async function readOneBatch(http: GraphHttp, reads: readonly BatchRead[], option
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const outcomes = new Map<string, BatchOutcome>();
   let pending = [...reads];
-  for (let attempt = 1; pending.length > 0; attempt++) {
+  let attempt = 1;
+  let throttledWaitMs = 0;
+  while (pending.length > 0) {
     const failed = await sendBatch(http, pending, options.retry, outcomes);
     if (failed.length === 0) break;
     const retryAfter = failed.map((f) => f.error.retryAfterMs).filter((ms): ms is number => ms !== null);
+    // Items throttled with a Retry-After were not carried out: waiting spends no attempt (as in withRetries).
+    const onlyThrottled = failed.every((f) => isThrottledWithRetryAfter(f.error));
     const waitMs = retryAfter.length > 0 ? Math.max(...retryAfter) : backoffDelayMs(attempt, policy, options.retry.random);
-    if (attempt >= policy.maxAttempts || waitMs > policy.maxRetryAfterMs) {
+    if (onlyThrottled) throttledWaitMs += waitMs;
+    else attempt++;
+    if (attempt > policy.maxAttempts || waitMs > policy.maxRetryAfterMs || throttledWaitMs > policy.maxThrottledWaitMs) {
       for (const { read, error } of failed) outcomes.set(read.id, { ok: false, error });
       break;
     }

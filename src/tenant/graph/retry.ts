@@ -17,9 +17,20 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** A longer `Retry-After` is not waited for: the error is thrown instead. */
   readonly maxRetryAfterMs: number;
+  /**
+   * A 429 or 503 that says when to come back (`Retry-After`) did no work, so waiting it out spends no
+   * attempt; this bounds the total such waiting for one request instead. Under a saturated write
+   * budget many clients are told the same instant and most lose again (bench/RESULTS.md, apply).
+   */
+  readonly maxThrottledWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 7, baseDelayMs: 1000, maxDelayMs: 32_000, maxRetryAfterMs: 300_000 });
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 7, baseDelayMs: 1000, maxDelayMs: 32_000, maxRetryAfterMs: 300_000, maxThrottledWaitMs: 600_000 });
+
+/** A throttling answer with a time to come back: the request was not carried out. */
+export function isThrottledWithRetryAfter(error: GraphRequestError): boolean {
+  return (error.status === 429 || error.status === 503) && error.retryAfterMs !== null;
+}
 
 /** The side effects of waiting. */
 export interface RetryEnvironment {
@@ -57,13 +68,23 @@ export function retryDelayMs(error: GraphRequestError, retry: number, policy: Re
 
 /** Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out. */
 export async function withRetries<T>(operation: (attempt: number) => Promise<T>, environment: RetryEnvironment, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  let attempt = 1;
+  let throttledWaitMs = 0;
+  for (let call = 1; ; call++) {
     try {
-      return await operation(attempt);
+      return await operation(call);
     } catch (error) {
       if (!(error instanceof GraphRequestError)) throw error;
+      if (isThrottledWithRetryAfter(error) && error.retryable) {
+        const waitMs = error.retryAfterMs ?? 0;
+        throttledWaitMs += waitMs;
+        if (waitMs > policy.maxRetryAfterMs || throttledWaitMs > policy.maxThrottledWaitMs) throw error;
+        await environment.sleep(waitMs);
+        continue;
+      }
       const delayMs = retryDelayMs(error, attempt, policy, environment.random);
       if (delayMs === undefined) throw error;
+      attempt++;
       await environment.sleep(delayMs);
     }
   }
