@@ -33,7 +33,8 @@ export interface ApplyResult {
   readonly outcomes: readonly ChangeOutcome[];
 }
 
-const DEFAULT_CONCURRENCY = 8;
+/** Enough principals at once to fill `$batch` requests of 20 writes. */
+const DEFAULT_CONCURRENCY = 20;
 
 export async function applyPlan(plan: Plan, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<ApplyResult> {
   const byPrincipal = new Map<string, Change[]>();

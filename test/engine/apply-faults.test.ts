@@ -46,7 +46,8 @@ async function applyUntilConverged(faults: Record<string, unknown>): Promise<Con
   const since = (await requestsSince(emulator.url)).at(-1)?.seq ?? 0;
   await setFaults(emulator.url, faults);
   const dir = policyDir(busyPolicy());
-  const tenant = graphTenantFor(emulator.url, busySeed()).tenant;
+  // One request per write, so that the request log shows each write's own fault.
+  const tenant = graphTenantFor(emulator.url, busySeed(), { batchWrites: false }).tenant;
   const rounds: Round[] = [];
   let passwords = 0;
   for (;;) {
@@ -157,7 +158,7 @@ describe('a restore or create whose answer is lost is confirmed, then tried once
   async function applyWith(fetchImpl: typeof fetch, policy: string): Promise<ApplyResult> {
     await reseed(emulator.url, contoso());
     const dir = policyDir(policy);
-    const tenant = graphTenantFor(emulator.url, contoso(), { fetch: fetchImpl }).tenant;
+    const tenant = graphTenantFor(emulator.url, contoso(), { fetch: fetchImpl, batchWrites: false }).tenant;
     const planned = await planTenant({ paths: [dir], cwd: dir, reader: tenant, now: FIXTURE_NOW });
     if (planned.kind !== 'planned') throw new Error('invalid policy');
     return applyPlan(planned.plan, tenant, { newPassword: () => 'Pw-1-aA1!xYz9' });

@@ -18,7 +18,7 @@ export function emulatorEnvironment(url: string, seed: Seed, app = 0): Record<st
   return { TENANTCTL_GRAPH_URL: url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: clientSecret };
 }
 
-export function graphTenantFor(url: string, seed: Seed, options: { app?: number; retry?: Partial<RetryEnvironment>; retryPolicy?: RetryPolicy; fetch?: typeof fetch } = {}): GraphTestTenant {
+export function graphTenantFor(url: string, seed: Seed, options: { app?: number; retry?: Partial<RetryEnvironment>; retryPolicy?: RetryPolicy; fetch?: typeof fetch; batchWrites?: boolean } = {}): GraphTestTenant {
   const sleeps: number[] = [];
   const connection = connectGraphTenant({
     env: emulatorEnvironment(url, seed, options.app),
@@ -31,6 +31,7 @@ export function graphTenantFor(url: string, seed: Seed, options: { app?: number;
     },
     ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.batchWrites === undefined ? {} : { batchWrites: options.batchWrites }),
   });
   return { ...connection, sleeps };
 }

@@ -10,6 +10,8 @@ import type { RetryEnvironment, RetryPolicy } from './retry.ts';
 import type { AccessTokenSource } from './tokens.ts';
 import { createTokenSource } from './tokens.ts';
 import { createGraphWriter } from './writer.ts';
+import { createWriteBatcher, singleRequestWrites } from './write-batch.ts';
+import { DEFAULT_RETRY_POLICY } from './retry.ts';
 
 /**
  * The Graph adapter of the tenant port: reader and writer over one HTTP client. `createGraphTenant`
@@ -29,6 +31,8 @@ export interface GraphTenantOptions {
   readonly requestTimeoutMs?: number;
   /** Tenant id to report when the token has no `tid` claim. */
   readonly tenantId?: string;
+  /** Group writes into `$batch` requests of up to 20 (default); false sends one request per write. */
+  readonly batchWrites?: boolean;
 }
 
 export function createGraphTenant(options: GraphTenantOptions): GraphTenant {
@@ -42,7 +46,8 @@ export function createGraphTenant(options: GraphTenantOptions): GraphTenant {
   });
   const batch = { retry: options.retry, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }), concurrency: options.batchConcurrency ?? 4 };
   const reader = createGraphReader({ http, tokens: options.tokens, batch, ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }) });
-  return { ...reader, ...createGraphWriter(http) };
+  const writes = options.batchWrites === false ? singleRequestWrites(http) : createWriteBatcher(http, options.retry, options.retryPolicy ?? DEFAULT_RETRY_POLICY);
+  return { ...reader, ...createGraphWriter(writes) };
 }
 
 export interface ConnectOptions {
@@ -54,6 +59,7 @@ export interface ConnectOptions {
   readonly fetch?: typeof fetch;
   readonly retry?: Partial<RetryEnvironment>;
   readonly retryPolicy?: RetryPolicy;
+  readonly batchWrites?: boolean;
 }
 
 export interface GraphConnection {
@@ -76,6 +82,7 @@ export function connectGraphTenant(options: ConnectOptions): GraphConnection {
     endpoint, tokens, fetch: fetchImpl, retry,
     ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
     ...(tenantId === undefined ? {} : { tenantId }),
+    ...(options.batchWrites === undefined ? {} : { batchWrites: options.batchWrites }),
   });
   return { tenant, endpoint, credential: choice.kind, description: `${describeCredential(choice)} → ${endpoint.graphUrl.origin}` };
 }

@@ -1,5 +1,5 @@
 import type { NewUserInput, TenantWriter } from '../port.ts';
-import type { GraphHttp } from './client.ts';
+import type { WriteBatcher } from './write-batch.ts';
 import { GraphResponseError } from './errors.ts';
 
 /**
@@ -12,12 +12,13 @@ function userPath(principal: string): string {
   return `/users/${encodeURIComponent(principal)}`;
 }
 
-export function createGraphWriter(http: GraphHttp): TenantWriter {
+/** Every write goes through `$batch`, up to 20 at a time (write-batch.ts). */
+export function createGraphWriter(batcher: WriteBatcher): TenantWriter {
   return {
     async restoreDeletedUser(objectId, options) {
       // Raw JSON: the SDKs' typed restore has no body (BEHAVIOUR.md §2).
       const body = { autoReconcileProxyConflict: options.autoReconcileProxyConflict, ...(options.newUserPrincipalName === undefined ? {} : { newUserPrincipalName: options.newUserPrincipalName }) };
-      await http.post(`/directory/deletedItems/${encodeURIComponent(objectId)}/restore`, body, { idempotent: false });
+      await batcher.submit({ method: 'POST', url: `/directory/deletedItems/${encodeURIComponent(objectId)}/restore`, body, idempotent: false });
     },
 
     async createUser(input: NewUserInput) {
@@ -29,23 +30,23 @@ export function createGraphWriter(http: GraphHttp): TenantWriter {
         ...(input.usageLocation === undefined ? {} : { usageLocation: input.usageLocation }),
         passwordProfile: { password: input.password, forceChangePasswordNextSignIn: true },
       };
-      const created = await http.post<{ id?: unknown } | undefined>('/users', body, { idempotent: false });
+      const created = (await batcher.submit({ method: 'POST', url: '/users', body, idempotent: false })) as { id?: unknown } | undefined;
       if (typeof created?.id !== 'string') throw new GraphResponseError(`Creating ${input.userPrincipalName} answered without the new user's id.`);
       return { objectId: created.id.toLowerCase() };
     },
 
     async setUsageLocation(principal, usageLocation) {
-      await http.patch(userPath(principal), { usageLocation });
+      await batcher.submit({ method: 'PATCH', url: userPath(principal), body: { usageLocation }, idempotent: true });
     },
 
     async assignLicenses(principal, add, remove) {
       // Both arrays always, and disabledPlans always (BEHAVIOUR.md §6, "Client").
       const body = { addLicenses: add.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })), removeLicenses: [...remove] };
-      await http.post(`${userPath(principal)}/assignLicense`, body, { idempotent: true });
+      await batcher.submit({ method: 'POST', url: `${userPath(principal)}/assignLicense`, body, idempotent: true });
     },
 
     async setAccountEnabled(principal, enabled) {
-      await http.patch(userPath(principal), { accountEnabled: enabled });
+      await batcher.submit({ method: 'PATCH', url: userPath(principal), body: { accountEnabled: enabled }, idempotent: true });
     },
   };
 }

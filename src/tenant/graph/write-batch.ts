@@ -1,0 +1,143 @@
+import type { GraphHttp } from './client.ts';
+import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope } from './errors.ts';
+import type { RetryEnvironment, RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, isThrottledWithRetryAfter, parseRetryAfterMs } from './retry.ts';
+
+/**
+ * Writes grouped into `$batch` requests of up to 20 (BEHAVIOUR.md §10). Writes submitted while a
+ * batch is being sent wait for the next one; each item is answered on its own. An item throttled
+ * with `Retry-After` did no work and goes again after that wait (bounded like withRetries). An item
+ * that fails otherwise rejects its caller with a typed error, as a single request would; when the
+ * whole batch gets no answer, the writes that are safe to repeat go again and the others reject
+ * with the network error, so the caller can check what happened (apply's idempotent steps).
+ */
+export const MAX_WRITES_PER_BATCH = 20;
+
+export interface WriteRequest {
+  readonly method: 'POST' | 'PATCH';
+  /** Relative to the version: `/users/{id}`. */
+  readonly url: string;
+  readonly body: unknown;
+  /** Safe to send again when the answer is lost (PATCH, assignLicense); restore and create are not. */
+  readonly idempotent: boolean;
+}
+
+interface Pending {
+  readonly request: WriteRequest;
+  readonly resolve: (body: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  throttledWaitMs: number;
+  lostAnswers: number;
+}
+
+export interface WriteBatcher {
+  submit(request: WriteRequest): Promise<unknown>;
+}
+
+export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, policy: RetryPolicy = DEFAULT_RETRY_POLICY): WriteBatcher {
+  const queue: Pending[] = [];
+  let scheduled = false;
+
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    // Let the writes submitted in this turn of the event loop join the same batch.
+    setImmediate(() => {
+      scheduled = false;
+      while (queue.length > 0) void send(queue.splice(0, MAX_WRITES_PER_BATCH));
+    });
+  };
+
+  const enqueue = (pending: Pending): void => {
+    queue.push(pending);
+    schedule();
+  };
+
+  const later = (pending: Pending, waitMs: number): void => {
+    void retry.sleep(waitMs).then(() => enqueue(pending));
+  };
+
+  async function send(items: Pending[]): Promise<void> {
+    const requests = items.map((item, index) => ({
+      id: String(index + 1),
+      method: item.request.method,
+      url: item.request.url,
+      headers: { 'Content-Type': 'application/json' },
+      body: item.request.body,
+    }));
+    let answer: unknown;
+    try {
+      // Not repeated by http: a lost answer may hide writes that happened (handled per item below).
+      answer = await http.post('/$batch', { requests }, { idempotent: false });
+    } catch (error) {
+      for (const item of items) {
+        const lost = error instanceof GraphRequestError && (error.kind === 'network' || error.status >= 500 || isThrottledWithRetryAfter(error));
+        if (lost && (item.request.idempotent || isThrottledWithRetryAfter(error as GraphRequestError)) && item.lostAnswers < policy.maxAttempts) {
+          item.lostAnswers++;
+          later(item, (error as GraphRequestError).retryAfterMs ?? 1000 * item.lostAnswers);
+        } else {
+          item.reject(error);
+        }
+      }
+      return;
+    }
+    const responses = (answer as { responses?: unknown } | null)?.responses;
+    if (!Array.isArray(responses)) {
+      for (const item of items) item.reject(new GraphResponseError('The $batch answer has no "responses" array.'));
+      return;
+    }
+    const byId = new Map<string, { status: number; headers: Record<string, string>; body: unknown }>();
+    for (const raw of responses) {
+      const response = raw as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown } | null;
+      if (typeof response?.id !== 'string' || typeof response.status !== 'number') continue;
+      const headers = typeof response.headers === 'object' && response.headers !== null ? Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)])) : {};
+      byId.set(response.id, { status: response.status, headers, body: response.body });
+    }
+    items.forEach((item, index) => {
+      const response = byId.get(String(index + 1));
+      if (!response) {
+        item.reject(new GraphResponseError(`The $batch answer has no response for ${item.request.method} ${item.request.url}.`));
+        return;
+      }
+      if (response.status >= 200 && response.status < 300) {
+        item.resolve(response.body);
+        return;
+      }
+      const error = graphErrorFromEnvelope(response.status, response.body, {
+        method: item.request.method,
+        path: item.request.url,
+        idempotent: item.request.idempotent,
+        retryAfterMs: parseRetryAfterMs(response.headers['retry-after'], retry.nowMs()) ?? null,
+        requestId: response.headers['request-id'] ?? null,
+        clientRequestId: response.headers['client-request-id'] ?? null,
+      });
+      // A server error on a write that is safe to repeat goes again, as a single request would.
+      if (!isThrottledWithRetryAfter(error) && item.request.idempotent && response.status >= 500 && item.lostAnswers < policy.maxAttempts) {
+        item.lostAnswers++;
+        later(item, error.retryAfterMs ?? Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (item.lostAnswers - 1)));
+        return;
+      }
+      if (isThrottledWithRetryAfter(error)) {
+        const waitMs = error.retryAfterMs ?? 0;
+        item.throttledWaitMs += waitMs;
+        if (waitMs <= policy.maxRetryAfterMs && item.throttledWaitMs <= policy.maxThrottledWaitMs) {
+          later(item, waitMs);
+          return;
+        }
+      }
+      item.reject(error);
+    });
+  }
+
+  return {
+    submit: (request) => new Promise<unknown>((resolve, reject) => enqueue({ request, resolve, reject, throttledWaitMs: 0, lostAnswers: 0 })),
+  };
+}
+
+/** One request per write, retried as single requests are (for callers that want no batching). */
+export function singleRequestWrites(http: GraphHttp): WriteBatcher {
+  return {
+    submit: (request) =>
+      request.method === 'PATCH' ? http.patch(request.url, request.body, { idempotent: request.idempotent }) : http.post(request.url, request.body, { idempotent: request.idempotent }),
+  };
+}
