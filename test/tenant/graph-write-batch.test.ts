@@ -61,3 +61,16 @@ describe('writes in $batch', () => {
     expect(items.filter((e) => e.status === 200)).toHaveLength(USERS);
   });
 });
+
+describe('backing off before the budget runs out', () => {
+  it('pauses the next batch when Graph reports the write budget nearly used', async () => {
+    await reset({ writes: 50, writeWindowSeconds: 60 });
+    const sleeps: number[] = [];
+    const { tenant } = graphTenantFor(emulator.url, seed, { retry: { sleep: async (ms) => void sleeps.push(ms) } });
+    await tenant.readGrantedRoles();
+    // 45 of 50 writes: the answers carry x-ms-throttle-limit-percentage ≥ 0.9, so the next batch waits.
+    await assignAll(tenant);
+    await tenant.setAccountEnabled('user1@contoso.com', false);
+    expect(sleeps.some((ms) => ms > 0 && ms <= 1000)).toBe(true);
+  });
+});
