@@ -7,6 +7,8 @@
 // - `nonsense`: anything goes (arbitrary strings, empty strings, duplicate UPNs and ids, unknown
 //   SKUs, negative and non-finite seats, future or missing deletion times).
 import fc from 'fast-check';
+import type { ValueOf } from '../support/principal-arbitraries.ts';
+import { principalArbitrary, principalOf, slotArb, upnAt } from '../support/principal-arbitraries.ts';
 import { describe, expect, it } from 'vitest';
 import type { DesiredLicense, DesiredPrincipal, DesiredState, MailboxType, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
 import type { ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
@@ -42,10 +44,6 @@ import {
 } from '../support/planning.ts';
 
 const RUNS = { numRuns: 400 };
-type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
-const POOL = ['alice', 'bob', 'carol', 'dave', 'erin', 'zoe'] as const;
-const upnAt = (slot: number): string => `${POOL[slot % POOL.length] ?? 'x'}@contoso.com`;
-const slotArb = fc.nat({ max: POOL.length - 1 });
 const GROUP = guid(950);
 const OTHER_TENANT = '0b1d2c3e-0000-4000-8000-0000000000ff';
 
@@ -90,22 +88,7 @@ const declaredLicensesArb: fc.Arbitrary<DesiredLicense[]> = fc
     ...(unknown ? [desiredLicense('NOT_A_SKU')] : []),
   ]);
 
-const principalArb = fc.record({
-  slot: slotArb,
-  kind: fc.constantFrom('user', 'user', 'mailbox'),
-  mailboxType: fc.constantFrom<MailboxType>('shared', 'room', 'equipment'),
-  licenses: declaredLicensesArb,
-  usageLocation: fc.option(fc.constantFrom('NL', 'DE', 'BE'), { nil: undefined }),
-  accountEnabled: fc.boolean(),
-});
-
-function principalOf(p: ValueOf<typeof principalArb>): DesiredPrincipal {
-  const upn = upnAt(p.slot);
-  const usage = p.usageLocation === undefined ? {} : { usageLocation: p.usageLocation };
-  return p.kind === 'mailbox'
-    ? declaredMailbox(upn, p.mailboxType, { licenses: p.licenses, ...usage })
-    : declaredUser(upn, { licenses: p.licenses, accountEnabled: p.accountEnabled, ...usage });
-}
+const principalArb = principalArbitrary(declaredLicensesArb);
 
 const desiredArb: fc.Arbitrary<DesiredState> = fc
   .record({

@@ -8,8 +8,10 @@
  * the emulator (a handful of runs).
  */
 import fc from 'fast-check';
+import type { ValueOf } from '../support/principal-arbitraries.ts';
+import { principalArbitrary, principalOf, slotArb, upnAt } from '../support/principal-arbitraries.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesiredLicense, DesiredPrincipal, DesiredState, MailboxType, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
+import type { DesiredLicense, DesiredState, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
 import { planReconciliation } from '../../src/domain/planner.ts';
 import type { Seed } from '../../src/emulator/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
@@ -23,15 +25,11 @@ import type { UserDraft } from '../support/emulator.ts';
 import { contoso, E3, EXCHANGE_PLAN_2, EXCHANGE_STANDARD, YAMMER } from '../support/emulator.ts';
 import { graphTenantFor } from '../support/graph-tenant.ts';
 import { memoryInputFromSeed } from '../support/memory-seed.ts';
-import { daysAgo, declaredMailbox, declaredUser, desired, desiredLicense, NOW, SWAY as SWAY_PLAN } from '../support/planning.ts';
+import { daysAgo, declaredUser, desired, desiredLicense, NOW, SWAY as SWAY_PLAN } from '../support/planning.ts';
 import { planOf } from '../support/plans.ts';
 import { countingGuid } from '../support/seeds.ts';
 
-type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
-const POOL = ['alice', 'bob', 'carol', 'dave', 'erin', 'zoe'] as const;
-const upnAt = (slot: number): string => `${POOL[slot % POOL.length] ?? 'x'}@contoso.com`;
-const slotArb = fc.nat({ max: POOL.length - 1 });
 const GROUP = '9a000000-0000-4000-8000-000000000001';
 
 // ---- tenants: emulator seeds --------------------------------------------------------------------
@@ -139,22 +137,7 @@ const licensesArb: fc.Arbitrary<DesiredLicense[]> = fc
   })
   .map(({ e3, exchange }) => [...(e3 ? [desiredLicense('ENTERPRISEPACK', e3)] : []), ...(exchange ? [desiredLicense('EXCHANGESTANDARD')] : [])]);
 
-const principalArb = fc.record({
-  slot: slotArb,
-  kind: fc.constantFrom('user', 'user', 'mailbox'),
-  mailboxType: fc.constantFrom<MailboxType>('shared', 'room', 'equipment'),
-  licenses: licensesArb,
-  usageLocation: fc.option(fc.constantFrom('NL', 'DE', 'BE'), { nil: undefined }),
-  accountEnabled: fc.boolean(),
-});
-
-function principalOf(p: ValueOf<typeof principalArb>): DesiredPrincipal {
-  const upn = upnAt(p.slot);
-  const usage = p.usageLocation === undefined ? {} : { usageLocation: p.usageLocation };
-  return p.kind === 'mailbox'
-    ? declaredMailbox(upn, p.mailboxType, { licenses: p.licenses, ...usage })
-    : declaredUser(upn, { licenses: p.licenses, accountEnabled: p.accountEnabled, ...usage });
-}
+const principalArb = principalArbitrary(licensesArb);
 
 const desiredArb: fc.Arbitrary<DesiredState> = fc
   .record({
