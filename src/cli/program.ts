@@ -9,6 +9,8 @@ import type { ApplyCommandOptions } from './apply.ts';
 import { runApplyCommand } from './apply.ts';
 import type { PlanCommandOptions } from './plan.ts';
 import { runPlanCommand } from './plan.ts';
+import type { ExportCommandOptions } from './export.ts';
+import { runExportCommand } from './export.ts';
 import { connectGraphTenant } from '../tenant/graph/index.ts';
 import { describeFailure } from './failures.ts';
 
@@ -56,6 +58,19 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
       if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
       outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
+    });
+
+  program
+    .command('export')
+    .description('write a policy describing today\'s tenant (adoption): validate accepts it and plan finds it converged')
+    .option('--out <dir>', 'directory to write 00-tenant.yaml and people.yaml into (default: policies.exported/)')
+    .option('--force', 'overwrite files the directory already holds', false)
+    .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
+    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
+    .action(async (options: ExportCommandOptions & ConnectionFlags) => {
+      const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+      if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
+      outcome = await runExportCommand(options, io, connection.tenant);
     });
 
   program

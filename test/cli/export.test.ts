@@ -1,0 +1,243 @@
+/**
+ * `tenantctl export` end to end against the emulator (export → validate → plan finds nothing to
+ * change), its refusal to overwrite, and `exportPolicy` on its own (set naming, defaults, mailboxes).
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/domain/plan.ts';
+import type { ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
+import type { Seed } from '../../src/emulator/model.ts';
+import type { RunningEmulator } from '../../src/emulator/server.ts';
+import { startEmulator } from '../../src/emulator/server.ts';
+import { generateSyntheticSeed } from '../../src/emulator/synthetic.ts';
+import { exportPolicy } from '../../src/engine/export-policy.ts';
+import { runTenantctl } from '../support/cli.ts';
+import { contoso, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, TENANT_ID, YAMMER } from '../support/emulator.ts';
+
+const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/tenant-policy.schema.json\n';
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: contoso(), port: 0 });
+});
+afterAll(() => emulator.close());
+
+async function reseed(seed: Seed): Promise<void> {
+  const response = await fetch(`${emulator.url}/_emulator/seed`, { method: 'POST', body: JSON.stringify(seed) });
+  expect(response.status).toBe(200);
+}
+
+function envFor(seed: Seed, url: string): Record<string, string> {
+  const app = seed.apps[0];
+  if (!app) throw new Error('the seed has no app');
+  return { TENANTCTL_GRAPH_URL: url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret };
+}
+
+const contosoEnv = (): Record<string, string> => ({ TENANTCTL_GRAPH_URL: emulator.url, AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: RECONCILER, AZURE_CLIENT_SECRET: 'emulator-secret-reconciler' });
+
+/** export → validate → plan --format json --detailed-exitcode, in a fresh directory. */
+async function roundTrip(env: Record<string, string>): Promise<{ out: string; summary: string; stderr: string; validate: number; planCode: number; plan: Plan }> {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'tenantctl-export-'));
+  const exported = await runTenantctl(['export'], { env, cwd, now: FIXTURE_NOW });
+  expect(exported.code, exported.stderr).toBe(0);
+  const out = path.join(cwd, 'policies.exported');
+  const validate = await runTenantctl(['validate', out], { cwd, now: FIXTURE_NOW });
+  expect(validate.stderr + validate.stdout).not.toContain('error');
+  const planned = await runTenantctl(['plan', out, '--format', 'json', '--detailed-exitcode'], { env, cwd, now: FIXTURE_NOW });
+  expect(planned.stdout.length, planned.stderr).toBeGreaterThan(0);
+  return { out, summary: exported.stdout, stderr: exported.stderr, validate: validate.code, planCode: planned.code, plan: JSON.parse(planned.stdout) as Plan };
+}
+
+const codes = (p: Plan): string[] => p.diagnostics.map((d) => `${d.severity} ${d.code}${d.userPrincipalName ? ` ${d.userPrincipalName}` : ''}`);
+
+describe('tenantctl export against the emulator', () => {
+  it('Contoso: the export validates and plans converged; the re-created Alice stays a reported upn-conflict', async () => {
+    await reseed(contoso());
+    const result = await roundTrip(contosoEnv());
+    expect(result.summary).toBe('Exported 3 users, 1 mailbox, 2 license sets to policies.exported/ (00-tenant.yaml, people.yaml).\n');
+    expect(result.validate).toBe(0);
+    const tenantFile = readFileSync(path.join(result.out, '00-tenant.yaml'), 'utf8');
+    const peopleFile = readFileSync(path.join(result.out, 'people.yaml'), 'utf8');
+    expect(tenantFile.startsWith(SCHEMA_LINE)).toBe(true);
+    expect(peopleFile.startsWith(SCHEMA_LINE)).toBe(true);
+    expect(parse(tenantFile)).toEqual({
+      apiVersion: 'tenantctl/v1',
+      kind: 'TenantPolicy',
+      tenant: { id: TENANT_ID },
+      defaults: { usageLocation: 'NL', whenPurged: 'report', pruneLicenses: false },
+      licenses: { enterprisepack: { sku: 'ENTERPRISEPACK' }, 'enterprisepack-2': { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] } },
+      mailboxes: [{ userPrincipalName: 'support@contoso.com', displayName: 'Contoso Support', type: 'shared', licenses: [] }],
+    });
+    expect(peopleFile).toContain('licenses: [enterprisepack-2]');
+    // No changes. The one error is the planner's, and right: a restorable deleted alice@contoso.com
+    // (deleted 2026-11-10) and an active one created after it; no policy setting says "keep the new
+    // one and leave the deleted one alone" (onUpnConflict: rename would plan a restore).
+    expect(result.plan.changes).toEqual([]);
+    expect(codes(result.plan).filter((c) => c.startsWith('error'))).toEqual(['error upn-conflict alice@contoso.com']);
+    expect(result.planCode).toBe(1);
+  });
+
+  it('Contoso without the deleted Alice: plan --detailed-exitcode exits 0 with no changes', async () => {
+    await reseed(contoso((d) => void (d.deletedUsers = d.deletedUsers.filter((u) => u.id !== OLD_ALICE))));
+    const result = await roundTrip(contosoEnv());
+    expect(result.plan.changes).toEqual([]);
+    expect(codes(result.plan).filter((c) => c.startsWith('error'))).toEqual([]);
+    expect(result.planCode).toBe(0);
+  });
+
+  it('a synthetic 10,000-user tenant: export, validate, plan converged', async () => {
+    const seed = generateSyntheticSeed({ users: 10_000, deleted: 0, skus: 5, seed: 3 });
+    // Its own emulator: the seed is larger than POST /_emulator/seed takes.
+    const synthetic = await startEmulator({ seed, port: 0 });
+    const started = performance.now();
+    const result = await roundTrip(envFor(seed, synthetic.url)).finally(() => synthetic.close());
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`synthetic 10,000 users: ${result.summary.trim()} round trip ${seconds} s; plan diagnostics: ${JSON.stringify(countBy(codes(result.plan)))}`);
+    expect(result.stderr).toBe('');
+    expect(result.validate).toBe(0);
+    expect(result.plan.changes).toEqual([]);
+    expect(codes(result.plan).filter((c) => c.startsWith('error'))).toEqual([]);
+    expect(result.planCode).toBe(0);
+    const people = parse(readFileSync(path.join(result.out, 'people.yaml'), 'utf8')) as { users: unknown[] };
+    const tenant = parse(readFileSync(path.join(result.out, '00-tenant.yaml'), 'utf8')) as { mailboxes?: unknown[] };
+    expect(people.users.length + (tenant.mailboxes?.length ?? 0)).toBe(10_000);
+  }, 60_000);
+
+  it('refuses to overwrite an earlier export unless --force', async () => {
+    await reseed(contoso());
+    const cwd = mkdtempSync(path.join(tmpdir(), 'tenantctl-export-'));
+    const out = path.join(cwd, 'adopted');
+    expect((await runTenantctl(['export', '--out', 'adopted'], { env: contosoEnv(), cwd })).code).toBe(0);
+    writeFileSync(path.join(out, 'people.yaml'), '# edited by hand\n');
+    const again = await runTenantctl(['export', '--out', 'adopted'], { env: contosoEnv(), cwd });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('refusing to overwrite');
+    expect(readFileSync(path.join(out, 'people.yaml'), 'utf8')).toBe('# edited by hand\n');
+    const forced = await runTenantctl(['export', '--out', 'adopted', '--force'], { env: contosoEnv(), cwd });
+    expect(forced.code).toBe(0);
+    expect(readFileSync(path.join(out, 'people.yaml'), 'utf8')).toContain('bob@contoso.com');
+    expect(existsSync(path.join(out, '00-tenant.yaml'))).toBe(true);
+  });
+});
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) {
+    const key = v.split(' ').slice(0, 2).join(' ');
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+// ---- exportPolicy on its own --------------------------------------------------------------------
+
+const SWAY = 'a23b959c-7ce8-4e57-9140-b90eb88a9e97';
+const GROUP = '9a000000-0000-4000-8000-000000000001';
+
+function user(id: string, upn: string, options: { enabled?: boolean; location?: string | null; direct?: string[][]; group?: boolean } = {}): ObservedUser {
+  const direct = (options.direct ?? []).map((disabledPlans) => ({ skuId: E3, disabledPlans, assignedByGroup: null, state: 'Active', error: 'None' }));
+  const group = options.group ? [{ skuId: E3, disabledPlans: [], assignedByGroup: GROUP, state: 'Active', error: 'None' }] : [];
+  return {
+    id,
+    userPrincipalName: upn,
+    displayName: upn.split('@')[0] ?? upn,
+    accountEnabled: options.enabled ?? true,
+    usageLocation: options.location === undefined ? 'NL' : options.location,
+    mail: upn,
+    proxyAddresses: [],
+    onPremisesSyncEnabled: null,
+    assignedLicenses: [...direct, ...group].map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })),
+    licenseAssignmentStates: [...direct, ...group],
+    assignedPlans: [],
+    deletedDateTime: null,
+  };
+}
+
+function tenantOf(users: ObservedUser[], purposes: Record<string, string> = {}): ObservedTenant {
+  return {
+    tenantId: TENANT_ID.toUpperCase(),
+    users,
+    deletedUsers: [],
+    skus: [{ skuId: E3, skuPartNumber: 'ENTERPRISEPACK', enabledUnits: 10, consumedUnits: 3, servicePlans: [{ servicePlanId: YAMMER, servicePlanName: 'YAMMER_ENTERPRISE' }, { servicePlanId: SWAY, servicePlanName: 'SWAY' }] }],
+    mailboxes: new Map(Object.entries(purposes).map(([id, userPurpose]) => [id, { kind: 'mailbox' as const, userPurpose }])),
+    groupNames: new Map(),
+  };
+}
+
+describe('exportPolicy', () => {
+  const files = (t: ObservedTenant): { tenant: Record<string, unknown>; people: { users: Record<string, unknown>[] } } => {
+    const result = exportPolicy(t);
+    const text = (name: string): string => result.files.find((f) => f.name === name)?.text ?? '';
+    return { tenant: parse(text('00-tenant.yaml')) as Record<string, unknown>, people: parse(text('people.yaml')) as { users: Record<string, unknown>[] } };
+  };
+
+  it('names one set per (SKU, disabled plans): the most used variant plain, the others -2, -3; plans by name; group licenses not declared', () => {
+    const { tenant, people } = files(
+      tenantOf([
+        user('u1', 'zed@contoso.com', { direct: [[SWAY, YAMMER]] }),
+        user('u2', 'amy@contoso.com', { direct: [[YAMMER]] }),
+        user('u3', 'bea@contoso.com', { direct: [[YAMMER]] }),
+        user('u4', 'cat@contoso.com', { direct: [[]] }),
+        user('u5', 'dan@contoso.com', { group: true }),
+        user('u6', 'eve@contoso.com', { direct: [[YAMMER.toUpperCase(), SWAY]] }),
+      ]),
+    );
+    expect(tenant.licenses).toEqual({
+      enterprisepack: { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] },
+      'enterprisepack-2': { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE', 'SWAY'] },
+      'enterprisepack-3': { sku: 'ENTERPRISEPACK' },
+    });
+    expect(people.users.map((u) => [u.userPrincipalName, u.licenses])).toEqual([
+      ['amy@contoso.com', ['enterprisepack']],
+      ['bea@contoso.com', ['enterprisepack']],
+      ['cat@contoso.com', ['enterprisepack-3']],
+      ['dan@contoso.com', undefined],
+      ['eve@contoso.com', ['enterprisepack-2']],
+      ['zed@contoso.com', ['enterprisepack-2']],
+    ]);
+  });
+
+  it('infers defaults.usageLocation (most common, ties alphabetical) and writes only differing ones; accountEnabled only when false', () => {
+    const tie = files(tenantOf([user('a', 'a@contoso.com', { location: 'NL' }), user('b', 'b@contoso.com', { location: 'DE' }), user('c', 'c@contoso.com', { location: null })]));
+    expect(tie.tenant.defaults).toEqual({ usageLocation: 'DE', whenPurged: 'report', pruneLicenses: false });
+    expect(tie.people.users).toEqual([
+      { userPrincipalName: 'a@contoso.com', displayName: 'a', usageLocation: 'NL' },
+      { userPrincipalName: 'b@contoso.com', displayName: 'b' },
+      { userPrincipalName: 'c@contoso.com', displayName: 'c' },
+    ]);
+    const most = files(tenantOf([user('a', 'a@contoso.com', { location: 'NL', enabled: false }), user('b', 'b@contoso.com', { location: 'DE' }), user('c', 'c@contoso.com', { location: 'NL' })]));
+    expect((most.tenant.defaults as Record<string, unknown>).usageLocation).toBe('NL');
+    expect(most.people.users[0]).toEqual({ userPrincipalName: 'a@contoso.com', displayName: 'a', accountEnabled: false });
+    expect(files(tenantOf([user('a', 'a@contoso.com', { location: null })])).tenant.defaults).toEqual({ whenPurged: 'report', pruneLicenses: false });
+  });
+
+  it('types blocked shared/room/equipment accounts as mailboxes; enabled ones and user mailboxes stay users; bad UPNs are skipped', () => {
+    const observed = tenantOf(
+      [
+        user('s', 'support@contoso.com', { enabled: false }),
+        user('r', 'room1@contoso.com', { enabled: false, direct: [[]] }),
+        user('e', 'beamer@contoso.com', { enabled: false }),
+        user('x', 'open-shared@contoso.com', { enabled: true }),
+        user('l', 'left@contoso.com', { enabled: false }),
+        user('q', 'bad name@contoso.com'),
+      ],
+      { s: 'shared', r: 'Room', e: 'equipment', x: 'shared', l: 'user' },
+    );
+    const result = exportPolicy(observed);
+    expect(result).toMatchObject({ users: 2, mailboxes: 3, licenseSets: 1, skipped: [{ userPrincipalName: 'bad name@contoso.com' }] });
+    const { tenant, people } = files(observed);
+    expect(tenant.tenant).toEqual({ id: TENANT_ID });
+    expect(tenant.mailboxes).toEqual([
+      { userPrincipalName: 'beamer@contoso.com', displayName: 'beamer', type: 'equipment', licenses: [] },
+      { userPrincipalName: 'room1@contoso.com', displayName: 'room1', type: 'room', licenses: ['enterprisepack'] },
+      { userPrincipalName: 'support@contoso.com', displayName: 'support', type: 'shared', licenses: [] },
+    ]);
+    expect(people.users).toEqual([
+      { userPrincipalName: 'left@contoso.com', displayName: 'left', accountEnabled: false },
+      { userPrincipalName: 'open-shared@contoso.com', displayName: 'open-shared' },
+    ]);
+  });
+});
