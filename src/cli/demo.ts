@@ -1,3 +1,4 @@
+import { RETENTION_DAYS } from '../domain/clock.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,6 @@ export interface DemoOptions {
 }
 
 const WIDTH = 100;
-const RETENTION_DAYS = 30;
 
 /**
  * `tenantctl demo` (issue 5): a drifted copy of the policies/ tenant in an embedded emulator on

@@ -108,6 +108,5 @@ export interface Seed {
   readonly apps: readonly SeedApp[];
 }
 
-/** Entra keeps soft-deleted users this long (https://learn.microsoft.com/entra/fundamentals/users-restore). */
-export const SOFT_DELETE_RETENTION_DAYS = 30;
-export const DAY_MS = 24 * 60 * 60 * 1000;
+/** Entra keeps soft-deleted users this long (https://learn.microsoft.com/entra/fundamentals/users-restore): the planner's number. */
+export { DAY_MS, RETENTION_DAYS as SOFT_DELETE_RETENTION_DAYS } from '../domain/clock.ts';

@@ -1,4 +1,5 @@
 import { isIsoCountryCode } from '../domain/countries.ts';
+import { isGuid } from '../domain/guid.ts';
 import { collectionBody, pageOf } from './collection.ts';
 import { badRequest, GraphError } from './errors.ts';
 import { hasMailbox } from './licensing.ts';
@@ -27,7 +28,6 @@ const USER_RULES: CollectionRules = {
   defaultTop: 100,
 };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
 export function entityContext(_request: GraphRequest, entity: string): string {
   return `${METADATA}#${entity}`;
@@ -132,7 +132,7 @@ function updateUser(request: GraphRequest, user: UserRecord, store: TenantStore)
 }
 
 function guidOrThrow(value: unknown): string {
-  if (typeof value !== 'string' || !GUID.test(value)) {
+  if (typeof value !== 'string' || !isGuid(value)) {
     throw badRequest("Cannot convert a primitive value to the expected type 'Edm.Guid'. See the inner exception for more details");
   }
   return value.toLowerCase();

@@ -29,11 +29,9 @@ export function deletedUserPrincipalName(id: string, upn: string): string {
   return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
 }
 
-/** Addresses compare without their `smtp:` prefix and case-insensitively. */
-export function addressKey(address: string): string {
-  const lower = address.toLowerCase();
-  return lower.startsWith('smtp:') ? lower.slice(5) : lower;
-}
+/** Addresses compare without their `smtp:` prefix and case-insensitively (one rule with the planner's). */
+export { addressKey } from '../domain/tenant-index.ts';
+import { addressKey } from '../domain/tenant-index.ts';
 
 /** Every address a user reserves: its mail and its proxy addresses. */
 export function addressesOf(user: Pick<UserRecord, 'mail' | 'proxyAddresses'>): string[] {

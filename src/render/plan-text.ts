@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/clock.ts';
 import type { Diagnostic, Severity } from '../domain/diagnostics.ts';
 import { countDiagnostics } from '../domain/diagnostics.ts';
 import type { Change, ChangeAction, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
@@ -52,7 +53,6 @@ export const EFFECT_SYMBOLS: Readonly<Record<Effect, string>> = { add: '+', chan
 export const REFUSAL =
   'The whole plan is refused: tenantctl is connected to a different tenant than the policy declares (tenant-mismatch). Nothing will be changed.';
 
-const DAY_MS = 86_400_000;
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
 
 const ANSI = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', reset: '\u001b[0m' } as const;

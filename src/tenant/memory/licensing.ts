@@ -64,11 +64,8 @@ export function directState(license: ObservedLicense): ObservedLicenseState {
   return { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: null, state: 'Active', error: 'None' };
 }
 
-/** Addresses compare without their `smtp:` prefix and case-insensitively. */
-export function addressKey(address: string): string {
-  const lower = address.toLowerCase();
-  return lower.startsWith('smtp:') ? lower.slice(5) : lower;
-}
+/** Addresses compare without their `smtp:` prefix and case-insensitively (one rule with the planner's). */
+export { addressKey } from '../../domain/tenant-index.ts';
 
 /** The soft-deleted UPN: the id without hyphens, then the original UPN (BEHAVIOUR.md §1). */
 export function deletedUserPrincipalName(id: string, upn: string): string {
