@@ -1,11 +1,20 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isGuid } from '../domain/guid.ts';
-import type { SeedApp } from './model.ts';
+import { checkClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './client-assertion.ts';
+import type { FederationKeys } from './federation.ts';
+import { createFederationKeys } from './federation.ts';
+import { base64url, claim, CLOCK_SKEW_SECONDS, parseCompactJws } from './jwt.ts';
+import type { SeedApp, SeedFederatedIdentityCredential } from './model.ts';
+import type { Echo, StsFailure } from './sts-failure.ts';
+import { failure } from './sts-failure.ts';
 
 /**
  * The emulator's Microsoft Entra token endpoint (client credentials only) and Graph's bearer-token check.
- * Pure apart from `node:crypto` randomness: no HTTP here; the server maps `POST /{tenant}/oauth2/v2.0/token`
- * to `issueToken` and the `Authorization` header of every Graph call to `verifyBearer`.
+ * The server maps `POST /{tenant}/oauth2/v2.0/token` to `issueToken` and the `Authorization` header of every
+ * Graph call to `verifyBearer`. An app authenticates with its client secret, or with a client assertion
+ * that is a federated token its `federatedIdentityCredentials` trust (workload identity federation,
+ * src/emulator/client-assertion.ts); the only network access is fetching such an issuer's keys, from
+ * loopback issuers only (src/emulator/federation.ts).
  *
  * Flow and response shapes: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  * (`MicrosoftDocs/entra-docs` `docs/identity-platform/v2-oauth2-client-creds-grant-flow.md`).
@@ -25,11 +34,7 @@ export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 /** `expires_in` / `ext_expires_in` of the token response, as Entra answers (one second less than the lifetime). */
 export const EXPIRES_IN_SECONDS = 3599;
-/**
- * Tolerance for `exp` and `nbf`: IdentityModel's default `TokenValidationParameters.ClockSkew` (5 minutes),
- * which Graph's validation is built on.
- */
-export const CLOCK_SKEW_SECONDS = 300;
+export { CLOCK_SKEW_SECONDS } from './jwt.ts';
 
 export interface TokenIssuerOptions {
   readonly tenantId: string;
@@ -40,6 +45,11 @@ export interface TokenIssuerOptions {
   readonly signingKey?: Uint8Array;
   /** The emulated login host, e.g. `http://127.0.0.1:4010`; Entra's `error_uri` points there. */
   readonly issuerBaseUrl: string;
+  /**
+   * External issuers' keys for federated credentials. The server passes one for its whole life, so that
+   * reseeding keeps the cache; by default a new one over the global fetch.
+   */
+  readonly federationKeys?: FederationKeys;
 }
 
 /** The token endpoint's answer: JSON body and HTTP status. */
@@ -55,11 +65,11 @@ export type BearerVerification =
 export interface TokenIssuer {
   /**
    * `POST /{tenantSegment}/oauth2/v2.0/token` with a form body, client credentials grant with a client
-   * secret. `nowMs` is real time (`Date.now()`), never the emulator's directory clock. `correlationId`
+   * secret or a federated client assertion. `nowMs` is real time (`Date.now()`), never the emulator's directory clock. `correlationId`
    * is the request's `client-request-id` header, echoed as `correlation_id` when it is a GUID (as Entra
    * does); otherwise a fresh one is made.
    */
-  issueToken(tenantSegment: string, form: URLSearchParams, nowMs: number, correlationId?: string): TokenEndpointResponse;
+  issueToken(tenantSegment: string, form: URLSearchParams, nowMs: number, correlationId?: string): Promise<TokenEndpointResponse>;
   /**
    * Graph's check of `Authorization: Bearer …`. `nowMs` is real time: tokens are issued against real
    * time, so moving the directory clock (tests jump 30 days) must not expire them.
@@ -101,15 +111,9 @@ export const TOKEN_INVALID_CLAIMS = 'Access token validation failure.';
 const GRAPH_AUDIENCES: ReadonlySet<string> = new Set([GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
 
 const JWT_HEADER = { alg: 'HS256', typ: 'JWT' } as const;
-const BASE64URL = /^[A-Za-z0-9_-]+$/u;
-const BASE64URL_OR_EMPTY = /^[A-Za-z0-9_-]*$/u;
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers.
-
-function base64url(data: string | Buffer): string {
-  return (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url');
-}
 
 function hs256(key: Buffer, signingInput: string): Buffer {
   return createHmac('sha256', key).update(signingInput, 'ascii').digest();
@@ -142,43 +146,9 @@ function stsTimestamp(nowMs: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
-  if (!BASE64URL.test(segment)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return isPlainObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function claim(claims: Record<string, unknown>, name: string): unknown {
-  return Object.hasOwn(claims, name) ? claims[name] : undefined;
-}
-
 // ---------------------------------------------------------------------------------------------------
-// Token endpoint errors, in Entra's shape:
-// {error, error_description: "AADSTSn: …\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …", error_codes,
-//  timestamp, trace_id, correlation_id, error_uri}
-// (shape: the reference-error-codes page and captures such as OfficeDev/microsoft-365-agents-toolkit#8621).
-
-interface StsFailure {
-  readonly status: 400 | 401;
-  /** RFC 6749 §5.2 error, or Entra's own (`invalid_tenant`, `invalid_resource`). */
-  readonly error: string;
-  readonly code: number;
-  readonly text: string;
-  /** Entra's error lookup page has an entry for the code; false for the emulator's own errors. */
-  readonly lookup: boolean;
-}
-
-function failure(status: 400 | 401, error: string, code: number, text: string, lookup = true): StsFailure {
-  return { status, error, code, text, lookup };
-}
+// Token endpoint errors are in Entra's shape (src/emulator/sts-failure.ts; shape: the reference-error-codes
+// page and captures such as OfficeDev/microsoft-365-agents-toolkit#8621).
 
 /** OAuth grants Entra implements; the emulator answers them with a pointer to what it does implement. */
 const ENTRA_GRANTS: ReadonlySet<string> = new Set([
@@ -196,7 +166,8 @@ const MULTI_TENANT_SEGMENTS: ReadonlySet<string> = new Set(['common', 'organizat
 
 interface RegisteredApp {
   readonly clientId: string;
-  readonly clientSecret: string;
+  readonly clientSecret: string | undefined;
+  readonly federatedIdentityCredentials: readonly SeedFederatedIdentityCredential[];
   readonly roles: readonly string[];
   readonly displayName: string | undefined;
   readonly objectId: string;
@@ -219,15 +190,21 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const id = app.clientId.toLowerCase();
     if (apps.has(id)) throw new Error(`createTokenIssuer: two apps have client id '${app.clientId}'.`);
     if (app.clientSecret === '') throw new Error(`createTokenIssuer: app '${app.clientId}' has an empty client secret.`);
+    const federatedIdentityCredentials = app.federatedIdentityCredentials ?? [];
+    if (app.clientSecret === undefined && federatedIdentityCredentials.length === 0) {
+      throw new Error(`createTokenIssuer: app '${app.clientId}' has neither a client secret nor a federated identity credential.`);
+    }
     apps.set(id, {
       clientId: app.clientId,
       clientSecret: app.clientSecret,
+      federatedIdentityCredentials,
       roles: [...new Set(app.roles)],
       displayName: app.displayName,
       objectId: servicePrincipalObjectId(app.clientId),
     });
   }
-  const knownSecrets = [...apps.values()].map((a) => a.clientSecret);
+  const knownSecrets = [...apps.values()].flatMap((a) => (a.clientSecret === undefined ? [] : [a.clientSecret]));
+  const federationKeys = options.federationKeys ?? createFederationKeys({ fetch: globalThis.fetch });
   // v1.0 access tokens (Graph's) name the tenant's STS as issuer.
   const issuer = `https://sts.windows.net/${tenantId}/`;
 
@@ -255,7 +232,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   }
 
   /** Resolves the `{tenant}` path segment (tenant id or verified domain), or says why not. */
-  function checkTenant(segment: string, echo: (value: string) => string): StsFailure | undefined {
+  function checkTenant(segment: string, echo: Echo): StsFailure | undefined {
     const s = segment.toLowerCase();
     if (s === tenantId || domains.has(s)) return undefined;
     if (MULTI_TENANT_SEGMENTS.has(s)) {
@@ -288,7 +265,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
    * derives the scope from the Graph base URL it is pointed at would fail against Entra, so the emulator
    * refuses it too (AADSTS500011).
    */
-  function checkScope(scope: string | null, echo: (value: string) => string): StsFailure | undefined {
+  function checkScope(scope: string | null, echo: Echo): StsFailure | undefined {
     const scopes = (scope ?? '').split(/\s+/u).filter((s) => s !== '');
     if (scopes.length === 0) {
       // Observed for a client credentials request without scope: ctron/oidc-cli#7; code per the
@@ -326,7 +303,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     return undefined;
   }
 
-  function issueToken(tenantSegment: string, form: URLSearchParams, nowMs: number, correlationId?: string): TokenEndpointResponse {
+  async function issueToken(tenantSegment: string, form: URLSearchParams, nowMs: number, correlationId?: string): Promise<TokenEndpointResponse> {
     const submittedSecret = form.get('client_secret') ?? '';
     const submittedAssertion = form.get('client_assertion') ?? '';
     const sensitive = [submittedSecret, submittedAssertion, ...knownSecrets].filter((s) => s !== '');
@@ -354,21 +331,22 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const clientId = form.get('client_id') ?? '';
     if (clientId === '') return fail(missing('client_id'));
 
-    if (form.has('client_assertion') || form.has('client_assertion_type')) {
-      // Emulator limitation, not an Entra answer: AADSTS90023 is Entra's generic "InvalidRequest".
-      return fail(
-        failure(
-          400,
-          'invalid_request',
-          90023,
-          "Client assertions (client_assertion_type 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') are not supported by the tenantctl Graph emulator yet: certificate and federated (workload identity) credentials come later. Authenticate with client_secret.",
-          false,
-        ),
-      );
+    const assertionType = form.get('client_assertion_type');
+    if (submittedSecret !== '' && (submittedAssertion !== '' || assertionType !== null)) {
+      // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+      // The emulator's own text under Entra's generic "AADSTS90023 InvalidRequest".
+      return fail(failure(400, 'invalid_request', 90023, 'The request carries both client_secret and client_assertion: send one client credential (RFC 6749 §2.3).', false));
     }
-    if (submittedSecret === '') {
+    if (submittedSecret === '' && submittedAssertion === '') {
       // Reference: "AADSTS7000218 The request body must contain the following parameter: 'client_assertion' or 'client_secret'."
       return fail(failure(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
+    }
+    if (submittedAssertion !== '') {
+      if (assertionType === null || assertionType === '') return fail(missing('client_assertion_type'));
+      if (assertionType !== JWT_BEARER_ASSERTION_TYPE) {
+        // Observed: AzureAD/azure-activedirectory-library-for-ruby#53 (`invalid_request`).
+        return fail(failure(400, 'invalid_request', 90011, 'Unexpected client assertion type.'));
+      }
     }
 
     const scopeFailure = checkScope(form.get('scope'), echo);
@@ -386,8 +364,12 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         ),
       );
     }
-    if (!secretsEqual(submittedSecret, app.clientSecret)) {
+    if (submittedAssertion !== '') {
+      const assertionFailure = await checkClientAssertion(submittedAssertion, { app, keys: federationKeys, nowMs, echo });
+      if (assertionFailure) return fail(assertionFailure);
+    } else if (app.clientSecret === undefined || !secretsEqual(submittedSecret, app.clientSecret)) {
       // Observed, 401 with full capture: OfficeDev/microsoft-365-agents-toolkit#8621, Azure/sap-automation#418.
+      // An app with federated credentials only has no secret to match: the same answer.
       return fail(
         failure(
           401,
@@ -406,9 +388,10 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       nbf: iat,
       exp: iat + ACCESS_TOKEN_LIFETIME_SECONDS,
       ...(app.displayName !== undefined ? { app_displayname: app.displayName } : {}),
-      // v1.0 tokens carry `appid`/`appidacr` ("1": client secret); `azp`/`azpacr` are their v2.0 names, so absent.
+      // v1.0 tokens carry `appid`/`appidacr` ("1": client secret, "2": client assertion, federated tokens included);
+      // `azp`/`azpacr` are their v2.0 names, so absent.
       appid: app.clientId,
-      appidacr: '1',
+      appidacr: submittedAssertion === '' ? '1' : '2',
       idp: issuer,
       idtyp: 'app',
       oid: app.objectId,
@@ -434,17 +417,13 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const token = (match?.[1] ?? '').trim();
     if (token === '') return reject(TOKEN_EMPTY);
 
-    const parts = token.split('.');
-    if (parts.length !== 3) return reject(TOKEN_MALFORMED);
-    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-    const header = decodeJsonSegment(headerPart);
-    const claims = decodeJsonSegment(payloadPart);
-    if (header === undefined || claims === undefined || !BASE64URL_OR_EMPTY.test(signaturePart)) return reject(TOKEN_MALFORMED);
+    const jws = parseCompactJws(token);
+    if (jws === undefined) return reject(TOKEN_MALFORMED);
+    const { header, claims, signature } = jws;
 
     // IdentityModel order: signature, then lifetime, audience, issuer.
     if (claim(header, 'alg') !== 'HS256') return reject(TOKEN_BAD_SIGNATURE);
-    const signature = Buffer.from(signaturePart, 'base64url');
-    const expected = hs256(key, `${headerPart}.${payloadPart}`);
+    const expected = hs256(key, jws.signingInput);
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return reject(TOKEN_BAD_SIGNATURE);
 
     const exp = claim(claims, 'exp');

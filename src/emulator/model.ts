@@ -86,12 +86,34 @@ export interface SeedGroup {
   readonly members: readonly string[];
 }
 
+/**
+ * A trust between the app and an external OpenID Connect issuer, in Graph's
+ * `microsoft.graph.federatedIdentityCredential` shape (CSDL; https://learn.microsoft.com/graph/api/resources/federatedidentitycredential).
+ * The token endpoint accepts, as client assertion, a JWT of that issuer whose `iss`, `sub` and one `aud`
+ * equal `issuer`, `subject` and `audiences[0]` exactly (case-sensitive). The emulator fetches keys only from
+ * loopback issuers (`http(s)://127.0.0.1`, `localhost`, `[::1]`).
+ */
+export interface SeedFederatedIdentityCredential {
+  /** Unique within the app, URL-friendly, at most 120 characters. */
+  readonly name: string;
+  /** The issuer URL, e.g. `https://token.actions.githubusercontent.com` or a local test issuer. */
+  readonly issuer: string;
+  /** The workload, e.g. `repo:contoso/tenant-config:ref:refs/heads/main`. */
+  readonly subject: string;
+  /** Exactly one value; Entra's recommended one is `api://AzureADTokenExchange`. */
+  readonly audiences: readonly string[];
+  readonly description?: string;
+}
+
+/** An app registration; it authenticates with `clientSecret`, a federated credential, or either (at least one). */
 export interface SeedApp {
   readonly clientId: string;
-  readonly clientSecret: string;
+  readonly clientSecret?: string;
   /** Application permissions (app roles) granted to the app, e.g. "User.Read.All". */
   readonly roles: readonly string[];
   readonly displayName?: string;
+  /** Workload identity federation: external tokens the app accepts instead of a secret (at most 20, as Entra). */
+  readonly federatedIdentityCredentials?: readonly SeedFederatedIdentityCredential[];
 }
 
 export interface Seed {

@@ -2,7 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { GraphError } from './errors.ts';
 import { directState } from './licensing.ts';
-import type { LicenseUnits, Seed, SeedUser } from './model.ts';
+import type { LicenseUnits, Seed, SeedApp, SeedUser } from './model.ts';
 import { TenantStore } from './store.ts';
 
 /** A seed that cannot be loaded; the message names the field, e.g. `users[3].assignedLicenses[0].skuId`. */
@@ -65,6 +65,24 @@ const user = {
     },
   },
 };
+/**
+ * Graph's `microsoft.graph.federatedIdentityCredential` (CSDL; limits from
+ * https://learn.microsoft.com/graph/api/resources/federatedidentitycredential): `name` at most 120 characters
+ * and "URL friendly" (taken as RFC 3986 unreserved characters), `issuer`, `subject`, `description` and the one
+ * `audiences` value at most 600. `id` is read-only in Graph, so a seed leaves it out.
+ */
+const federatedIdentityCredential = {
+  type: 'object',
+  required: ['name', 'issuer', 'subject', 'audiences'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 120, pattern: '^[A-Za-z0-9._~-]+$' },
+    issuer: { type: 'string', minLength: 1, maxLength: 600 },
+    subject: { type: 'string', minLength: 1, maxLength: 600 },
+    audiences: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string', minLength: 1, maxLength: 600 } },
+    description: { type: 'string', maxLength: 600 },
+  },
+};
 const seedSchema = {
   type: 'object',
   required: ['tenantId', 'now', 'domains', 'subscribedSkus', 'users'],
@@ -119,9 +137,17 @@ const seedSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['clientId', 'clientSecret', 'roles'],
+        required: ['clientId', 'roles'],
         additionalProperties: false,
-        properties: { clientId: guid, clientSecret: { type: 'string', minLength: 1 }, roles: { type: 'array', items: { type: 'string' } }, displayName: { type: 'string' } },
+        properties: {
+          clientId: guid,
+          clientSecret: { type: 'string', minLength: 1 },
+          roles: { type: 'array', items: { type: 'string' } },
+          displayName: { type: 'string' },
+          // "A maximum of 20 federated identity credentials can be added per application object."
+          // (https://learn.microsoft.com/graph/api/resources/federatedidentitycredentials-overview)
+          federatedIdentityCredentials: { type: 'array', maxItems: 20, items: federatedIdentityCredential },
+        },
       },
     },
   },
@@ -239,6 +265,7 @@ export function loadSeed(json: unknown): TenantStore {
   seed.apps.forEach((app, index) => {
     if (clientIds.has(app.clientId.toLowerCase())) throw new SeedError(`apps[${index}].clientId`, 'is listed twice');
     clientIds.add(app.clientId.toLowerCase());
+    checkAppCredentials(app, `apps[${index}]`);
   });
   store.purgeExpired();
   return store;
@@ -252,4 +279,33 @@ function withSeedField<T>(field: string, action: () => T): T {
     if (error instanceof GraphError) throw new SeedError(field, error.message);
     throw error;
   }
+}
+
+/**
+ * An app proves itself with its secret or a federated credential, so it needs one of them. Within an app,
+ * credential names are unique (Graph's alternate key) and so is each issuer and subject pair ("The combination
+ * of the values of issuer and subject must be unique within the app").
+ */
+function checkAppCredentials(app: SeedApp, field: string): void {
+  const credentials = app.federatedIdentityCredentials ?? [];
+  if (app.clientSecret === undefined && credentials.length === 0) throw new SeedError(field, 'needs a clientSecret or at least one federatedIdentityCredentials entry');
+  const names = new Map<string, number>();
+  const pairs = new Map<string, number>();
+  credentials.forEach((credential, index) => {
+    const at = `${field}.federatedIdentityCredentials[${index}]`;
+    if (!isHttpUrl(credential.issuer)) throw new SeedError(`${at}.issuer`, 'is not an absolute http(s) URL');
+    const sameName = names.get(credential.name.toLowerCase());
+    if (sameName !== undefined) throw new SeedError(`${at}.name`, `is also the name of federatedIdentityCredentials[${sameName}]`);
+    names.set(credential.name.toLowerCase(), index);
+    const pair = JSON.stringify([credential.issuer, credential.subject]);
+    const samePair = pairs.get(pair);
+    if (samePair !== undefined) throw new SeedError(`${at}.subject`, `repeats the issuer and subject of federatedIdentityCredentials[${samePair}]`);
+    pairs.set(pair, index);
+  });
+}
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
 }

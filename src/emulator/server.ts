@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { isGuid } from '../domain/guid.ts';
 import { createTokenIssuer } from './auth.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { BatchItemLog } from './batch.ts';
@@ -8,6 +9,7 @@ import { executeBatch, parseBatch } from './batch.ts';
 import { errorEnvelope, GraphError, newRequestId } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import { createFaultInjector, parseFaultConfig } from './faults.ts';
+import { createFederationKeys } from './federation.ts';
 import type { Caller, PipelineContext } from './pipeline.ts';
 import { executeGraphRequest, faultResponse, requestIds } from './pipeline.ts';
 import type { GraphResponse } from './router.ts';
@@ -34,6 +36,25 @@ export interface RequestLogEntry {
   readonly fault?: string;
 }
 
+/**
+ * One entry of `GET /_emulator/token-requests`: a call of the token endpoint, with how the client
+ * authenticated, never the secret or assertion itself.
+ */
+export interface TokenRequestLogEntry {
+  readonly seq: number;
+  readonly time: string;
+  /** The `{tenant}` path segment when it is a tenant id or one of the seed's domains, else `[other]`. */
+  readonly tenant: string;
+  /** `client_id` when it is a GUID (anything else might be a pasted secret). */
+  readonly clientId?: string;
+  /** A grant type Entra knows, else `[other]`. */
+  readonly grantType: string;
+  readonly clientAuthentication: 'client_secret' | 'client_assertion' | 'none';
+  readonly status: number;
+  /** The AADSTS code of a failure. */
+  readonly errorCode?: number;
+}
+
 export interface EmulatorOptions {
   /** The seed, as parsed JSON (validated here). */
   readonly seed: unknown;
@@ -42,6 +63,8 @@ export interface EmulatorOptions {
   readonly limits?: Partial<ThrottleLimits>;
   /** Real time for tokens and throttling windows; tests may pass their own. */
   readonly realNowMs?: () => number;
+  /** How the emulator fetches federated credential issuers' keys (loopback URLs only); default the global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 export interface RunningEmulator {
@@ -52,6 +75,8 @@ export interface RunningEmulator {
   /** The current tenant (replaced by `POST /_emulator/seed`). */
   store(): TenantStore;
   requests(): readonly RequestLogEntry[];
+  /** Calls of the token endpoint (kept apart from the Graph request log). */
+  tokenRequests(): readonly TokenRequestLogEntry[];
   close(): Promise<void>;
 }
 
@@ -59,6 +84,12 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 /** The request log keeps this many entries (a benchmark makes hundreds of thousands of requests). */
 const MAX_LOG_ENTRIES = 200_000;
+/** Grant types the token log names; anything else is logged as `[other]` (it could be a pasted secret). */
+const KNOWN_GRANT_TYPES: ReadonlySet<string> = new Set([
+  'client_credentials', 'authorization_code', 'refresh_token', 'password',
+  'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:saml1_1-bearer', 'urn:ietf:params:oauth:grant-type:saml2-bearer',
+]);
 
 /**
  * Starts the Graph emulator on 127.0.0.1 (loopback only). Graph routes live under `/v1.0`, the
@@ -72,6 +103,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let faults: FaultInjector | undefined;
   const log: RequestLogEntry[] = [];
   let seq = 0;
+  const tokenLog: TokenRequestLogEntry[] = [];
+  // One key cache for the emulator's life: reseeding keeps what was fetched from federated issuers.
+  const federationKeys = createFederationKeys({ fetch: options.fetch ?? globalThis.fetch });
   const sockets = new Set<Socket>();
   let baseUrl = 'http://127.0.0.1';
 
@@ -106,7 +140,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/u.exec(url.pathname);
     if (token && request.method === 'POST') {
-      const result = currentIssuer().issueToken(safeDecode(token[1] ?? ''), tokenForm(bodyText, headers.authorization), realNowMs(), headers['client-request-id']);
+      const tenant = safeDecode(token[1] ?? '');
+      const form = tokenForm(bodyText, headers.authorization);
+      const result = await currentIssuer().issueToken(tenant, form, realNowMs(), headers['client-request-id']);
+      recordToken(tenant, form, result.status, result.body);
       send(response, result.status, result.body);
       return;
     }
@@ -115,6 +152,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return;
     }
     await handleGraph(request.method ?? 'GET', url, headers, bodyText, request, response);
+  }
+
+  function recordToken(tenant: string, form: URLSearchParams, status: number, body: Record<string, unknown>): void {
+    const clientId = form.get('client_id') ?? '';
+    const errorCode = Array.isArray(body['error_codes']) && typeof body['error_codes'][0] === 'number' ? body['error_codes'][0] : undefined;
+    const clientAuthentication = (form.get('client_assertion') ?? '') !== '' ? 'client_assertion' : (form.get('client_secret') ?? '') !== '' ? 'client_secret' : 'none';
+    tokenLog.push({
+      seq: tokenLog.length + 1,
+      time: new Date(realNowMs()).toISOString(),
+      // Only values that cannot be a secret pasted into the wrong field.
+      tenant: isGuid(tenant) || store.domains.some((d) => d.toLowerCase() === tenant.toLowerCase()) ? tenant : '[other]',
+      ...(isGuid(clientId) ? { clientId } : {}),
+      grantType: KNOWN_GRANT_TYPES.has(form.get('grant_type') ?? '') ? (form.get('grant_type') ?? '') : '[other]',
+      clientAuthentication,
+      status,
+      ...(errorCode === undefined ? {} : { errorCode }),
+    });
+    if (tokenLog.length > MAX_LOG_ENTRIES) tokenLog.splice(0, tokenLog.length - MAX_LOG_ENTRIES);
   }
 
   async function handleGraph(method: string, url: URL, headers: Record<string, string | undefined>, bodyText: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -219,7 +274,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
         case 'DELETE /_emulator/requests':
           log.length = 0;
+          tokenLog.length = 0;
           send(response, 204, undefined);
+          return;
+        case 'GET /_emulator/token-requests':
+          send(response, 200, { tokenRequests: tokenLog });
           return;
         case 'POST /_emulator/seed':
           store = loadSeed(json());
@@ -228,7 +287,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           send(response, 200, { status: 'seeded', tenantId: store.tenantId, now: store.now });
           return;
         default:
-          send(response, 404, { error: { code: 'NotFound', message: `No emulator control ${route}. Known: GET health, GET state, POST clock, POST faults, POST limits, GET|DELETE requests, POST seed.` } });
+          send(response, 404, { error: { code: 'NotFound', message: `No emulator control ${route}. Known: GET health, GET state, POST clock, POST faults, POST limits, GET|DELETE requests, GET token-requests, POST seed.` } });
       }
     } catch (error) {
       const message = error instanceof SeedError || error instanceof SyntaxError || error instanceof TypeError || error instanceof Error ? error.message : String(error);
@@ -237,7 +296,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
 
   function currentIssuer(): TokenIssuer {
-    issuer ??= createTokenIssuer({ tenantId: store.tenantId, domains: store.domains, apps: store.apps, issuerBaseUrl: baseUrl });
+    issuer ??= createTokenIssuer({ tenantId: store.tenantId, domains: store.domains, apps: store.apps, issuerBaseUrl: baseUrl, federationKeys });
     return issuer;
   }
 
@@ -256,6 +315,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     },
     store: () => store,
     requests: () => log,
+    tokenRequests: () => tokenLog,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -5,7 +5,7 @@ import type { UserRecord } from './user-record.ts';
  * `GET /_emulator/state`: the whole tenant in the seed format, with what the emulator derived
  * (`consumedUnits`, `licenseAssignmentStates`, `assignedPlans`). `assignedLicenses` is Graph's
  * (direct and group alike); the direct ones are the states with `assignedByGroup: null`, which
- * is what loading a dump as a seed uses. App secrets are never dumped.
+ * is what loading a dump as a seed uses. App secrets are never dumped; federated identity credentials are.
  */
 export function dumpState(store: TenantStore): Record<string, unknown> {
   const user = (u: UserRecord): Record<string, unknown> => ({
@@ -38,6 +38,12 @@ export function dumpState(store: TenantStore): Record<string, unknown> {
     users: store.activeUsers().map(user),
     deletedUsers: store.deletedUsers().map(user),
     groups: [...store.groups.values()].map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses, members: [...g.members].sort() })),
-    apps: store.apps.map((app) => ({ clientId: app.clientId, roles: app.roles, ...(app.displayName ? { displayName: app.displayName } : {}) })),
+    // Federated identity credentials are configuration, not secrets (Graph lists them to any reader of the app).
+    apps: store.apps.map((app) => ({
+      clientId: app.clientId,
+      roles: app.roles,
+      ...(app.displayName ? { displayName: app.displayName } : {}),
+      ...(app.federatedIdentityCredentials?.length ? { federatedIdentityCredentials: app.federatedIdentityCredentials } : {}),
+    })),
   };
 }

@@ -70,8 +70,8 @@ function accessToken(response: TokenEndpointResponse): string {
   return token;
 }
 
-function issue(tenant: string = TENANT, overrides: Record<string, string | undefined> = {}, nowMs = NOW): string {
-  return accessToken(issuer.issueToken(tenant, form(overrides), nowMs));
+async function issue(tenant: string = TENANT, overrides: Record<string, string | undefined> = {}, nowMs = NOW): Promise<string> {
+  return accessToken(await issuer.issueToken(tenant, form(overrides), nowMs));
 }
 
 function decodeSegment(segment: string | undefined): Record<string, unknown> {
@@ -105,15 +105,15 @@ function validClaims(overrides: Record<string, unknown> = {}): Record<string, un
 }
 
 describe('token endpoint: client credentials', () => {
-  it('issues a Bearer token in Entra’s response shape', () => {
-    const response = issuer.issueToken(TENANT, form(), NOW);
+  it('issues a Bearer token in Entra’s response shape', async () => {
+    const response = await issuer.issueToken(TENANT, form(), NOW);
     expect(response.status).toBe(200);
     expect(Object.keys(response.body).sort()).toEqual(['access_token', 'expires_in', 'ext_expires_in', 'token_type']);
     expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599 });
   });
 
-  it('issues a compact HS256 JWT, base64url without padding, with v1.0 app-only claims', () => {
-    const token = issue();
+  it('issues a compact HS256 JWT, base64url without padding, with v1.0 app-only claims', async () => {
+    const token = await issue();
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/u);
     const [header, payload, signature] = token.split('.');
     expect(decodeSegment(header)).toEqual({ alg: 'HS256', typ: 'JWT' });
@@ -139,23 +139,23 @@ describe('token endpoint: client credentials', () => {
     expect(typeof claims['uti']).toBe('string');
   });
 
-  it('signs what an independent HS256 implementation computes', () => {
-    const [header, payload, signature] = issue().split('.');
+  it('signs what an independent HS256 implementation computes', async () => {
+    const [header, payload, signature] = (await issue()).split('.');
     expect(createHmac('sha256', KEY).update(`${header}.${payload}`).digest('base64url')).toBe(signature);
   });
 
-  it('derives a stable, per-app GUID oid', () => {
+  it('derives a stable, per-app GUID oid', async () => {
     const oid = servicePrincipalObjectId(APP.clientId);
     expect(oid).toMatch(GUID);
     expect(oid[14]).toBe('5'); // version 5 (name-based)
     expect(servicePrincipalObjectId(APP.clientId.toUpperCase())).toBe(oid);
     expect(servicePrincipalObjectId(APP_WITHOUT_ROLES.clientId)).not.toBe(oid);
     const fromAnotherRun = makeIssuer({ signingKey: Buffer.alloc(32, 9) });
-    expect(decodeSegment(accessToken(fromAnotherRun.issueToken(TENANT, form(), NOW)).split('.')[1])['oid']).toBe(oid);
+    expect(decodeSegment(accessToken(await fromAnotherRun.issueToken(TENANT, form(), NOW)).split('.')[1])['oid']).toBe(oid);
   });
 
-  it('leaves the roles claim out for an app without application permissions', () => {
-    const token = issue(TENANT, { client_id: APP_WITHOUT_ROLES.clientId, client_secret: OTHER_SECRET });
+  it('leaves the roles claim out for an app without application permissions', async () => {
+    const token = await issue(TENANT, { client_id: APP_WITHOUT_ROLES.clientId, client_secret: OTHER_SECRET });
     expect(decodeSegment(token.split('.')[1])).not.toHaveProperty('roles');
     const verified = issuer.verifyBearer(`Bearer ${token}`, NOW);
     expect(verified.ok && [...verified.roles]).toEqual([]);
@@ -166,8 +166,8 @@ describe('token endpoint: client credentials', () => {
     { name: 'tenant id, upper case', tenant: TENANT.toUpperCase() },
     { name: 'initial domain', tenant: 'contoso.com' },
     { name: 'domain, other case', tenant: 'CONTOSO.onMicrosoft.com' },
-  ])('accepts the tenant segment by $name', ({ tenant }) => {
-    expect(issuer.issueToken(tenant, form(), NOW).status).toBe(200);
+  ])('accepts the tenant segment by $name', async ({ tenant }) => {
+    expect((await issuer.issueToken(tenant, form(), NOW)).status).toBe(200);
   });
 
   it.each([
@@ -177,13 +177,13 @@ describe('token endpoint: client credentials', () => {
     'HTTPS://GRAPH.MICROSOFT.COM/.default',
     '  https://graph.microsoft.com/.default  ',
     'https://graph.microsoft.com/.default https://graph.microsoft.com//.default',
-  ])('accepts scope %j, always for aud https://graph.microsoft.com', (scope) => {
-    const token = issue(TENANT, { scope });
+  ])('accepts scope %j, always for aud https://graph.microsoft.com', async (scope) => {
+    const token = await issue(TENANT, { scope });
     expect(decodeSegment(token.split('.')[1])['aud']).toBe('https://graph.microsoft.com');
   });
 
-  it('matches the client id case-insensitively', () => {
-    expect(issuer.issueToken(TENANT, form({ client_id: APP.clientId.toUpperCase() }), NOW).status).toBe(200);
+  it('matches the client id case-insensitively', async () => {
+    expect((await issuer.issueToken(TENANT, form({ client_id: APP.clientId.toUpperCase() }), NOW)).status).toBe(200);
   });
 });
 
@@ -209,14 +209,24 @@ describe('token endpoint: failures', () => {
     { name: 'unknown grant', fields: { grant_type: 'magic' }, status: 400, error: 'unsupported_grant_type', code: 70003, text: "unsupported grant type 'magic'." },
     { name: 'missing client_id', fields: { client_id: undefined }, status: 400, error: 'invalid_request', code: 900144, text: "parameter: 'client_id'." },
     {
-      name: 'client assertion (not supported yet)',
+      name: 'client assertion that is not a JWT',
+      fields: { client_secret: undefined, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'not-a-jwt-assertion-value' },
+      status: 400,
+      error: 'invalid_request',
+      code: 50027,
+      text: 'JWT token is invalid or malformed.',
+    },
+    {
+      name: 'client assertion without claims',
       fields: { client_secret: undefined, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' },
       status: 400,
       error: 'invalid_request',
-      code: 90023,
-      text: 'not supported by the tenantctl Graph emulator yet',
+      code: 50027,
     },
-    { name: 'client assertion type alone', fields: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }, status: 400, error: 'invalid_request', code: 90023 },
+    { name: 'client assertion type and a secret', fields: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }, status: 400, error: 'invalid_request', code: 90023, text: 'send one client credential' },
+    { name: 'client assertion type without an assertion', fields: { client_secret: undefined, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }, status: 401, error: 'invalid_client', code: 7000218 },
+    { name: 'client assertion without its type', fields: { client_secret: undefined, client_assertion: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' }, status: 400, error: 'invalid_request', code: 900144, text: "parameter: 'client_assertion_type'." },
+    { name: 'client assertion of another type', fields: { client_secret: undefined, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' }, status: 400, error: 'invalid_request', code: 90011, text: 'Unexpected client assertion type.' },
     { name: 'missing client_secret', fields: { client_secret: undefined }, status: 401, error: 'invalid_client', code: 7000218 },
     { name: 'missing scope', fields: { scope: undefined }, status: 400, error: 'invalid_request', code: 90014 },
     { name: 'blank scope', fields: { scope: '   ' }, status: 400, error: 'invalid_request', code: 90014 },
@@ -233,11 +243,9 @@ describe('token endpoint: failures', () => {
     { name: 'submitted secret inside a tenant segment', tenant: `${WRONG_SECRET}.example`, fields: { client_secret: WRONG_SECRET }, status: 400, error: 'invalid_tenant', code: 90002, text: "Tenant '[redacted]' not found." },
   ];
 
-  const issuedToken = issue();
-
-  it.each(cases)('$name → $status $error AADSTS$code', ({ tenant, fields, status, error, code, text }) => {
+  it.each(cases)('$name → $status $error AADSTS$code', async ({ tenant, fields, status, error, code, text }) => {
     const submitted = form(fields ?? {});
-    const response = issuer.issueToken(tenant ?? TENANT, submitted, NOW);
+    const response = await issuer.issueToken(tenant ?? TENANT, submitted, NOW);
     expect(response.status).toBe(status);
     const body = response.body;
     expect(body).not.toHaveProperty('access_token');
@@ -258,22 +266,22 @@ describe('token endpoint: failures', () => {
 
     // No secret, assertion or token text in the answer.
     const serialized = JSON.stringify(body);
-    for (const secret of [SECRET, OTHER_SECRET, WRONG_SECRET, issuedToken, ...issuedToken.split('.')]) expect(serialized).not.toContain(secret);
+    for (const secret of [SECRET, OTHER_SECRET, WRONG_SECRET, bearerToken, ...bearerToken.split('.')]) expect(serialized).not.toContain(secret);
     const assertion = submitted.get('client_assertion');
     if (assertion !== null) expect(serialized).not.toContain(assertion);
   });
 
-  it('echoes a GUID client-request-id as correlation_id, and only a GUID', () => {
+  it('echoes a GUID client-request-id as correlation_id, and only a GUID', async () => {
     const id = '0f0e0d0c-0b0a-4908-8706-050403020100';
-    const echoed = issuer.issueToken('nowhere.example', form(), NOW, id.toUpperCase()).body;
+    const echoed = (await issuer.issueToken('nowhere.example', form(), NOW, id.toUpperCase())).body;
     expect(echoed['correlation_id']).toBe(id);
-    const ignored = issuer.issueToken('nowhere.example', form(), NOW, `${SECRET}`).body;
+    const ignored = (await issuer.issueToken('nowhere.example', form(), NOW, `${SECRET}`)).body;
     expect(ignored['correlation_id']).toMatch(GUID);
     expect(JSON.stringify(ignored)).not.toContain(SECRET);
   });
 
-  it('neutralises control characters in echoed values', () => {
-    const description = String(issuer.issueToken('evil\r\nTrace ID: forged.example', form(), NOW).body['error_description']);
+  it('neutralises control characters in echoed values', async () => {
+    const description = String((await issuer.issueToken('evil\r\nTrace ID: forged.example', form(), NOW)).body['error_description']);
     expect(description).toContain("Tenant 'evil??Trace ID: forged.example' not found.");
     expect(description.split('\r\n')).toHaveLength(4);
   });
@@ -288,24 +296,31 @@ describe('token endpoint: failures', () => {
     }
   });
 
-  it('refuses a seed with duplicate client ids or an empty secret, naming no secret', () => {
+  it('refuses a seed with duplicate client ids, an empty secret or no credential, naming no secret', () => {
     const base = { tenantId: TENANT, domains: DOMAINS, issuerBaseUrl: LOGIN_BASE };
     expect(() => createTokenIssuer({ ...base, apps: [APP, { ...APP, clientSecret: OTHER_SECRET }] })).toThrow(/two apps have client id/u);
     expect(() => createTokenIssuer({ ...base, apps: [APP, { ...APP, clientSecret: OTHER_SECRET }] })).not.toThrow(new RegExp(SECRET.slice(0, 8), 'u'));
     expect(() => createTokenIssuer({ ...base, apps: [{ ...APP, clientSecret: '' }] })).toThrow(/empty client secret/u);
+    expect(() => createTokenIssuer({ ...base, apps: [{ clientId: APP.clientId, roles: [] }] })).toThrow(/neither a client secret nor a federated identity credential/u);
   });
 
-  it('gives each run its own random key when none is passed', () => {
+  it('gives each run its own random key when none is passed', async () => {
     const a = createTokenIssuer({ tenantId: TENANT, domains: DOMAINS, apps: [APP], issuerBaseUrl: LOGIN_BASE });
     const b = createTokenIssuer({ tenantId: TENANT, domains: DOMAINS, apps: [APP], issuerBaseUrl: LOGIN_BASE });
-    const token = accessToken(a.issueToken(TENANT, form(), NOW));
+    const token = accessToken(await a.issueToken(TENANT, form(), NOW));
     expect(a.verifyBearer(`Bearer ${token}`, NOW).ok).toBe(true);
     expect(b.verifyBearer(`Bearer ${token}`, NOW)).toEqual({ ok: false, code: 'InvalidAuthenticationToken', message: TOKEN_BAD_SIGNATURE });
   });
 });
 
+const bearerToken = await issue();
+const otherKeyToken = accessToken(await makeIssuer({ signingKey: Buffer.alloc(32, 1) }).issueToken(TENANT, form(), NOW));
+const otherTenantToken = accessToken(
+  await createTokenIssuer({ tenantId: OTHER_TENANT, domains: ['fabrikam.com'], apps: [APP], signingKey: KEY, issuerBaseUrl: LOGIN_BASE }).issueToken(OTHER_TENANT, form(), NOW),
+);
+
 describe('verifyBearer', () => {
-  const token = issue();
+  const token = bearerToken;
 
   it('accepts its own token and returns the app, its roles and the tenant', () => {
     const verified = issuer.verifyBearer(`Bearer ${token}`, NOW);
@@ -328,23 +343,19 @@ describe('verifyBearer', () => {
     expect(issuer.verifyBearer(`Bearer ${signWith(KEY, { alg: 'HS256', typ: 'JWT' }, validClaims({ aud }))}`, NOW).ok).toBe(true);
   });
 
-  it('checks lifetime against the real time passed in, with 5 minutes of clock skew', () => {
+  it('checks lifetime against the real time passed in, with 5 minutes of clock skew', async () => {
     const lastSecond = NOW + (3600 + CLOCK_SKEW_SECONDS) * 1000;
     expect(issuer.verifyBearer(`Bearer ${token}`, lastSecond).ok).toBe(true);
     expect(issuer.verifyBearer(`Bearer ${token}`, lastSecond + 1000)).toMatchObject({ ok: false, message: TOKEN_EXPIRED });
     // A token issued now stays valid whatever the emulator's directory clock says: only `nowMs` counts.
     const later = NOW + 30 * 24 * 3600 * 1000;
-    const fresh = issue(TENANT, {}, later);
+    const fresh = await issue(TENANT, {}, later);
     expect(issuer.verifyBearer(`Bearer ${fresh}`, later).ok).toBe(true);
   });
 
   const [header = '', payload = '', signature = ''] = token.split('.');
   const tampered = (claims: Record<string, unknown>): string => `${header}.${b64(claims)}.${signature}`;
   const original = decodeSegment(payload);
-  const otherKeyToken = accessToken(makeIssuer({ signingKey: Buffer.alloc(32, 1) }).issueToken(TENANT, form(), NOW));
-  const otherTenantToken = accessToken(
-    createTokenIssuer({ tenantId: OTHER_TENANT, domains: ['fabrikam.com'], apps: [APP], signingKey: KEY, issuerBaseUrl: LOGIN_BASE }).issueToken(OTHER_TENANT, form(), NOW),
-  );
   // Change the first character: the last one of a 32-byte signature also carries 2 padding bits, and
   // flipping only those leaves the decoded signature as it was.
   const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
@@ -489,7 +500,7 @@ describe('permissions', () => {
   });
 
   it('authorises a verified token by its roles claim', () => {
-    const verified = issuer.verifyBearer(`Bearer ${issue()}`, NOW);
+    const verified = issuer.verifyBearer(`Bearer ${bearerToken}`, NOW);
     if (!verified.ok) throw new Error(verified.message);
     expect(isAuthorised(verified.roles, 'users.list')).toBe(true);
     expect(isAuthorised(verified.roles, 'users.assignLicense')).toBe(true);

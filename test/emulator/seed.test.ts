@@ -14,6 +14,15 @@ function tweak(change: (seed: { -readonly [K in keyof Seed]: unknown } & Record<
   return seed;
 }
 
+const TRUST: Record<string, unknown> = { name: 'main', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:contoso/tenant-config:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] };
+
+/** Gives the second app these federated credentials and takes its secret away. */
+function federated(seed: Record<string, unknown>, credentials: readonly Record<string, unknown>[]): void {
+  const app = (seed.apps as Record<string, unknown>[])[1] as Record<string, unknown>;
+  app.federatedIdentityCredentials = credentials;
+  delete app.clientSecret;
+}
+
 function seedError(json: unknown): SeedError {
   try {
     loadSeed(json);
@@ -66,6 +75,19 @@ describe('loading a seed', () => {
     expect(dumpState(reloaded)).toEqual(dump);
   });
 
+  it('loads an app with federated identity credentials and no secret, and dumps its credentials back', () => {
+    const seed = tweak((s) => federated(s, [TRUST, { ...TRUST, name: 'pull-requests', subject: 'repo:contoso/tenant-config:pull_request', description: 'plans only' }]));
+    const dump = dumpState(loadSeed(seed)) as { apps: Record<string, unknown>[] };
+    expect(dump.apps[1]).toEqual({
+      clientId: '5e1c0000-0000-4000-8000-00000000a002',
+      roles: ['User.Read.All'],
+      displayName: 'read-only',
+      federatedIdentityCredentials: [TRUST, { ...TRUST, name: 'pull-requests', subject: 'repo:contoso/tenant-config:pull_request', description: 'plans only' }],
+    });
+    // The dump of a federated-only app is a seed again.
+    expect(dumpState(loadSeed({ ...dump, apps: [contosoSeed().apps[0], dump.apps[1]] }))).toEqual(dump);
+  });
+
   it.each([
     ['a missing tenantId', (s: Record<string, unknown>) => delete s.tenantId, 'tenantId'],
     ['a bad GUID', (s: Record<string, unknown>) => ((s.users as Record<string, unknown>[])[1] as Record<string, unknown>).id = 'nope', 'users[1].id'],
@@ -78,6 +100,16 @@ describe('loading a seed', () => {
     ['a deleted user without deletedDateTime', (s: Record<string, unknown>) => delete ((s.deletedUsers as Record<string, unknown>[])[0] as Record<string, unknown>).deletedDateTime, 'deletedUsers[0].deletedDateTime'],
     ['a group member nobody is', (s: Record<string, unknown>) => ((s.groups as { members: string[] }[])[0] as { members: string[] }).members.push('00000000-0000-4000-8000-0000000000ff'), 'groups[0].members[2]'],
     ['an app listed twice', (s: Record<string, unknown>) => (s.apps as unknown[]).push((s.apps as unknown[])[0]), 'apps[2].clientId'],
+    ['an app with neither secret nor federated credential', (s: Record<string, unknown>) => delete (s.apps as Record<string, unknown>[])[1]?.clientSecret, 'apps[1]'],
+    ['an app with an empty list of federated credentials and no secret', (s: Record<string, unknown>) => federated(s, []), 'apps[1]'],
+    ['a federated credential without subject', (s: Record<string, unknown>) => federated(s, [{ ...TRUST, subject: undefined }]), 'apps[1].federatedIdentityCredentials[0].subject'],
+    ['a federated credential with two audiences', (s: Record<string, unknown>) => federated(s, [{ ...TRUST, audiences: ['api://AzureADTokenExchange', 'api://other'] }]), 'apps[1].federatedIdentityCredentials[0].audiences'],
+    ['a federated credential with a field Graph lacks', (s: Record<string, unknown>) => federated(s, [{ ...TRUST, claimsMatchingExpression: 'x' }]), 'apps[1].federatedIdentityCredentials[0].claimsMatchingExpression'],
+    ['a federated credential named with a space', (s: Record<string, unknown>) => federated(s, [{ ...TRUST, name: 'main branch' }]), 'apps[1].federatedIdentityCredentials[0].name'],
+    ['a federated credential whose issuer is not a URL', (s: Record<string, unknown>) => federated(s, [{ ...TRUST, issuer: 'token.actions.githubusercontent.com' }]), 'apps[1].federatedIdentityCredentials[0].issuer'],
+    ['two federated credentials with one name', (s: Record<string, unknown>) => federated(s, [TRUST, { ...TRUST, name: 'MAIN', subject: 'repo:contoso/tenant-config:pull_request' }]), 'apps[1].federatedIdentityCredentials[1].name'],
+    ['two federated credentials with one issuer and subject', (s: Record<string, unknown>) => federated(s, [TRUST, { ...TRUST, name: 'again' }]), 'apps[1].federatedIdentityCredentials[1].subject'],
+    ['21 federated credentials', (s: Record<string, unknown>) => federated(s, Array.from({ length: 21 }, (_, i) => ({ ...TRUST, name: `n${i}`, subject: `s${i}` }))), 'apps[1].federatedIdentityCredentials'],
   ])('names the field for %s', (_name, change, field) => {
     const error = seedError(tweak(change as (s: Record<string, unknown>) => void));
     expect(error.field).toBe(field);

@@ -56,6 +56,32 @@ export function withApp(draft: SeedDraft, clientId: string, roles: string[]): vo
   draft.apps.push({ clientId, clientSecret: `secret-${clientId}`, roles, displayName: `test app ${clientId.slice(-4)}` });
 }
 
+/** An audience, subject or issuer a federated credential trusts. */
+export interface TrustedToken {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly audience?: string;
+}
+
+/**
+ * An extra app that authenticates with federated identity credentials only (no secret), with the
+ * reconciler's roles unless told otherwise: one credential per trusted issuer and subject.
+ */
+export function withFederatedApp(draft: SeedDraft, clientId: string, trusted: readonly TrustedToken[], roles?: string[]): void {
+  draft.apps.push({
+    clientId,
+    roles: roles ?? [...(draft.apps[0]?.roles ?? [])],
+    displayName: 'tenantctl (federated)',
+    federatedIdentityCredentials: trusted.map((t, index) => ({
+      name: `trust-${index}`,
+      issuer: t.issuer,
+      subject: t.subject,
+      audiences: [t.audience ?? 'api://AzureADTokenExchange'],
+      description: `test credential ${index}`,
+    })),
+  });
+}
+
 // ---- names from the fixture ---------------------------------------------------------------------
 
 export const TENANT_ID = '8f3c1a52-0000-4000-8000-000000000001';
@@ -85,6 +111,8 @@ export const YAMMER = '7547a3fe-08ee-4ccb-b430-5077c5041653';
 export const RECONCILER = '5e1c0000-0000-4000-8000-00000000a001';
 /** App 2: User.Read.All only. */
 export const READER = '5e1c0000-0000-4000-8000-00000000a002';
+/** Not in the fixture: the app tests add with `withFederatedApp` (federated credentials, no secret). */
+export const FEDERATED = '5e1c0000-0000-4000-8000-00000000a003';
 
 /** Graph's default user property set (BEHAVIOUR.md §1, §4). */
 export const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'id', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName'];
@@ -169,7 +197,9 @@ export async function startHarness(seed: Seed = contoso()): Promise<Harness> {
 
   async function fetchTokens(): Promise<void> {
     const next = new Map<string, string>();
+    // Apps with federated credentials only have no secret to sign in with here.
     for (const app of current.apps) {
+      if (app.clientSecret === undefined) continue;
       const response = await fetch(`${url}/${current.tenantId}/oauth2/v2.0/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

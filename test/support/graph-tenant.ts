@@ -15,7 +15,7 @@ export interface GraphTestTenant extends GraphConnection {
 
 export function emulatorEnvironment(url: string, seed: Seed, app = 0): Record<string, string> {
   const { clientId, clientSecret } = seed.apps[app] ?? { clientId: '', clientSecret: '' };
-  return { TENANTCTL_GRAPH_URL: url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: clientSecret };
+  return { TENANTCTL_GRAPH_URL: url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: clientSecret ?? '' };
 }
 
 export function graphTenantFor(url: string, seed: Seed, options: { app?: number; retry?: Partial<RetryEnvironment>; retryPolicy?: RetryPolicy; fetch?: typeof fetch; batchWrites?: boolean } = {}): GraphTestTenant {

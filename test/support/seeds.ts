@@ -32,7 +32,7 @@ export async function tokenFor(url: string, seed: Seed, app = RECONCILER_APP): P
   const { clientId, clientSecret } = seed.apps[app] ?? { clientId: '', clientSecret: '' };
   const response = await fetch(`${url}/${seed.tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://graph.microsoft.com/.default' }),
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret ?? '', scope: 'https://graph.microsoft.com/.default' }),
   });
   const body = (await response.json()) as { access_token?: string };
   if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);

@@ -81,6 +81,10 @@ const emulator = resolveGraphEndpoint({ graphUrl: 'http://127.0.0.1:4010' });
 describe('chooseCredential', () => {
   it.each<{ name: string; env: Record<string, string>; endpoint?: typeof global; expected: Partial<CredentialChoice> }>([
     { name: 'the emulator on loopback', endpoint: emulator, env: { ...APP, AZURE_CLIENT_SECRET: 's' }, expected: { kind: 'emulator', tokenUrl: `http://127.0.0.1:4010/${APP.AZURE_TENANT_ID}/oauth2/v2.0/token`, scope: 'https://graph.microsoft.com/.default' } },
+    { name: 'the emulator with a federated token file and no secret', endpoint: emulator, env: { ...APP, AZURE_FEDERATED_TOKEN_FILE: '/var/run/token' }, expected: { kind: 'emulator', federatedToken: { from: 'file', path: '/var/run/token' } } },
+    { name: 'the emulator with GitHub Actions OIDC and no secret', endpoint: emulator, env: { ...APP, ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:5/t?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, expected: { kind: 'emulator', federatedToken: { from: 'github-actions', requestUrl: 'http://127.0.0.1:5/t?api-version=2.0', requestToken: 't' } } },
+    { name: 'the emulator: a secret comes first', endpoint: emulator, env: { ...APP, AZURE_CLIENT_SECRET: 's', AZURE_FEDERATED_TOKEN_FILE: '/var/run/token' }, expected: { kind: 'emulator', clientSecret: 's' } },
+    { name: 'the emulator: a token file before GitHub Actions OIDC', endpoint: emulator, env: { ...APP, AZURE_FEDERATED_TOKEN_FILE: '/f', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:5/t', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, expected: { kind: 'emulator', federatedToken: { from: 'file', path: '/f' } } },
     { name: 'loopback with AZURE_AUTHORITY_HOST uses @azure/identity', endpoint: emulator, env: { ...APP, AZURE_CLIENT_SECRET: 's', AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443/' }, expected: { kind: 'client-secret', authorityHost: 'https://127.0.0.1:8443' } },
     { name: 'a client secret', env: { ...APP, AZURE_CLIENT_SECRET: 's', AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' }, expected: { kind: 'client-secret', scope: 'https://graph.microsoft.com/.default', authorityHost: 'https://login.microsoftonline.com' } },
     { name: 'a client secret in the China cloud', endpoint: china, env: { ...APP, AZURE_CLIENT_SECRET: 's' }, expected: { kind: 'client-secret', scope: 'https://microsoftgraph.chinacloudapi.cn/.default', authorityHost: 'https://login.chinacloudapi.cn' } },
@@ -98,7 +102,9 @@ describe('chooseCredential', () => {
   });
 
   it.each([
-    { name: 'the emulator without a secret', endpoint: emulator, env: { ...APP }, variables: ['AZURE_CLIENT_SECRET'] },
+    { name: 'the emulator without a secret or federated token', endpoint: emulator, env: { ...APP }, variables: ['AZURE_CLIENT_SECRET', 'AZURE_FEDERATED_TOKEN_FILE'] },
+    { name: 'the emulator in a GitHub Actions job without id-token: write', endpoint: emulator, env: { ...APP, GITHUB_ACTIONS: 'true' }, variables: ['AZURE_CLIENT_SECRET', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'] },
+    { name: 'the emulator with half of GitHub’s token request', endpoint: emulator, env: { ...APP, ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:5/t' }, variables: ['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] },
     { name: 'the emulator without a tenant', endpoint: emulator, env: { AZURE_CLIENT_ID: 'x', AZURE_CLIENT_SECRET: 's' }, variables: ['AZURE_TENANT_ID'] },
     { name: 'a secret without a tenant', endpoint: global, env: { AZURE_CLIENT_ID: 'x', AZURE_CLIENT_SECRET: 's' }, variables: ['AZURE_TENANT_ID'] },
     { name: 'a certificate without a client id', endpoint: global, env: { AZURE_TENANT_ID: 't', AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' }, variables: ['AZURE_CLIENT_ID'] },
@@ -134,6 +140,14 @@ describe('chooseCredential', () => {
   it('describes a credential without its secret', () => {
     const text = describeCredential(chooseCredential({ ...APP, AZURE_CLIENT_SECRET: 'super-secret-value' }, global));
     expect(text).toBe(`client secret for app ${APP.AZURE_CLIENT_ID} in tenant ${APP.AZURE_TENANT_ID}`);
+  });
+
+  it.each([
+    { env: { ...APP, AZURE_CLIENT_SECRET: 'super-secret-value' }, text: `emulator client credentials for app ${APP.AZURE_CLIENT_ID} (http://127.0.0.1:4010/${APP.AZURE_TENANT_ID}/oauth2/v2.0/token)` },
+    { env: { ...APP, AZURE_FEDERATED_TOKEN_FILE: '/var/run/token' }, text: `emulator federated token from /var/run/token (AZURE_FEDERATED_TOKEN_FILE) for app ${APP.AZURE_CLIENT_ID} (http://127.0.0.1:4010/${APP.AZURE_TENANT_ID}/oauth2/v2.0/token)` },
+    { env: { ...APP, ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:5/t', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-value' }, text: `emulator federated token from GitHub Actions OIDC for app ${APP.AZURE_CLIENT_ID} (http://127.0.0.1:4010/${APP.AZURE_TENANT_ID}/oauth2/v2.0/token)` },
+  ])('describes the emulator credential: $text', ({ env, text }) => {
+    expect(describeCredential(chooseCredential(env, emulator))).toBe(text);
   });
 });
 

@@ -8,8 +8,11 @@ import { CredentialConfigurationError } from './errors.ts';
  * why). Pure: the environment is a parameter. Precedence, first match wins:
  *
  * 0. Graph on a loopback address (the emulator) and no `AZURE_AUTHORITY_HOST`: the emulator's own
- *    token endpoint, `POST {graphUrl}/{AZURE_TENANT_ID}/oauth2/v2.0/token`, with AZURE_CLIENT_ID and
- *    AZURE_CLIENT_SECRET. (With `AZURE_AUTHORITY_HOST` set, the rules below apply to the emulator too.)
+ *    token endpoint, `POST {graphUrl}/{AZURE_TENANT_ID}/oauth2/v2.0/token`, plain http, for AZURE_CLIENT_ID
+ *    with AZURE_CLIENT_SECRET; without a secret, with a federated token sent as client assertion: the
+ *    contents of AZURE_FEDERATED_TOKEN_FILE, else GitHub Actions' OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL
+ *    and ACTIONS_ID_TOKEN_REQUEST_TOKEN). (With `AZURE_AUTHORITY_HOST` set, the rules below apply to the
+ *    emulator too.)
  * 1. `AZURE_TOKEN_CREDENTIALS` names one: `EnvironmentCredential` (rules 2–3), `WorkloadIdentityCredential`
  *    (4), `ManagedIdentityCredential` (6), `AzureCliCredential` (8), `prod` (2–6, never the CLI) or `dev` (8).
  *    The variable is @azure/identity's own for narrowing DefaultAzureCredential.
@@ -37,8 +40,21 @@ interface Common {
   readonly authorityHost: string;
 }
 
+/** Where a federated (workload identity) token comes from, for the emulator's token endpoint. */
+export type FederatedTokenSource =
+  /** AZURE_FEDERATED_TOKEN_FILE, read again for every new access token (Kubernetes rotates it). */
+  | { readonly from: 'file'; readonly path: string }
+  /** GitHub Actions' token request (ACTIONS_ID_TOKEN_REQUEST_URL, bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN). */
+  | { readonly from: 'github-actions'; readonly requestUrl: string; readonly requestToken: string };
+
+/** The emulator's token endpoint, with the app's client secret or, without one, a federated token. */
+export type EmulatorCredentialChoice = Common & { readonly kind: 'emulator'; readonly tokenUrl: string; readonly tenantId: string; readonly clientId: string } & (
+  | { readonly clientSecret: string; readonly federatedToken?: undefined }
+  | { readonly clientSecret?: undefined; readonly federatedToken: FederatedTokenSource }
+);
+
 export type CredentialChoice =
-  | (Common & { readonly kind: 'emulator'; readonly tokenUrl: string; readonly tenantId: string; readonly clientId: string; readonly clientSecret: string })
+  | EmulatorCredentialChoice
   | (Common & { readonly kind: 'client-secret'; readonly tenantId: string; readonly clientId: string; readonly clientSecret: string })
   | (Common & { readonly kind: 'client-certificate'; readonly tenantId: string; readonly clientId: string; readonly certificatePath: string; readonly certificatePassword?: string; readonly sendCertificateChain: boolean })
   | (Common & { readonly kind: 'workload-identity'; readonly tenantId: string; readonly clientId: string; readonly tokenFilePath: string })
@@ -74,15 +90,7 @@ export function chooseCredential(env: Environment, endpoint: GraphEndpoint): Cre
   const cloud: Cloud = endpoint.cloud;
   const authorityHost = (value(env, 'AZURE_AUTHORITY_HOST') ?? cloud.authorityHost).replace(/\/+$/u, '');
   const common: Common = { scope: cloud.graphScope, authorityHost };
-  if (endpoint.loopback && value(env, 'AZURE_AUTHORITY_HOST') === undefined) {
-    const because = `the emulator at ${endpoint.graphUrl.origin} issues tokens for an app by client id and secret (client credentials)`;
-    const tenantId = required(env, 'AZURE_TENANT_ID', `${because}, in its tenant`);
-    const clientId = required(env, 'AZURE_CLIENT_ID', because);
-    const clientSecret = required(env, 'AZURE_CLIENT_SECRET', because);
-    // The emulator checks the resource, which is Graph's, wherever it listens (src/emulator/auth.ts).
-    const tokenUrl = `${endpoint.graphUrl.origin}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-    return { kind: 'emulator', tokenUrl, tenantId, clientId, clientSecret, scope: CLOUDS.global.graphScope, authorityHost: endpoint.graphUrl.origin };
-  }
+  if (endpoint.loopback && value(env, 'AZURE_AUTHORITY_HOST') === undefined) return emulatorCredential(env, endpoint);
   const selectorText = value(env, 'AZURE_TOKEN_CREDENTIALS');
   const selector = selectorText === undefined ? undefined : SELECTORS[selectorText.toLowerCase()];
   if (selectorText !== undefined && selector === undefined) {
@@ -128,6 +136,40 @@ export function chooseCredential(env: Environment, endpoint: GraphEndpoint): Cre
   return azureCli(env, common);
 }
 
+/** Rule 0: the emulator's token endpoint with a client secret, a federated token file or GitHub Actions' OIDC token. */
+function emulatorCredential(env: Environment, endpoint: GraphEndpoint): EmulatorCredentialChoice {
+  const origin = endpoint.graphUrl.origin;
+  const because = `the emulator at ${origin} issues tokens for an app by client id, with its client secret or a federated token`;
+  const tenantId = required(env, 'AZURE_TENANT_ID', `${because}, in its tenant`);
+  const clientId = required(env, 'AZURE_CLIENT_ID', because);
+  // The emulator checks the resource, which is Graph's, wherever it listens (src/emulator/auth.ts).
+  const tokenUrl = `${origin}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+  const base = { kind: 'emulator', tokenUrl, tenantId, clientId, scope: CLOUDS.global.graphScope, authorityHost: origin } as const;
+  const clientSecret = value(env, 'AZURE_CLIENT_SECRET');
+  if (clientSecret !== undefined) return { ...base, clientSecret };
+  const tokenFile = value(env, 'AZURE_FEDERATED_TOKEN_FILE');
+  if (tokenFile !== undefined) return { ...base, federatedToken: { from: 'file', path: tokenFile } };
+  const requestUrl = value(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
+  const requestToken = value(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+  if (requestUrl !== undefined && requestToken !== undefined) return { ...base, federatedToken: { from: 'github-actions', requestUrl, requestToken } };
+  // GitHub sets both variables, and only for a job allowed to request an OIDC token
+  // (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#adding-permissions-settings).
+  if (requestUrl !== undefined || requestToken !== undefined) {
+    const absent = requestUrl === undefined ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
+    throw new CredentialConfigurationError([absent], `Set ${absent}: GitHub Actions' OIDC token request needs both ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which a job gets with "permissions: id-token: write".`);
+  }
+  if (value(env, 'GITHUB_ACTIONS') === 'true') {
+    throw new CredentialConfigurationError(
+      ['AZURE_CLIENT_SECRET', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'],
+      `Set AZURE_CLIENT_SECRET, or sign in with the job's OIDC token: the workflow lacks "permissions: id-token: write" (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set).`,
+    );
+  }
+  throw new CredentialConfigurationError(
+    ['AZURE_CLIENT_SECRET', 'AZURE_FEDERATED_TOKEN_FILE'],
+    `Set AZURE_CLIENT_SECRET: ${because}. For a federated token, set AZURE_FEDERATED_TOKEN_FILE to its file, or run in GitHub Actions with "permissions: id-token: write".`,
+  );
+}
+
 function workloadIdentity(env: Environment, common: Common, tokenFilePath: string): CredentialChoice {
   const because = 'workload identity federation (AZURE_FEDERATED_TOKEN_FILE)';
   return {
@@ -153,7 +195,10 @@ function azureCli(env: Environment, common: Common): CredentialChoice {
 export function describeCredential(choice: CredentialChoice): string {
   switch (choice.kind) {
     case 'emulator':
-      return `emulator client credentials for app ${choice.clientId} (${choice.tokenUrl})`;
+      if (choice.federatedToken === undefined) return `emulator client credentials for app ${choice.clientId} (${choice.tokenUrl})`;
+      return choice.federatedToken.from === 'file'
+        ? `emulator federated token from ${choice.federatedToken.path} (AZURE_FEDERATED_TOKEN_FILE) for app ${choice.clientId} (${choice.tokenUrl})`
+        : `emulator federated token from GitHub Actions OIDC for app ${choice.clientId} (${choice.tokenUrl})`;
     case 'client-secret':
       return `client secret for app ${choice.clientId} in tenant ${choice.tenantId}`;
     case 'client-certificate':

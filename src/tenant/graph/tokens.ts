@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
 import { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from '@azure/identity';
 import { CLOUDS } from './clouds.ts';
-import type { CredentialChoice } from './credentials.ts';
+import type { CredentialChoice, EmulatorCredentialChoice, FederatedTokenSource } from './credentials.ts';
 import { AuthenticationError } from './errors.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface AccessTokenSource {
 export interface TokenDependencies {
   readonly fetch: typeof fetch;
   readonly nowMs: () => number;
+  /** Reads a federated token file (UTF-8); default node:fs. */
+  readonly readFile?: (path: string) => Promise<string>;
 }
 
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
@@ -69,15 +72,38 @@ export function createIdentityCredential(choice: Exclude<CredentialChoice, { kin
 
 /**
  * GitHub's OIDC token for Entra federation (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-azure):
- * `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange` with the request token as bearer.
+ * `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange` with the request token as bearer;
+ * the answer is `{"value": "<jwt>"}`.
  */
-async function readGitHubOidcToken(requestUrl: string, requestToken: string, fetchImpl: typeof fetch): Promise<string> {
+export async function readGitHubOidcToken(requestUrl: string, requestToken: string, fetchImpl: typeof fetch): Promise<string> {
+  const fail = (problem: string): AuthenticationError => new AuthenticationError('GitHub Actions OIDC', problem, [requestToken]);
+  if (!URL.canParse(requestUrl)) throw fail('ACTIONS_ID_TOKEN_REQUEST_URL is not a URL');
   const url = new URL(requestUrl);
   url.searchParams.set('audience', 'api://AzureADTokenExchange');
-  const response = await fetchImpl(url, { headers: { Authorization: `bearer ${requestToken}`, Accept: 'application/json' } });
+  let response: Response;
+  try {
+    response = await fetchImpl(url, { headers: { Authorization: `bearer ${requestToken}`, Accept: 'application/json' } });
+  } catch (error) {
+    throw fail(`no answer from the OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL): ${error instanceof Error ? error.message : String(error)}`);
+  }
   const body = (await response.json().catch(() => ({}))) as { value?: unknown };
-  if (!response.ok || typeof body.value !== 'string') throw new AuthenticationError('GitHub Actions OIDC', `the OIDC token request answered HTTP ${response.status}; does the workflow have "permissions: id-token: write"?`, [requestToken]);
+  if (!response.ok || typeof body.value !== 'string' || body.value === '') throw fail(`the OIDC token request answered HTTP ${response.status}; does the workflow have "permissions: id-token: write"?`);
   return body.value;
+}
+
+/** A federated token for the emulator: the file's contents (read each time: it is rotated), or GitHub's OIDC token. */
+async function readFederatedToken(source: FederatedTokenSource, dependencies: TokenDependencies): Promise<string> {
+  if (source.from === 'github-actions') return readGitHubOidcToken(source.requestUrl, source.requestToken, dependencies.fetch);
+  let text: string;
+  try {
+    text = await (dependencies.readFile ?? ((path: string) => readFile(path, 'utf8')))(source.path);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : error instanceof Error ? error.message : String(error);
+    throw new AuthenticationError('emulator', `cannot read the federated token file ${source.path} (AZURE_FEDERATED_TOKEN_FILE): ${reason}`);
+  }
+  const token = text.trim();
+  if (token === '') throw new AuthenticationError('emulator', `the federated token file ${source.path} (AZURE_FEDERATED_TOKEN_FILE) is empty`);
+  return token;
 }
 
 interface CachedToken {
@@ -114,20 +140,32 @@ export function identityTokenSource(credential: TokenCredential, choice: Credent
   }, nowMs);
 }
 
-/** Tokens from the emulator's token endpoint: client credentials with a secret, form-encoded (RFC 6749 §4.4). */
-export function emulatorTokenSource(choice: Extract<CredentialChoice, { kind: 'emulator' }>, dependencies: TokenDependencies): AccessTokenSource {
+/**
+ * How the app proves itself to the emulator: its client secret, or a federated token as client assertion
+ * (RFC 7521 §4.2, RFC 7523 §2.2; what Entra takes for workload identity federation), and what must never be printed.
+ */
+async function emulatorClientAuthentication(choice: EmulatorCredentialChoice, dependencies: TokenDependencies): Promise<{ fields: Record<string, string>; secrets: string[] }> {
+  if (choice.federatedToken === undefined) return { fields: { client_secret: choice.clientSecret }, secrets: [choice.clientSecret] };
+  const assertion = await readFederatedToken(choice.federatedToken, dependencies);
+  const requestToken = choice.federatedToken.from === 'github-actions' ? [choice.federatedToken.requestToken] : [];
+  return { fields: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }, secrets: [assertion, ...requestToken] };
+}
+
+/** Tokens from the emulator's token endpoint: client credentials, form-encoded (RFC 6749 §4.4). */
+export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependencies: TokenDependencies): AccessTokenSource {
   return cachingSource(async () => {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: choice.clientId, client_secret: choice.clientSecret, scope: choice.scope });
+    const { fields, secrets } = await emulatorClientAuthentication(choice, dependencies);
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: choice.clientId, ...fields, scope: choice.scope });
     let response: Response;
     try {
       response = await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
     } catch (error) {
-      throw new AuthenticationError('emulator', `no answer from ${choice.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, [choice.clientSecret]);
+      throw new AuthenticationError('emulator', `no answer from ${choice.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, secrets);
     }
     const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
     if (!response.ok || typeof body.access_token !== 'string') {
       const description = typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/u)[0] : `HTTP ${response.status}`;
-      throw new AuthenticationError('emulator', `${typeof body.error === 'string' ? `${body.error}: ` : ''}${description ?? ''}`, [choice.clientSecret]);
+      throw new AuthenticationError('emulator', `${typeof body.error === 'string' ? `${body.error}: ` : ''}${description ?? ''}`, secrets);
     }
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3599);
     return { token: body.access_token, expiresOnMs: dependencies.nowMs() + (Number.isFinite(expiresIn) ? expiresIn : 3599) * 1000 };
