@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plan } from '../domain/plan.ts';
 import type { ChangeOutcome } from '../engine/apply.ts';
 import { applyPlan, summariseOutcomes } from '../engine/apply.ts';
+import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
 import { parseSavedPlan, SavedPlanError, stalePrincipals } from '../engine/saved-plan.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
@@ -59,9 +59,11 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     if (stale.length > 0) return refuse(`plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
     plan = savedPlan;
   }
-  if (fresh.plan.diagnostics.some((d) => d.code === 'tenant-mismatch' || d.code === 'missing-permission')) {
-    io.stdout.write(renderPlanText(fresh.plan, { color: useColour(io) }));
-    return refuse('the plan is refused (see the errors above)');
+  // Apply checks its own credentials: a plan made by a read-only identity carries these as warnings.
+  const refusals = fresh.plan.diagnostics.filter((d) => d.code === 'tenant-mismatch' || d.code === 'missing-permission');
+  if (refusals.length > 0) {
+    const what = refusals.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
+    return refuse(`${what}:\n${refusals.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
   }
   if (maxChanges !== undefined && plan.changes.length > maxChanges) return refuse(`the plan has ${plan.changes.length} changes, more than --max-changes ${maxChanges}`);
   if (!saved) io.stdout.write(renderPlanText(plan, { color: useColour(io) }));
@@ -79,7 +81,7 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
   let done = 0;
   const audit: string[] = [];
   const result = await applyPlan(plan, tenant, {
-    newPassword: () => `${randomBytes(18).toString('base64url')}!aA1`,
+    newPassword: newUserPassword,
     onOutcome: (outcome) => {
       done++;
       if (progress) io.stderr.write(`\r${done}/${plan.changes.length} changes`);

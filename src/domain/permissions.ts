@@ -34,17 +34,26 @@ export function writeNeeds(actions: Iterable<ChangeAction>): Need[] {
   return [...new Set(actions)].map((action) => WRITES[action]);
 }
 
-/** One `missing-permission` error per permission the roles lack, naming the fix. */
-export function checkPermissions(needs: readonly Need[], roles: readonly string[]): Diagnostic[] {
+/**
+ * One `missing-permission` diagnostic per permission the roles lack, naming the fix. `for: 'read'`
+ * (the plan cannot be made without it) is an error; `for: 'apply'` is a warning: the plan is still
+ * right, but only credentials that hold the permission can apply it, and `apply` checks its own
+ * credentials again before writing. A pipeline's read-only plan identity lacks these by design.
+ */
+export function checkPermissions(needs: readonly Need[], roles: readonly string[], options: { readonly for: 'read' | 'apply' } = { for: 'read' }): Diagnostic[] {
   const granted = new Set(roles);
   const missing = new Map<string, string[]>();
   for (const need of needs) {
     if (granted.has(need.permission) || need.alsoAccepted.some((p) => granted.has(p))) continue;
     missing.set(need.permission, [...(missing.get(need.permission) ?? []), need.why]);
   }
+  const grant = 'grant it to the app (Entra admin center › App registrations › API permissions › Microsoft Graph › Application permissions) and give admin consent';
   return [...missing].map(([permission, whys]) => ({
-    severity: 'error',
+    severity: options.for === 'read' ? 'error' : 'warning',
     code: 'missing-permission',
-    message: `the credentials lack the application permission ${permission}, needed to ${[...new Set(whys)].join(' and ')}; grant it to the app (Entra admin center › App registrations › API permissions › Microsoft Graph › Application permissions) and give admin consent`,
+    message:
+      options.for === 'read'
+        ? `the credentials lack the application permission ${permission}, needed to ${[...new Set(whys)].join(' and ')}; ${grant}`
+        : `these credentials lack the application permission ${permission}, needed to apply this plan (${[...new Set(whys)].join(' and ')}): apply it with credentials that hold it (a read-only plan identity lacks it by design), or ${grant}`,
   }));
 }

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import { checkPermissions, readNeeds, writeNeeds } from '../domain/permissions.ts';
+import type { ObservedTenant } from '../domain/observed.ts';
 import type { Plan } from '../domain/plan.ts';
 import { PLAN_FORMAT_VERSION, summarise } from '../domain/plan.ts';
 import { planReconciliation } from '../domain/planner.ts';
@@ -10,7 +11,8 @@ import { digestPolicy } from './digest.ts';
 export type PlanOutcome =
   /** The policy itself is invalid: nothing was read from the tenant. */
   | { readonly kind: 'invalid-policy'; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly kind: 'planned'; readonly plan: Plan };
+  /** `observed`: the tenant the plan was made from; absent when the permission preflight stopped before reading it. */
+  | { readonly kind: 'planned'; readonly plan: Plan; readonly observed?: ObservedTenant };
 
 export interface PlanTenantInput {
   readonly paths: readonly string[];
@@ -39,9 +41,14 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   const observed = await input.reader.readTenant({ mailboxUserPrincipalNames: desired.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName) });
   const result = planReconciliation(desired, observed, { now: input.now });
   const groupsRead = observed.groupNames.size > 0;
-  const missingForApply = checkPermissions([...(groupsRead ? readNeeds(desired, { groupsRead }) : []), ...writeNeeds(result.changes.map((c) => c.action))], roles);
+  // Writes the credentials lack are warnings: the plan is right, and apply checks its own credentials.
+  const missingForApply = [
+    ...checkPermissions(groupsRead ? readNeeds(desired, { groupsRead }) : [], roles),
+    ...checkPermissions(writeNeeds(result.changes.map((c) => c.action)), roles, { for: 'apply' }),
+  ];
   return {
     kind: 'planned',
+    observed,
     plan: {
       formatVersion: PLAN_FORMAT_VERSION,
       tenantId: observed.tenantId,

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
+import { lastSeq, readState, requestsSince, writesIn } from '../support/apply-e2e.ts';
 import { runTenantctl } from '../support/cli.ts';
 import type { SeedDraft } from '../support/emulator.ts';
-import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, READER, SUPPORT, TENANT_ID, userIn } from '../support/emulator.ts';
+import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, READER, SUPPORT, TENANT_ID, userIn, withApp } from '../support/emulator.ts';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -185,6 +186,36 @@ describe('tenantctl plan against the emulator', () => {
     const missing = result.plan.diagnostics.filter((d) => d.code === 'missing-permission');
     expect(missing.map((d) => d.message)).toEqual([expect.stringContaining('LicenseAssignment.Read.All')]);
     expect(missing[0]?.message).toContain('API permissions');
+    expect(missing.map((d) => d.severity)).toEqual(['error']);
     expect(result.code).toBe(1);
+  });
+
+  it('missing write permission: a reader that can read plans a restore (exit 2, a warning naming User.DeleteRestore.All); apply with it refuses and writes nothing', async () => {
+    const readOnly = '5e1c0000-0000-4000-8000-00000000a0ff';
+    const reseed = await fetch(`${emulator.url}/_emulator/seed`, {
+      method: 'POST',
+      body: JSON.stringify(contoso((d) => withApp(d, readOnly, ['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read', 'GroupMember.Read.All']))),
+    });
+    expect(reseed.status).toBe(200);
+    const env = { TENANTCTL_GRAPH_URL: emulator.url, AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: readOnly, AZURE_CLIENT_SECRET: `secret-${readOnly}` };
+    const dir = policy('defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n');
+
+    const planned = await runTenantctl(['plan', dir, '--format', 'json', '--detailed-exitcode'], { env, now: FIXTURE_NOW });
+    expect(planned.code, planned.stderr).toBe(2);
+    const result = JSON.parse(planned.stdout) as Plan;
+    expect(actions(result)).toEqual(['restore-user dave@contoso.com']);
+    const missing = result.diagnostics.filter((d) => d.code === 'missing-permission');
+    expect(missing).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('application permission User.DeleteRestore.All, needed to apply this plan') })]);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+
+    const since = await lastSeq(emulator.url);
+    const applied = await runTenantctl(['apply', dir, '--auto-approve'], { env, now: FIXTURE_NOW });
+    expect(applied.code, applied.stdout + applied.stderr).toBe(1);
+    expect(applied.stderr).toMatch(/these credentials cannot make the plan's changes:\n {2}missing-permission .*User\.DeleteRestore\.All/u);
+    expect(applied.stderr).toContain('Nothing was changed.');
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+    const state = await readState(emulator.url);
+    expect(state.deletedUsers.map((u) => u.id)).toContain(DAVE);
+    expect(state.users.map((u) => u.id)).not.toContain(DAVE);
   });
 });
