@@ -46,6 +46,8 @@ export default tseslint.config(
   ]),
   layerRule('tenant', ['policy', 'engine', 'render', 'cli', 'pulumi', 'emulator']),
   layerRule('engine', ['cli', 'pulumi', 'emulator']),
+  // The Pulumi front end sits beside the CLI: engine, tenant adapter, policy and renderers, never the CLI or the emulator.
+  layerRule('pulumi', ['cli', 'emulator']),
   // The emulator may use pure domain data (the SKU catalog, the Exchange plan list), never the Graph adapter.
   layerRule('emulator', ['policy', 'tenant', 'engine', 'render', 'cli', 'pulumi']),
   {

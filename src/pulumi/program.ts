@@ -1,0 +1,82 @@
+import * as pulumi from '@pulumi/pulumi';
+// Not re-exported by @pulumi/pulumi: whether a config value is a secret (Config.get warns, but does not tell).
+import * as pulumiConfig from '@pulumi/pulumi/runtime/config.js';
+import { DEFAULT_POLICY_PATHS, loadPolicy } from '../policy/load.ts';
+import { digestPolicy } from '../engine/digest.ts';
+import { renderValidationText } from '../render/diagnostics.ts';
+import type { AzureAdView } from './azuread-checks.ts';
+import { azureAdFindings, readAzureAdView } from './azuread-checks.ts';
+import { principalInputs } from './inputs.ts';
+import { principalProvider } from './provider.ts';
+import { TenantMailbox, TenantUser } from './resources.ts';
+
+/**
+ * The Pulumi program: reads the policy (stack config `policies`, default `policies/`), validates it
+ * as `tenantctl validate` does, and declares one resource per principal, all sharing one provider
+ * object, hence one bulk read of the tenant per Pulumi run. The program itself never talks to Graph.
+ *
+ * Stack config (project namespace, see Pulumi.yaml): `policies`, `graphUrl`, `cloud`, `tenantId`,
+ * `clientId`, `clientSecret` (secret), `azureadChecks`. Connection keys are read by the provider, not
+ * here, and the same environment variables as the CLI's apply when they are absent.
+ */
+export interface TenantProgramOptions {
+  /** The project directory; policy paths are relative to it. */
+  readonly cwd: string;
+  /** Tests pass a provider that captures nothing; the default is the real one. */
+  readonly provider?: pulumi.dynamic.ResourceProvider;
+  /** Tests pass the azuread view; the default asks the azuread provider. */
+  readonly readAzureAd?: () => Promise<AzureAdView>;
+}
+
+export interface TenantStackOutputs {
+  readonly policyDigest: string;
+  readonly users: number;
+  readonly mailboxes: number;
+  readonly licenseSets: readonly string[];
+}
+
+export async function tenantProgram(options: TenantProgramOptions): Promise<TenantStackOutputs> {
+  const config = new pulumi.Config();
+  const paths = policyPaths(config);
+  refusePlainSecret(config);
+
+  const policy = await loadPolicy(paths, { cwd: options.cwd });
+  const desired = policy.desired;
+  if (!desired) {
+    throw new pulumi.RunError(`The policy at ${paths.join(', ')} is invalid; nothing was declared:\n${renderValidationText({ diagnostics: policy.diagnostics, files: policy.files }, { color: false })}`);
+  }
+  for (const d of policy.diagnostics) if (d.severity === 'warning') pulumi.log.warn(`${d.location ? `${d.location.file}:${d.location.line ?? 1}: ` : ''}${d.message} [${d.code}]`);
+
+  if (config.getBoolean('azureadChecks') === true) {
+    const findings = azureAdFindings(desired, await (options.readAzureAd ?? readAzureAdView)());
+    if (findings.length > 0) throw new pulumi.RunError(`The azuread checks failed:\n${findings.map((f) => `- ${f}`).join('\n')}`);
+  }
+
+  const provider = options.provider ?? principalProvider();
+  const digest = digestPolicy(desired);
+  for (const principal of desired.principals) {
+    const inputs = principalInputs(desired, principal, paths, digest);
+    if (principal.kind === 'user') new TenantUser(principal.userPrincipalName, inputs, provider);
+    else new TenantMailbox(principal.userPrincipalName, inputs, provider);
+  }
+  const users = desired.principals.filter((p) => p.kind === 'user').length;
+  return { policyDigest: digest, users, mailboxes: desired.principals.length - users, licenseSets: [...desired.licenseSets.keys()] };
+}
+
+function policyPaths(config: pulumi.Config): string[] {
+  const configured = config.getObject<unknown>('policies');
+  if (configured === undefined) return [...DEFAULT_POLICY_PATHS];
+  if (typeof configured === 'string' && configured !== '') return [configured];
+  if (Array.isArray(configured) && configured.length > 0 && configured.every((p) => typeof p === 'string' && p !== '')) return configured as string[];
+  throw new pulumi.RunError('tenantctl:policies must be a path or a list of paths relative to the project, e.g. `pulumi config set --path "tenantctl:policies[0]" policies/`');
+}
+
+/** A client secret in plain stack config would sit unencrypted in Pulumi.<stack>.yaml: refuse it. */
+function refusePlainSecret(config: pulumi.Config): void {
+  const key = `${config.name}:clientSecret`;
+  const isConfigSecret = (pulumiConfig as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  if (typeof isConfigSecret !== 'function') throw new pulumi.RunError('this version of @pulumi/pulumi cannot tell secret config from plain config; pin @pulumi/pulumi ^3.270');
+  if (pulumi.runtime.allConfig()[key] !== undefined && !isConfigSecret(key)) {
+    throw new pulumi.RunError(`${key} is stored in plain text; set it with \`pulumi config set --secret ${key}\` (or use AZURE_CLIENT_SECRET or workload identity instead)`);
+  }
+}

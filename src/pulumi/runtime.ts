@@ -1,0 +1,271 @@
+import type { Diagnostic } from '../domain/diagnostics.ts';
+import type { ObservedTenant, ObservedUser } from '../domain/observed.ts';
+import type { Change, Plan } from '../domain/plan.ts';
+import type { ChangeOutcome } from '../engine/apply.ts';
+import { applyPlan } from '../engine/apply.ts';
+import { newUserPassword } from '../engine/passwords.ts';
+import { planTenant } from '../engine/reconcile.ts';
+import { renderValidationText } from '../render/diagnostics.ts';
+import type { GraphTenant } from '../tenant/graph/index.ts';
+import { connectGraphTenant } from '../tenant/graph/index.ts';
+import type { CheckFailure, PrincipalInputs, PrincipalOutputs, PrincipalPlan } from './inputs.ts';
+import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
+
+/**
+ * The dynamic provider's engine side, loaded lazily by the thin provider object in `provider.ts`
+ * (Pulumi serializes that object into state; this module is never serialized).
+ *
+ * One **session** per provider process and policy: the first call reads the tenant in bulk and plans
+ * the whole policy exactly as `tenantctl plan` does (seats across the plan, restores first, one deleted
+ * object per principal); every resource's diff, create and update then takes its principal's share of
+ * that plan. A preview of 10,000 principals therefore costs the same few bulk requests as one
+ * `tenantctl plan`, never a request per principal.
+ *
+ * The state a session needs lives on the provider object (`holder`), which Pulumi deserializes once per
+ * process: module state would be shared between providers, and a provider's own fields are not.
+ */
+
+/** Stack configuration keys the provider reads in `configure` (namespace `tenantctl`). */
+export const STACK_SETTINGS = {
+  graphUrl: 'TENANTCTL_GRAPH_URL',
+  cloud: 'TENANTCTL_CLOUD',
+  tenantId: 'AZURE_TENANT_ID',
+  clientId: 'AZURE_CLIENT_ID',
+  clientSecret: 'AZURE_CLIENT_SECRET',
+} as const;
+
+/** What `configure` received: stack config that overrides the environment of the same meaning. */
+export type ProviderSettings = Partial<Record<keyof typeof STACK_SETTINGS, string>>;
+
+/** The provider object as this module sees it: somewhere to keep settings and sessions. */
+export interface ProviderHolder {
+  tenantctl?: ProviderState;
+}
+
+interface ProviderState {
+  settings: ProviderSettings;
+  sessions: Map<string, Promise<Session>>;
+}
+
+interface Session {
+  readonly plan: Plan;
+  readonly observed: ObservedTenant | undefined;
+  readonly tenant: GraphTenant;
+  /** Errors that block every principal (missing permission, wrong tenant). */
+  readonly blocking: readonly Diagnostic[];
+  readonly activeByUpn: ReadonlyMap<string, ObservedUser>;
+  readonly activeById: ReadonlyMap<string, ObservedUser>;
+  /** The plan's changes and diagnostics by principal (10,000 resources each look theirs up). */
+  readonly byPrincipal: ReadonlyMap<string, { readonly changes: Change[]; readonly diagnostics: Diagnostic[] }>;
+}
+
+/** Seams for tests: the environment, the project directory, the clock, the connection. */
+export interface RuntimeEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly now: () => string;
+  readonly connect: (env: Readonly<Record<string, string | undefined>>) => GraphTenant;
+}
+
+const REAL: RuntimeEnvironment = {
+  get env() {
+    return process.env;
+  },
+  get cwd() {
+    return process.cwd();
+  },
+  // TENANTCTL_NOW fixes the planning time, as for the CLI.
+  now: () => process.env.TENANTCTL_NOW ?? new Date().toISOString(),
+  connect: (env) => connectGraphTenant({ env }).tenant,
+};
+
+function stateOf(holder: ProviderHolder): ProviderState {
+  holder.tenantctl ??= { settings: {}, sessions: new Map() };
+  return holder.tenantctl;
+}
+
+/** `configure`: keeps the stack's connection settings on the provider object, never in a resource. */
+export function configure(holder: ProviderHolder, config: { get(key: string): string | undefined }): void {
+  const settings: ProviderSettings = {};
+  for (const key of Object.keys(STACK_SETTINGS) as (keyof typeof STACK_SETTINGS)[]) {
+    const value = config.get(`tenantctl:${key}`);
+    if (value !== undefined && value !== '') settings[key] = value;
+  }
+  stateOf(holder).settings = settings;
+}
+
+/** The environment the Graph adapter sees: the process's, with stack config on top. */
+function connectionEnv(settings: ProviderSettings, env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const [key, variable] of Object.entries(STACK_SETTINGS)) {
+    const value = settings[key as keyof ProviderSettings];
+    if (value !== undefined) merged[variable] = value;
+  }
+  return merged;
+}
+
+async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, runtime: RuntimeEnvironment): Promise<Session> {
+  const state = stateOf(holder);
+  const key = JSON.stringify(inputs.policy.paths);
+  let session = state.sessions.get(key);
+  if (!session) {
+    session = startSession(state.settings, inputs.policy.paths, runtime);
+    state.sessions.set(key, session);
+    // A failed read is not cached: the next resource (or a retry) tries again.
+    session.catch(() => state.sessions.delete(key));
+  }
+  const opened = await session;
+  if (opened.plan.policyDigest !== inputs.policy.digest) {
+    throw new Error(
+      `the policy at ${inputs.policy.paths.join(', ')} changed while Pulumi was running (program saw ${inputs.policy.digest}, the provider reads ${opened.plan.policyDigest}); run the command again`,
+    );
+  }
+  return opened;
+}
+
+async function startSession(settings: ProviderSettings, paths: readonly string[], runtime: RuntimeEnvironment): Promise<Session> {
+  const tenant = runtime.connect(connectionEnv(settings, runtime.env));
+  const outcome = await planTenant({ paths, cwd: runtime.cwd, reader: tenant, now: runtime.now() });
+  if (outcome.kind === 'invalid-policy') {
+    const text = renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: false });
+    throw new Error(`the policy at ${paths.join(', ')} is invalid (the provider runs in ${runtime.cwd}):\n${text}`);
+  }
+  const users = outcome.observed?.users ?? [];
+  const byPrincipal = new Map<string, { changes: Change[]; diagnostics: Diagnostic[] }>();
+  const entry = (upn: string): { changes: Change[]; diagnostics: Diagnostic[] } => {
+    let found = byPrincipal.get(upn);
+    if (!found) byPrincipal.set(upn, (found = { changes: [], diagnostics: [] }));
+    return found;
+  };
+  for (const change of outcome.plan.changes) entry(change.userPrincipalName).changes.push(change);
+  for (const diagnostic of outcome.plan.diagnostics) if (diagnostic.userPrincipalName !== undefined) entry(diagnostic.userPrincipalName).diagnostics.push(diagnostic);
+  return {
+    byPrincipal,
+    plan: outcome.plan,
+    observed: outcome.observed,
+    tenant,
+    blocking: outcome.plan.diagnostics.filter((d) => d.severity === 'error' && d.userPrincipalName === undefined),
+    activeByUpn: new Map(users.map((u) => [u.userPrincipalName.toLowerCase(), u])),
+    activeById: new Map(users.map((u) => [u.id.toLowerCase(), u])),
+  };
+}
+
+/** The principal's share of the plan; throws when the whole plan or this principal is blocked. */
+function principalPlan(session: Session, upn: string): PrincipalPlan {
+  if (session.blocking.length > 0) throw new Error(session.blocking.map((d) => `${d.message} [${d.code}]`).join('\n'));
+  const mine = session.byPrincipal.get(upn);
+  const own = mine?.diagnostics ?? [];
+  const planned: PrincipalPlan = {
+    changes: mine?.changes ?? [],
+    errors: own.filter((d) => d.severity === 'error'),
+    warnings: own.filter((d) => d.severity === 'warning'),
+  };
+  if (planned.errors.length > 0) throw new Error(describeErrors(upn, planned.errors));
+  return planned;
+}
+
+export function check(news: Readonly<Record<string, unknown>>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  return { inputs: { ...news }, failures: checkInputs(news) };
+}
+
+/** Inputs as the engine hands them over, checked again (state may have been written by another version or by hand). */
+function asInputs(value: Readonly<Record<string, unknown>>): PrincipalInputs {
+  const failures = checkInputs(value);
+  if (failures.length > 0) throw new Error(`invalid resource inputs: ${failures.map((f) => `${f.property} ${f.reason}`).join('; ')}`);
+  return value as unknown as PrincipalInputs;
+}
+
+export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  const news = asInputs(newInputs);
+  const session = await openSession(holder, news, runtime);
+  sameTenant(olds, session);
+  const result = diffPrincipal(id, olds, news, principalPlan(session, news.userPrincipalName));
+  return { changes: result.changes, replaces: [...result.replaces], deleteBeforeReplace: result.deleteBeforeReplace };
+}
+
+/**
+ * Create: restore-or-adopt-or-create. The principal's share of the plan says which: a soft-deleted
+ * object is restored (keeping its id), an active user is adopted as it is (with its drift repaired),
+ * and only when nothing is left does `whenPurged` decide between creating a new user and failing.
+ */
+export async function create(holder: ProviderHolder, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ id: string; outs: PrincipalOutputs }> {
+  const inputs = asInputs(newInputs);
+  const session = await openSession(holder, inputs, runtime);
+  const planned = principalPlan(session, inputs.userPrincipalName);
+  const id = await applyPrincipal(session, inputs, planned);
+  return { id, outs: outputs(inputs, id, session, planned) };
+}
+
+export async function update(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ outs: PrincipalOutputs }> {
+  const news = asInputs(newInputs);
+  const session = await openSession(holder, news, runtime);
+  sameTenant(olds, session);
+  const planned = principalPlan(session, news.userPrincipalName);
+  const objectId = await applyPrincipal(session, news, planned);
+  if (objectId !== id.toLowerCase()) {
+    // diff replaces in this case; an update that would move the resource to another object is refused.
+    throw new Error(`${news.userPrincipalName}: the plan works on object ${objectId}, not ${id}; run pulumi preview again`);
+  }
+  return { outs: outputs(news, id, session, planned) };
+}
+
+/**
+ * Read (refresh): the object as the session's bulk snapshot has it. A soft-deleted or purged object is
+ * gone as far as Pulumi is concerned (the next `up` restores it through create), so read answers no id.
+ */
+export async function read(holder: ProviderHolder, id: string, props: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ id?: string; props?: Record<string, unknown> }> {
+  const inputs = asInputs(props);
+  const session = await openSession(holder, inputs, runtime);
+  sameTenant(props, session);
+  const user = session.activeById.get(id.toLowerCase());
+  if (user === undefined) return {};
+  return { id, props: { ...props, objectId: user.id } };
+}
+
+/** Delete removes the resource from the stack only: tenantctl never deletes a user. */
+export function remove(): void {
+  // Nothing to do in the tenant, by design (PRODUCT.md: "It never deletes a user").
+}
+
+function sameTenant(olds: Readonly<Record<string, unknown>>, session: Session): void {
+  const before = typeof olds.tenantId === 'string' ? olds.tenantId.toLowerCase() : undefined;
+  const now = session.observed?.tenantId.toLowerCase();
+  if (before !== undefined && now !== undefined && before !== now) {
+    throw new Error(`this stack's state is for tenant ${before}, but the credentials reach tenant ${now}; check AZURE_TENANT_ID or tenantctl:tenantId, or use another stack`);
+  }
+}
+
+/** Runs the principal's changes through the executor; answers the object id it ends on. */
+async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned: PrincipalPlan): Promise<string> {
+  const upn = inputs.userPrincipalName;
+  if (planned.changes.length > 0) {
+    // A preview may run with read-only credentials; a write may not.
+    const missing = session.plan.diagnostics.filter((d) => d.code === 'missing-permission');
+    if (missing.length > 0) throw new Error(`${upn}: not changed: ${missing.map((d) => d.message).join('; ')}`);
+    const { outcomes } = await applyPlan({ ...session.plan, changes: planned.changes, summary: {} }, session.tenant, { newPassword: newUserPassword, concurrency: 1 });
+    const failed = outcomes.filter((o): o is Extract<ChangeOutcome, { status: 'failed' }> => o.status === 'failed');
+    if (failed.length > 0) {
+      const why = failed.map((o) => `${o.change.action} failed: ${o.error.message} (${o.error.code}${o.error.status === null ? '' : `, HTTP ${o.error.status}`}${o.error.requestId ? `, request-id ${o.error.requestId}` : ''})`);
+      throw new Error(`${upn}: ${why.join('; ')}`);
+    }
+  }
+  const restore = planned.changes.find((c) => c.action === 'restore-user');
+  if (restore) return restore.objectId;
+  for (const change of planned.changes) if (change.action !== 'create-user' && change.objectId !== undefined) return change.objectId;
+  const active = session.activeByUpn.get(upn);
+  if (active && !planned.changes.some((c) => c.action === 'create-user')) return active.id.toLowerCase();
+  // A user made just now: ask the tenant for its id (one read, only for creations).
+  const created = await session.tenant.readUser(upn);
+  if (!created) throw new Error(`${upn}: created, but Graph does not list it yet; run pulumi refresh, then pulumi up`);
+  return created.id.toLowerCase();
+}
+
+function outputs(inputs: PrincipalInputs, id: string, session: Session, planned: PrincipalPlan): PrincipalOutputs {
+  return {
+    ...inputs,
+    objectId: id,
+    tenantId: session.observed?.tenantId.toLowerCase() ?? session.plan.tenantId,
+    warnings: planned.warnings.map((w) => w.message),
+    lastChanges: planned.changes.map((c) => `${c.action}: ${c.reason}`),
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * The dynamic provider's methods called directly, as Pulumi's dynamic-provider process calls them,
+ * against the emulator: configure → check → create/diff/update/read/delete. Each test uses a fresh
+ * provider object (one per Pulumi process in real life) and asserts the tenant's end state and the
+ * requests in the emulator's log.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Seed } from '../../src/emulator/model.ts';
+import type { RunningEmulator } from '../../src/emulator/server.ts';
+import { startEmulator } from '../../src/emulator/server.ts';
+import { digestPolicy } from '../../src/engine/digest.ts';
+import { loadPolicy } from '../../src/policy/load.ts';
+import type { PrincipalInputs } from '../../src/pulumi/inputs.ts';
+import { principalInputs } from '../../src/pulumi/inputs.ts';
+import type { PrincipalProvider } from '../../src/pulumi/provider.ts';
+import { principalProvider } from '../../src/pulumi/provider.ts';
+import { activeUser, directLicenses, lastSeq, policyDir, readState, RECONCILER_SECRET, requestsSince, reseed, writesIn } from '../support/apply-e2e.ts';
+import type { SeedDraft } from '../support/emulator.ts';
+import { ALICE, BOB, contoso, DAVE, E3, FIXTURE_NOW, RECONCILER, SUPPORT, TENANT_ID, userIn, YAMMER } from '../support/emulator.ts';
+import { tokenFor } from '../support/seeds.ts';
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: contoso(), port: 0 });
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  vi.stubEnv('TENANTCTL_NOW', FIXTURE_NOW);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** Dave's helpdesk@ address is not also Support's here: a plain restore. */
+const plainDave = (d: SeedDraft): void => {
+  userIn(d, SUPPORT).proxyAddresses = ['SMTP:support@contoso.com'];
+};
+
+async function fresh(tweak?: (draft: SeedDraft) => void): Promise<Seed> {
+  const seed = contoso((d) => {
+    plainDave(d);
+    tweak?.(d);
+  });
+  await reseed(emulator.url, seed);
+  return seed;
+}
+
+/** A provider configured as stack config would configure it (clientSecret a secret there). */
+async function configuredProvider(): Promise<PrincipalProvider> {
+  const provider = principalProvider();
+  const config: Record<string, string> = { 'tenantctl:graphUrl': emulator.url, 'tenantctl:tenantId': TENANT_ID, 'tenantctl:clientId': RECONCILER, 'tenantctl:clientSecret': RECONCILER_SECRET };
+  await provider.configure?.({ config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? '' } });
+  return provider;
+}
+
+/** Every principal's resource inputs for a policy (the header of test/support/apply-e2e.ts, then `yaml`). */
+async function inputsFor(yaml: string): Promise<{ dir: string; inputs: Map<string, PrincipalInputs> }> {
+  const dir = policyDir(yaml);
+  const policy = await loadPolicy([dir]);
+  const desired = policy.desired;
+  if (!desired) throw new Error(JSON.stringify(policy.diagnostics));
+  const digest = digestPolicy(desired);
+  return { dir, inputs: new Map(desired.principals.map((p) => [p.userPrincipalName, principalInputs(desired, p, [dir], digest)])) };
+}
+
+function the(inputs: Map<string, PrincipalInputs>, upn: string): Record<string, unknown> {
+  const found = inputs.get(upn);
+  if (!found) throw new Error(`no inputs for ${upn}`);
+  return { ...found };
+}
+
+/** State outputs as an earlier `pulumi up` would have left them for these inputs. */
+function stateFor(inputs: Record<string, unknown>, objectId: string): Record<string, unknown> {
+  return { ...inputs, objectId, tenantId: TENANT_ID, warnings: [], lastChanges: [] };
+}
+
+const DAVE_AND_BOB = 'users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n';
+
+describe('create', () => {
+  it('restores a soft-deleted user and keeps its id (never a new object)', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+
+    const created = await provider.create(the(inputs, 'dave@contoso.com'));
+
+    expect(created.id).toBe(DAVE);
+    expect(created.outs).toMatchObject({ objectId: DAVE, tenantId: TENANT_ID, userPrincipalName: 'dave@contoso.com' });
+    expect(created.outs.lastChanges[0]).toMatch(/^restore-user: /u);
+    const state = await readState(emulator.url);
+    expect(activeUser(state, 'dave@contoso.com')?.id).toBe(DAVE);
+    expect(directLicenses(activeUser(state, 'dave@contoso.com'))).toEqual([`${E3}:`]);
+    const writes = writesIn(await requestsSince(emulator.url, since));
+    expect(writes.filter((w) => w.path.endsWith('/restore')).map((w) => [w.path, w.status])).toEqual([[`/directory/deletedItems/${DAVE}/restore`, 200]]);
+    expect(writes.filter((w) => w.method === 'POST' && w.path === '/users')).toEqual([]);
+  });
+
+  it('adopts an active, converged user as it is: its id, no write', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+
+    const created = await provider.create(the(inputs, 'bob@contoso.com'));
+
+    expect(created.id).toBe(BOB);
+    expect(created.outs.lastChanges).toEqual([]);
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('on a purged user with whenPurged: report, fails with the plan\'s reason and writes nothing', async () => {
+    await fresh();
+    const { inputs } = await inputsFor('users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\n');
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+
+    await expect(provider.create(the(inputs, 'erin@contoso.com'))).rejects.toThrow(/erin@contoso\.com: not in the tenant and nothing to restore.*whenPurged: create.*\[not-restorable\]/u);
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('on a purged user with whenPurged: create, creates a new user with its usage location and licenses', async () => {
+    await fresh();
+    const { inputs } = await inputsFor('defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
+    const provider = await configuredProvider();
+
+    const created = await provider.create(the(inputs, 'erin@contoso.com'));
+
+    const erin = activeUser(await readState(emulator.url), 'erin@contoso.com');
+    expect(erin).toMatchObject({ id: created.id, displayName: 'Erin Smit', usageLocation: 'NL', accountEnabled: true });
+    expect(directLicenses(erin)).toEqual([`${E3}:`]);
+  });
+});
+
+describe('diff', () => {
+  it('reports license drift in the tenant even when the inputs did not change, and nothing when converged', async () => {
+    await fresh((d) => {
+      userIn(d, BOB).assignedLicenses = [];
+    });
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const bob = the(inputs, 'bob@contoso.com');
+    const provider = await configuredProvider();
+
+    expect(await provider.diff?.(BOB, stateFor(bob, BOB), bob)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+
+    await fresh();
+    const converged = await configuredProvider();
+    expect(await converged.diff?.(BOB, stateFor(bob, BOB), bob)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it('plans a soft-deleted user in state as an update (restore keeps the id), a purged one as a replacement', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(`defaults: {whenPurged: create}\n${DAVE_AND_BOB}  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n`);
+    const provider = await configuredProvider();
+    const dave = the(inputs, 'dave@contoso.com');
+    const erin = the(inputs, 'erin@contoso.com');
+
+    expect(await provider.diff?.(DAVE, stateFor(dave, DAVE), dave)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff?.('78bf875b-9343-4edc-9130-0d3958113565', stateFor(erin, '78bf875b-9343-4edc-9130-0d3958113565'), erin)).toEqual({ changes: true, replaces: ['objectId'], deleteBeforeReplace: true });
+  });
+
+  it('reads the tenant once for all resources of a run (one session per provider)', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+
+    await Promise.all([...inputs.values()].map((i) => provider.diff?.(BOB, stateFor({ ...i }, BOB), { ...i })));
+    await provider.diff?.(BOB, stateFor(the(inputs, 'bob@contoso.com'), BOB), the(inputs, 'bob@contoso.com'));
+
+    const reads = (await requestsSince(emulator.url, since)).filter((r) => r.inBatch === undefined && !r.path.endsWith('/token'));
+    expect(reads.filter((r) => r.path === '/users')).toHaveLength(1);
+    expect(reads.filter((r) => r.path === '/subscribedSkus')).toHaveLength(1);
+  });
+
+  it('refuses a principal the plan blocks, with the diagnostic and its code, and writes nothing', async () => {
+    await fresh();
+    // The old Alice's UPN is held by the new hire and onUpnConflict is fail (the default).
+    const { inputs } = await inputsFor('users:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice, licenses: [e3]}\n');
+    const alice = the(inputs, 'alice@contoso.com');
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+    await expect(provider.diff?.(ALICE, stateFor(alice, ALICE), alice)).rejects.toThrow(/^alice@contoso\.com: an active user .* cannot be restored under it; set defaults\.restore\.onUpnConflict: rename.*\[upn-conflict\]$/u);
+    await expect(provider.create(alice)).rejects.toThrow(/\[upn-conflict\]/u);
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('refuses state of another tenant and a policy that changed under the run', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const bob = the(inputs, 'bob@contoso.com');
+    const provider = await configuredProvider();
+    await expect(provider.diff?.(BOB, { ...stateFor(bob, BOB), tenantId: '11111111-2222-4333-8444-555555555555' }, bob)).rejects.toThrow(/state is for tenant 11111111-.* but the credentials reach tenant 8f3c1a52/u);
+    const changed = { ...bob, policy: { ...(bob.policy as object), digest: 'sha256:0000' } };
+    await expect((await configuredProvider()).diff?.(BOB, stateFor(bob, BOB), changed)).rejects.toThrow(/changed while Pulumi was running/u);
+  });
+});
+
+describe('update', () => {
+  it('assigns the declared licenses and records what it did', async () => {
+    await fresh((d) => {
+      userIn(d, BOB).assignedLicenses = [];
+    });
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const bob = the(inputs, 'bob@contoso.com');
+    const provider = await configuredProvider();
+
+    const updated = await provider.update?.(BOB, stateFor(bob, BOB), bob);
+
+    expect(updated?.outs).toMatchObject({ objectId: BOB, lastChanges: [expect.stringMatching(/^assign-licenses: /u)] });
+    expect(directLicenses(activeUser(await readState(emulator.url), 'bob@contoso.com'))).toEqual([`${E3}:${YAMMER}`]);
+    // A second run finds nothing to do.
+    expect(await (await configuredProvider()).diff?.(BOB, stateFor(bob, BOB), bob)).toMatchObject({ changes: false });
+  });
+});
+
+describe('read', () => {
+  it('reports the resource gone once the user is soft-deleted, and present while active', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const bob = stateFor(the(inputs, 'bob@contoso.com'), BOB);
+    expect(await (await configuredProvider()).read?.(BOB, bob)).toEqual({ id: BOB, props: { ...bob, objectId: BOB } });
+
+    const token = await tokenFor(emulator.url, contoso());
+    const deleted = await fetch(`${emulator.url}/v1.0/users/${BOB}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    expect(deleted.status).toBe(204);
+
+    expect(await (await configuredProvider()).read?.(BOB, bob)).toEqual({});
+  });
+});
+
+describe('delete', () => {
+  it('never deletes the user: the object stays active and no request reaches Graph', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+
+    await provider.delete?.(BOB, stateFor(the(inputs, 'bob@contoso.com'), BOB));
+
+    expect(await requestsSince(emulator.url, since)).toEqual([]);
+    expect(activeUser(await readState(emulator.url), 'bob@contoso.com')?.id).toBe(BOB);
+  });
+});
+
+describe('secrets', () => {
+  it('keeps the client secret on the provider object: no input or output holds it', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const provider = await configuredProvider();
+    const created = await provider.create(the(inputs, 'dave@contoso.com'));
+    expect(JSON.stringify(created)).not.toContain(RECONCILER_SECRET);
+    expect(JSON.stringify([...inputs.values()])).not.toContain(RECONCILER_SECRET);
+  });
+});
