@@ -109,6 +109,9 @@ export interface PrincipalPlan {
   readonly warnings: readonly Diagnostic[];
 }
 
+/** The object a principal is once its changes apply (see `targetObject` in runtime.ts). */
+export type ObjectTarget = { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'new' } | undefined;
+
 export interface PrincipalDiff {
   readonly changes: boolean;
   readonly replaces: readonly string[];
@@ -119,17 +122,17 @@ export interface PrincipalDiff {
 const COMPARED: readonly (keyof PrincipalInputs)[] = ['kind', 'userPrincipalName', 'displayName', 'accountEnabled', 'usageLocation', 'mailboxType', 'licenses'];
 
 /**
- * The diff of one existing resource: an update when the tenant plan has changes for the principal
- * (license, usage location and sign-in drift, or a restore of this very object) or when its declared
- * inputs changed; a replacement when the object in state is gone for good and the plan makes another
- * one (a create, or the restore of a different object). The delete half of that replacement never
- * deletes anything (see the provider), so it runs first.
+ * The diff of one existing resource: a replacement when the principal is, or will be, another object
+ * than the one in state (a creation; a restore of another object; a user re-created under the UPN),
+ * whose delete half never deletes anything (see the provider), so it runs first; otherwise an update
+ * when the tenant plan has changes for the principal (license, usage location and sign-in drift, or
+ * a restore of this very object), when the plan blocks it (the update then fails with the plan's
+ * reason, and the rest of the run goes on), or when its declared inputs changed.
  */
-export function diffPrincipal(id: string, olds: Readonly<Record<string, unknown>>, news: PrincipalInputs, planned: PrincipalPlan): PrincipalDiff {
-  const replaced = planned.changes.some((c) => c.action === 'create-user' || (c.action === 'restore-user' && c.objectId !== id.toLowerCase()));
-  if (replaced) return { changes: true, replaces: ['objectId'], deleteBeforeReplace: true };
+export function diffPrincipal(id: string, olds: Readonly<Record<string, unknown>>, news: PrincipalInputs, planned: PrincipalPlan, target: ObjectTarget): PrincipalDiff {
+  if (target !== undefined && (target.kind === 'new' || target.id !== id.toLowerCase())) return { changes: true, replaces: ['objectId'], deleteBeforeReplace: true };
   const declaredChanged = COMPARED.some((key) => comparable(olds[key]) !== comparable(news[key]));
-  return { changes: planned.changes.length > 0 || declaredChanged, replaces: [], deleteBeforeReplace: false };
+  return { changes: planned.changes.length > 0 || planned.errors.length > 0 || declaredChanged, replaces: [], deleteBeforeReplace: false };
 }
 
 /**

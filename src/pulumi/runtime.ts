@@ -8,7 +8,7 @@ import { planTenant } from '../engine/reconcile.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import type { GraphTenant } from '../tenant/graph/index.ts';
 import { connectGraphTenant } from '../tenant/graph/index.ts';
-import type { CheckFailure, PrincipalInputs, PrincipalOutputs, PrincipalPlan } from './inputs.ts';
+import type { CheckFailure, ObjectTarget, PrincipalInputs, PrincipalOutputs, PrincipalPlan } from './inputs.ts';
 import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
 
 /**
@@ -25,7 +25,7 @@ import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
  * process: module state would be shared between providers, and a provider's own fields are not.
  */
 
-/** Stack configuration keys the provider reads in `configure` (namespace `tenantctl`). */
+/** Stack configuration keys the provider reads in `configure` (the project's namespace, `tenantctl`). */
 export const STACK_SETTINGS = {
   graphUrl: 'TENANTCTL_GRAPH_URL',
   cloud: 'TENANTCTL_CLOUD',
@@ -51,7 +51,7 @@ interface Session {
   readonly plan: Plan;
   readonly observed: ObservedTenant | undefined;
   readonly tenant: GraphTenant;
-  /** Errors that block every principal (missing permission, wrong tenant). */
+  /** Errors that block every principal: the tenant is not the policy's, or the credentials cannot read it. */
   readonly blocking: readonly Diagnostic[];
   readonly activeByUpn: ReadonlyMap<string, ObservedUser>;
   readonly activeById: ReadonlyMap<string, ObservedUser>;
@@ -88,7 +88,8 @@ function stateOf(holder: ProviderHolder): ProviderState {
 export function configure(holder: ProviderHolder, config: { get(key: string): string | undefined }): void {
   const settings: ProviderSettings = {};
   for (const key of Object.keys(STACK_SETTINGS) as (keyof typeof STACK_SETTINGS)[]) {
-    const value = config.get(`tenantctl:${key}`);
+    // Without a namespace, the project's (Pulumi's dynamic Config adds it): `tenantctl:` unless the project is renamed.
+    const value = config.get(key);
     if (value !== undefined && value !== '') settings[key] = value;
   }
   stateOf(holder).settings = settings;
@@ -104,18 +105,18 @@ function connectionEnv(settings: ProviderSettings, env: Readonly<Record<string, 
   return merged;
 }
 
-async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, runtime: RuntimeEnvironment): Promise<Session> {
+async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, runtime: RuntimeEnvironment, options: { readonly checkDigest: boolean } = { checkDigest: true }): Promise<Session> {
   const state = stateOf(holder);
   const key = JSON.stringify(inputs.policy.paths);
   let session = state.sessions.get(key);
   if (!session) {
     session = startSession(state.settings, inputs.policy.paths, runtime);
+    // A failed read stays failed for this process: 10,000 resources must not each sign in or read the
+    // tenant again against a service that is failing (the adapter already retried); run Pulumi again.
     state.sessions.set(key, session);
-    // A failed read is not cached: the next resource (or a retry) tries again.
-    session.catch(() => state.sessions.delete(key));
   }
   const opened = await session;
-  if (opened.plan.policyDigest !== inputs.policy.digest) {
+  if (options.checkDigest && opened.plan.policyDigest !== inputs.policy.digest) {
     throw new Error(
       `the policy at ${inputs.policy.paths.join(', ')} changed while Pulumi was running (program saw ${inputs.policy.digest}, the provider reads ${opened.plan.policyDigest}); run the command again`,
     );
@@ -144,13 +145,13 @@ async function startSession(settings: ProviderSettings, paths: readonly string[]
     plan: outcome.plan,
     observed: outcome.observed,
     tenant,
-    blocking: outcome.plan.diagnostics.filter((d) => d.severity === 'error' && d.userPrincipalName === undefined),
+    blocking: outcome.plan.diagnostics.filter((d) => d.severity === 'error' && (d.code === 'tenant-mismatch' || d.code === 'missing-permission')),
     activeByUpn: new Map(users.map((u) => [u.userPrincipalName.toLowerCase(), u])),
     activeById: new Map(users.map((u) => [u.id.toLowerCase(), u])),
   };
 }
 
-/** The principal's share of the plan; throws when the whole plan or this principal is blocked. */
+/** The principal's share of the plan; throws only when the whole plan is blocked. */
 function principalPlan(session: Session, upn: string): PrincipalPlan {
   if (session.blocking.length > 0) throw new Error(session.blocking.map((d) => `${d.message} [${d.code}]`).join('\n'));
   const mine = session.byPrincipal.get(upn);
@@ -160,8 +161,27 @@ function principalPlan(session: Session, upn: string): PrincipalPlan {
     errors: own.filter((d) => d.severity === 'error'),
     warnings: own.filter((d) => d.severity === 'warning'),
   };
-  if (planned.errors.length > 0) throw new Error(describeErrors(upn, planned.errors));
   return planned;
+}
+
+/** Before any write: a principal the plan blocks fails with the plan's reason. */
+function refuseBlocked(upn: string, planned: PrincipalPlan): void {
+  if (planned.errors.length > 0) throw new Error(describeErrors(upn, planned.errors));
+}
+
+/**
+ * The object the principal is once its changes are applied: the restored one (a restore keeps its id),
+ * else the active user that holds its UPN (also after a restore under another UPN, which leaves the UPN
+ * with the active user), `new` for a creation, undefined when the tenant has none and nothing is planned.
+ */
+function targetObject(session: Session, upn: string, planned: PrincipalPlan): ObjectTarget {
+  if (planned.changes.some((c) => c.action === 'create-user')) return { kind: 'new' };
+  const restore = planned.changes.find((c) => c.action === 'restore-user');
+  if (restore && restore.details.newUserPrincipalName === undefined) return { kind: 'existing', id: restore.objectId.toLowerCase() };
+  const active = session.activeByUpn.get(upn);
+  if (active) return { kind: 'existing', id: active.id.toLowerCase() };
+  for (const change of planned.changes) if (change.action !== 'create-user' && change.objectId !== undefined) return { kind: 'existing', id: change.objectId.toLowerCase() };
+  return undefined;
 }
 
 export function check(news: Readonly<Record<string, unknown>>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
@@ -179,7 +199,8 @@ export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Re
   const news = asInputs(newInputs);
   const session = await openSession(holder, news, runtime);
   sameTenant(olds, session);
-  const result = diffPrincipal(id, olds, news, principalPlan(session, news.userPrincipalName));
+  const planned = principalPlan(session, news.userPrincipalName);
+  const result = diffPrincipal(id, olds, news, planned, targetObject(session, news.userPrincipalName, planned));
   return { changes: result.changes, replaces: [...result.replaces], deleteBeforeReplace: result.deleteBeforeReplace };
 }
 
@@ -192,7 +213,10 @@ export async function create(holder: ProviderHolder, newInputs: Readonly<Record<
   const inputs = asInputs(newInputs);
   const session = await openSession(holder, inputs, runtime);
   const planned = principalPlan(session, inputs.userPrincipalName);
-  const id = await applyPrincipal(session, inputs, planned);
+  refuseBlocked(inputs.userPrincipalName, planned);
+  const target = targetObject(session, inputs.userPrincipalName, planned);
+  await applyPrincipal(session, inputs, planned);
+  const id = target?.kind === 'existing' ? target.id : await createdObject(session, inputs.userPrincipalName);
   return { id, outs: outputs(inputs, id, session, planned) };
 }
 
@@ -201,11 +225,13 @@ export async function update(holder: ProviderHolder, id: string, olds: Readonly<
   const session = await openSession(holder, news, runtime);
   sameTenant(olds, session);
   const planned = principalPlan(session, news.userPrincipalName);
-  const objectId = await applyPrincipal(session, news, planned);
-  if (objectId !== id.toLowerCase()) {
-    // diff replaces in this case; an update that would move the resource to another object is refused.
-    throw new Error(`${news.userPrincipalName}: the plan works on object ${objectId}, not ${id}; run pulumi preview again`);
+  refuseBlocked(news.userPrincipalName, planned);
+  const target = targetObject(session, news.userPrincipalName, planned);
+  if (target?.kind !== 'existing' || target.id !== id.toLowerCase()) {
+    // diff replaces in this case; an update that would move the resource to another object writes nothing.
+    throw new Error(`${news.userPrincipalName}: the tenant's ${news.userPrincipalName} is ${target?.kind === 'existing' ? `object ${target.id}` : 'a new object'}, not ${id}; nothing was changed: run pulumi preview again`);
   }
+  await applyPrincipal(session, news, planned);
   return { outs: outputs(news, id, session, planned) };
 }
 
@@ -215,7 +241,8 @@ export async function update(holder: ProviderHolder, id: string, olds: Readonly<
  */
 export async function read(holder: ProviderHolder, id: string, props: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ id?: string; props?: Record<string, unknown> }> {
   const inputs = asInputs(props);
-  const session = await openSession(holder, inputs, runtime);
+  // Refresh does not run the program: the policy may have changed since this state was written.
+  const session = await openSession(holder, inputs, runtime, { checkDigest: false });
   sameTenant(props, session);
   const user = session.activeById.get(id.toLowerCase());
   if (user === undefined) return {};
@@ -235,26 +262,23 @@ function sameTenant(olds: Readonly<Record<string, unknown>>, session: Session): 
   }
 }
 
-/** Runs the principal's changes through the executor; answers the object id it ends on. */
-async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned: PrincipalPlan): Promise<string> {
+/** Runs the principal's changes through the executor (nothing when it has none). */
+async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned: PrincipalPlan): Promise<void> {
   const upn = inputs.userPrincipalName;
-  if (planned.changes.length > 0) {
-    // A preview may run with read-only credentials; a write may not.
-    const missing = session.plan.diagnostics.filter((d) => d.code === 'missing-permission');
-    if (missing.length > 0) throw new Error(`${upn}: not changed: ${missing.map((d) => d.message).join('; ')}`);
-    const { outcomes } = await applyPlan({ ...session.plan, changes: planned.changes, summary: {} }, session.tenant, { newPassword: newUserPassword, concurrency: 1 });
-    const failed = outcomes.filter((o): o is Extract<ChangeOutcome, { status: 'failed' }> => o.status === 'failed');
-    if (failed.length > 0) {
-      const why = failed.map((o) => `${o.change.action} failed: ${o.error.message} (${o.error.code}${o.error.status === null ? '' : `, HTTP ${o.error.status}`}${o.error.requestId ? `, request-id ${o.error.requestId}` : ''})`);
-      throw new Error(`${upn}: ${why.join('; ')}`);
-    }
+  if (planned.changes.length === 0) return;
+  // A preview may run with read-only credentials; a write may not.
+  const missing = session.plan.diagnostics.filter((d) => d.code === 'missing-permission');
+  if (missing.length > 0) throw new Error(`${upn}: not changed: ${missing.map((d) => d.message).join('; ')}`);
+  const { outcomes } = await applyPlan({ ...session.plan, changes: planned.changes, summary: {} }, session.tenant, { newPassword: newUserPassword, concurrency: 1 });
+  const failed = outcomes.filter((o): o is Extract<ChangeOutcome, { status: 'failed' }> => o.status === 'failed');
+  if (failed.length > 0) {
+    const why = failed.map((o) => `${o.change.action} failed: ${o.error.message} (${o.error.code}${o.error.status === null ? '' : `, HTTP ${o.error.status}`}${o.error.requestId ? `, request-id ${o.error.requestId}` : ''})`);
+    throw new Error(`${upn}: ${why.join('; ')}`);
   }
-  const restore = planned.changes.find((c) => c.action === 'restore-user');
-  if (restore) return restore.objectId;
-  for (const change of planned.changes) if (change.action !== 'create-user' && change.objectId !== undefined) return change.objectId;
-  const active = session.activeByUpn.get(upn);
-  if (active && !planned.changes.some((c) => c.action === 'create-user')) return active.id.toLowerCase();
-  // A user made just now: ask the tenant for its id (one read, only for creations).
+}
+
+/** The id of a user made just now: one read, only for creations. */
+async function createdObject(session: Session, upn: string): Promise<string> {
   const created = await session.tenant.readUser(upn);
   if (!created) throw new Error(`${upn}: created, but Graph does not list it yet; run pulumi refresh, then pulumi up`);
   return created.id.toLowerCase();

@@ -25,31 +25,40 @@ const nothing: PrincipalPlan = { changes: [], errors: [], warnings: [] };
 const plan = (...changes: Change[]): PrincipalPlan => ({ changes, errors: [], warnings: [] });
 const state = (inputs: PrincipalInputs): Record<string, unknown> => ({ ...inputs, objectId: ID, tenantId: 't', warnings: [], lastChanges: [] });
 
+const same = { kind: 'existing', id: ID } as const;
+
 describe('diffPrincipal', () => {
   it('is no change when the plan has nothing and the declared inputs are the same, whatever the policy digest', () => {
-    expect(diffPrincipal(ID, state(BOB), { ...BOB, policy: { paths: ['policies/'], digest: 'sha256:bb' } }, nothing)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(diffPrincipal(ID, state(BOB), { ...BOB, policy: { paths: ['policies/'], digest: 'sha256:bb' } }, nothing, same)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
   it('is an update when the tenant drifted (the plan has changes) though the inputs are the same', () => {
     const assign: Change = { action: 'assign-licenses', userPrincipalName: 'bob@contoso.com', objectId: ID, reason: 'r', details: { add: [] } };
-    expect(diffPrincipal(ID, state(BOB), BOB, plan(assign))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffPrincipal(ID, state(BOB), BOB, plan(assign), same)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   it('is an update when a declared input changed, even if the tenant already matches', () => {
-    expect(diffPrincipal(ID, state(BOB), { ...BOB, displayName: 'Bob de Vries' }, nothing).changes).toBe(true);
-    expect(diffPrincipal(ID, state(BOB), { ...BOB, licenses: [] }, nothing).changes).toBe(true);
+    expect(diffPrincipal(ID, state(BOB), { ...BOB, displayName: 'Bob de Vries' }, nothing, same).changes).toBe(true);
+    expect(diffPrincipal(ID, state(BOB), { ...BOB, licenses: [] }, nothing, same).changes).toBe(true);
+  });
+
+  it('is an update (which then fails with the reason) when the plan blocks the principal, so the rest of the run goes on', () => {
+    const blocked: PrincipalPlan = { changes: [], errors: [{ severity: 'error', code: 'upn-conflict', message: 'm', userPrincipalName: 'bob@contoso.com' }], warnings: [] };
+    expect(diffPrincipal(ID, state(BOB), BOB, blocked, same)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   it('is an update when the plan restores this very object (the id survives a restore)', () => {
-    const restore: Change = { action: 'restore-user', userPrincipalName: 'bob@contoso.com', objectId: ID, reason: 'r', details: { deletedDateTime: '', restorableUntil: '', daysLeft: 3, autoReconcileProxyConflict: false, conflictingAddresses: [], licenses: [] } };
-    expect(diffPrincipal(ID.toUpperCase(), state(BOB), BOB, plan(restore))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffPrincipal(ID.toUpperCase(), state(BOB), BOB, nothing, same)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
-  it('is a replacement when the plan creates a new object or restores another one', () => {
-    const create: Change = { action: 'create-user', userPrincipalName: 'bob@contoso.com', reason: 'r', details: { displayName: 'Bob', mailNickname: 'bob', accountEnabled: true } };
-    const other: Change = { action: 'restore-user', userPrincipalName: 'bob@contoso.com', objectId: '78bf875b-9343-4edc-9130-0d3958113563', reason: 'r', details: { deletedDateTime: '', restorableUntil: '', daysLeft: 3, autoReconcileProxyConflict: false, conflictingAddresses: [], licenses: [] } };
-    expect(diffPrincipal(ID, state(BOB), BOB, plan(create))).toEqual({ changes: true, replaces: ['objectId'], deleteBeforeReplace: true });
-    expect(diffPrincipal(ID, state(BOB), BOB, plan(other))).toEqual({ changes: true, replaces: ['objectId'], deleteBeforeReplace: true });
+  it('is a replacement when the principal is, or becomes, another object: a creation, another restored one, a user re-created under the UPN', () => {
+    const replace = { changes: true, replaces: ['objectId'], deleteBeforeReplace: true };
+    expect(diffPrincipal(ID, state(BOB), BOB, nothing, { kind: 'new' })).toEqual(replace);
+    expect(diffPrincipal(ID, state(BOB), BOB, nothing, { kind: 'existing', id: '78bf875b-9343-4edc-9130-0d3958113563' })).toEqual(replace);
+  });
+
+  it('keeps the resource when the tenant has no object for it and plans nothing (the plan says why)', () => {
+    expect(diffPrincipal(ID, state(BOB), BOB, nothing, undefined).changes).toBe(false);
   });
 });
 
@@ -75,9 +84,9 @@ describe('checkInputs', () => {
 describe('diffPrincipal and Pulumi\'s serialization', () => {
   it('treats a null that state dropped, and reordered keys, as no change', () => {
     const fromState = { ...state(BOB), mailboxType: undefined, licenses: [{ disabledPlans: [], sku: 'ENTERPRISEPACK', licenseSet: 'e3' }] };
-    expect(diffPrincipal(ID, fromState, BOB, nothing).changes).toBe(false);
+    expect(diffPrincipal(ID, fromState, BOB, nothing, same).changes).toBe(false);
     const inline: PrincipalInputs = { ...BOB, licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: [], licenseSet: null }] };
-    expect(diffPrincipal(ID, { ...state(inline), licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: [] }] }, inline, nothing).changes).toBe(false);
-    expect(diffPrincipal(ID, { ...state(inline), licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] }] }, inline, nothing).changes).toBe(true);
+    expect(diffPrincipal(ID, { ...state(inline), licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: [] }] }, inline, nothing, same).changes).toBe(false);
+    expect(diffPrincipal(ID, { ...state(inline), licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] }] }, inline, nothing, same).changes).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
  * provider object (one per Pulumi process in real life) and asserts the tenant's end state and the
  * requests in the emulator's log.
  */
+import { Config as DynamicConfig } from '@pulumi/pulumi/cmd/dynamic-provider/config.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Seed } from '../../src/emulator/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
@@ -16,7 +17,7 @@ import type { PrincipalProvider } from '../../src/pulumi/provider.ts';
 import { principalProvider } from '../../src/pulumi/provider.ts';
 import { activeUser, directLicenses, lastSeq, policyDir, readState, RECONCILER_SECRET, requestsSince, reseed, writesIn } from '../support/apply-e2e.ts';
 import type { SeedDraft } from '../support/emulator.ts';
-import { ALICE, BOB, contoso, DAVE, E3, FIXTURE_NOW, RECONCILER, SUPPORT, TENANT_ID, userIn, YAMMER } from '../support/emulator.ts';
+import { ALICE, BOB, contoso, OLD_ALICE, DAVE, E3, FIXTURE_NOW, RECONCILER, SUPPORT, TENANT_ID, userIn, withApp, YAMMER } from '../support/emulator.ts';
 import { tokenFor } from '../support/seeds.ts';
 
 let emulator: RunningEmulator;
@@ -30,6 +31,11 @@ beforeEach(() => {
 afterEach(() => {
   vi.unstubAllEnvs();
 });
+
+async function tokenRequests(): Promise<number> {
+  const response = await fetch(`${emulator.url}/_emulator/token-requests`);
+  return ((await response.json()) as { tokenRequests: unknown[] }).tokenRequests.length;
+}
 
 /** Dave's helpdesk@ address is not also Support's here: a plain restore. */
 const plainDave = (d: SeedDraft): void => {
@@ -49,7 +55,8 @@ async function fresh(tweak?: (draft: SeedDraft) => void): Promise<Seed> {
 async function configuredProvider(): Promise<PrincipalProvider> {
   const provider = principalProvider();
   const config: Record<string, string> = { 'tenantctl:graphUrl': emulator.url, 'tenantctl:tenantId': TENANT_ID, 'tenantctl:clientId': RECONCILER, 'tenantctl:clientSecret': RECONCILER_SECRET };
-  await provider.configure?.({ config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? '' } });
+  // The Config the dynamic-provider plugin hands to configure: stack config, keys in the project's namespace.
+  await provider.configure?.({ config: new DynamicConfig(config, 'tenantctl') });
   return provider;
 }
 
@@ -173,16 +180,86 @@ describe('diff', () => {
     expect(reads.filter((r) => r.path === '/subscribedSkus')).toHaveLength(1);
   });
 
-  it('refuses a principal the plan blocks, with the diagnostic and its code, and writes nothing', async () => {
+  it('marks a principal the plan blocks for update (the preview goes on), then fails its update and create with the diagnostic, writing nothing', async () => {
     await fresh();
     // The old Alice's UPN is held by the new hire and onUpnConflict is fail (the default).
     const { inputs } = await inputsFor('users:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice, licenses: [e3]}\n');
     const alice = the(inputs, 'alice@contoso.com');
     const provider = await configuredProvider();
     const since = await lastSeq(emulator.url);
-    await expect(provider.diff?.(ALICE, stateFor(alice, ALICE), alice)).rejects.toThrow(/^alice@contoso\.com: an active user .* cannot be restored under it; set defaults\.restore\.onUpnConflict: rename.*\[upn-conflict\]$/u);
+    expect(await provider.diff?.(ALICE, stateFor(alice, ALICE), alice)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    await expect(provider.update?.(ALICE, stateFor(alice, ALICE), alice)).rejects.toThrow(/^alice@contoso\.com: an active user .* cannot be restored under it; set defaults\.restore\.onUpnConflict: rename.*\[upn-conflict\]$/u);
     await expect(provider.create(alice)).rejects.toThrow(/\[upn-conflict\]/u);
     expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('does not let a seat shortfall elsewhere block a principal that needs no seat', async () => {
+    await fresh((d) => {
+      const [e3] = d.subscribedSkus;
+      if (e3) e3.prepaidUnits.enabled = 2;
+      userIn(d, BOB).accountEnabled = false;
+    });
+    const { inputs } = await inputsFor('defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n');
+    const bob = the(inputs, 'bob@contoso.com');
+    const provider = await configuredProvider();
+    expect(await provider.diff?.(BOB, stateFor(bob, BOB), bob)).toMatchObject({ changes: true, replaces: [] });
+    await provider.update?.(BOB, stateFor(bob, BOB), bob);
+    expect(activeUser(await readState(emulator.url), 'bob@contoso.com')?.accountEnabled).toBe(true);
+  });
+
+  it('replaces a resource whose object was purged and whose UPN a new user holds now, and its update writes nothing', async () => {
+    await fresh((d) => {
+      userIn(d, BOB).assignedLicenses = [];
+    });
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const bob = the(inputs, 'bob@contoso.com');
+    const gone = '0b1f5a1e-1111-4000-8000-0000000000ff';
+    const provider = await configuredProvider();
+    expect(await provider.diff?.(gone, stateFor(bob, gone), bob)).toEqual({ changes: true, replaces: ['objectId'], deleteBeforeReplace: true });
+    const since = await lastSeq(emulator.url);
+    await expect(provider.update?.(gone, stateFor(bob, gone), bob)).rejects.toThrow(/tenant's bob@contoso\.com is object 0b1f5a1e-1111-4000-8000-000000000001, not 0b1f5a1e-1111-4000-8000-0000000000ff; nothing was changed/u);
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('keeps the active user as the resource when the deleted one is restored under another UPN (onUpnConflict: rename)', async () => {
+    await fresh();
+    const { inputs } = await inputsFor('defaults: {restore: {onUpnConflict: rename}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice, licenses: [e3]}\n');
+    const alice = the(inputs, 'alice@contoso.com');
+    const created = await (await configuredProvider()).create(alice);
+    expect(created.id).toBe(ALICE);
+    const state = await readState(emulator.url);
+    expect(activeUser(state, 'alice.restored@contoso.com')?.id).toBe(OLD_ALICE);
+    expect(activeUser(state, 'alice@contoso.com')?.id).toBe(ALICE);
+    // The next run finds the resource where it left it.
+    expect(await (await configuredProvider()).diff?.(ALICE, { ...created.outs }, alice)).toMatchObject({ replaces: [] });
+  });
+
+  it('previews with read-only credentials, but their create and update write nothing, naming the permission', async () => {
+    const readOnly = '5e1c0000-0000-4000-8000-00000000a0ff';
+    await fresh((d) => withApp(d, readOnly, ['User.Read.All', 'LicenseAssignment.Read.All', 'GroupMember.Read.All', 'MailboxSettings.Read']));
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const dave = the(inputs, 'dave@contoso.com');
+    const provider = principalProvider();
+    const config: Record<string, string> = { 'tenantctl:graphUrl': emulator.url, 'tenantctl:tenantId': TENANT_ID, 'tenantctl:clientId': readOnly, 'tenantctl:clientSecret': `secret-${readOnly}` };
+    await provider.configure?.({ config: new DynamicConfig(config, 'tenantctl') });
+    const since = await lastSeq(emulator.url);
+    expect(await provider.diff?.(DAVE, stateFor(dave, DAVE), dave)).toMatchObject({ changes: true, replaces: [] });
+    await expect(provider.create(dave)).rejects.toThrow(/dave@contoso\.com: not changed: these credentials lack the application permission User\.DeleteRestore\.All/u);
+    await expect(provider.update?.(DAVE, stateFor(dave, DAVE), dave)).rejects.toThrow(/not changed: .*User\.DeleteRestore\.All/u);
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('reads the tenant once per process even when that read fails: a wrong secret costs one sign-in, not one per resource', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const provider = principalProvider();
+    const config: Record<string, string> = { 'tenantctl:graphUrl': emulator.url, 'tenantctl:tenantId': TENANT_ID, 'tenantctl:clientId': RECONCILER, 'tenantctl:clientSecret': 'not-the-secret-0123456789' };
+    await provider.configure?.({ config: new DynamicConfig(config, 'tenantctl') });
+    const before = await tokenRequests();
+    for (const upn of ['bob@contoso.com', 'dave@contoso.com', 'bob@contoso.com']) {
+      await expect(provider.diff?.(BOB, stateFor(the(inputs, upn), BOB), the(inputs, upn))).rejects.toThrow(/AADSTS7000215|invalid_client/u);
+    }
+    expect((await tokenRequests()) - before).toBe(1);
   });
 
   it('refuses state of another tenant and a policy that changed under the run', async () => {
@@ -215,6 +292,13 @@ describe('update', () => {
 });
 
 describe('read', () => {
+  it('works after the policy was edited (refresh does not run the program)', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(DAVE_AND_BOB);
+    const bob = stateFor({ ...the(inputs, 'bob@contoso.com'), policy: { ...(the(inputs, 'bob@contoso.com').policy as object), digest: 'sha256:an-older-policy' } }, BOB);
+    expect(await (await configuredProvider()).read?.(BOB, bob)).toMatchObject({ id: BOB });
+  });
+
   it('reports the resource gone once the user is soft-deleted, and present while active', async () => {
     await fresh();
     const { inputs } = await inputsFor(DAVE_AND_BOB);

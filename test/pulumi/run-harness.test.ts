@@ -128,6 +128,15 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
     expect(repaired.result.state['bob@contoso.com']?.outputs.lastChanges).toEqual([expect.stringMatching(/^restore-user: /u)]);
   }, 120_000);
 
+  it('runs where Pulumi runs it (the project directory, Pulumi.yaml without `main`): the default policies/ is found', async () => {
+    const { 'tenantctl:policies': _policies, ...config } = stackConfig(emulator.url, 'unused');
+    const preview = await pulumiRun('preview', config);
+    const policy = await loadPolicy(['policies/'], { cwd: PROJECT_DIR });
+    expect(preview.result.exitCode, preview.stderr).toBe(0);
+    expect(Object.keys(preview.result.steps).sort()).toEqual((policy.desired?.principals ?? []).map((p) => p.userPrincipalName).sort());
+    expect(Object.keys(preview.result.steps).length).toBeGreaterThan(10);
+  }, 60_000);
+
   it('reports a principal the plan blocks as that resource\'s error, and goes on with the others', async () => {
     const policies = policyDir('users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n');
     const up = await pulumiRun('up', stackConfig(emulator.url, policies));

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parse } from 'yaml';
 import type * as Pulumi from '@pulumi/pulumi';
 
 interface StateEntry {
@@ -32,7 +33,7 @@ interface Job {
 type Step = 'create' | 'update' | 'replace' | 'same';
 
 const job = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Job;
-process.chdir(job.projectDir);
+const projectFile = parse(readFileSync(path.join(job.projectDir, 'Pulumi.yaml'), 'utf8')) as { name: string; main?: string };
 const pulumiRequire = createRequire(path.join(job.projectDir, 'node_modules', '@pulumi', 'pulumi', 'package.json'));
 const pulumi = pulumiRequire('./index.js') as typeof Pulumi;
 const requireFromString = pulumiRequire('require-from-string') as (code: string) => { handler: () => DynamicProvider };
@@ -61,7 +62,7 @@ function providerFor(serialized: string): Promise<DynamicProvider> {
   if (!provider) {
     provider = (async () => {
       const instance = requireFromString(serialized).handler();
-      await instance.configure?.({ config: new DynamicConfig(job.config, 'tenantctl') });
+      await instance.configure?.({ config: new DynamicConfig(job.config, projectFile.name) });
       return instance;
     })();
     providers.set(serialized, provider);
@@ -119,7 +120,7 @@ await pulumi.runtime.setMocks(
       throw new Error(`unexpected invoke ${args.token}`);
     },
   },
-  'tenantctl',
+  projectFile.name,
   'dev',
   job.mode === 'preview',
 );
@@ -127,6 +128,19 @@ pulumi.runtime.setAllConfig(job.config, [...(job.secretKeys ?? [])]);
 // The engine answers the harness's shutdown signal; the mock monitor lacks that one method.
 const monitor = (pulumiRequire('./runtime/settings.js') as { getMonitor(): Record<string, unknown> }).getMonitor();
 monitor.signalAndWaitForShutdown = (_request: unknown, callback: (error: null, response: unknown) => void) => callback(null, {});
+
+/**
+ * Where the language host runs the program, as the engine decides it (pulumi/pulumi
+ * pkg/engine/project.go getPwdMain): Pulumi.yaml's `main` file → its folder and file name; a `main`
+ * folder → that folder and '.'; no `main` → the project directory and '.' (package.json's "main").
+ */
+function pwdAndMain(projectDir: string): { pwd: string; main: string } {
+  if (projectFile.main === undefined) return { pwd: projectDir, main: '.' };
+  const main = path.resolve(projectDir, projectFile.main);
+  return /\.[cm]?[jt]s$/u.test(main) ? { pwd: path.dirname(main), main: path.basename(main) } : { pwd: main, main: '.' };
+}
+const { pwd, main } = pwdAndMain(job.projectDir);
+process.chdir(pwd);
 
 const started = Date.now();
 // Now Pulumi's run harness, with the arguments the Node.js language host gives it (`mock` as the
@@ -136,14 +150,13 @@ process.argv = [
   process.execPath,
   path.join(job.projectDir, 'node_modules', '@pulumi', 'pulumi', 'cmd', 'run', 'index.js'),
   '--monitor=mock',
-  '--project=tenantctl',
+  `--project=${projectFile.name}`,
   '--stack=dev',
   `--root-directory=${job.projectDir}`,
-  `--pwd=${job.projectDir}`,
+  `--pwd=${pwd}`,
   '--parallel=16',
   ...(job.mode === 'preview' ? ['--dry-run'] : []),
-  // `main` from Pulumi.yaml.
-  'src/pulumi/index.ts',
+  main,
 ];
 process.once('beforeExit', () => {
   process.stdout.write(`${JSON.stringify({
