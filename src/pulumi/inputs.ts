@@ -85,7 +85,8 @@ export function checkInputs(news: Readonly<Record<string, unknown>>): CheckFailu
   if (typeof news.displayName !== 'string' || news.displayName === '') fail('displayName', 'must be a non-empty string');
   if (typeof news.accountEnabled !== 'boolean') fail('accountEnabled', 'must be true or false');
   if (news.kind === 'mailbox' && news.accountEnabled === true) fail('accountEnabled', 'a shared, room or equipment mailbox never signs in');
-  if (news.usageLocation !== null && (typeof news.usageLocation !== 'string' || !/^[A-Z]{2}$/u.test(news.usageLocation))) fail('usageLocation', 'must be an ISO 3166 alpha-2 code or null');
+  // null and absent alike: a null may not survive every trip through Pulumi's property serialization.
+  if (news.usageLocation !== null && news.usageLocation !== undefined && (typeof news.usageLocation !== 'string' || !/^[A-Z]{2}$/u.test(news.usageLocation))) fail('usageLocation', 'must be an ISO 3166 alpha-2 code or null');
   if (!Array.isArray(news.licenses) || !news.licenses.every(isLicenseInput)) fail('licenses', 'must be a list of { sku, disabledPlans, licenseSet }');
   const policy = news.policy as { paths?: unknown; digest?: unknown } | undefined;
   if (!policy || !Array.isArray(policy.paths) || policy.paths.length === 0 || !policy.paths.every((p) => typeof p === 'string') || typeof policy.digest !== 'string' || !policy.digest.startsWith('sha256:')) {
@@ -99,7 +100,7 @@ export function checkInputs(news: Readonly<Record<string, unknown>>): CheckFailu
 
 function isLicenseInput(value: unknown): boolean {
   const l = value as Partial<LicenseInput> | null;
-  return typeof l === 'object' && l !== null && typeof l.sku === 'string' && Array.isArray(l.disabledPlans) && l.disabledPlans.every((p) => typeof p === 'string') && (l.licenseSet === null || typeof l.licenseSet === 'string');
+  return typeof l === 'object' && l !== null && typeof l.sku === 'string' && Array.isArray(l.disabledPlans) && l.disabledPlans.every((p) => typeof p === 'string') && (l.licenseSet === null || l.licenseSet === undefined || typeof l.licenseSet === 'string');
 }
 
 /** One principal's part of the tenant plan. */

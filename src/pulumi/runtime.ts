@@ -192,7 +192,13 @@ export function check(news: Readonly<Record<string, unknown>>): { inputs: Record
 function asInputs(value: Readonly<Record<string, unknown>>): PrincipalInputs {
   const failures = checkInputs(value);
   if (failures.length > 0) throw new Error(`invalid resource inputs: ${failures.map((f) => `${f.property} ${f.reason}`).join('; ')}`);
-  return value as unknown as PrincipalInputs;
+  const inputs = value as unknown as PrincipalInputs;
+  return {
+    ...inputs,
+    usageLocation: inputs.usageLocation ?? null,
+    mailboxType: inputs.mailboxType ?? null,
+    licenses: inputs.licenses.map((l) => ({ ...l, licenseSet: l.licenseSet ?? null })),
+  };
 }
 
 export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {

@@ -75,6 +75,11 @@ describe('checkInputs', () => {
     expect(failures.map((f) => f.property)).toEqual(['userPrincipalName', 'kind', 'usageLocation', 'licenses', 'policy']);
   });
 
+  it('takes an absent value for null (Pulumi may drop a null on the way)', () => {
+    const { usageLocation: _u, mailboxType: _m, ...rest } = BOB;
+    expect(checkInputs({ ...rest, licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: [] }] })).toEqual([]);
+  });
+
   it('refuses a mailbox that signs in, and state written by a newer tenantctl', () => {
     expect(checkInputs(asRecord({ ...BOB, kind: 'mailbox', accountEnabled: true }))).toEqual([{ property: 'accountEnabled', reason: 'a shared, room or equipment mailbox never signs in' }]);
     expect(checkInputs(asRecord({ ...BOB, schemaVersion: RESOURCE_SCHEMA_VERSION + 1 }))[0]?.reason).toMatch(/written by a newer tenantctl; upgrade tenantctl/u);
