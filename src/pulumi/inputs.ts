@@ -2,6 +2,7 @@ import type { DesiredPrincipal, DesiredState, MailboxType } from '../domain/desi
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import type { Change } from '../domain/plan.ts';
 import { isValidUserPrincipalName } from '../domain/upn.ts';
+import { canonicalJson } from '../engine/digest.ts';
 
 /**
  * What one Pulumi resource (one declared user or mailbox) carries, and the pure decisions about it:
@@ -137,17 +138,18 @@ export function diffPrincipal(id: string, olds: Readonly<Record<string, unknown>
 }
 
 /**
- * A value as text for comparison, with null and absent treated alike and object keys sorted: Pulumi's
- * property serialization may drop a null (`licenseSet: null`) or reorder keys on the way into state.
+ * A value as text for comparison: `canonicalJson` (sorted keys, as the policy digest) with null and
+ * absent alike, since Pulumi's property serialization may drop a null on the way into state.
  */
 function comparable(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(comparable).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${comparable(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return canonicalJson(withoutNulls(value));
+}
+
+function withoutNulls(value: unknown): unknown {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withoutNulls(v)]));
+  return value;
 }
 
 /** The text of a principal's blocking errors, for the error Pulumi shows on the resource. */

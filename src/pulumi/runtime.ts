@@ -26,7 +26,7 @@ import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
  */
 
 /** Stack configuration keys the provider reads in `configure` (the project's namespace, `tenantctl`). */
-export const STACK_SETTINGS = {
+const STACK_SETTINGS = {
   graphUrl: 'TENANTCTL_GRAPH_URL',
   cloud: 'TENANTCTL_CLOUD',
   tenantId: 'AZURE_TENANT_ID',
@@ -35,7 +35,7 @@ export const STACK_SETTINGS = {
 } as const;
 
 /** What `configure` received: stack config that overrides the environment of the same meaning. */
-export type ProviderSettings = Partial<Record<keyof typeof STACK_SETTINGS, string>>;
+type ProviderSettings = Partial<Record<keyof typeof STACK_SETTINGS, string>>;
 
 /** The provider object as this module sees it: somewhere to keep settings and sessions. */
 export interface ProviderHolder {
@@ -58,26 +58,6 @@ interface Session {
   /** The plan's changes and diagnostics by principal (10,000 resources each look theirs up). */
   readonly byPrincipal: ReadonlyMap<string, { readonly changes: Change[]; readonly diagnostics: Diagnostic[] }>;
 }
-
-/** Seams for tests: the environment, the project directory, the clock, the connection. */
-export interface RuntimeEnvironment {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly now: () => string;
-  readonly connect: (env: Readonly<Record<string, string | undefined>>) => GraphTenant;
-}
-
-const REAL: RuntimeEnvironment = {
-  get env() {
-    return process.env;
-  },
-  get cwd() {
-    return process.cwd();
-  },
-  // TENANTCTL_NOW fixes the planning time, as for the CLI.
-  now: () => process.env.TENANTCTL_NOW ?? new Date().toISOString(),
-  connect: (env) => connectGraphTenant({ env }).tenant,
-};
 
 function stateOf(holder: ProviderHolder): ProviderState {
   holder.tenantctl ??= { settings: {}, sessions: new Map() };
@@ -105,12 +85,12 @@ function connectionEnv(settings: ProviderSettings, env: Readonly<Record<string, 
   return merged;
 }
 
-async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, runtime: RuntimeEnvironment, options: { readonly checkDigest: boolean } = { checkDigest: true }): Promise<Session> {
+async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, options: { readonly checkDigest: boolean } = { checkDigest: true }): Promise<Session> {
   const state = stateOf(holder);
   const key = JSON.stringify(inputs.policy.paths);
   let session = state.sessions.get(key);
   if (!session) {
-    session = startSession(state.settings, inputs.policy.paths, runtime);
+    session = startSession(state.settings, inputs.policy.paths);
     // A failed read stays failed for this process: 10,000 resources must not each sign in or read the
     // tenant again against a service that is failing (the adapter already retried); run Pulumi again.
     state.sessions.set(key, session);
@@ -124,12 +104,16 @@ async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, runt
   return opened;
 }
 
-async function startSession(settings: ProviderSettings, paths: readonly string[], runtime: RuntimeEnvironment): Promise<Session> {
-  const tenant = runtime.connect(connectionEnv(settings, runtime.env));
-  const outcome = await planTenant({ paths, cwd: runtime.cwd, reader: tenant, now: runtime.now() });
+async function startSession(settings: ProviderSettings, paths: readonly string[]): Promise<Session> {
+  // This module is the provider process's edge: environment, directory and clock are read here.
+  const env = process.env;
+  const cwd = process.cwd();
+  const tenant = connectGraphTenant({ env: connectionEnv(settings, env) }).tenant;
+  // TENANTCTL_NOW fixes the planning time, as for the CLI.
+  const outcome = await planTenant({ paths, cwd, reader: tenant, now: env.TENANTCTL_NOW ?? new Date().toISOString() });
   if (outcome.kind === 'invalid-policy') {
     const text = renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: false });
-    throw new Error(`the policy at ${paths.join(', ')} is invalid (the provider runs in ${runtime.cwd}):\n${text}`);
+    throw new Error(`the policy at ${paths.join(', ')} is invalid (the provider runs in ${cwd}):\n${text}`);
   }
   const users = outcome.observed?.users ?? [];
   const byPrincipal = new Map<string, { changes: Change[]; diagnostics: Diagnostic[] }>();
@@ -201,9 +185,9 @@ function asInputs(value: Readonly<Record<string, unknown>>): PrincipalInputs {
   };
 }
 
-export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   const news = asInputs(newInputs);
-  const session = await openSession(holder, news, runtime);
+  const session = await openSession(holder, news);
   sameTenant(olds, session);
   const planned = principalPlan(session, news.userPrincipalName);
   const result = diffPrincipal(id, olds, news, planned, targetObject(session, news.userPrincipalName, planned));
@@ -215,9 +199,9 @@ export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Re
  * object is restored (keeping its id), an active user is adopted as it is (with its drift repaired),
  * and only when nothing is left does `whenPurged` decide between creating a new user and failing.
  */
-export async function create(holder: ProviderHolder, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ id: string; outs: PrincipalOutputs }> {
+export async function create(holder: ProviderHolder, newInputs: Readonly<Record<string, unknown>>): Promise<{ id: string; outs: PrincipalOutputs }> {
   const inputs = asInputs(newInputs);
-  const session = await openSession(holder, inputs, runtime);
+  const session = await openSession(holder, inputs);
   const planned = principalPlan(session, inputs.userPrincipalName);
   refuseBlocked(inputs.userPrincipalName, planned);
   const target = targetObject(session, inputs.userPrincipalName, planned);
@@ -226,9 +210,9 @@ export async function create(holder: ProviderHolder, newInputs: Readonly<Record<
   return { id, outs: outputs(inputs, id, session, planned) };
 }
 
-export async function update(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ outs: PrincipalOutputs }> {
+export async function update(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>): Promise<{ outs: PrincipalOutputs }> {
   const news = asInputs(newInputs);
-  const session = await openSession(holder, news, runtime);
+  const session = await openSession(holder, news);
   sameTenant(olds, session);
   const planned = principalPlan(session, news.userPrincipalName);
   refuseBlocked(news.userPrincipalName, planned);
@@ -245,10 +229,10 @@ export async function update(holder: ProviderHolder, id: string, olds: Readonly<
  * Read (refresh): the object as the session's bulk snapshot has it. A soft-deleted or purged object is
  * gone as far as Pulumi is concerned (the next `up` restores it through create), so read answers no id.
  */
-export async function read(holder: ProviderHolder, id: string, props: Readonly<Record<string, unknown>>, runtime: RuntimeEnvironment = REAL): Promise<{ id?: string; props?: Record<string, unknown> }> {
+export async function read(holder: ProviderHolder, id: string, props: Readonly<Record<string, unknown>>): Promise<{ id?: string; props?: Record<string, unknown> }> {
   const inputs = asInputs(props);
   // Refresh does not run the program: the policy may have changed since this state was written.
-  const session = await openSession(holder, inputs, runtime, { checkDigest: false });
+  const session = await openSession(holder, inputs, { checkDigest: false });
   sameTenant(props, session);
   const user = session.activeById.get(id.toLowerCase());
   if (user === undefined) return {};

@@ -334,6 +334,5 @@ describe('secrets', () => {
     const provider = await configuredProvider();
     const created = await provider.create(the(inputs, 'dave@contoso.com'));
     expect(JSON.stringify(created)).not.toContain(RECONCILER_SECRET);
-    expect(JSON.stringify([...inputs.values()])).not.toContain(RECONCILER_SECRET);
   });
 });
