@@ -48,11 +48,11 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
   const byAddress = active
     ? []
     : [...(index.deletedByAddress.get(upn) ?? [])].filter((u) => !byUpn.includes(u) && (claims.byUpn.get(u.id) ?? upn) === upn && !claims.takenByAddress.has(u.id)).sort(byRecency);
-  const isRestorable = (u: ObservedUser): boolean => daysUntilPurge(u, now) > 0;
-  const upnRestorable = byUpn.filter(isRestorable);
+  const restorableNow = (u: ObservedUser): boolean => isRestorable(u, now);
+  const upnRestorable = byUpn.filter(restorableNow);
   // Fall back to mail and proxy addresses only when no UPN match can be restored (PRODUCT.md §2).
-  const restorable = upnRestorable.length > 0 ? upnRestorable : byAddress.filter(isRestorable);
-  const expired = [...byUpn, ...byAddress].filter((u) => !isRestorable(u));
+  const restorable = upnRestorable.length > 0 ? upnRestorable : byAddress.filter(restorableNow);
+  const expired = [...byUpn, ...byAddress].filter((u) => !restorableNow(u));
   const [chosen, ...others] = restorable;
   if (others.length > 0) {
     diagnostics.push({
@@ -161,16 +161,14 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
   return active ? { kind: 'active', user: active, restore } : { kind: 'restore', user: chosen, restore };
 }
 
-/** Whether a deleted user is still in Entra's 30-day window (then it can be restored, and it keeps its addresses). */
+/**
+ * Whether a deleted user is still in Entra's 30-day window (then it can be restored, and it keeps its
+ * addresses); not when its deletion time is unknown.
+ */
 export function isRestorable(user: ObservedUser, now: string): boolean {
-  return daysUntilPurge(user, now) > 0;
-}
-
-/** Milliseconds until Entra purges the user; not positive when past, or when its deletion time is unknown. */
-function daysUntilPurge(user: ObservedUser, now: string): number {
   const deleted = timeOf(user.deletedDateTime);
   const current = timeOf(now);
-  return deleted === undefined || current === undefined ? -1 : deleted + RETENTION_DAYS * DAY_MS - current;
+  return deleted !== undefined && current !== undefined && deleted + RETENTION_DAYS * DAY_MS > current;
 }
 
 function restorableUntilText(user: ObservedUser, now: string): string {
