@@ -3,7 +3,7 @@
  * emulator (BEHAVIOUR.md §8, "Exchange Online mailbox plans"): the four commercial plans and the
  * government and legacy ones. EXCHANGE_S_FOUNDATION, archive and analytics plans do not grant one.
  */
-export const EXCHANGE_MAILBOX_PLANS: ReadonlyMap<string, string> = new Map([
+const EXCHANGE_MAILBOX_PLANS: ReadonlyMap<string, string> = new Map([
   ['9aaf7827-d63c-4b61-89c3-182f06f82e5c', 'EXCHANGE_S_STANDARD'],
   ['efb87545-963c-4e0d-99df-69c6916d9eb0', 'EXCHANGE_S_ENTERPRISE'],
   ['4a82b400-a79f-41a4-b4e2-e94f5787b113', 'EXCHANGE_S_DESKLESS'],

@@ -18,7 +18,7 @@ function quote(text: string): string {
 }
 
 /** The Exchange Online PowerShell command that creates the declared mailbox. */
-export function newMailboxCommand(mailbox: DesiredMailbox): string {
+function newMailboxCommand(mailbox: DesiredMailbox): string {
   const alias = splitUserPrincipalName(mailbox.userPrincipalName).localPart;
   return `New-Mailbox ${NEW_MAILBOX_SWITCH[mailbox.mailboxType]} -Name ${quote(mailbox.displayName)} -DisplayName ${quote(mailbox.displayName)} -Alias ${alias} -PrimarySmtpAddress ${mailbox.userPrincipalName}`;
 }

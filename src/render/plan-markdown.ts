@@ -21,7 +21,7 @@ import {
 /** GitHub rejects a comment body longer than this. */
 export const GITHUB_COMMENT_MAX_CHARS = 65_536;
 /** Where the renderer starts leaving things out: GitHub's limit with room to spare for a wrapper. */
-export const MARKDOWN_BUDGET_CHARS = 60_000;
+const MARKDOWN_BUDGET_CHARS = 60_000;
 /** Kept free while adding optional parts: the "… and N more" lines and closing tags after them. */
 const RESERVE_CHARS = 600;
 const ARTIFACT = 'see the saved plan artifact';
@@ -62,7 +62,7 @@ export function escapeMarkdown(text: string): string {
 }
 
 /** Text inside raw HTML (`<summary>`), where markdown is not interpreted. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch] ?? ch);
 }
 

@@ -69,7 +69,7 @@ export function user(upn: string, overrides: Partial<ObservedUser> = {}): Observ
 /** A soft-deleted user as Graph lists it: the UPN prefixed with its id. */
 export function deletedUser(upn: string, deletedDateTime: string, overrides: Partial<ObservedUser> = {}): ObservedUser {
   const base = user(upn, overrides);
-  return { ...base, userPrincipalName: `${base.id.replace(/-/g, '')}${upn}`, deletedDateTime, ...overrides, ...(overrides.userPrincipalName ? {} : {}) };
+  return { ...base, userPrincipalName: `${base.id.replace(/-/g, '')}${upn}`, deletedDateTime, ...overrides };
 }
 
 export function license(skuId: string, disabledPlans: string[] = []): { skuId: string; disabledPlans: string[] } {
