@@ -74,7 +74,8 @@ export interface Diagnostic {
   readonly userPrincipalName?: string;
 }
 
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
+/** Errors first, then warnings, then notes. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
 
 /** Deterministic order: by file, line, column, then severity and code. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

@@ -1,6 +1,6 @@
 import { DAY_MS } from '../domain/clock.ts';
 import type { Diagnostic, Severity } from '../domain/diagnostics.ts';
-import { countDiagnostics } from '../domain/diagnostics.ts';
+import { countDiagnostics, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Change, ChangeAction, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
 import { describeSku, findCatalogSkus } from '../domain/sku-catalog.ts';
@@ -52,8 +52,6 @@ export const EFFECT_SYMBOLS: Readonly<Record<Effect, string>> = { add: '+', chan
 
 export const REFUSAL =
   'The whole plan is refused: tenantctl is connected to a different tenant than the policy declares (tenant-mismatch). Nothing will be changed.';
-
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
 
 const ANSI = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', reset: '\u001b[0m' } as const;
 type Colour = Exclude<keyof typeof ANSI, 'reset'>;
@@ -138,11 +136,9 @@ export function groupByPrincipal(changes: readonly Change[]): readonly Principal
   return [...groups.values()];
 }
 
-/** Errors, then warnings, then notes; plan order within a severity. */
+/** Errors, then warnings, then notes; plan order within a severity (the sort is stable). */
 export function sortBySeverity(diagnostics: readonly Diagnostic[]): readonly Diagnostic[] {
-  return diagnostics.map((d, i) => ({ d, i }))
-    .sort((a, b) => SEVERITY_RANK[a.d.severity] - SEVERITY_RANK[b.d.severity] || a.i - b.i)
-    .map(({ d }) => d);
+  return [...diagnostics].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
 /** Codes of the errors that name each principal (by normalised UPN); apply skips those principals. */
