@@ -43,7 +43,8 @@ export function resolveLicenses(
     const ids: string[] = [];
     const names: string[] = [];
     for (const plan of license.disabledPlans) {
-      const found = sku.servicePlans.find((p) => (isGuid(plan) ? p.servicePlanId.toLowerCase() === plan.toLowerCase() : p.servicePlanName.toLowerCase() === plan.toLowerCase()));
+      const key = plan.toLowerCase();
+      const found = isGuid(plan) ? sku.servicePlans.find((p) => p.servicePlanId.toLowerCase() === key) : sku.servicePlans.find((p) => p.servicePlanName.toLowerCase() === key);
       if (!found) {
         failed = true;
         diagnostics.push({
@@ -86,7 +87,7 @@ export interface LicenseDelta {
 export function planLicenseDelta(
   declared: readonly ResolvedLicense[],
   current: ObservedUser | undefined,
-  options: { readonly prune: boolean; readonly groupNames: ReadonlyMap<string, string>; readonly skuNames: ReadonlyMap<string, string>; readonly upn: string },
+  options: { readonly prune: boolean; readonly groupNames: ReadonlyMap<string, string>; readonly skus: ReadonlyMap<string, ObservedSku>; readonly upn: string },
   diagnostics: Diagnostic[],
 ): LicenseDelta {
   const states: readonly ObservedLicenseState[] = current ? statesOf(current) : [];
@@ -127,7 +128,7 @@ export function planLicenseDelta(
   for (const state of states) {
     const skuId = state.skuId.toLowerCase();
     if (state.assignedByGroup !== null || declaredIds.has(skuId)) continue;
-    const name = options.skuNames.get(skuId) ?? skuId;
+    const name = options.skus.get(skuId)?.skuPartNumber ?? skuId;
     if (options.prune) remove.push({ skuId, skuPartNumber: name });
     else {
       diagnostics.push({

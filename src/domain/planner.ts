@@ -1,5 +1,6 @@
 import type { DesiredPrincipal, DesiredState } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import { compareDiagnostics, hasErrors } from './diagnostics.ts';
 import type { LicenseDelta, ResolvedLicense } from './license-plan.ts';
 import { planLicenseDelta, resolveLicenses } from './license-plan.ts';
 import type { Location } from './locate.ts';
@@ -30,8 +31,8 @@ export interface PrincipalDraft {
   readonly objectId?: string;
   readonly restore?: RestoreUserChange;
   readonly create?: CreateUserChange;
-  /** Whether the usage location is set only so that licenses can be assigned. */
-  usage?: SetUsageLocationChange;
+  /** Set only so that licenses can be assigned: dropped when seats leave nothing to add. */
+  readonly usage?: SetUsageLocationChange;
   add: PlannedLicense[];
   readonly remove: LicenseDelta['remove'];
   readonly signIn?: SignInChange;
@@ -56,17 +57,16 @@ export function planReconciliation(desired: DesiredState, observed: ObservedTena
     };
   }
   const index = indexTenant(observed);
-  const skuNames = new Map([...index.skusById].map(([id, sku]) => [id, sku.skuPartNumber]));
   const diagnostics: Diagnostic[] = [];
   const principals = [...desired.principals].sort((a, b) => (a.userPrincipalName < b.userPrincipalName ? -1 : a.userPrincipalName > b.userPrincipalName ? 1 : 0));
   const drafts: PrincipalDraft[] = [];
   const claims = claimDeletedUsers(principals, index);
   for (const principal of principals) {
     const own: Diagnostic[] = [];
-    const draft = planPrincipal(principal, desired, observed, index, skuNames, claims, options.now, own);
+    const draft = planPrincipal(principal, desired, observed, index, claims, options.now, own);
     diagnostics.push(...own);
     // Errors block that principal's changes; the rest of the plan still applies (PRODUCT.md §2).
-    if (draft && !own.some((d) => d.severity === 'error')) drafts.push(draft);
+    if (draft && !hasErrors(own)) drafts.push(draft);
   }
   applySeats(drafts, index, diagnostics);
   return { changes: drafts.flatMap(changesOf), diagnostics: diagnostics.sort(byPrincipalThenCode) };
@@ -77,7 +77,6 @@ function planPrincipal(
   desired: DesiredState,
   observed: ObservedTenant,
   index: TenantIndex,
-  skuNames: ReadonlyMap<string, string>,
   claims: DeletedClaims,
   now: string,
   diagnostics: Diagnostic[],
@@ -147,7 +146,7 @@ function planPrincipal(
     if (history) diagnostics.push(history);
   }
 
-  const delta = planLicenseDelta(licenses, target, { prune: desired.defaults.pruneLicenses, groupNames: observed.groupNames, skuNames, upn }, diagnostics);
+  const delta = planLicenseDelta(licenses, target, { prune: desired.defaults.pruneLicenses, groupNames: observed.groupNames, skus: index.skusById, upn }, diagnostics);
   const objectId = target?.id;
   const restore = location.kind === 'active' || location.kind === 'restore' ? location.restore : undefined;
   const usage = planUsageLocation(principal, desired, target, create, delta.add.length > 0, diagnostics);
@@ -233,11 +232,10 @@ function changesOf(draft: PrincipalDraft): Change[] {
   return changes.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action));
 }
 
-const SEVERITY: Readonly<Record<Diagnostic['severity'], number>> = { error: 0, warning: 1, info: 2 };
-
+/** By principal, then as compareDiagnostics orders them (plan diagnostics have no location: severity, code, message). */
 function byPrincipalThenCode(a: Diagnostic, b: Diagnostic): number {
   const ua = a.userPrincipalName ?? '';
   const ub = b.userPrincipalName ?? '';
   if (ua !== ub) return ua < ub ? -1 : 1;
-  return SEVERITY[a.severity] - SEVERITY[b.severity] || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+  return compareDiagnostics(a, b);
 }
