@@ -3,7 +3,7 @@ import { isGuid } from '../domain/guid.ts';
 import { checkClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './client-assertion.ts';
 import type { FederationKeys } from './federation.ts';
 import { createFederationKeys } from './federation.ts';
-import { base64url, claim, CLOCK_SKEW_SECONDS, parseCompactJws } from './jwt.ts';
+import { base64url, claim, CLOCK_SKEW_SECONDS, numericClaim, parseCompactJws } from './jwt.ts';
 import type { SeedApp, SeedFederatedIdentityCredential } from './model.ts';
 import type { Echo, StsFailure } from './sts-failure.ts';
 import { failure } from './sts-failure.ts';
@@ -150,8 +150,12 @@ function stsTimestamp(nowMs: number): string {
 // Token endpoint errors are in Entra's shape (src/emulator/sts-failure.ts; shape: the reference-error-codes
 // page and captures such as OfficeDev/microsoft-365-agents-toolkit#8621).
 
-/** OAuth grants Entra implements; the emulator answers them with a pointer to what it does implement. */
-const ENTRA_GRANTS: ReadonlySet<string> = new Set([
+/**
+ * OAuth grants Entra implements. The emulator implements `client_credentials` and answers the others with a
+ * pointer to it; the server's token log names these and nothing else (anything else could be a pasted secret).
+ */
+export const ENTRA_GRANTS: ReadonlySet<string> = new Set([
+  'client_credentials',
   'authorization_code',
   'refresh_token',
   'password',
@@ -426,14 +430,12 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const expected = hs256(key, jws.signingInput);
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return reject(TOKEN_BAD_SIGNATURE);
 
-    const exp = claim(claims, 'exp');
-    const nbf = claim(claims, 'nbf');
-    if (typeof exp !== 'number' || !Number.isFinite(exp) || (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf)))) {
-      return reject(TOKEN_INVALID_CLAIMS);
-    }
+    const exp = numericClaim(claims, 'exp');
+    const nbf = numericClaim(claims, 'nbf');
+    if (exp === undefined || (nbf === undefined && claim(claims, 'nbf') !== undefined)) return reject(TOKEN_INVALID_CLAIMS);
     const now = nowMs / 1000;
     if (now > exp + CLOCK_SKEW_SECONDS) return reject(TOKEN_EXPIRED);
-    if (typeof nbf === 'number' && now < nbf - CLOCK_SKEW_SECONDS) return reject(TOKEN_NOT_YET_VALID);
+    if (nbf !== undefined && now < nbf - CLOCK_SKEW_SECONDS) return reject(TOKEN_NOT_YET_VALID);
 
     const aud = claim(claims, 'aud');
     if (typeof aud !== 'string' || !GRAPH_AUDIENCES.has(aud)) return reject(TOKEN_INVALID_AUDIENCE);
@@ -450,8 +452,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   return { issueToken, verifyBearer };
 }
 
-/** Whether a `/.default` scope's resource part names Microsoft Graph. */
+/** Whether a `/.default` scope's resource part names Microsoft Graph (the audiences Graph accepts, any case). */
 function isGraph(resource: string): boolean {
-  const r = resource.toLowerCase();
-  return r === GRAPH_RESOURCE || r === `${GRAPH_RESOURCE}/` || r === GRAPH_APP_ID;
+  return GRAPH_AUDIENCES.has(resource.toLowerCase());
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { INSUFFICIENT_PRIVILEGES } from './permissions.ts';
 
 /**
  * Graph's error envelope (BEHAVIOUR.md §12): `{"error":{code, message, details?, innerError}}`,
@@ -71,5 +72,5 @@ export function objectConflict(property: 'userPrincipalName' | 'proxyAddresses' 
 }
 
 export function insufficientPrivileges(): GraphError {
-  return new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  return new GraphError(403, 'Authorization_RequestDenied', INSUFFICIENT_PRIVILEGES);
 }

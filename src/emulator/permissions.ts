@@ -53,9 +53,8 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // https://learn.microsoft.com/graph/api/user-get — as user-list.
   'users.get': READ_USERS,
   // https://learn.microsoft.com/graph/api/user-post-users — application: User.ReadWrite.All; higher
-  // Directory.ReadWrite.All. (BEHAVIOUR.md §5 names `User.Create`; no Microsoft page we could read lists
-  // it, so it is not accepted. PRODUCT.md §6 names User.ReadWrite.All for create.)
-  // BEHAVIOUR.md §5 and §13 name User.Create as least privileged; it is accepted as the reference says.
+  // Directory.ReadWrite.All. BEHAVIOUR.md §5 and §13 name User.Create as least privileged, so it is accepted
+  // too. PRODUCT.md §6 names User.ReadWrite.All for create.
   'users.create': ['User.Create', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/user-update — application: User.ReadWrite.All; higher
   // Directory.ReadWrite.All. Property-scoped permissions (User.EnableDisableAccount.All for

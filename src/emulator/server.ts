@@ -2,10 +2,11 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isGuid } from '../domain/guid.ts';
-import { createTokenIssuer } from './auth.ts';
+import { createTokenIssuer, ENTRA_GRANTS } from './auth.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { BatchItemLog } from './batch.ts';
 import { executeBatch, parseBatch } from './batch.ts';
+import { BoundedLog } from './bounded-log.ts';
 import { errorEnvelope, GraphError, newRequestId } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import { createFaultInjector, parseFaultConfig } from './faults.ts';
@@ -13,7 +14,7 @@ import { createFederationKeys } from './federation.ts';
 import type { Caller, PipelineContext } from './pipeline.ts';
 import { executeGraphRequest, faultResponse, requestIds } from './pipeline.ts';
 import type { GraphResponse } from './router.ts';
-import { loadSeed, SeedError } from './seed.ts';
+import { loadSeed } from './seed.ts';
 import { dumpState } from './state.ts';
 import type { TenantStore } from './store.ts';
 import type { ThrottleLimits } from './throttle.ts';
@@ -84,12 +85,6 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 /** The request log keeps this many entries (a benchmark makes hundreds of thousands of requests). */
 const MAX_LOG_ENTRIES = 200_000;
-/** Grant types the token log names; anything else is logged as `[other]` (it could be a pasted secret). */
-const KNOWN_GRANT_TYPES: ReadonlySet<string> = new Set([
-  'client_credentials', 'authorization_code', 'refresh_token', 'password',
-  'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-  'urn:ietf:params:oauth:grant-type:saml1_1-bearer', 'urn:ietf:params:oauth:grant-type:saml2-bearer',
-]);
 
 /**
  * Starts the Graph emulator on 127.0.0.1 (loopback only). Graph routes live under `/v1.0`, the
@@ -101,9 +96,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let issuer: TokenIssuer | undefined;
   const throttler = createThrottler({ ...DEFAULT_LIMITS, ...options.limits });
   let faults: FaultInjector | undefined;
-  const log: RequestLogEntry[] = [];
+  const log = new BoundedLog<RequestLogEntry>(MAX_LOG_ENTRIES);
   let seq = 0;
-  const tokenLog: TokenRequestLogEntry[] = [];
+  const tokenLog = new BoundedLog<TokenRequestLogEntry>(MAX_LOG_ENTRIES);
   // One key cache for the emulator's life: reseeding keeps what was fetched from federated issuers.
   const federationKeys = createFederationKeys({ fetch: options.fetch ?? globalThis.fetch });
   const sockets = new Set<Socket>();
@@ -112,7 +107,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const record = (entry: Omit<RequestLogEntry, 'seq' | 'time'>): number => {
     seq += 1;
     log.push({ seq, time: new Date(realNowMs()).toISOString(), ...entry });
-    if (log.length > MAX_LOG_ENTRIES) log.splice(0, log.length - MAX_LOG_ENTRIES);
     return seq;
   };
 
@@ -164,12 +158,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       // Only values that cannot be a secret pasted into the wrong field.
       tenant: isGuid(tenant) || store.domains.some((d) => d.toLowerCase() === tenant.toLowerCase()) ? tenant : '[other]',
       ...(isGuid(clientId) ? { clientId } : {}),
-      grantType: KNOWN_GRANT_TYPES.has(form.get('grant_type') ?? '') ? (form.get('grant_type') ?? '') : '[other]',
+      grantType: ENTRA_GRANTS.has(form.get('grant_type') ?? '') ? (form.get('grant_type') ?? '') : '[other]',
       clientAuthentication,
       status,
       ...(errorCode === undefined ? {} : { errorCode }),
     });
-    if (tokenLog.length > MAX_LOG_ENTRIES) tokenLog.splice(0, tokenLog.length - MAX_LOG_ENTRIES);
   }
 
   async function handleGraph(method: string, url: URL, headers: Record<string, string | undefined>, bodyText: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -269,16 +262,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
         case 'GET /_emulator/requests': {
           const since = Number(url.searchParams.get('since') ?? '0');
-          send(response, 200, { requests: log.filter((e) => e.seq > since) });
+          send(response, 200, { requests: log.entries().filter((e) => e.seq > since) });
           return;
         }
         case 'DELETE /_emulator/requests':
-          log.length = 0;
-          tokenLog.length = 0;
+          log.clear();
+          tokenLog.clear();
           send(response, 204, undefined);
           return;
         case 'GET /_emulator/token-requests':
-          send(response, 200, { tokenRequests: tokenLog });
+          send(response, 200, { tokenRequests: tokenLog.entries() });
           return;
         case 'POST /_emulator/seed':
           store = loadSeed(json());
@@ -290,7 +283,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           send(response, 404, { error: { code: 'NotFound', message: `No emulator control ${route}. Known: GET health, GET state, POST clock, POST faults, POST limits, GET|DELETE requests, GET token-requests, POST seed.` } });
       }
     } catch (error) {
-      const message = error instanceof SeedError || error instanceof SyntaxError || error instanceof TypeError || error instanceof Error ? error.message : String(error);
+      const message = error instanceof Error ? error.message : String(error);
       send(response, 400, { error: { code: 'BadRequest', message } });
     }
   }
@@ -314,8 +307,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return store.tenantId;
     },
     store: () => store,
-    requests: () => log,
-    tokenRequests: () => tokenLog,
+    requests: () => log.entries(),
+    tokenRequests: () => tokenLog.entries(),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

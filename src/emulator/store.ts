@@ -166,7 +166,6 @@ export class TenantStore {
       purpose: input.purpose ?? 'user',
       deletedDateTime: options.deletedDateTime ?? null,
     };
-    // A soft-deleted user keeps its addresses reserved, so a new one may not take them (§5).
     // A soft-deleted user keeps its addresses reserved (BEHAVIOUR.md §5): the new user's own
     // addresses and mailNickname@domain must be free. The UPN is checked against active users
     // only (a new hire may take a deleted user's UPN: that is what makes restores conflict).
