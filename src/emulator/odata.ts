@@ -36,8 +36,9 @@ export interface CollectionRules {
 
 const KNOWN_OPTIONS = new Set(['$select', '$filter', '$top', '$count', '$orderby', '$skiptoken', '$search', '$expand', '$skip']);
 
-export function isAdvancedQuery(query: URLSearchParams, headers: Readonly<Record<string, string | undefined>>): boolean {
-  return (headers.consistencylevel ?? '').toLowerCase() === 'eventual' && query.get('$count') === 'true';
+/** Whether the request carries `ConsistencyLevel: eventual`. */
+export function isEventual(headers: Readonly<Record<string, string | undefined>>): boolean {
+  return (headers.consistencylevel ?? '').toLowerCase() === 'eventual';
 }
 
 export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<Record<string, string | undefined>>, rules: CollectionRules): CollectionQuery {
@@ -46,7 +47,7 @@ export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<R
   }
   if (query.has('$skip')) throw unsupportedQuery("'$skip' is not supported by the service.");
   if (query.has('$expand')) throw unsupportedQuery('The emulator does not support $expand on this collection.');
-  const eventual = (headers.consistencylevel ?? '').toLowerCase() === 'eventual';
+  const eventual = isEventual(headers);
   if (query.has('$search') && !eventual) {
     throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
   }
@@ -54,9 +55,11 @@ export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<R
 
   const count = query.get('$count') === 'true';
   if (count && !eventual) throw unsupportedQuery('$count is not currently supported without the ConsistencyLevel:eventual header.');
+  // An advanced query (BEHAVIOUR.md §4): the header and `$count=true`.
+  const advanced = eventual && count;
   const select = parseSelect(query.get('$select'));
-  const filter = query.has('$filter') ? parseFilter(query.get('$filter') ?? '', rules, isAdvancedQuery(query, headers)) : undefined;
-  const orderBy = parseOrderBy(query.get('$orderby'), rules, isAdvancedQuery(query, headers));
+  const filter = query.has('$filter') ? parseFilter(query.get('$filter') ?? '', rules, advanced) : undefined;
+  const orderBy = parseOrderBy(query.get('$orderby'), rules, advanced);
   return { select, top: parseTop(query.get('$top'), rules.defaultTop), filter, count, orderBy, skipToken: query.get('$skiptoken') ?? undefined };
 }
 

@@ -5,6 +5,7 @@ import { matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import type { GraphRequest, Route } from './router.ts';
 import { entityContext, listUsers } from './routes-users.ts';
 import type { TenantStore } from './store.ts';
+import type { UserRecord } from './user-record.ts';
 import { projectUser, userProjection } from './user-view.ts';
 
 const DELETED_RULES: CollectionRules = {
@@ -34,11 +35,15 @@ function parseRestoreBody(body: unknown): { autoReconcileProxyConflict?: boolean
   return result;
 }
 
+/** A deleted (or just restored) user as Graph answers it: a `directoryObjects` entity of type user. */
+function directoryObjectUser(user: UserRecord, store: TenantStore, select: readonly string[] | undefined): Record<string, unknown> {
+  return { '@odata.context': entityContext('directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, userProjection(select, { collection: false })) };
+}
+
 function deletedItem(request: GraphRequest, store: TenantStore, id: string): Record<string, unknown> {
   const user = store.findDeleted(id);
   if (!user) throw resourceNotFound(id);
-  const select = parseSelect(request.query.get('$select'));
-  return { '@odata.context': entityContext(request, 'directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, userProjection(select, { collection: false })) };
+  return directoryObjectUser(user, store, parseSelect(request.query.get('$select')));
 }
 
 function skuJson(store: TenantStore, skuId: string): Record<string, unknown> {
@@ -97,8 +102,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
     operation: 'deletedItems.restore',
     handle: (request, params, store) => {
       const user = store.restore(params.id ?? '', parseRestoreBody(request.body));
-      const body = { '@odata.context': entityContext(request, 'directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, userProjection(undefined, { collection: false })) };
-      return { status: 200, body };
+      return { status: 200, body: directoryObjectUser(user, store, undefined) };
     },
   },
   {
@@ -111,7 +115,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       if (request.query.has('$filter')) throw unsupportedQuery('This resource does not support $filter.');
       const select = parseSelect(request.query.get('$select'));
       const value = [...store.skus.keys()].map((skuId) => selectFields(skuJson(store, skuId), select, ['id']));
-      return { status: 200, body: { '@odata.context': entityContext(request, 'subscribedSkus'), value } };
+      return { status: 200, body: { '@odata.context': entityContext('subscribedSkus'), value } };
     },
   },
   {
@@ -125,7 +129,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
         tenantType: 'AAD',
         verifiedDomains: store.domains.map((name, i) => ({ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: i === 0, isInitial: name.endsWith('.onmicrosoft.com') || (i === 0 && !store.domains.some((d) => d.endsWith('.onmicrosoft.com'))), name, type: 'Managed' })),
       };
-      return { status: 200, body: { '@odata.context': entityContext(request, 'organization'), value: [selectFields(organization, parseSelect(request.query.get('$select')), ['id'])] } };
+      return { status: 200, body: { '@odata.context': entityContext('organization'), value: [selectFields(organization, parseSelect(request.query.get('$select')), ['id'])] } };
     },
   },
   {
@@ -142,7 +146,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       const page = pageOf(matching, query, request, { sortedById: true });
       // assignedLicenses is returned only on $select, like the user's.
       const value = page.items.map((g) => (query.select ? selectFields(g, query.select, ['id']) : { id: g.id, displayName: g.displayName }));
-      return { status: 200, body: collectionBody(entityContext(request, 'groups'), value, page, query.count && !query.skipToken ? matching.length : undefined) };
+      return { status: 200, body: collectionBody(entityContext('groups'), value, page, query.count && !query.skipToken ? matching.length : undefined) };
     },
   },
   {
@@ -160,7 +164,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       const projection = userProjection(query.select, { collection: true });
       const page = pageOf(members, query, request, { sortedById: true });
       const value = page.items.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...projectUser(u, store, projection) }));
-      return { status: 200, body: collectionBody(entityContext(request, 'directoryObjects'), value, page, undefined) };
+      return { status: 200, body: collectionBody(entityContext('directoryObjects'), value, page, undefined) };
     },
   },
 ];

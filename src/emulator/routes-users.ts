@@ -5,7 +5,7 @@ import { badRequest, GraphError } from './errors.ts';
 import { hasMailbox } from './licensing.ts';
 import type { AssignedLicense } from './model.ts';
 import type { CollectionRules } from './odata.ts';
-import { isAdvancedQuery, matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
+import { isEventual, matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import type { GraphRequest, Route } from './router.ts';
 import type { TenantStore } from './store.ts';
 import type { UserRecord } from './user-record.ts';
@@ -28,9 +28,14 @@ const USER_RULES: CollectionRules = {
   defaultTop: 100,
 };
 
-
-export function entityContext(_request: GraphRequest, entity: string): string {
+/** `@odata.context` of a single entity or a non-user collection, e.g. `…/$metadata#users/$entity`. */
+export function entityContext(entity: string): string {
   return `${METADATA}#${entity}`;
+}
+
+/** A user as `POST /users` and the license actions answer: `users/$entity` with the default properties. */
+function userEntity(user: UserRecord, store: TenantStore): Record<string, unknown> {
+  return { '@odata.context': entityContext('users/$entity'), ...projectUser(user, store, userProjection(undefined, { collection: false })) };
 }
 
 /** Lists users (or deleted users): filter, order, page, project. */
@@ -42,8 +47,11 @@ export function listUsers(request: GraphRequest, store: TenantStore, source: rea
   if (filter) items = items.filter((user) => matchesFilter(filter, (property) => userProperty(user, store, property)));
   const orderBy = query.orderBy;
   if (orderBy) {
-    const key = (u: UserRecord): string => String(userProperty(u, store, orderBy.property) ?? '').toLowerCase();
-    items = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (orderBy.descending ? -1 : 1));
+    // Each user's key once, not twice per comparison: every page of an ordered listing sorts the whole tenant.
+    const sign = orderBy.descending ? -1 : 1;
+    const keyed = items.map((user) => ({ user, key: String(userProperty(user, store, orderBy.property) ?? '').toLowerCase() }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * sign);
+    items = keyed.map((entry) => entry.user);
   }
   const page = pageOf(items, query, request, { sortedById: !orderBy });
   const count = query.count && query.skipToken === undefined ? items.length : undefined;
@@ -108,7 +116,7 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
     // Setting mail makes it the primary SMTP address (BEHAVIOUR.md §4: "Changing mail recomputes proxyAddresses").
     ...(mail ? { mail, proxyAddresses: [`SMTP:${mail}`] } : {}),
   });
-  return { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, userProjection(undefined, { collection: false })) };
+  return userEntity(user, store);
 }
 
 /** `PATCH /users/{id}`: the properties tenantctl changes; read-only ones are refused. */
@@ -172,7 +180,7 @@ export const USER_ROUTES: readonly Route[] = [
     pattern: '/users/$count',
     operation: 'users.list',
     handle: (request, _params, store) => {
-      if (!isAdvancedQuery(new URLSearchParams('$count=true'), request.headers)) {
+      if (!isEventual(request.headers)) {
         throw new GraphError(400, 'Request_BadRequest', "Count is not currently supported. Try adding ConsistencyLevel:eventual header.");
       }
       return { status: 200, text: String(store.activeUsers().length) };
@@ -223,26 +231,24 @@ export const USER_ROUTES: readonly Route[] = [
     handle: (request, params, store) => {
       const user = store.requireActive(params.id ?? '');
       store.assignLicense(user, parseAssignLicenseBody(request.body));
-      const projection = userProjection(undefined, { collection: false });
-      return { status: 200, body: { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, projection), assignedLicenses: store.assignedLicenses(user) } };
+      return { status: 200, body: { ...userEntity(user, store), assignedLicenses: store.assignedLicenses(user) } };
     },
   },
   {
     method: 'POST',
     pattern: '/users/{id}/reprocessLicenseAssignment',
     operation: 'users.assignLicense',
-    handle: (request, params, store) => {
+    handle: (_request, params, store) => {
       // Group licenses are evaluated as they change here, so reprocessing finds nothing new (BEHAVIOUR.md §6).
       const user = store.requireActive(params.id ?? '');
-      const projection = userProjection(undefined, { collection: false });
-      return { status: 200, body: { '@odata.context': entityContext(request, 'users/$entity'), ...projectUser(user, store, projection), assignedLicenses: store.assignedLicenses(user) } };
+      return { status: 200, body: { ...userEntity(user, store), assignedLicenses: store.assignedLicenses(user) } };
     },
   },
   {
     method: 'GET',
     pattern: '/users/{id}/licenseDetails',
     operation: 'users.licenseDetails',
-    handle: (request, params, store) => {
+    handle: (_request, params, store) => {
       const user = store.requireActive(params.id ?? '');
       const value = store.assignedLicenses(user).map((license) => {
         const sku = store.skus.get(license.skuId);
@@ -258,25 +264,25 @@ export const USER_ROUTES: readonly Route[] = [
           })),
         };
       });
-      return { status: 200, body: { '@odata.context': entityContext(request, `users('${user.id}')/licenseDetails`), value } };
+      return { status: 200, body: { '@odata.context': entityContext(`users('${user.id}')/licenseDetails`), value } };
     },
   },
   {
     method: 'GET',
     pattern: '/users/{id}/mailboxSettings',
     operation: 'users.mailboxSettings',
-    handle: (request, params, store) => {
+    handle: (_request, params, store) => {
       const user = mailboxOf(params, store);
-      return { status: 200, body: { '@odata.context': entityContext(request, `users('${user.id}')/mailboxSettings`), ...mailboxSettingsOf(user) } };
+      return { status: 200, body: { '@odata.context': entityContext(`users('${user.id}')/mailboxSettings`), ...mailboxSettingsOf(user) } };
     },
   },
   {
     method: 'GET',
     pattern: '/users/{id}/mailboxSettings/userPurpose',
     operation: 'users.mailboxSettings',
-    handle: (request, params, store) => {
+    handle: (_request, params, store) => {
       const user = mailboxOf(params, store);
-      return { status: 200, body: { '@odata.context': entityContext(request, `users('${user.id}')/mailboxSettings/userPurpose`), value: user.purpose } };
+      return { status: 200, body: { '@odata.context': entityContext(`users('${user.id}')/mailboxSettings/userPurpose`), value: user.purpose } };
     },
   },
 ];

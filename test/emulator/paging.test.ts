@@ -63,6 +63,21 @@ describe('paging /users', () => {
     expect(ids.length + 100).toBe(emulator.store().activeUsers().filter((u) => u.accountEnabled).length);
   });
 
+  it('pages an ordered listing ($orderby displayName desc) by offset, every user once, in order', async () => {
+    const seen: { id: string; displayName: string }[] = [];
+    for (let url: string | undefined = `${emulator.url}/v1.0/users?$orderby=displayName desc&$top=499&$select=id,displayName`; url; ) {
+      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as { value: { id: string; displayName: string }[]; '@odata.nextLink'?: string };
+      seen.push(...page.value);
+      url = page['@odata.nextLink'];
+    }
+    const key = (name: string): string => name.toLowerCase();
+    // Ties keep the id order (a stable sort of the id-ordered users).
+    const expected = [...emulator.store().activeUsers()].sort((a, b) => (key(a.displayName) < key(b.displayName) ? 1 : key(a.displayName) > key(b.displayName) ? -1 : 0));
+    expect(seen.map((u) => u.id)).toEqual(expected.map((u) => u.id));
+  });
+
   it('never returns a user twice while users are deleted and created between pages', async () => {
     const seen: string[] = [];
     let url: string | undefined = `${emulator.url}/v1.0/users?$top=300&$select=id`;
