@@ -13,18 +13,15 @@
  * check makes `client.api(nextLink)` treat an `http://127.0.0.1…` nextLink as a relative path, so
  * `sdkPath()` strips the emulator origin and version first.
  */
-import { readFileSync } from 'node:fs';
 import { Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Seed } from '../../src/emulator/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
+import { contosoSeed, tokenFor } from './seeds.ts';
 
 // ---- the fixture and seed builders --------------------------------------------------------------
-
-const FIXTURE_URL = new URL('../fixtures/seeds/contoso.json', import.meta.url);
-const FIXTURE_TEXT = readFileSync(FIXTURE_URL, 'utf8');
 
 type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
 /** A seed under construction: the fixture's shape, writable. */
@@ -33,7 +30,7 @@ export type UserDraft = SeedDraft['users'][number];
 
 /** A fresh copy of test/fixtures/seeds/contoso.json, optionally tweaked. */
 export function contoso(tweak?: (draft: SeedDraft) => void): Seed {
-  const draft = JSON.parse(FIXTURE_TEXT) as SeedDraft;
+  const draft = contosoSeed() as SeedDraft;
   tweak?.(draft);
   return draft as Seed;
 }
@@ -198,16 +195,8 @@ export async function startHarness(seed: Seed = contoso()): Promise<Harness> {
   async function fetchTokens(): Promise<void> {
     const next = new Map<string, string>();
     // Apps with federated credentials only have no secret to sign in with here.
-    for (const app of current.apps) {
-      if (app.clientSecret === undefined) continue;
-      const response = await fetch(`${url}/${current.tenantId}/oauth2/v2.0/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
-      });
-      const body = (await response.json()) as { access_token?: unknown };
-      if (response.status !== 200 || typeof body.access_token !== 'string') throw new Error(`token for ${app.clientId}: ${response.status} ${JSON.stringify(body)}`);
-      next.set(app.clientId, body.access_token);
+    for (const [index, app] of current.apps.entries()) {
+      if (app.clientSecret !== undefined) next.set(app.clientId, await tokenFor(url, current, index));
     }
     tokens = next;
   }

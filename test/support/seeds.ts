@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Seed, SeedUser } from '../../src/emulator/model.ts';
 
-/** The hand-written fixture tenant (test/fixtures/seeds/contoso.json). */
+const CONTOSO_TEXT = readFileSync(new URL('../fixtures/seeds/contoso.json', import.meta.url), 'utf8');
+
+/** A fresh copy of the hand-written fixture tenant (test/fixtures/seeds/contoso.json). */
 export function contosoSeed(): Seed {
-  return JSON.parse(readFileSync(new URL('../fixtures/seeds/contoso.json', import.meta.url), 'utf8')) as Seed;
+  return JSON.parse(CONTOSO_TEXT) as Seed;
 }
 
 /** A GUID whose last block counts: 00000000-0000-4000-8000-0000000000ff for 255. */
@@ -25,7 +27,6 @@ export function seedWithUsers(count: number): Seed {
 }
 
 export const RECONCILER_APP = 0;
-export const READER_APP = 1;
 
 /** A token for one of the seed's apps, from the emulator's token endpoint. */
 export async function tokenFor(url: string, seed: Seed, app = RECONCILER_APP): Promise<string> {
