@@ -1,4 +1,6 @@
-import { AuthenticationError, ConnectionConfigurationError, CredentialConfigurationError, GraphRequestError, GraphResponseError } from '../tenant/graph/index.ts';
+// The error modules alone, not the adapter's index: that would load the Graph SDK and @azure/identity at start-up.
+import { ConnectionConfigurationError } from '../tenant/graph/clouds.ts';
+import { AuthenticationError, CredentialConfigurationError, GraphRequestError, GraphResponseError } from '../tenant/graph/errors.ts';
 
 /**
  * Environment and Graph failures, said plainly (they are not bugs); undefined for anything else.

@@ -3,24 +3,28 @@ import type { ExitCode, Outcome } from './exit-codes.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { ValidateFormat } from './validate.ts';
-import { runValidate } from './validate.ts';
 import type { EmulatorCommandOptions } from './emulator.ts';
 import type { ApplyCommandOptions } from './apply.ts';
-import { runApplyCommand } from './apply.ts';
 import type { PlanCommandOptions } from './plan.ts';
-import { runPlanCommand } from './plan.ts';
 import type { ExportCommandOptions } from './export.ts';
-import { runExportCommand } from './export.ts';
-import { connectGraphTenant } from '../tenant/graph/index.ts';
+import type { GraphConnection } from '../tenant/graph/index.ts';
 import { describeFailure } from './failures.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 
 interface ConnectionFlags {
   readonly graphUrl?: string;
   readonly cloud?: string;
 }
-import { runEmulatorCommand } from './emulator.ts';
-import { runDemo } from './demo.ts';
-import packageJson from '../../package.json' with { type: 'json' };
+
+/**
+ * The Graph adapter for `--graph-url` / `--cloud` and the environment. Loaded on demand, as each
+ * command's module is below: the Graph SDK and @azure/identity (and, for demo and emulator, the
+ * emulator) cost about a second at start-up, which validate and --help should not pay.
+ */
+async function connect(io: CliIo, flags: ConnectionFlags): Promise<GraphConnection> {
+  const { connectGraphTenant } = await import('../tenant/graph/index.ts');
+  return connectGraphTenant({ env: io.env, ...(flags.graphUrl ? { graphUrl: flags.graphUrl } : {}), ...(flags.cloud ? { cloud: flags.cloud } : {}) });
+}
 
 const TENANTCTL_VERSION: string = packageJson.version;
 
@@ -42,6 +46,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .argument('[paths...]', 'policy files or directories (default: policies/)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (paths: string[] | undefined, options: { format: ValidateFormat }) => {
+      const { runValidate } = await import('./validate.ts');
       outcome = await runValidate(paths ?? [], options.format, io);
     });
 
@@ -55,7 +60,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
     .action(async (paths: string[] | undefined, options: PlanCommandOptions & ConnectionFlags) => {
-      const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+      const { runPlanCommand } = await import('./plan.ts');
+      const connection = await connect(io, options);
       if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
       outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
     });
@@ -68,7 +74,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
     .action(async (options: ExportCommandOptions & ConnectionFlags) => {
-      const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+      const { runExportCommand } = await import('./export.ts');
+      const connection = await connect(io, options);
       if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
       outcome = await runExportCommand(options, io, connection.tenant);
     });
@@ -84,7 +91,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s)')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
     .action(async (args: string[] | undefined, options: ApplyCommandOptions & ConnectionFlags) => {
-      const connection = connectGraphTenant({ env: io.env, ...(options.graphUrl ? { graphUrl: options.graphUrl } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+      const { runApplyCommand } = await import('./apply.ts');
+      const connection = await connect(io, options);
       outcome = await runApplyCommand(args ?? [], options, io, connection.tenant);
     });
 
@@ -95,6 +103,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--synthetic <spec>', 'a generated tenant instead, e.g. users=100000,deleted=5000,skus=20,seed=7')
     .option('--port <n>', 'port; 0 picks a free one', '8787')
     .action(async (options: EmulatorCommandOptions) => {
+      const { runEmulatorCommand } = await import('./emulator.ts');
       outcome = await runEmulatorCommand(options, io);
     });
 
@@ -102,6 +111,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .command('demo')
     .description('plan → apply → plan against an embedded emulator holding a drifted copy of the policies/ tenant (no network, no credentials)')
     .action(async () => {
+      const { runDemo } = await import('./demo.ts');
       outcome = await runDemo(io);
     });
 

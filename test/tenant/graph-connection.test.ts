@@ -130,10 +130,10 @@ describe('chooseCredential', () => {
     { env: { ...APP, ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x.example/t', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, type: ClientAssertionCredential },
     { env: { MSI_ENDPOINT: 'http://127.0.0.1:41741/MSI/token/' }, type: ManagedIdentityCredential },
     { env: {}, type: AzureCliCredential },
-  ])('builds a $type.name (no network)', ({ env, type }) => {
+  ])('builds a $type.name (no network)', async ({ env, type }) => {
     const choice = chooseCredential(env, global);
     if (choice.kind === 'emulator') throw new Error('unexpected');
-    expect(createIdentityCredential(choice, { fetch: globalThis.fetch })).toBeInstanceOf(type);
+    expect(await createIdentityCredential(choice, { fetch: globalThis.fetch })).toBeInstanceOf(type);
     expect(describeCredential(choice)).not.toContain('s,');
   });
 

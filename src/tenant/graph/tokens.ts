@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
-import { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from '@azure/identity';
 import { CLOUDS } from './clouds.ts';
 import type { CredentialChoice, EmulatorCredentialChoice, FederatedTokenSource } from './credentials.ts';
 import { AuthenticationError } from './errors.ts';
@@ -44,8 +43,13 @@ export function rolesOf(claims: Readonly<Record<string, unknown>>): string[] {
   return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
 }
 
-/** The @azure/identity credential for a choice (not for the emulator's plain token endpoint). */
-export function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch'>): TokenCredential {
+/**
+ * The @azure/identity credential for a choice (not for the emulator's plain token endpoint). The
+ * library is loaded here, on first use: it takes a quarter of a second to load, and the emulator's
+ * credential never needs it.
+ */
+export async function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch'>): Promise<TokenCredential> {
+  const { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } = await import('@azure/identity');
   // Instance discovery asks login.microsoftonline.com whether the authority is Microsoft's; for any
   // other authority host (Azure Stack, a test double) it must be off.
   const authority = { authorityHost: choice.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(choice.authorityHost) };
@@ -126,18 +130,22 @@ function cachingSource(fetchToken: () => Promise<CachedToken>, nowMs: () => numb
   return { getAccessToken, getClaims: async () => decodeJwtClaims(await getAccessToken()) };
 }
 
-/** Tokens from an @azure/identity credential for the choice's scope. */
-export function identityTokenSource(credential: TokenCredential, choice: CredentialChoice, nowMs: () => number): AccessTokenSource {
+/** Tokens from an @azure/identity credential for the choice's scope, made on the first token request. */
+function identityTokenSource(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: TokenDependencies): AccessTokenSource {
   const secrets = choice.kind === 'client-secret' ? [choice.clientSecret] : [];
+  let credential: Promise<TokenCredential> | undefined;
   return cachingSource(async () => {
+    // One credential for the source's life (MSAL caches inside it). A constructor's own error is not a sign-in failure.
+    credential ??= createIdentityCredential(choice, dependencies);
+    const identity = await credential;
     try {
-      const token = await credential.getToken(choice.scope);
+      const token = await identity.getToken(choice.scope);
       if (!token) throw new Error('the credential returned no token');
       return { token: token.token, expiresOnMs: token.expiresOnTimestamp };
     } catch (error) {
       throw new AuthenticationError(choice.kind, error instanceof Error ? error.message : String(error), secrets);
     }
-  }, nowMs);
+  }, dependencies.nowMs);
 }
 
 /**
@@ -175,5 +183,5 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
 /** The token source for a credential choice. */
 export function createTokenSource(choice: CredentialChoice, dependencies: TokenDependencies): AccessTokenSource {
   if (choice.kind === 'emulator') return emulatorTokenSource(choice, dependencies);
-  return identityTokenSource(createIdentityCredential(choice, dependencies), choice, dependencies.nowMs);
+  return identityTokenSource(choice, dependencies);
 }
