@@ -1,5 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { hasErrors } from '../domain/diagnostics.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { ChangeOutcome } from '../engine/apply.ts';
 import { applyPlan, summariseOutcomes } from '../engine/apply.ts';
@@ -59,17 +60,17 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     if (stale.length > 0) return refuse(`plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
     plan = savedPlan;
   }
-  // Apply checks its own credentials: a plan made by a read-only identity carries these as warnings.
-  const refusals = fresh.plan.diagnostics.filter((d) => d.code === 'tenant-mismatch' || d.code === 'missing-permission');
-  if (refusals.length > 0) {
-    const what = refusals.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
-    return refuse(`${what}:\n${refusals.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
+  // Apply checks its own credentials (the fresh plan's): a plan made by a read-only identity carries these as warnings.
+  const blockers = fresh.applyBlockers;
+  if (blockers.length > 0) {
+    const what = blockers.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
+    return refuse(`${what}:\n${blockers.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
   }
   if (maxChanges !== undefined && plan.changes.length > maxChanges) return refuse(`the plan has ${plan.changes.length} changes, more than --max-changes ${maxChanges}`);
   if (!saved) io.stdout.write(renderPlanText(plan, { color: useColour(io) }));
   if (plan.changes.length === 0) {
     io.stdout.write('Nothing to apply.\n');
-    return fresh.plan.diagnostics.some((d) => d.severity === 'error') ? { kind: 'invalid-input' } : { kind: 'success' };
+    return hasErrors(fresh.plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
   if (!options.autoApprove) {
     if (!io.confirm) return refuse('there is no terminal to confirm on; review the plan, then run with --auto-approve (or apply a saved plan in a pipeline with --auto-approve)');

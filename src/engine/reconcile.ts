@@ -11,8 +11,13 @@ import { digestPolicy } from './digest.ts';
 export type PlanOutcome =
   /** The policy itself is invalid: nothing was read from the tenant. */
   | { readonly kind: 'invalid-policy'; readonly diagnostics: readonly Diagnostic[] }
-  /** `observed`: the tenant the plan was made from; absent when the permission preflight stopped before reading it. */
-  | { readonly kind: 'planned'; readonly plan: Plan; readonly observed?: ObservedTenant };
+  /**
+   * `observed`: the tenant the plan was made from; absent when the permission preflight stopped before reading it.
+   * `applyBlockers`: the plan's diagnostics that forbid applying anything with these credentials: they reach
+   * another tenant (`tenant-mismatch`), or lack a permission to read or to make the plan's changes
+   * (`missing-permission`; for apply these are warnings in the plan, since a read-only identity may plan).
+   */
+  | { readonly kind: 'planned'; readonly plan: Plan; readonly observed?: ObservedTenant; readonly applyBlockers: readonly Diagnostic[] };
 
 export interface PlanTenantInput {
   readonly paths: readonly string[];
@@ -36,7 +41,7 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   const policyDigest = digestPolicy(desired);
   const missingForRead = checkPermissions(readNeeds(desired, { groupsRead: false }), roles);
   if (missingForRead.length > 0) {
-    return { kind: 'planned', plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt: input.now, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], summary: {} } };
+    return { kind: 'planned', applyBlockers: missingForRead, plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt: input.now, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], summary: {} } };
   }
   const observed = await input.reader.readTenant({ mailboxUserPrincipalNames: desired.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName) });
   const result = planReconciliation(desired, observed, { now: input.now });
@@ -46,9 +51,12 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
     ...checkPermissions(groupsRead ? readNeeds(desired, { groupsRead }) : [], roles),
     ...checkPermissions(writeNeeds(result.changes.map((c) => c.action)), roles, { for: 'apply' }),
   ];
+  // The planner refuses a policy for another tenant as a whole, with this one diagnostic.
+  const otherTenant = result.diagnostics.filter((d) => d.code === 'tenant-mismatch');
   return {
     kind: 'planned',
     observed,
+    applyBlockers: [...missingForApply, ...otherTenant],
     plan: {
       formatVersion: PLAN_FORMAT_VERSION,
       tenantId: observed.tenantId,
