@@ -1,6 +1,6 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { exportPolicy } from '../engine/export-policy.ts';
+import { exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../engine/export-policy.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -21,7 +21,7 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
   const outDir = options.out ?? DEFAULT_EXPORT_DIRECTORY;
   const directory = path.resolve(io.cwd, outDir);
   // Refuse before reading the tenant: a refusal should cost no Graph requests.
-  const names = ['00-tenant.yaml', 'people.yaml'];
+  const names = [TENANT_FILE, PEOPLE_FILE];
   const existing = (await Promise.all(names.map(async (name) => ((await exists(path.join(directory, name))) ? name : undefined)))).filter((n) => n !== undefined);
   if (existing.length > 0 && !options.force) {
     io.stderr.write(`tenantctl: ${outDir} already holds ${existing.join(', ')}; refusing to overwrite (use --force, or another --out)\n`);
