@@ -22,11 +22,10 @@ export interface GraphHttpOptions {
   readonly fetch: typeof fetch;
   readonly retry: RetryEnvironment;
   readonly retryPolicy?: RetryPolicy;
-  /** A request without an answer after this long is abandoned (and retried when safe). */
-  readonly requestTimeoutMs?: number;
-  /** Makes `client-request-id` values; default random UUIDs. */
-  readonly newClientRequestId?: () => string;
 }
+
+/** A request without an answer after this long is abandoned (and retried when safe). */
+const REQUEST_TIMEOUT_MS = 100_000;
 
 export interface GraphCallOptions {
   /** Adds query options with the SDK's builder, e.g. `(r) => r.select([...]).top(999)`. */
@@ -44,17 +43,15 @@ export class GraphHttp {
   private readonly client: Client;
   private readonly retryEnvironment: RetryEnvironment;
   private readonly retryPolicy: RetryPolicy;
-  private readonly newClientRequestId: () => string;
 
   constructor(options: GraphHttpOptions) {
     this.origin = options.graphUrl.origin;
     this.retryEnvironment = options.retry;
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
-    this.newClientRequestId = options.newClientRequestId ?? randomUUID;
     this.client = Client.initWithMiddleware({
       baseUrl: `${this.origin}/`,
       defaultVersion: GRAPH_VERSION,
-      middleware: [new BearerTokenMiddleware(options.accessToken), new FetchMiddleware(options.fetch, options.requestTimeoutMs ?? 100_000)],
+      middleware: [new BearerTokenMiddleware(options.accessToken), new FetchMiddleware(options.fetch, REQUEST_TIMEOUT_MS)],
     });
   }
 
@@ -74,7 +71,7 @@ export class GraphHttp {
 
   private async call<T>(method: Method, pathOrLink: string, body: unknown, options: GraphCallOptions): Promise<T> {
     const path = this.relativePath(pathOrLink);
-    const clientRequestId = this.newClientRequestId();
+    const clientRequestId = randomUUID();
     const idempotent = options.idempotent ?? method !== 'POST';
     const described = path.split('?')[0] ?? path;
     return withRetries(async () => {

@@ -62,8 +62,6 @@ export type CredentialChoice =
   | (Common & { readonly kind: 'managed-identity'; readonly clientId?: string })
   | (Common & { readonly kind: 'azure-cli'; readonly tenantId?: string });
 
-export type CredentialKind = CredentialChoice['kind'];
-
 const SELECTORS: Readonly<Record<string, 'environment' | 'workload' | 'managed' | 'cli' | 'prod'>> = {
   environmentcredential: 'environment',
   workloadidentitycredential: 'workload',

@@ -26,9 +26,6 @@ export interface GraphTenantOptions {
   readonly fetch: typeof fetch;
   readonly retry: RetryEnvironment;
   readonly retryPolicy?: RetryPolicy;
-  /** `$batch` requests in flight at once (mailbox reads). */
-  readonly batchConcurrency?: number;
-  readonly requestTimeoutMs?: number;
   /** Tenant id to report when the token has no `tid` claim. */
   readonly tenantId?: string;
   /** Group writes into `$batch` requests of up to 20 (default); false sends one request per write. */
@@ -42,9 +39,8 @@ export function createGraphTenant(options: GraphTenantOptions): GraphTenant {
     fetch: options.fetch,
     retry: options.retry,
     ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
-    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
   });
-  const batch = { retry: options.retry, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }), concurrency: options.batchConcurrency ?? 4 };
+  const batch = { retry: options.retry, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }) };
   const reader = createGraphReader({ http, tokens: options.tokens, batch, ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }) });
   const writes = options.batchWrites === false ? singleRequestWrites(http) : createWriteBatcher(http, options.retry, options.retryPolicy ?? DEFAULT_RETRY_POLICY);
   return { ...reader, ...createGraphWriter(writes) };
