@@ -269,10 +269,9 @@ describe('tenantctl apply --auto-approve against the emulator', () => {
     }
   });
 
-  // KNOWN PROBLEM (reported): PRODUCT.md §2 "Errors block apply for that principal; the rest of the
-  // plan still applies" and §3 "1 error". Apply blocks Carol and applies the rest, but exits 0
-  // ("Apply complete: 1 blocked."), so a pipeline never learns that Carol was left out. With no
-  // changes at all the same error does exit 1 (src/cli/apply.ts, "Nothing to apply"). Expected: 1.
+  // PRODUCT.md §2 "Errors block apply for that principal; the rest of the plan still applies" and
+  // §3 "1 error": apply blocks Carol and applies the rest, then exits 1, so that a pipeline learns
+  // that Carol was left out (as it does when the error leaves nothing to apply at all).
   it('seat shortfall: apply exits 1 because an error blocked Carol, after applying the rest', async () => {
     await reseed(emulator.url, contoso(shortOfSeats));
     const applied = await tenantctl(emulator.url, ['apply', policyDir(SHORTFALL_POLICY), '--auto-approve']);

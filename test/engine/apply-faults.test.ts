@@ -14,7 +14,7 @@ import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RequestLogEntry } from '../../src/emulator/server.ts';
 import {
-  activeUser, directLicenses, duplicates, policyDir, readState, requestsSince, reseed, setFaults, successfulCreates, successfulRestores, writesIn,
+  activeUser, directLicenses, duplicates, lastSeq, policyDir, readState, requestsSince, reseed, setFaults, successfulCreates, successfulRestores, writesIn,
 } from '../support/apply-e2e.ts';
 import { busyCreated, busyPolicy, busyRestorable, busySeed } from '../support/busy-tenant.ts';
 import { contoso, E3, FIXTURE_NOW } from '../support/emulator.ts';
@@ -43,7 +43,7 @@ interface Convergence {
 /** plan → apply until a plan has no changes (at most MAX_ROUNDS applies), all under the faults. */
 async function applyUntilConverged(faults: Record<string, unknown>): Promise<Convergence> {
   await reseed(emulator.url, busySeed());
-  const since = (await requestsSince(emulator.url)).at(-1)?.seq ?? 0;
+  const since = await lastSeq(emulator.url);
   await setFaults(emulator.url, faults);
   const dir = policyDir(busyPolicy());
   // One request per write, so that the request log shows each write's own fault.
@@ -171,7 +171,7 @@ describe('a restore or create whose answer is lost is confirmed, then tried once
     ['restore', RESTORE_DAVE, 'restore-user applied', 'dave@contoso.com'],
     ['create', CREATE_ERIN, 'create-user applied', 'erin@contoso.com'],
   ])('a reset before the %s reached Graph: not there yet, sent again, applied', async (_name, policy, expected, upn) => {
-    const since = (await requestsSince(emulator.url)).at(-1)?.seq ?? 0;
+    const since = await lastSeq(emulator.url);
     const result = await applyWith(failing(RESTORE_OR_CREATE, resetBefore), policy);
     expect(outcomes(result)).toEqual([expected]);
     expect(activeUser(await readState(emulator.url), upn)).toBeDefined();
@@ -182,7 +182,7 @@ describe('a restore or create whose answer is lost is confirmed, then tried once
     ['restore', RESTORE_DAVE, 'it was already restored', 'dave@contoso.com'],
     ['create', CREATE_ERIN, 'it already exists', 'erin@contoso.com'],
   ])('a reset after the %s was carried out: found done, not sent again', async (_name, policy, note, upn) => {
-    const since = (await requestsSince(emulator.url)).at(-1)?.seq ?? 0;
+    const since = await lastSeq(emulator.url);
     const result = await applyWith(failing(RESTORE_OR_CREATE, resetAfter), policy);
     expect(result.outcomes).toEqual([expect.objectContaining({ status: 'applied', note })]);
     expect(activeUser(await readState(emulator.url), upn)).toBeDefined();

@@ -9,9 +9,12 @@ import path from 'node:path';
 import type { Seed } from '../../src/emulator/model.ts';
 import type { RequestLogEntry } from '../../src/emulator/server.ts';
 import type { Plan } from '../../src/domain/plan.ts';
+import type { StateDump, StateUser } from './memory-seed.ts';
 import { runTenantctl } from './cli.ts';
 import type { CliRun } from './cli.ts';
 import { FIXTURE_NOW, RECONCILER, TENANT_ID } from './emulator.ts';
+
+export type { StateDump, StateUser } from './memory-seed.ts';
 
 export const RECONCILER_SECRET = 'emulator-secret-reconciler';
 
@@ -82,26 +85,6 @@ export async function requestsSince(url: string, since = 0): Promise<RequestLogE
 export async function lastSeq(url: string): Promise<number> {
   const all = await requestsSince(url);
   return all.at(-1)?.seq ?? 0;
-}
-
-export interface StateUser {
-  id: string;
-  userPrincipalName: string;
-  displayName: string;
-  accountEnabled: boolean;
-  usageLocation: string | null;
-  mail: string | null;
-  proxyAddresses: string[];
-  assignedLicenses: { skuId: string; disabledPlans: string[] }[];
-  licenseAssignmentStates: { skuId: string; disabledPlans: string[]; assignedByGroup: string | null; state: string }[];
-  mailboxSettings: { userPurpose: string };
-  deletedDateTime?: string;
-}
-
-export interface StateDump {
-  subscribedSkus: { skuId: string; skuPartNumber: string; prepaidUnits: { enabled: number }; consumedUnits: number }[];
-  users: StateUser[];
-  deletedUsers: StateUser[];
 }
 
 /** `GET /_emulator/state`. */

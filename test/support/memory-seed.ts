@@ -12,7 +12,8 @@ import { dumpState } from '../../src/emulator/state.ts';
 import type { ObservedMailbox, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
 import type { MemoryTenantInput } from '../../src/tenant/memory/tenant.ts';
 
-interface DumpUser {
+/** A user as `GET /_emulator/state` (the emulator's `dumpState`) shows it, active or deleted. */
+export interface StateUser {
   id: string;
   createdDateTime?: string;
   userPrincipalName: string;
@@ -29,18 +30,19 @@ interface DumpUser {
   deletedDateTime?: string;
 }
 
-interface Dump {
+/** `GET /_emulator/state`: the emulator's `dumpState`, as far as the tests read it. */
+export interface StateDump {
   tenantId: string;
   now: string;
   domains: string[];
   subscribedSkus: (SeedSku & { consumedUnits: number })[];
-  users: DumpUser[];
-  deletedUsers: DumpUser[];
+  users: StateUser[];
+  deletedUsers: StateUser[];
   groups: { id: string; displayName: string; assignedLicenses: unknown[] }[];
   apps: { clientId: string; roles: string[] }[];
 }
 
-function observedUser(user: DumpUser, deleted: boolean): ObservedUser {
+function observedUser(user: StateUser, deleted: boolean): ObservedUser {
   return {
     id: user.id,
     userPrincipalName: deleted ? `${user.id.replace(/-/gu, '')}${user.userPrincipalName}` : user.userPrincipalName,
@@ -58,7 +60,7 @@ function observedUser(user: DumpUser, deleted: boolean): ObservedUser {
   };
 }
 
-function observedSku(sku: Dump['subscribedSkus'][number]): ObservedSku {
+function observedSku(sku: StateDump['subscribedSkus'][number]): ObservedSku {
   return {
     skuId: sku.skuId,
     skuPartNumber: sku.skuPartNumber,
@@ -68,8 +70,8 @@ function observedSku(sku: Dump['subscribedSkus'][number]): ObservedSku {
   };
 }
 
-function dumpOf(seed: Seed): Dump {
-  return JSON.parse(JSON.stringify(dumpState(loadSeed(seed)))) as Dump;
+function dumpOf(seed: Seed): StateDump {
+  return JSON.parse(JSON.stringify(dumpState(loadSeed(seed)))) as StateDump;
 }
 
 /** The memory adapter's input for a seed; `app` picks whose roles `readGrantedRoles` answers. */
