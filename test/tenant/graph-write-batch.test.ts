@@ -2,7 +2,6 @@
  * Writes through the Graph adapter go in `$batch` requests of up to 20 (BEHAVIOUR.md §10), and
  * items throttled inside a batch go again after their own Retry-After.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
@@ -12,13 +11,15 @@ import { seedWithUsers } from '../support/seeds.ts';
 const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 const USERS = 45;
 let emulator: RunningEmulator;
+/** The emulator's clock (its write budgets' windows), moved only by the adapter's waits: no test waits. */
+let fakeNowMs = Date.now();
 const seed = (() => {
   const base = seedWithUsers(USERS);
   return { ...base, subscribedSkus: base.subscribedSkus.map((s) => (s.skuId === E3 ? { ...s, prepaidUnits: { ...s.prepaidUnits, enabled: 100 } } : s)) };
 })();
 
 beforeAll(async () => {
-  emulator = await startEmulator({ seed, port: 0 });
+  emulator = await startEmulator({ seed, port: 0, realNowMs: () => fakeNowMs });
 });
 afterAll(() => emulator.close());
 
@@ -53,7 +54,14 @@ describe('writes in $batch', () => {
 
   it('sends items throttled inside a batch again after their Retry-After, until all land', async () => {
     await reset({ writes: 20, writeWindowSeconds: 1 });
-    const { tenant } = graphTenantFor(emulator.url, seed, { retry: { sleep: (ms) => delay(ms) } });
+    const { tenant } = graphTenantFor(emulator.url, seed, {
+      retry: {
+        sleep: async (ms) => {
+          fakeNowMs += ms;
+        },
+        nowMs: () => fakeNowMs,
+      },
+    });
     await tenant.readGrantedRoles();
     await assignAll(tenant);
     const items = emulator.requests().filter((e) => e.inBatch !== undefined && e.path.endsWith('/assignLicense'));
