@@ -51,8 +51,8 @@ interface Session {
   readonly plan: Plan;
   readonly observed: ObservedTenant | undefined;
   readonly tenant: GraphTenant;
-  /** Errors that block every principal: the tenant is not the policy's, or the credentials cannot read it. */
-  readonly blocking: readonly Diagnostic[];
+  /** What forbids applying anything with these credentials (planTenant's applyBlockers). */
+  readonly applyBlockers: readonly Diagnostic[];
   readonly activeByUpn: ReadonlyMap<string, ObservedUser>;
   readonly activeById: ReadonlyMap<string, ObservedUser>;
   /** The plan's changes and diagnostics by principal (10,000 resources each look theirs up). */
@@ -129,7 +129,7 @@ async function startSession(settings: ProviderSettings, paths: readonly string[]
     plan: outcome.plan,
     observed: outcome.observed,
     tenant,
-    blocking: outcome.plan.diagnostics.filter((d) => d.severity === 'error' && (d.code === 'tenant-mismatch' || d.code === 'missing-permission')),
+    applyBlockers: outcome.applyBlockers,
     activeByUpn: new Map(users.map((u) => [u.userPrincipalName.toLowerCase(), u])),
     activeById: new Map(users.map((u) => [u.id.toLowerCase(), u])),
   };
@@ -137,7 +137,10 @@ async function startSession(settings: ProviderSettings, paths: readonly string[]
 
 /** The principal's share of the plan; throws only when the whole plan is blocked. */
 function principalPlan(session: Session, upn: string): PrincipalPlan {
-  if (session.blocking.length > 0) throw new Error(session.blocking.map((d) => `${d.message} [${d.code}]`).join('\n'));
+  // The errors among them block even a preview (another tenant, a tenant it cannot read); a read-only
+  // identity's missing write permissions are warnings, and only stop writes (applyPrincipal).
+  const blocking = session.applyBlockers.filter((d) => d.severity === 'error');
+  if (blocking.length > 0) throw new Error(blocking.map((d) => `${d.message} [${d.code}]`).join('\n'));
   const mine = session.byPrincipal.get(upn);
   const own = mine?.diagnostics ?? [];
   const planned: PrincipalPlan = {
@@ -257,8 +260,7 @@ async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned
   const upn = inputs.userPrincipalName;
   if (planned.changes.length === 0) return;
   // A preview may run with read-only credentials; a write may not.
-  const missing = session.plan.diagnostics.filter((d) => d.code === 'missing-permission');
-  if (missing.length > 0) throw new Error(`${upn}: not changed: ${missing.map((d) => d.message).join('; ')}`);
+  if (session.applyBlockers.length > 0) throw new Error(`${upn}: not changed: ${session.applyBlockers.map((d) => d.message).join('; ')}`);
   const { outcomes } = await applyPlan({ ...session.plan, changes: planned.changes, summary: {} }, session.tenant, { newPassword: newUserPassword, concurrency: 1 });
   const failed = outcomes.filter((o): o is Extract<ChangeOutcome, { status: 'failed' }> => o.status === 'failed');
   if (failed.length > 0) {
