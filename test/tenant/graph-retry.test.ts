@@ -9,6 +9,7 @@ import { GraphHttp } from '../../src/tenant/graph/client.ts';
 import { GraphRequestError } from '../../src/tenant/graph/errors.ts';
 import type { RetryEnvironment } from '../../src/tenant/graph/retry.ts';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, withRetries } from '../../src/tenant/graph/retry.ts';
+import { createWriteBatcher } from '../../src/tenant/graph/write-batch.ts';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 
@@ -219,5 +220,58 @@ describe('$batch item retries', () => {
     expect(outcomes.get('7')).toMatchObject({ ok: false, error: { kind: 'throttled', status: 429 } });
     expect([...outcomes.values()].filter((o) => o.ok)).toHaveLength(44);
     expect(env.sleeps).toEqual([10, 10]);
+  });
+});
+
+describe('batched writes retry as the same write sent alone would', () => {
+  /** A GraphHttp whose `$batch` answers come from a script, one per call; records the items sent. */
+  function scriptedHttp(script: ((items: { id: string; url: string }[]) => unknown)[]): { http: GraphHttp; sent: string[][] } {
+    const sent: string[][] = [];
+    let call = 0;
+    const http = {
+      post: async (_path: string, body: { requests: { id: string; url: string }[] }) => {
+        sent.push(body.requests.map((r) => r.url));
+        const step = script[Math.min(call++, script.length - 1)];
+        return step?.(body.requests);
+      },
+    } as unknown as GraphHttp;
+    return { http, sent };
+  }
+  const ok = (items: { id: string }[]): unknown => ({ responses: items.map((i) => ({ id: i.id, status: 204, headers: {} })) });
+
+  it('goes again after a 429 or a 424 without Retry-After (backoff, jitter), and leaves a 500 that may hide a restore to the caller', async () => {
+    const env = environment(0.5);
+    const { http, sent } = scriptedHttp([
+      (items) => ({ responses: [{ id: items[0]?.id, status: 429, headers: {} }, { id: items[1]?.id, status: 424, headers: {} }, { id: items[2]?.id, status: 500, headers: {} }] }),
+      ok,
+    ]);
+    const batcher = createWriteBatcher(http, env);
+    const patch = batcher.submit({ method: 'PATCH', url: '/users/a', body: {}, idempotent: true });
+    const assign = batcher.submit({ method: 'POST', url: '/users/b/assignLicense', body: {}, idempotent: true });
+    const restore = batcher.submit({ method: 'POST', url: '/directory/deletedItems/c/restore', body: {}, idempotent: false });
+    await expect(restore).rejects.toMatchObject({ status: 500 });
+    await Promise.all([patch, assign]);
+    expect(sent).toEqual([['/users/a', '/users/b/assignLicense', '/directory/deletedItems/c/restore'], ['/users/a', '/users/b/assignLicense']]);
+    // Each retried item waited the first backoff of withRetries (base 1 s, equal jitter at 0.5).
+    expect(env.sleeps).toEqual([backoffDelayMs(1, DEFAULT_RETRY_POLICY, () => 0.5), backoffDelayMs(1, DEFAULT_RETRY_POLICY, () => 0.5)]);
+  });
+
+  it('when the whole batch gets no answer, repeats only the writes that are safe to repeat', async () => {
+    const env = environment(0.5);
+    let first = true;
+    const http = {
+      post: async (_path: string, body: { requests: { id: string }[] }) => {
+        if (first) {
+          first = false;
+          throw new GraphRequestError({ status: 0, kind: 'network', code: 'ECONNRESET', message: 'socket hang up', idempotent: false });
+        }
+        return ok(body.requests);
+      },
+    } as unknown as GraphHttp;
+    const batcher = createWriteBatcher(http, env);
+    const patch = batcher.submit({ method: 'PATCH', url: '/users/a', body: {}, idempotent: true });
+    const create = batcher.submit({ method: 'POST', url: '/users', body: {}, idempotent: false });
+    await expect(create).rejects.toMatchObject({ kind: 'network' });
+    await expect(patch).resolves.toBeUndefined();
   });
 });

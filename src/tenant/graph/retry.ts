@@ -59,33 +59,53 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () =>
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
-/** How long to wait before retry number `retry` after this error, or undefined to give up. */
-export function retryDelayMs(error: GraphRequestError, retry: number, policy: RetryPolicy, random: () => number): number | undefined {
-  if (!error.retryable || retry >= policy.maxAttempts) return undefined;
-  if (error.retryAfterMs !== null) return error.retryAfterMs <= policy.maxRetryAfterMs ? error.retryAfterMs : undefined;
+/** What a retry decision reads of a failure: the error's own, or a batch item's. */
+export type RetryableFailure = Pick<GraphRequestError, 'status' | 'retryable' | 'retryAfterMs'>;
+
+/** How long to wait before retry number `retry` after this failure, or undefined to give up. */
+export function retryDelayMs(failure: RetryableFailure, retry: number, policy: RetryPolicy, random: () => number): number | undefined {
+  if (!failure.retryable || retry >= policy.maxAttempts) return undefined;
+  if (failure.retryAfterMs !== null) return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
   return backoffDelayMs(retry, policy, random);
+}
+
+/** One request's retry bookkeeping: attempts spent, and time waited on throttling answers (which spend none). */
+export interface RetryCount {
+  attempt: number;
+  throttledWaitMs: number;
+}
+
+export function newRetryCount(): RetryCount {
+  return { attempt: 1, throttledWaitMs: 0 };
+}
+
+/**
+ * The one retry decision, for single requests, `$batch` reads and batched writes alike: after this
+ * failure, how long to wait before sending the request again, or undefined to give up. A 429/503
+ * with `Retry-After` did no work: its wait spends no attempt and is bounded by `maxThrottledWaitMs`.
+ */
+export function nextRetryMs(failure: RetryableFailure, count: RetryCount, policy: RetryPolicy, random: () => number): number | undefined {
+  if (!failure.retryable) return undefined;
+  if ((failure.status === 429 || failure.status === 503) && failure.retryAfterMs !== null) {
+    count.throttledWaitMs += failure.retryAfterMs;
+    return failure.retryAfterMs > policy.maxRetryAfterMs || count.throttledWaitMs > policy.maxThrottledWaitMs ? undefined : failure.retryAfterMs;
+  }
+  const delayMs = retryDelayMs(failure, count.attempt, policy, random);
+  if (delayMs !== undefined) count.attempt++;
+  return delayMs;
 }
 
 /** Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out. */
 export async function withRetries<T>(operation: (attempt: number) => Promise<T>, environment: RetryEnvironment, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
-  let attempt = 1;
-  let throttledWaitMs = 0;
+  const count = newRetryCount();
   for (let call = 1; ; call++) {
     try {
       return await operation(call);
     } catch (error) {
       if (!(error instanceof GraphRequestError)) throw error;
-      if (isThrottledWithRetryAfter(error) && error.retryable) {
-        const waitMs = error.retryAfterMs ?? 0;
-        throttledWaitMs += waitMs;
-        if (waitMs > policy.maxRetryAfterMs || throttledWaitMs > policy.maxThrottledWaitMs) throw error;
-        await environment.sleep(waitMs);
-        continue;
-      }
-      const delayMs = retryDelayMs(error, attempt, policy, environment.random);
-      if (delayMs === undefined) throw error;
-      attempt++;
-      await environment.sleep(delayMs);
+      const waitMs = nextRetryMs(error, count, policy, environment.random);
+      if (waitMs === undefined) throw error;
+      await environment.sleep(waitMs);
     }
   }
 }

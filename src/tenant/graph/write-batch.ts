@@ -1,15 +1,15 @@
 import type { GraphHttp } from './client.ts';
-import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope } from './errors.ts';
-import type { RetryEnvironment, RetryPolicy } from './retry.ts';
-import { DEFAULT_RETRY_POLICY, isThrottledWithRetryAfter, parseRetryAfterMs } from './retry.ts';
+import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope, isRetryable } from './errors.ts';
+import type { RetryableFailure, RetryCount, RetryEnvironment, RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, newRetryCount, nextRetryMs, parseRetryAfterMs } from './retry.ts';
 
 /**
  * Writes grouped into `$batch` requests of up to 20 (BEHAVIOUR.md §10). Writes submitted while a
- * batch is being sent wait for the next one; each item is answered on its own. An item throttled
- * with `Retry-After` did no work and goes again after that wait (bounded like withRetries). An item
- * that fails otherwise rejects its caller with a typed error, as a single request would; when the
- * whole batch gets no answer, the writes that are safe to repeat go again and the others reject
- * with the network error, so the caller can check what happened (apply's idempotent steps).
+ * batch is being sent wait for the next one; each item is answered on its own and retried exactly as
+ * the same write sent alone would be (retry.ts `nextRetryMs`, with the item's own count). When the
+ * whole batch gets no answer, each item is judged as if its own request had failed so: the writes
+ * that are safe to repeat go again and the others reject with the network error, so the caller can
+ * check what happened (apply's idempotent steps).
  */
 export const MAX_WRITES_PER_BATCH = 20;
 
@@ -26,8 +26,7 @@ interface Pending {
   readonly request: WriteRequest;
   readonly resolve: (body: unknown) => void;
   readonly reject: (error: unknown) => void;
-  throttledWaitMs: number;
-  lostAnswers: number;
+  readonly count: RetryCount;
 }
 
 export interface WriteBatcher {
@@ -89,13 +88,9 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
       answer = await http.post('/$batch', { requests }, { idempotent: false });
     } catch (error) {
       for (const item of items) {
-        const lost = error instanceof GraphRequestError && (error.kind === 'network' || error.status >= 500 || isThrottledWithRetryAfter(error));
-        if (lost && (item.request.idempotent || isThrottledWithRetryAfter(error as GraphRequestError)) && item.lostAnswers < policy.maxAttempts) {
-          item.lostAnswers++;
-          later(item, (error as GraphRequestError).retryAfterMs ?? 1000 * item.lostAnswers);
-        } else {
-          item.reject(error);
-        }
+        // As if this item's own request had failed so: repeatable when the write is (or nothing was done).
+        const failure = error instanceof GraphRequestError ? { status: error.status, retryAfterMs: error.retryAfterMs, retryable: isRetryable(error.status, error.kind, item.request.idempotent) } : undefined;
+        retryOrReject(item, failure, error);
       }
       return;
     }
@@ -130,26 +125,18 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
         requestId: response.headers['request-id'] ?? null,
         clientRequestId: response.headers['client-request-id'] ?? null,
       });
-      // A server error on a write that is safe to repeat goes again, as a single request would.
-      if (!isThrottledWithRetryAfter(error) && item.request.idempotent && response.status >= 500 && item.lostAnswers < policy.maxAttempts) {
-        item.lostAnswers++;
-        later(item, error.retryAfterMs ?? Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (item.lostAnswers - 1)));
-        return;
-      }
-      if (isThrottledWithRetryAfter(error)) {
-        const waitMs = error.retryAfterMs ?? 0;
-        item.throttledWaitMs += waitMs;
-        if (waitMs <= policy.maxRetryAfterMs && item.throttledWaitMs <= policy.maxThrottledWaitMs) {
-          later(item, waitMs);
-          return;
-        }
-      }
-      item.reject(error);
+      retryOrReject(item, error, error);
     });
   }
 
+  function retryOrReject(item: Pending, failure: RetryableFailure | undefined, error: unknown): void {
+    const waitMs = failure === undefined ? undefined : nextRetryMs(failure, item.count, policy, retry.random);
+    if (waitMs === undefined) item.reject(error);
+    else later(item, waitMs);
+  }
+
   return {
-    submit: (request) => new Promise<unknown>((resolve, reject) => enqueue({ request, resolve, reject, throttledWaitMs: 0, lostAnswers: 0 })),
+    submit: (request) => new Promise<unknown>((resolve, reject) => enqueue({ request, resolve, reject, count: newRetryCount() })),
   };
 }
 
