@@ -263,7 +263,7 @@ describe('batched writes retry as the same write sent alone would', () => {
       post: async (_path: string, body: { requests: { id: string }[] }) => {
         if (first) {
           first = false;
-          throw new GraphRequestError({ status: 0, kind: 'network', code: 'ECONNRESET', message: 'socket hang up', idempotent: false });
+          throw new GraphRequestError({ status: 0, code: 'ECONNRESET', message: 'socket hang up', idempotent: false });
         }
         return ok(body.requests);
       },
