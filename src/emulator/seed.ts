@@ -16,7 +16,7 @@ export class SeedError extends Error {
 }
 
 const guid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' };
-const dateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' };
+const dateTime = { type: 'string', format: 'date-time' };
 const nullableString = { type: ['string', 'null'] };
 const assignedLicense = {
   type: 'object',
@@ -153,7 +153,19 @@ const seedSchema = {
   },
 };
 
-const validateShape = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true }).compile(seedSchema);
+/**
+ * RFC 3339 date-time whose date exists: `2026-13-01T00:00:00Z` or `2026-02-30T…` would otherwise make
+ * the store's clock throw (RangeError) on every request instead of failing the seed here.
+ */
+function isDateTime(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/u.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && Number(match[9] ?? 0) < 24 && Number(match[10] ?? 0) < 60;
+}
+
+const validateShape = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true }).addFormat('date-time', isDateTime).compile(seedSchema);
 
 function fieldOf(pointer: string, extra?: string): string {
   let text = '';

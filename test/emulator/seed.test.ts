@@ -116,3 +116,19 @@ describe('loading a seed', () => {
     expect(error.message).toContain(field);
   });
 });
+
+describe('seed times', () => {
+  it.each([
+    { field: 'now', value: '2026-13-01T00:00:00Z' },
+    { field: 'now', value: '2026-02-30T00:00:00Z' },
+    { field: 'now', value: '2026-11-22T24:00:00Z' },
+    { field: 'now', value: '2026-11-22 00:00:00Z' },
+  ])('refuses $field = $value, naming the field', ({ field, value }) => {
+    const seed = { ...contosoSeed(), [field]: value };
+    expect(seedError(seed)).toMatchObject({ message: expect.stringContaining(field) });
+  });
+
+  it('accepts fractions and offsets', () => {
+    expect(() => loadSeed({ ...contosoSeed(), now: '2026-11-22T01:30:00.250+01:30' })).not.toThrow();
+  });
+});
