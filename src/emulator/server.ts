@@ -99,6 +99,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const log = new BoundedLog<RequestLogEntry>(MAX_LOG_ENTRIES);
   let seq = 0;
   const tokenLog = new BoundedLog<TokenRequestLogEntry>(MAX_LOG_ENTRIES);
+  // Numbered like the Graph log: never reused, not after a clear nor past the cap.
+  let tokenSeq = 0;
   // One key cache for the emulator's life: reseeding keeps what was fetched from federated issuers.
   const federationKeys = createFederationKeys({ fetch: options.fetch ?? globalThis.fetch });
   const sockets = new Set<Socket>();
@@ -152,8 +154,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const clientId = form.get('client_id') ?? '';
     const errorCode = Array.isArray(body['error_codes']) && typeof body['error_codes'][0] === 'number' ? body['error_codes'][0] : undefined;
     const clientAuthentication = (form.get('client_assertion') ?? '') !== '' ? 'client_assertion' : (form.get('client_secret') ?? '') !== '' ? 'client_secret' : 'none';
+    tokenSeq += 1;
     tokenLog.push({
-      seq: tokenLog.length + 1,
+      seq: tokenSeq,
       time: new Date(realNowMs()).toISOString(),
       // Only values that cannot be a secret pasted into the wrong field.
       tenant: isGuid(tenant) || store.domains.some((d) => d.toLowerCase() === tenant.toLowerCase()) ? tenant : '[other]',

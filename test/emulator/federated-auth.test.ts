@@ -287,6 +287,11 @@ describe('the running emulator', () => {
         expect.objectContaining({ seq: 2, clientAuthentication: 'client_assertion', status: 401, errorCode: 70021 }),
       ]);
       expect(JSON.stringify(log)).not.toContain(assertion.split('.')[1] ?? '');
+      // Numbered like the Graph log: a clear does not start the numbers again.
+      await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });
+      await fetch(`${emulator.url}/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body: assertionForm(oidc.issue()) });
+      const after = (await (await fetch(`${emulator.url}/_emulator/token-requests`)).json()) as { tokenRequests: { seq: number }[] };
+      expect(after.tokenRequests.map((e) => e.seq)).toEqual([3]);
 
       const state = await (await fetch(`${emulator.url}/_emulator/state`)).text();
       expect(JSON.parse(state).apps).toContainEqual(expect.objectContaining({ clientId: FEDERATED, federatedIdentityCredentials: [expect.objectContaining({ issuer: oidc.url, subject: MAIN, audiences: [AZURE_AD_TOKEN_EXCHANGE] })] }));
