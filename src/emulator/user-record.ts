@@ -29,13 +29,5 @@ export function deletedUserPrincipalName(id: string, upn: string): string {
   return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
 }
 
-/** Addresses compare without their `smtp:` prefix and case-insensitively (one rule with the planner's). */
-export { addressKey } from '../domain/tenant-index.ts';
-import { addressKey } from '../domain/tenant-index.ts';
-
-/** Every address a user reserves: its mail and its proxy addresses. */
-export function addressesOf(user: Pick<UserRecord, 'mail' | 'proxyAddresses'>): string[] {
-  const keys = user.proxyAddresses.map(addressKey);
-  if (user.mail) keys.push(addressKey(user.mail));
-  return [...new Set(keys)];
-}
+/** Addresses compare without their `smtp:` prefix and case-insensitively; a user reserves its mail and proxy addresses (one rule with the planner's). */
+export { addressesOf, addressKey } from '../domain/tenant-index.ts';

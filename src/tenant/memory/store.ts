@@ -1,6 +1,7 @@
 import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import type { ObservedLicense, ObservedLicenseState, ObservedPlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
 import type { PlanServices } from './licensing.ts';
+import { addressesOf } from '../../domain/tenant-index.ts';
 import { addressKey, deletedUserPrincipalName, directState, effectiveLicenses, enabledPlans, nextAssignedPlans, originalUserPrincipalName } from './licensing.ts';
 
 /**
@@ -263,13 +264,6 @@ export class MemoryStore {
     user.view = undefined;
     this.sorted = undefined;
   }
-}
-
-/** Every address a user reserves: its mail and its proxy addresses. */
-export function addressesOf(user: Pick<UserRecord, 'mail' | 'proxyAddresses'>): string[] {
-  const keys = user.proxyAddresses.map(addressKey);
-  if (user.mail !== null) keys.push(addressKey(user.mail));
-  return [...new Set(keys)];
 }
 
 function byId(a: UserRecord, b: UserRecord): number {

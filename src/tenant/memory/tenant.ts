@@ -7,7 +7,8 @@ import type { Where } from './errors.ts';
 import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
 import { addressKey, directState, hasMailbox, originalUserPrincipalName } from './licensing.ts';
 import type { MemoryTenantInput, UserRecord } from './store.ts';
-import { addressesOf, MemoryStore } from './store.ts';
+import { addressesOf } from '../../domain/tenant-index.ts';
+import { MemoryStore } from './store.ts';
 
 /**
  * The in-memory adapter of the tenant port, for fast engine tests: the emulator's semantics for
