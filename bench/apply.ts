@@ -20,6 +20,7 @@ import path from 'node:path';
 import type { Seed, SeedUser } from '../src/emulator/model.ts';
 import { DAY_MS } from '../src/emulator/model.ts';
 import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic.ts';
+import { spawnEmulator } from './emulator-process.ts';
 
 const repo = new URL('../', import.meta.url).pathname;
 const cli = path.join(repo, 'bin/tenantctl.js');
@@ -106,28 +107,6 @@ function writePolicy(seed: Seed, skuPartNumber: string, dir: string): void {
   writeFileSync(path.join(dir, 'policy.yaml'), `${lines.join('\n')}\n`);
 }
 
-async function startEmulator(seedFile: string): Promise<{ url: string; clientId: string; stop: () => void }> {
-  const child = spawn(process.execPath, [cli, 'emulator', '--seed', seedFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const started = await new Promise<{ url: string; clientId: string }>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const check = (): void => {
-      const listening = /listening on (\S+)/u.exec(out);
-      const app = /^app (\S+)/mu.exec(err);
-      if (listening?.[1] && app?.[1]) resolve({ url: listening[1], clientId: app[1] });
-    };
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      check();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      check();
-    });
-    child.on('exit', (code) => reject(new Error(`emulator exited ${code}: ${err}`)));
-  });
-  return { ...started, stop: () => child.kill('SIGTERM') };
-}
 
 async function run(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; wallMs: number; stdout: string; stderr: string }> {
   const started = performance.now();
@@ -152,7 +131,7 @@ const policyDir = path.join(dir, 'policy');
 mkdirSync(policyDir);
 writePolicy(seed, skuPartNumber, policyDir);
 
-const emulator = await startEmulator(seedFile);
+const emulator = await spawnEmulator(['--seed', seedFile]);
 try {
   const limitsResponse = await fetch(`${emulator.url}/_emulator/limits`, { method: 'POST', body: JSON.stringify(LIMITS) });
   if (limitsResponse.status !== 200) throw new Error(`limits: HTTP ${limitsResponse.status} ${await limitsResponse.text()}`);

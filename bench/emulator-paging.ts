@@ -5,11 +5,9 @@
  *
  *   npm run bench:emulator            # or: node bench/emulator-paging.ts [users]
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { spawnEmulator } from './emulator-process.ts';
 
 const users = Number(process.argv[2] ?? 100_000);
-const repo = new URL('../', import.meta.url).pathname;
 const SELECT = 'id,userPrincipalName,displayName,givenName,surname,mail,mailNickname,accountEnabled,usageLocation,proxyAddresses,onPremisesSyncEnabled,userType,assignedLicenses,licenseAssignmentStates,assignedPlans';
 
 interface Health {
@@ -17,20 +15,9 @@ interface Health {
   readonly process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number };
 }
 
-const child = spawn(process.execPath, [path.join(repo, 'bin/tenantctl.js'), 'emulator', '--synthetic', `users=${users},deleted=5000,skus=20,seed=7`, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 const started = performance.now();
-const { url, clientId } = await new Promise<{ url: string; clientId: string }>((resolve, reject) => {
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-    const listening = /listening on (\S+)/u.exec(out);
-    const app = /^app (\S+)/mu.exec(err);
-    if (listening?.[1] && app?.[1]) resolve({ url: listening[1], clientId: app[1] });
-  });
-  child.on('exit', (code) => reject(new Error(`emulator exited ${code}: ${err}`)));
-});
+const emulator = await spawnEmulator(['--synthetic', `users=${users},deleted=5000,skus=20,seed=7`]);
+const { url, clientId } = emulator;
 const startupMs = performance.now() - started;
 
 try {
@@ -75,5 +62,5 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  child.kill('SIGTERM');
+  emulator.stop();
 }

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic.ts';
+import { spawnEmulator } from './emulator-process.ts';
 
 const repo = new URL('../', import.meta.url).pathname;
 const cli = path.join(repo, 'bin/tenantctl.js');
@@ -36,19 +37,8 @@ interface State {
   readonly apps: readonly { clientId: string }[];
 }
 
-async function startEmulator(users: number): Promise<{ url: string; stop: () => void }> {
-  const deleted = Math.round(users / 20);
-  const child = spawn(process.execPath, [cli, 'emulator', '--synthetic', `users=${users},deleted=${deleted},skus=20,seed=7`, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /listening on (\S+)/u.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`emulator exited ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
+function startEmulator(users: number): ReturnType<typeof spawnEmulator> {
+  return spawnEmulator(['--synthetic', `users=${users},deleted=${Math.round(users / 20)},skus=20,seed=7`]);
 }
 
 /** A policy declaring every other ordinary user (with the licenses it holds directly) and 500 shared mailboxes. */
