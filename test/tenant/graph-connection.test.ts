@@ -134,7 +134,6 @@ describe('chooseCredential', () => {
     const choice = chooseCredential(env, global);
     if (choice.kind === 'emulator') throw new Error('unexpected');
     expect(await createIdentityCredential(choice, { fetch: globalThis.fetch })).toBeInstanceOf(type);
-    expect(describeCredential(choice)).not.toContain('s,');
   });
 
   it('describes a credential without its secret', () => {
