@@ -1,5 +1,5 @@
 // ESLint flat config. Besides style, it enforces the layer directions of
-// ARCHITECTURE.md: cli, pulumi -> engine -> domain; tenant/*, policy -> domain.
+// docs/architecture.md §3: cli, pulumi -> engine -> domain; tenant/*, policy -> domain.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -16,7 +16,7 @@ function layerRule(layer, forbidden, extra = []) {
           ...extra,
           ...forbidden.map((other) => ({
             group: [`**/${other}`, `**/${other}/**`],
-            message: `src/${layer} must not import src/${other} (see ARCHITECTURE.md, "Dependencies point one way").`,
+            message: `src/${layer} must not import src/${other} (see docs/architecture.md §3, "Dependency directions").`,
           })),
         ],
       }],
@@ -25,7 +25,7 @@ function layerRule(layer, forbidden, extra = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -1,17 +1,17 @@
-// `npm run gen:skus`: writes src/domain/sku-catalog.data.ts from ../shared/graph/licensing-skus.json.
+// `npm run gen:skus`: writes src/domain/sku-catalog.data.ts from scripts/data/licensing-skus.json.
 //
 //   node scripts/gen-skus.ts [input.json] [--check]
 //
-// input.json defaults to ../shared/graph/licensing-skus.json (relative to the repository). With --check nothing
-// is written: exit 0 when the committed file is current, 1 when it is stale or missing. Exit 2 on bad usage or
-// bad input. The rendering itself is in sku-catalog-render.ts (pure, so tests can import it).
+// input.json defaults to scripts/data/licensing-skus.json (its provenance: scripts/data/README.md). With --check
+// nothing is written: exit 0 when the committed file is current, 1 when it is stale or missing. Exit 2 on bad
+// usage or bad input. The rendering itself is in sku-catalog-render.ts (pure, so tests can import it).
 import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderSkuCatalogModule, SKU_CATALOG_COMMAND, SKU_CATALOG_OUTPUT } from './sku-catalog-render.ts';
 
-const DEFAULT_INPUT = new URL('../../shared/graph/licensing-skus.json', import.meta.url);
+const DEFAULT_INPUT = new URL('data/licensing-skus.json', import.meta.url);
 const OUTPUT = new URL('../src/domain/sku-catalog.data.ts', import.meta.url);
 
 const USAGE = 'usage: node scripts/gen-skus.ts [input.json] [--check]';

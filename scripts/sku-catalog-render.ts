@@ -2,7 +2,7 @@
 // src/domain/sku-catalog.data.ts. No I/O here, so tests can import it; scripts/gen-skus.ts does the file work.
 
 /** Where the input lives, relative to the repository root (named in the generated header). */
-export const SKU_CATALOG_INPUT = '../shared/graph/licensing-skus.json';
+export const SKU_CATALOG_INPUT = 'scripts/data/licensing-skus.json';
 /** The generated module, relative to the repository root. */
 export const SKU_CATALOG_OUTPUT = 'src/domain/sku-catalog.data.ts';
 /** The command that regenerates the output. */
@@ -180,7 +180,7 @@ export function renderSkuCatalogModule(json: unknown): string {
     '// Data: "Product names and service plan identifiers for licensing", Microsoft',
     `// (${source.repo}), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/.`,
     '// Modified: converted to JSON with the source table\'s errors corrected (see',
-    '// ../shared/graph/licensing-skus-notes.md), then compacted into the tables below.',
+    '// scripts/data/README.md), then compacted into the tables below.',
     '// Microsoft product names are trademarks of Microsoft.',
     '//',
     `// ${skus.length} SKUs; ${planRows.length} distinct service plans, where a plan is a`,

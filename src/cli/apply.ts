@@ -6,7 +6,8 @@ import type { ChangeOutcome } from '../engine/apply.ts';
 import { applyPlan, summariseOutcomes } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
-import { parseSavedPlan, SavedPlanError, stalePrincipals } from '../engine/saved-plan.ts';
+import { gateApply } from '../engine/apply-gate.ts';
+import { parseSavedPlan, SavedPlanError } from '../engine/saved-plan.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import { renderPlanText } from '../render/plan-text.ts';
 import type { TenantReader, TenantWriter } from '../tenant/port.ts';
@@ -45,28 +46,18 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
     return refuse('the policy is invalid; run tenantctl validate');
   }
-  let plan: Plan = fresh.plan;
+  let reviewed: { plan: Plan; name: string } | undefined;
   if (saved) {
-    let savedPlan: Plan;
     try {
-      savedPlan = parseSavedPlan(await readFile(path.resolve(io.cwd, first), 'utf8'), first);
+      reviewed = { plan: parseSavedPlan(await readFile(path.resolve(io.cwd, first), 'utf8'), first), name: first };
     } catch (error) {
       if (error instanceof SavedPlanError) return refuse(error.message);
       return refuse(`cannot read ${first}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (savedPlan.tenantId.toLowerCase() !== fresh.plan.tenantId.toLowerCase()) return refuse(`${first} is for tenant ${savedPlan.tenantId}, but the credentials reach ${fresh.plan.tenantId}`);
-    if (savedPlan.policyDigest !== fresh.plan.policyDigest) return refuse(`the policy changed since ${first} was made (its digest differs); run plan again`);
-    const stale = stalePrincipals(savedPlan, fresh.plan);
-    if (stale.length > 0) return refuse(`plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
-    plan = savedPlan;
   }
-  // Apply checks its own credentials (the fresh plan's): a plan made by a read-only identity carries these as warnings.
-  const blockers = fresh.applyBlockers;
-  if (blockers.length > 0) {
-    const what = blockers.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
-    return refuse(`${what}:\n${blockers.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
-  }
-  if (maxChanges !== undefined && plan.changes.length > maxChanges) return refuse(`the plan has ${plan.changes.length} changes, more than --max-changes ${maxChanges}`);
+  const gate = gateApply({ fresh, ...(reviewed ? { saved: reviewed } : {}), ...(maxChanges === undefined ? {} : { maxChanges }) });
+  if (gate.kind === 'refused') return refuse(gate.reason);
+  const plan = gate.plan;
   if (!saved) io.stdout.write(renderPlanText(plan, { color: useColour(io) }));
   if (plan.changes.length === 0) {
     io.stdout.write('Nothing to apply.\n');

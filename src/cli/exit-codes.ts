@@ -1,5 +1,5 @@
 /**
- * Exit codes are a public contract (PRODUCT.md §3), decided here and nowhere else:
+ * Exit codes are a public contract (docs/cli-reference.md §10), decided here and nowhere else:
  * 0 success and no changes; 1 error (invalid input, Graph failure, a failed change,
  * a usage mistake, a bug); 2 success with changes, only with --detailed-exitcode.
  */

@@ -99,7 +99,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   program
     .command('emulator')
     .description('run the local Microsoft Graph emulator on 127.0.0.1 (prints "listening on URL" first)')
-    .option('--seed <file>', 'a seed file: the tenant in Graph shapes (PRODUCT.md §4)')
+    .option('--seed <file>', 'a seed file: the tenant in Graph shapes (docs/emulator.md §3)')
     .option('--synthetic <spec>', 'a generated tenant instead, e.g. users=100000,deleted=5000,skus=20,seed=7')
     .option('--port <n>', 'port; 0 picks a free one', '8787')
     .action(async (options: EmulatorCommandOptions) => {

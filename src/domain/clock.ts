@@ -4,7 +4,7 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Entra keeps soft-deleted users, and Exchange keeps a mailbox after its license is removed, 30 days. */
 export const RETENTION_DAYS = 30;
 
-/** A restore this close to the deadline is warned about (PRODUCT.md §2, restore-window-closing). */
+/** A restore this close to the deadline is warned about (docs/reconciliation.md §3, restore-window-closing). */
 export const WINDOW_CLOSING_DAYS = 7;
 
 /** A time in milliseconds, or undefined when the text is not one (the planner is total: bad data is never a crash). */

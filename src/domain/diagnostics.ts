@@ -40,7 +40,7 @@ export type PolicyDiagnosticCode =
   | 'unknown-placeholder'
   | 'invalid-rename-template';
 
-/** Codes of the planner (`tenantctl plan`; PRODUCT.md §2). Stable. */
+/** Codes of the planner (`tenantctl plan`; docs/reconciliation.md §7). Stable. */
 export type PlanDiagnosticCode =
   | 'tenant-mismatch'
   | 'missing-permission'

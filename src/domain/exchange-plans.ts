@@ -1,6 +1,6 @@
 /**
  * Exchange Online service plans that grant a mailbox. One list, shared by the planner and the
- * emulator (BEHAVIOUR.md §8, "Exchange Online mailbox plans"): the four commercial plans and the
+ * emulator (docs/graph-behaviour.md §8, "Exchange Online mailbox plans"): the four commercial plans and the
  * government and legacy ones. EXCHANGE_S_FOUNDATION, archive and analytics plans do not grant one.
  */
 const EXCHANGE_MAILBOX_PLANS: ReadonlyMap<string, string> = new Map([

@@ -10,7 +10,7 @@ import { addressesOf, originalUserPrincipalName } from './tenant-index.ts';
 /**
  * Where a declared principal is: active, restorable (with the restore to plan), or gone. Matching
  * is by UPN; a deleted user is also found by mail or proxy address. When several deleted users
- * match, the most recently deleted wins and the others are reported (PRODUCT.md §2).
+ * match, the most recently deleted wins and the others are reported (docs/reconciliation.md §2).
  */
 export type Location =
   | { readonly kind: 'active'; readonly user: ObservedUser; readonly restore?: RestoreUserChange }
@@ -50,7 +50,7 @@ export function locatePrincipal(principal: DesiredPrincipal, defaults: DesiredDe
     : [...(index.deletedByAddress.get(upn) ?? [])].filter((u) => !byUpn.includes(u) && (claims.byUpn.get(u.id) ?? upn) === upn && !claims.takenByAddress.has(u.id)).sort(byRecency);
   const restorableNow = (u: ObservedUser): boolean => isRestorable(u, now);
   const upnRestorable = byUpn.filter(restorableNow);
-  // Fall back to mail and proxy addresses only when no UPN match can be restored (PRODUCT.md §2).
+  // Fall back to mail and proxy addresses only when no UPN match can be restored (docs/reconciliation.md §2).
   const restorable = upnRestorable.length > 0 ? upnRestorable : byAddress.filter(restorableNow);
   const expired = [...byUpn, ...byAddress].filter((u) => !restorableNow(u));
   const [chosen, ...others] = restorable;

@@ -7,7 +7,7 @@ import type { ObservedMailbox, ObservedUser } from './observed.ts';
 import { splitUserPrincipalName } from './upn.ts';
 
 /**
- * What Exchange needs that Graph cannot do (BEHAVIOUR.md §9, §14): create or convert shared, room
+ * What Exchange needs that Graph cannot do (docs/graph-behaviour.md §9, §14): create or convert shared, room
  * and equipment mailboxes; and what the Exchange plan history tells about a user's mailbox (§8).
  */
 
@@ -67,7 +67,7 @@ export function grantsMailbox(license: ResolvedLicense): boolean {
 /**
  * A user whose Exchange plan is Deleted and none Enabled lost its mailbox with a license: within
  * 30 days of the removal, reassigning a license with Exchange reconnects it; later, a new, empty
- * mailbox is made (BEHAVIOUR.md §8, client rule).
+ * mailbox is made (docs/graph-behaviour.md §8, client rule).
  */
 export function checkMailboxHistory(upn: string, user: ObservedUser, declared: readonly ResolvedLicense[], now: string): Diagnostic | undefined {
   const mailboxPlans = user.assignedPlans.filter((p) => isExchangeMailboxPlan(p.servicePlanId));

@@ -1,6 +1,6 @@
 /**
  * The tenant as read from Graph: what the planner compares the policy with. Plain data in Graph's
- * vocabulary, read in bulk (PRODUCT.md §2). Ids and SKU ids are lower case.
+ * vocabulary, read in bulk (docs/reconciliation.md §1). Ids and SKU ids are lower case.
  */
 export interface ObservedLicense {
   readonly skuId: string;
@@ -24,7 +24,7 @@ export interface ObservedPlan {
 
 export interface ObservedUser {
   readonly id: string;
-  /** For a soft-deleted user: prefixed with its id (BEHAVIOUR.md §1). */
+  /** For a soft-deleted user: prefixed with its id (docs/graph-behaviour.md §1). */
   readonly userPrincipalName: string;
   readonly displayName: string;
   readonly accountEnabled: boolean;

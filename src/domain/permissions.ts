@@ -3,8 +3,8 @@ import type { Diagnostic } from './diagnostics.ts';
 import type { ChangeAction } from './plan.ts';
 
 /**
- * Least-privileged application permissions (PRODUCT.md §6), and the broader ones that also allow
- * each call (BEHAVIOUR.md §13). The preflight checks the token's roles against what this plan and
+ * Least-privileged application permissions (docs/permissions.md), and the broader ones that also allow
+ * each call (docs/graph-behaviour.md §13). The preflight checks the token's roles against what this plan and
  * its apply will call, before anything is written.
  */
 export type Need = { readonly permission: string; readonly why: string; readonly alsoAccepted: readonly string[] };

@@ -1,14 +1,14 @@
 import type { Diagnostic } from './diagnostics.ts';
 
 /**
- * The plan: plain, versioned data (PRODUCT.md §3). Changes are a union on `action` with exact
+ * The plan: plain, versioned data (docs/cli-reference.md §12). Changes are a union on `action` with exact
  * before/after in `details`; `reason` is for people and never drives apply.
  */
 export const PLAN_FORMAT_VERSION = 1;
 
 export type ChangeAction = 'restore-user' | 'create-user' | 'set-usage-location' | 'assign-licenses' | 'remove-licenses' | 'enable-sign-in' | 'block-sign-in';
 
-/** Per principal, changes run in this order (PRODUCT.md §2). */
+/** Per principal, changes run in this order (docs/reconciliation.md §4). */
 export const ACTION_ORDER: readonly ChangeAction[] = ['restore-user', 'create-user', 'set-usage-location', 'assign-licenses', 'remove-licenses', 'enable-sign-in', 'block-sign-in'];
 
 interface ChangeBase {

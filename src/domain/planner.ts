@@ -65,7 +65,7 @@ export function planReconciliation(desired: DesiredState, observed: ObservedTena
     const own: Diagnostic[] = [];
     const draft = planPrincipal(principal, desired, observed, index, claims, options.now, own);
     diagnostics.push(...own);
-    // Errors block that principal's changes; the rest of the plan still applies (PRODUCT.md §2).
+    // Errors block that principal's changes; the rest of the plan still applies (docs/reconciliation.md §7).
     if (draft && !hasErrors(own)) drafts.push(draft);
   }
   applySeats(drafts, index, diagnostics);
@@ -107,7 +107,7 @@ function planPrincipal(
       });
       return undefined;
     }
-    // A new user may not take an address an active or soft-deleted object holds (BEHAVIOUR.md §5).
+    // A new user may not take an address an active or soft-deleted object holds (docs/graph-behaviour.md §5).
     const domain = upn.slice(upn.lastIndexOf('@') + 1);
     const wanted = [...new Set([upn, `${mailNicknameOf(upn)}@${domain}`.toLowerCase()])];
     const taken = wanted.filter((a) => index.activeByAddress.has(a) || (index.deletedByAddress.get(a) ?? []).some((u) => isRestorable(u, now)) || claims.plannedAddresses.has(a));

@@ -6,7 +6,7 @@ import type { TenantIndex } from './tenant-index.ts';
 /**
  * Seats across the whole plan, per SKU: free = prepaidUnits.enabled − consumedUnits, minus the
  * licenses restores bring back (they return even without free seats: a warning). New assignments beyond that are dropped, in UPN order, with an error naming the
- * SKU, what is needed and what is available (PRODUCT.md §2, seat-shortfall).
+ * SKU, what is needed and what is available (docs/reconciliation.md §5, seat-shortfall).
  */
 export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnostics: Diagnostic[]): void {
   const free = new Map<string, number>();

@@ -1,12 +1,12 @@
 // GENERATED FILE, do not edit: `npm run gen:skus` (scripts/gen-skus.ts) writes it from
-// ../shared/graph/licensing-skus.json, and `node scripts/gen-skus.ts --check` tells whether it is current.
+// scripts/data/licensing-skus.json, and `node scripts/gen-skus.ts --check` tells whether it is current.
 //
 // Source: MicrosoftDocs/entra-docs, docs/identity/users/licensing-service-plan-reference.md,
 // commit 067a0c7b0bb2091db6379c757c7aca0bc4f89d4a, updated 2025-10-29.
 // Data: "Product names and service plan identifiers for licensing", Microsoft
 // (MicrosoftDocs/entra-docs), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/.
 // Modified: converted to JSON with the source table's errors corrected (see
-// ../shared/graph/licensing-skus-notes.md), then compacted into the tables below.
+// scripts/data/README.md), then compacted into the tables below.
 // Microsoft product names are trademarks of Microsoft.
 //
 // 610 SKUs; 1019 distinct service plans, where a plan is a

@@ -4,7 +4,7 @@ import type { ObservedSku, ObservedTenant, ObservedUser } from './observed.ts';
 /**
  * Lookups over the observed tenant, built once per plan. Matching is by userPrincipalName,
  * case-insensitive; a soft-deleted user's UPN carries its id (32 hex digits, no hyphens) as a
- * prefix, which is removed before matching (PRODUCT.md §2, BEHAVIOUR.md §1).
+ * prefix, which is removed before matching (docs/reconciliation.md §2, docs/graph-behaviour.md §1).
  */
 export interface TenantIndex {
   readonly activeByUpn: ReadonlyMap<string, ObservedUser>;

@@ -78,7 +78,7 @@ export interface TokenIssuer {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Graph's 401 texts (code `InvalidAuthenticationToken`, BEHAVIOUR.md §12 envelope). Graph documents none
+// Graph's 401 texts (code `InvalidAuthenticationToken`, docs/graph-behaviour.md §12 envelope). Graph documents none
 // of them; these are the live answers seen in public captures.
 
 /** No bearer token. Observed: microsoftgraph/msgraph-sample-reactspa#54 (full capture). */

@@ -4,7 +4,7 @@ import { executeGraphRequest, faultResponse } from './pipeline.ts';
 import type { GraphRequest, GraphResponse } from './router.ts';
 
 /**
- * JSON batching (BEHAVIOUR.md §10): at most 20 requests with unique ids; each item is authorised,
+ * JSON batching (docs/graph-behaviour.md §10): at most 20 requests with unique ids; each item is authorised,
  * throttled and answered on its own; an item whose dependency failed answers 424.
  */
 export const MAX_BATCH_REQUESTS = 20;
@@ -72,7 +72,7 @@ export function executeBatch(items: readonly BatchItem[], caller: Caller, contex
   return { responses };
 }
 
-/** An item's answer; a non-JSON body comes back base64-encoded (BEHAVIOUR.md §10). */
+/** An item's answer; a non-JSON body comes back base64-encoded (docs/graph-behaviour.md §10). */
 function batchResponse(id: string, response: GraphResponse): Record<string, unknown> {
   if (response.text !== undefined) {
     return { id, status: response.status, headers: { 'Content-Type': 'text/plain', ...response.headers }, body: Buffer.from(response.text, 'utf8').toString('base64') };

@@ -5,7 +5,7 @@ import type { GraphRequest } from './router.ts';
 /**
  * One page of a collection. Unordered collections page by id (stable while the tenant changes:
  * no item is returned twice); ordered ones by offset. `@odata.nextLink` is the full URL of the
- * next page with every other query option kept (BEHAVIOUR.md §4).
+ * next page with every other query option kept (docs/graph-behaviour.md §4).
  */
 export function pageOf<T extends { readonly id: string }>(
   items: readonly T[],

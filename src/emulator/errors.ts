@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INSUFFICIENT_PRIVILEGES } from './permissions.ts';
 
 /**
- * Graph's error envelope (BEHAVIOUR.md §12): `{"error":{code, message, details?, innerError}}`,
+ * Graph's error envelope (docs/graph-behaviour.md §12): `{"error":{code, message, details?, innerError}}`,
  * where innerError carries the date (UTC, no fraction, no zone), a fresh request id and the
  * client's client-request-id.
  */
@@ -63,7 +63,7 @@ export function unsupportedQuery(message: string): GraphError {
   return new GraphError(400, 'Request_UnsupportedQuery', message);
 }
 
-/** The directory's uniqueness conflict (BEHAVIOUR.md §2, §5). */
+/** The directory's uniqueness conflict (docs/graph-behaviour.md §2, §5). */
 export function objectConflict(property: 'userPrincipalName' | 'proxyAddresses' | 'mailNickname'): GraphError {
   const message = `Another object with the same value for property ${property} already exists.`;
   const details: GraphErrorDetail[] = [{ code: 'ObjectConflict', message, target: property }];

@@ -4,7 +4,7 @@ import type { AssignedLicense, AssignedPlan, LicenseAssignmentState, SeedSku } f
 /**
  * How licenses turn into what Graph shows: `assignedLicenses` (direct and group alike),
  * `licenseAssignmentStates` (which one is which) and `assignedPlans` (per service plan, with the
- * history that tells a lost mailbox; BEHAVIOUR.md §8). Pure functions over one user's data.
+ * history that tells a lost mailbox; docs/graph-behaviour.md §8). Pure functions over one user's data.
  */
 
 /** The licenses a user effectively holds: one entry per SKU whose assignment is active. */
@@ -33,7 +33,7 @@ const SERVICE_BY_PREFIX: readonly (readonly [RegExp, string])[] = [
 ];
 const serviceCache = new Map<string, string>();
 
-/** The service of a plan as `assignedPlans` names it; Exchange's is "exchange" (BEHAVIOUR.md §8). */
+/** The service of a plan as `assignedPlans` names it; Exchange's is "exchange" (docs/graph-behaviour.md §8). */
 export function serviceOf(servicePlanName: string, servicePlanId: string): string {
   const key = `${servicePlanId}|${servicePlanName}`;
   let service = serviceCache.get(key);
@@ -94,7 +94,7 @@ function enabledEntry(entries: Map<string, AssignedPlan>, servicePlanId: string,
 
 /**
  * The next `assignedPlans`: newly enabled plans are Enabled now; plans no longer provided stay
- * listed as Deleted, dated now (the emulator contract of BEHAVIOUR.md §8); the rest keep their date.
+ * listed as Deleted, dated now (the emulator contract of docs/graph-behaviour.md §8); the rest keep their date.
  */
 export function nextAssignedPlans(previous: readonly AssignedPlan[], enabled: ReadonlyMap<string, string>, now: string): AssignedPlan[] {
   const next: AssignedPlan[] = [];
@@ -115,7 +115,7 @@ export function nextAssignedPlans(previous: readonly AssignedPlan[], enabled: Re
   return next;
 }
 
-/** Whether Exchange serves a mailbox for a user of this purpose with these plans (BEHAVIOUR.md §9). */
+/** Whether Exchange serves a mailbox for a user of this purpose with these plans (docs/graph-behaviour.md §9). */
 export function hasMailbox(purpose: string, plans: readonly AssignedPlan[]): boolean {
   if (purpose === 'shared' || purpose === 'room' || purpose === 'equipment') return true;
   return plans.some((p) => p.capabilityStatus === 'Enabled' && isExchangeMailboxPlan(p.servicePlanId));

@@ -1,5 +1,5 @@
 /**
- * The emulator's tenant, in Microsoft Graph's own shapes (PRODUCT.md §4). The seed file, the
+ * The emulator's tenant, in Microsoft Graph's own shapes (docs/emulator.md §3). The seed file, the
  * `GET /_emulator/state` dump and the store share these types. Derived fields (`consumedUnits`,
  * `licenseAssignmentStates`, `assignedPlans` without history) are computed by the store.
  */

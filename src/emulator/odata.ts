@@ -2,7 +2,7 @@ import { unsupportedQuery } from './errors.ts';
 
 /**
  * The OData query options the emulator understands, and Graph's answers to the rest
- * (BEHAVIOUR.md §1, §4): `$top` 1–999, `$count` only with `ConsistencyLevel: eventual`,
+ * (docs/graph-behaviour.md §1, §4): `$top` 1–999, `$count` only with `ConsistencyLevel: eventual`,
  * a `$filter` subset, opaque `$skiptoken` paging.
  */
 export interface CollectionQuery {
@@ -22,14 +22,14 @@ export type FilterClause =
 
 type FilterOperator = 'eq' | 'ne' | 'in' | 'startswith' | 'endswith' | 'count';
 
-/** Operators that are advanced queries: they need `ConsistencyLevel: eventual` and `$count=true` (BEHAVIOUR.md §4). */
+/** Operators that are advanced queries: they need `ConsistencyLevel: eventual` and `$count=true` (docs/graph-behaviour.md §4). */
 const ADVANCED: ReadonlySet<FilterOperator> = new Set(['ne', 'endswith', 'count']);
 
 export interface CollectionRules {
   /** Properties `$filter` may name, with the operators Graph allows on each here. */
   readonly filterable: Readonly<Record<string, readonly FilterOperator[]>>;
   readonly orderable: readonly string[];
-  /** `$orderby` on these needs the advanced-query pair (BEHAVIOUR.md §1). */
+  /** `$orderby` on these needs the advanced-query pair (docs/graph-behaviour.md §1). */
   readonly orderNeedsAdvanced?: readonly string[];
   readonly defaultTop: number;
 }
@@ -55,7 +55,7 @@ export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<R
 
   const count = query.get('$count') === 'true';
   if (count && !eventual) throw unsupportedQuery('$count is not currently supported without the ConsistencyLevel:eventual header.');
-  // An advanced query (BEHAVIOUR.md §4): the header and `$count=true`.
+  // An advanced query (docs/graph-behaviour.md §4): the header and `$count=true`.
   const advanced = eventual && count;
   const select = parseSelect(query.get('$select'));
   const filter = query.has('$filter') ? parseFilter(query.get('$filter') ?? '', rules, advanced) : undefined;
@@ -72,7 +72,7 @@ export function parseSelect(raw: string | null): string[] | undefined {
   return names.length === 0 ? undefined : names;
 }
 
-/** `$top` 1..999, with the observed message (BEHAVIOUR.md §4, emulator contract 10). */
+/** `$top` 1..999, with the observed message (docs/graph-behaviour.md §4, emulator contract 10). */
 export function parseTop(raw: string | null, defaultTop: number): number {
   if (raw === null) return defaultTop;
   const top = /^-?\d+$/u.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
@@ -229,7 +229,7 @@ export function matchesFilter(clauses: readonly FilterClause[], read: (property:
   });
 }
 
-/** Opaque paging tokens, shaped like directory tokens (BEHAVIOUR.md §4). */
+/** Opaque paging tokens, shaped like directory tokens (docs/graph-behaviour.md §4). */
 export function encodeSkipToken(position: { after?: string; offset?: number }): string {
   return `RFNwdAIAAQ${Buffer.from(JSON.stringify(position)).toString('base64url')}`;
 }

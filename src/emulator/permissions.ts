@@ -1,7 +1,7 @@
 /**
  * Which application permissions (app roles in the token's `roles` claim) each Graph call the emulator
  * serves accepts. For every operation the least-privileged permission comes first, then the higher ones
- * Graph also accepts (BEHAVIOUR.md §13, PRODUCT.md §6). `tenantctl plan` can name `PERMISSIONS[op][0]`
+ * Graph also accepts (docs/graph-behaviour.md §13, docs/permissions.md §4). `tenantctl plan` can name `PERMISSIONS[op][0]`
  * as what to grant; the emulator accepts any entry. Delegated permissions are not modelled: tenantctl
  * runs app-only.
  *
@@ -36,10 +36,10 @@ export type GraphOperation =
   | 'groups.list'
   | 'groups.get';
 
-/** Reading users, licence and plan properties included (BEHAVIOUR.md §4, §13). */
+/** Reading users, licence and plan properties included (docs/graph-behaviour.md §4, §13). */
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
 
-/** Reading groups and their members, for group-based licensing (PRODUCT.md §6). */
+/** Reading groups and their members, for group-based licensing (docs/permissions.md §2). */
 const READ_GROUPS = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
 
 /** Deleting, restoring and purging users. */
@@ -53,8 +53,8 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // https://learn.microsoft.com/graph/api/user-get — as user-list.
   'users.get': READ_USERS,
   // https://learn.microsoft.com/graph/api/user-post-users — application: User.ReadWrite.All; higher
-  // Directory.ReadWrite.All. BEHAVIOUR.md §5 and §13 name User.Create as least privileged, so it is accepted
-  // too. PRODUCT.md §6 names User.ReadWrite.All for create.
+  // Directory.ReadWrite.All. docs/graph-behaviour.md §5 and §13 name User.Create as least privileged, so it is accepted
+  // too. docs/permissions.md §3 names User.ReadWrite.All for create.
   'users.create': ['User.Create', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/user-update — application: User.ReadWrite.All; higher
   // Directory.ReadWrite.All. Property-scoped permissions (User.EnableDisableAccount.All for
@@ -64,7 +64,7 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // User.DeleteRestore.All per "What's new", December 2024 (above).
   'users.delete': DELETE_RESTORE_USERS,
   // https://learn.microsoft.com/graph/api/user-assignlicense — least LicenseAssignment.ReadWrite.All;
-  // higher Directory.ReadWrite.All, User.ReadWrite.All (BEHAVIOUR.md §6).
+  // higher Directory.ReadWrite.All, User.ReadWrite.All (docs/graph-behaviour.md §6).
   'users.assignLicense': ['LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/user-list-licensedetails — least LicenseAssignment.Read.All;
   // higher Directory.Read.All, Directory.ReadWrite.All, User.Read.All, User.ReadWrite.All. (The newest
@@ -72,23 +72,23 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // versions of the page did.)
   'users.licenseDetails': ['LicenseAssignment.Read.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/user-get-mailboxsettings — MailboxSettings.Read; higher
-  // MailboxSettings.ReadWrite (BEHAVIOUR.md §9).
+  // MailboxSettings.ReadWrite (docs/graph-behaviour.md §9).
   'users.mailboxSettings': ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
   // https://learn.microsoft.com/graph/api/directory-deleteditems-list and -get, "For users" — application:
-  // User.Read.All, User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All (BEHAVIOUR.md §1);
+  // User.Read.All, User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All (docs/graph-behaviour.md §1);
   // User.DeleteRestore.All "also allows retrieving deleted users" ("What's new", December 2024).
   'deletedItems.list': ['User.Read.All', 'User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'deletedItems.get': ['User.Read.All', 'User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/directory-deleteditems-restore — least User.DeleteRestore.All;
-  // older page versions: User.ReadWrite.All (BEHAVIOUR.md §2).
+  // older page versions: User.ReadWrite.All (docs/graph-behaviour.md §2).
   'deletedItems.restore': DELETE_RESTORE_USERS,
   // https://learn.microsoft.com/graph/api/directory-deleteditems-delete — the page says "Application: Not
-  // supported" for users; emulator contract (BEHAVIOUR.md §3, §16 #9): accept User.DeleteRestore.All or
+  // supported" for users; emulator contract (docs/graph-behaviour.md §3, §16 #9): accept User.DeleteRestore.All or
   // User.ReadWrite.All.
   'deletedItems.delete': DELETE_RESTORE_USERS,
   // https://learn.microsoft.com/graph/api/subscribedsku-list — least LicenseAssignment.Read.All; higher
   // Directory.Read.All, Directory.ReadWrite.All, Organization.Read.All, Organization.ReadWrite.All. Older
-  // pages named Organization.Read.All as least privileged (BEHAVIOUR.md §7).
+  // pages named Organization.Read.All as least privileged (docs/graph-behaviour.md §7).
   // LicenseAssignment.ReadWrite.All is accepted too: the write permission includes the read (as tenantctl's preflight assumes).
   'subscribedSkus.list': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'Directory.Read.All', 'Organization.ReadWrite.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/organization-get — application: Organization.Read.All; higher
@@ -104,7 +104,7 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
 
 /**
  * Graph's 403 `Authorization_RequestDenied` text when the token lacks the permission a directory call
- * needs (BEHAVIOUR.md §12, §13).
+ * needs (docs/graph-behaviour.md §12, §13).
  */
 export const INSUFFICIENT_PRIVILEGES = 'Insufficient privileges to complete the operation.';
 

@@ -54,7 +54,7 @@ export function faultResponse(decision: FaultDecision | undefined, ids: { reques
  */
 export function executeGraphRequest(request: GraphRequest, caller: Caller, context: PipelineContext, ids: { requestId: string; clientRequestId: string }): GraphResponse {
   const nowMs = context.realNowMs();
-  // Identity responses carry their cost, errors included (BEHAVIOUR.md §10's 403 item, §11).
+  // Identity responses carry their cost, errors included (docs/graph-behaviour.md §10's 403 item, §11).
   let costHeader: Record<string, string> = {};
   try {
     const { route, params } = matchRoute(ROUTES, request.method, request.path);

@@ -17,7 +17,7 @@ const DELETED_RULES: CollectionRules = {
 
 const GROUP_RULES: CollectionRules = { filterable: { id: ['eq', 'in'], displayName: ['eq', 'startswith'], assignedLicenses: ['count'] }, orderable: ['displayName'], defaultTop: 100 };
 
-/** The restore body: both parameters optional, typed as in the CSDL (BEHAVIOUR.md §2). */
+/** The restore body: both parameters optional, typed as in the CSDL (docs/graph-behaviour.md §2). */
 export const RESTORE_PARAMETERS: Readonly<Record<string, 'Edm.Boolean' | 'Edm.String'>> = { autoReconcileProxyConflict: 'Edm.Boolean', newUserPrincipalName: 'Edm.String' };
 
 function parseRestoreBody(body: unknown): { autoReconcileProxyConflict?: boolean; newUserPrincipalName?: string } {
@@ -110,7 +110,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
     pattern: '/subscribedSkus',
     operation: 'subscribedSkus.list',
     handle: (request, _params, store) => {
-      // Observed on a live tenant (BEHAVIOUR.md §7, emulator contract 18).
+      // Observed on a live tenant (docs/graph-behaviour.md §7, emulator contract 18).
       if (request.query.has('$top')) throw unsupportedQuery('This resource does not support custom page sizes. Please retry without a page size argument.');
       if (request.query.has('$filter')) throw unsupportedQuery('This resource does not support $filter.');
       const select = parseSelect(request.query.get('$select'));

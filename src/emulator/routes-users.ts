@@ -86,7 +86,7 @@ const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'use
 const UPDATABLE = new Set(['accountEnabled', 'usageLocation', 'displayName', 'givenName', 'surname', 'jobTitle']);
 const READ_ONLY = new Set(['id', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'licenseAssignmentStates', 'deletedDateTime', 'createdDateTime', 'onPremisesSyncEnabled']);
 
-/** `POST /users` (BEHAVIOUR.md §5): required properties, then the UPN rules and conflicts. */
+/** `POST /users` (docs/graph-behaviour.md §5): required properties, then the UPN rules and conflicts. */
 function createUser(request: GraphRequest, store: TenantStore): Record<string, unknown> {
   const body = requireBodyObject(request.body);
   for (const key of Object.keys(body)) {
@@ -113,7 +113,7 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
     givenName: stringOrNull(body, 'givenName') ?? null,
     surname: stringOrNull(body, 'surname') ?? null,
     jobTitle: stringOrNull(body, 'jobTitle') ?? null,
-    // Setting mail makes it the primary SMTP address (BEHAVIOUR.md §4: "Changing mail recomputes proxyAddresses").
+    // Setting mail makes it the primary SMTP address (docs/graph-behaviour.md §4: "Changing mail recomputes proxyAddresses").
     ...(mail ? { mail, proxyAddresses: [`SMTP:${mail}`] } : {}),
   });
   return userEntity(user, store);
@@ -146,7 +146,7 @@ function guidOrThrow(value: unknown): string {
   return value.toLowerCase();
 }
 
-/** The assignLicense body, checked in the emulator contract's order (BEHAVIOUR.md §6). */
+/** The assignLicense body, checked in the emulator contract's order (docs/graph-behaviour.md §6). */
 export function parseAssignLicenseBody(body: unknown): { addLicenses: AssignedLicense[]; removeLicenses: string[] } {
   const object = requireBodyObject(body);
   const missing = ['addLicenses', 'removeLicenses'].filter((key) => object[key] === undefined || object[key] === null);
@@ -239,7 +239,7 @@ export const USER_ROUTES: readonly Route[] = [
     pattern: '/users/{id}/reprocessLicenseAssignment',
     operation: 'users.assignLicense',
     handle: (_request, params, store) => {
-      // Group licenses are evaluated as they change here, so reprocessing finds nothing new (BEHAVIOUR.md §6).
+      // Group licenses are evaluated as they change here, so reprocessing finds nothing new (docs/graph-behaviour.md §6).
       const user = store.requireActive(params.id ?? '');
       return { status: 200, body: { ...userEntity(user, store), assignedLicenses: store.assignedLicenses(user) } };
     },

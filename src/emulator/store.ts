@@ -127,7 +127,7 @@ export class TenantStore {
     return { purged: this.purgeExpired() };
   }
 
-  /** Deleted users whose 30 days are over are purged for good (BEHAVIOUR.md §2). */
+  /** Deleted users whose 30 days are over are purged for good (docs/graph-behaviour.md §2). */
   purgeExpired(): string[] {
     const purged: string[] = [];
     for (const user of this.deleted.values()) {
@@ -139,7 +139,7 @@ export class TenantStore {
 
   // ---- writing -------------------------------------------------------------------------------
 
-  /** Adds a user as the seed or `POST /users` gives it; conflicts as Graph reports them (BEHAVIOUR.md §5). */
+  /** Adds a user as the seed or `POST /users` gives it; conflicts as Graph reports them (docs/graph-behaviour.md §5). */
   createUser(input: NewUser, options: { deletedDateTime?: string; seeding?: boolean } = {}): UserRecord {
     const id = (input.id ?? randomUUID()).toLowerCase();
     const deleted = options.deletedDateTime !== undefined;
@@ -166,7 +166,7 @@ export class TenantStore {
       purpose: input.purpose ?? 'user',
       deletedDateTime: options.deletedDateTime ?? null,
     };
-    // A soft-deleted user keeps its addresses reserved (BEHAVIOUR.md §5): the new user's own
+    // A soft-deleted user keeps its addresses reserved (docs/graph-behaviour.md §5): the new user's own
     // addresses and mailNickname@domain must be free. The UPN is checked against active users
     // only (a new hire may take a deleted user's UPN: that is what makes restores conflict).
     // A seed may hold the conflicts that restores must resolve; only Graph callers are checked.
@@ -224,7 +224,7 @@ export class TenantStore {
   }
 
   /**
-   * `POST /directory/deletedItems/{id}/restore` (BEHAVIOUR.md §2): a UPN conflict is checked
+   * `POST /directory/deletedItems/{id}/restore` (docs/graph-behaviour.md §2): a UPN conflict is checked
    * first and not fixed by autoReconcileProxyConflict; proxy conflicts fail unless reconciled;
    * licenses come back even past the seat count.
    */
@@ -253,7 +253,7 @@ export class TenantStore {
   }
 
   /**
-   * `assignLicense` after its body was parsed (BEHAVIOUR.md §6, emulator contract on order):
+   * `assignLicense` after its body was parsed (docs/graph-behaviour.md §6, emulator contract on order):
    * known SKUs and plans, a usage location, free seats for newly added SKUs, no removal of a
    * group-inherited license. Atomic.
    */
@@ -312,8 +312,7 @@ export class TenantStore {
   /**
    * Seats are consumed by active users only. A soft-deleted user keeps its licenses, and they come
    * back on restore even past the seat count, which is why a restore increments consumedUnits
-   * (BEHAVIOUR.md §2; https://learn.microsoft.com/entra/fundamentals/users-restore). §3's "keep the
-   * seats they consume" contradicts that and is not followed.
+   * (docs/graph-behaviour.md §2, §3; https://learn.microsoft.com/entra/fundamentals/users-restore).
    */
   private countSeats(user: UserRecord, sign: 1 | -1): void {
     if (user.deletedDateTime !== null) return;

@@ -61,7 +61,7 @@ const COMMON_USER_SKUS: ReadonlySet<string> = new Set([
   'POWERAPPS_PER_USER', 'WIN10_VDA_E3', 'WIN_DEF_ATP', 'INTUNE_A', 'INFORMATION_PROTECTION_COMPLIANCE',
   'Microsoft_365_Copilot', 'RIGHTSMANAGEMENT',
 ]);
-/** MCOPSTN5 names two products (BEHAVIOUR.md §7); the generator uses only 54a152dc-…. */
+/** MCOPSTN5 names two products (docs/graph-behaviour.md §7); the generator uses only 54a152dc-…. */
 const MCOPSTN5_DUPLICATE = 'd43177b5-475b-4880-92d4-d54c27b5efbd';
 /** Government, trial and free products are not what a synthetic commercial tenant buys. */
 const NOT_BOUGHT = /GOV|DOD|GCC|TRIAL|VIRAL|FREE/i;

@@ -9,7 +9,7 @@
  * - `deleted` counts what is generated; deletedDateTime spreads over 40 days, so about a quarter are past
  *   the 30-day retention and the emulator purges them on load (intended).
  * - The second SKU (SPE_E5) is the tight one: its free seats are a quarter of the deleted users holding it,
- *   so restoring them overshoots. Deleted users hold licences but consume no seats (BEHAVIOUR.md §2).
+ *   so restoring them overshoots. Deleted users hold licences but consume no seats (docs/graph-behaviour.md §2).
  * - Users without a usage location hold no direct licence (assignLicense needs one), only group licences.
  * - A UPN-conflict deleted user's original UPN is an active user's UPN, but its own mail and proxy
  *   addresses differ, so the restore fails on the UPN alone; a proxy-conflict deleted user carries an
@@ -157,7 +157,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** UTC, whole seconds, as Graph writes it: 2026-11-10T09:00:00Z. */
 const iso = (ms: number): string => new Date(ms - (ms % 1000)).toISOString().replace('.000Z', 'Z');
 
-/** Read-only in Graph (BEHAVIOUR.md §9), so users share one frozen object per purpose. */
+/** Read-only in Graph (docs/graph-behaviour.md §9), so users share one frozen object per purpose. */
 const PURPOSES = new Map((['user', 'linked', 'shared', 'room', 'equipment', 'others'] as const)
   .map((purpose) => [purpose, Object.freeze({ userPurpose: purpose })]));
 

@@ -1,5 +1,5 @@
 /**
- * Per-app throttling modelled on Microsoft Graph's identity and access limits (BEHAVIOUR.md §11,
+ * Per-app throttling modelled on Microsoft Graph's identity and access limits (docs/graph-behaviour.md §11,
  * https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits): every
  * request costs resource units (RU) against one budget, and every write also counts against a
  * separate write budget. Pure: the caller passes the time (`nowMs`) in; nothing reads a clock.
@@ -24,7 +24,7 @@ export interface ThrottleLimits {
 
 /**
  * Graph's application+tenant pair for a large tenant (more than 500 users): 8,000 RU per 10 s and
- * 3,000 writes per 2 min 30 s (BEHAVIOUR.md §11 "Limits").
+ * 3,000 writes per 2 min 30 s (docs/graph-behaviour.md §11 "Limits").
  */
 export const DEFAULT_LIMITS: ThrottleLimits = Object.freeze({
   resourceUnits: 8000,

@@ -24,7 +24,7 @@ export interface UserRecord {
   deletedDateTime: string | null;
 }
 
-/** The soft-deleted UPN: the id without hyphens, then the original UPN (BEHAVIOUR.md §1, emulator contract). */
+/** The soft-deleted UPN: the id without hyphens, then the original UPN (docs/graph-behaviour.md §1, emulator contract). */
 export function deletedUserPrincipalName(id: string, upn: string): string {
   return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
 }

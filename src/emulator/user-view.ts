@@ -4,7 +4,7 @@ import type { UserRecord } from './user-record.ts';
 
 /**
  * What a user looks like in a response: the default property set unless `$select` names
- * properties, then exactly those plus `id` (BEHAVIOUR.md §4, emulator contract).
+ * properties, then exactly those plus `id` (docs/graph-behaviour.md §4, emulator contract).
  */
 type Getter = (user: UserRecord, store: TenantStore) => unknown;
 
@@ -38,7 +38,7 @@ const SELECT_ONLY_PROPERTIES: Readonly<Record<string, Getter>> = {
   userType: (u) => u.userType,
 };
 
-/** Graph cannot return these within a user collection: 501 (BEHAVIOUR.md §4). */
+/** Graph cannot return these within a user collection: 501 (docs/graph-behaviour.md §4). */
 const NOT_IN_COLLECTION = new Set(['aboutme', 'birthday', 'hiredate', 'interests', 'mysite', 'pastprojects', 'preferredname', 'responsibilities', 'schools', 'skills', 'mailboxsettings']);
 
 const ALL_PROPERTIES: Readonly<Record<string, Getter>> = { ...DEFAULT_PROPERTIES, ...SELECT_ONLY_PROPERTIES };
@@ -51,7 +51,7 @@ export interface UserProjection {
   readonly selected: readonly string[] | undefined;
 }
 
-/** `@odata.context` names Graph's own host whatever the emulator's address (BEHAVIOUR.md §1, §12). */
+/** `@odata.context` names Graph's own host whatever the emulator's address (docs/graph-behaviour.md §1, §12). */
 export const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
 
 export function userProjection(select: readonly string[] | undefined, options: { collection: boolean }): UserProjection {
@@ -87,7 +87,7 @@ export function collectionContext(entitySet: string, projection: UserProjection)
   return `${METADATA}#${entitySet}${projection.selected ? `(${projection.selected.join(',')})` : ''}`;
 }
 
-/** The mailbox settings Exchange returns for a user that has a mailbox (BEHAVIOUR.md §9). */
+/** The mailbox settings Exchange returns for a user that has a mailbox (docs/graph-behaviour.md §9). */
 export function mailboxSettingsOf(user: UserRecord): Record<string, unknown> {
   return {
     archiveFolder: null,

@@ -5,7 +5,7 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
  * The executor: runs a reviewed plan through the tenant writer and nothing else. Per principal,
  * steps run in plan order (restore/create → usage location → licenses → sign-in); principals run
  * concurrently in a bounded pool. A failed step skips the principal's later steps; other
- * principals go on (ARCHITECTURE.md principle 11). Every step is idempotent: one that already
+ * principals go on (docs/architecture.md principle 11). Every step is idempotent: one that already
  * happened (an earlier, interrupted run) counts as done.
  */
 export type ChangeOutcome =

@@ -9,8 +9,8 @@ import { splitUserPrincipalName } from '../domain/upn.ts';
  * The tenant `tenantctl demo` reconciles: the policy's own tenant, converged, then drifted the way
  * real tenants drift (issue 5). Pure apart from the app secret, which the caller makes and passes
  * in: the same policy and `now` give the same tenant. The seed is in the emulator's Graph shapes
- * (PRODUCT.md §4); the types are restated here because the engine must not import the emulator
- * (ARCHITECTURE.md), and test/cli/demo.test.ts checks that they stay assignable to its `Seed`.
+ * (docs/emulator.md §3); the types are restated here because the engine must not import the emulator
+ * (docs/architecture.md §3), and test/cli/demo.test.ts checks that they stay assignable to its `Seed`.
  */
 
 /** How many days before `now` each piece of drift happened. */
@@ -27,7 +27,7 @@ export const DEMO_DRIFT_DAYS = {
   recreated: 12,
 } as const;
 
-/** The application permissions of PRODUCT.md §6, exactly: what plan and apply need, nothing more. */
+/** The application permissions of docs/permissions.md §2, exactly: what plan and apply need, nothing more. */
 export const DEMO_APP_ROLES: readonly string[] = [
   'User.Read.All',
   'LicenseAssignment.Read.All',
@@ -160,7 +160,7 @@ const ACCOUNT_AGE_DAYS = 400;
  * The drifted tenant (issue 5): every declared principal converged — licenses with their disabled
  * plans as ids, usage locations, mailbox types, sign-in blocked on mailboxes — except the cast's
  * drift; SKUs from the catalog with enough seats, but one short on the waiting user's SKU; one app
- * with exactly the roles of PRODUCT.md §6 and `clientSecret`.
+ * with exactly the roles of docs/permissions.md §2 and `clientSecret`.
  */
 export function demoSeed(desired: DesiredState, now: string, clientSecret: string): DemoSeed {
   const cast = castDemo(desired);

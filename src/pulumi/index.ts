@@ -1,13 +1,11 @@
 /**
- * The Pulumi program's entry point (`main` in Pulumi.yaml). Pulumi's Node.js run harness imports it
- * (package.json says `"type": "module"`; Node 24 strips the types) and calls the default export.
+ * tenantctl's Pulumi resources as a library (`tenantctl/pulumi`), documented in docs/pulumi.md. A
+ * tenant repository owns its Pulumi project (Pulumi.yaml, index.ts) and calls `declareTenant`; the
+ * resources and their provider are here, as any provider package's are.
  */
-import { tenantProgram } from './program.ts';
-
-// Pulumi's SDK records a stack trace for every promise it makes (for its leak report) and the run
-// harness source-maps each one: with 10,000 principals that was two thirds of a preview (108 s → 38 s
-// without it, test/pulumi/run-harness.test.ts). This process only declares resources and its own
-// errors carry no stack (RunError), so traces are off here unless TENANTCTL_PULUMI_STACK_TRACES=1.
-if (process.env.TENANTCTL_PULUMI_STACK_TRACES !== '1') Error.stackTraceLimit = 0;
-
-export default () => tenantProgram({ cwd: process.cwd() });
+export { declareTenant } from './program.ts';
+export type { DeclareTenantOptions, TenantStackOutputs } from './program.ts';
+export { TenantMailbox, TenantUser } from './resources.ts';
+export { principalProvider } from './provider.ts';
+export type { PrincipalProvider } from './provider.ts';
+export type { PrincipalInputs } from './inputs.ts';

@@ -9,19 +9,26 @@ import { azureAdFindings, readAzureAdView } from './azuread-checks.ts';
 import { principalInputs } from './inputs.ts';
 import { principalProvider } from './provider.ts';
 import { TenantMailbox, TenantUser } from './resources.ts';
+import { CONFIG_NAMESPACE } from './config.ts';
 
 /**
- * The Pulumi program: reads the policy (stack config `policies`, default `policies/`), validates it
- * as `tenantctl validate` does, and declares one resource per principal, all sharing one provider
- * object, hence one bulk read of the tenant per Pulumi run. The program itself never talks to Graph.
+ * Declares a tenant's users and mailboxes as Pulumi resources, from its tenantctl policy: reads the
+ * policy, validates it as `tenantctl validate` does, and declares one resource per principal, all
+ * sharing one provider object, hence one bulk read of the tenant per Pulumi run. Call it from the
+ * tenant repository's own Pulumi program (docs/pulumi.md):
  *
- * Stack config (project namespace, see Pulumi.yaml): `policies`, `graphUrl`, `cloud`, `tenantId`,
- * `clientId`, `clientSecret` (secret), `azureadChecks`. Connection keys are read by the provider, not
- * here, and the same environment variables as the CLI's apply when they are absent.
+ *   import { declareTenant } from 'tenantctl/pulumi';
+ *   export default () => declareTenant();
+ *
+ * It never talks to Graph itself. Stack config, in the `tenantctl` namespace: `policies`, `graphUrl`,
+ * `cloud`, `tenantId`, `clientId`, `clientSecret` (secret), `azureadChecks`; connection keys are read
+ * by the provider, with the CLI's environment variables when they are absent.
  */
-export interface TenantProgramOptions {
-  /** The project directory; policy paths are relative to it. */
-  readonly cwd: string;
+export interface DeclareTenantOptions {
+  /** Policy files or directories, relative to `cwd`; default stack config `tenantctl:policies`, else policies/. */
+  readonly policies?: readonly string[];
+  /** The project directory; policy paths are relative to it. Default: the working directory (where Pulumi runs the program). */
+  readonly cwd?: string;
   /** Tests pass a provider that captures nothing; the default is the real one. */
   readonly provider?: pulumi.dynamic.ResourceProvider;
   /** Tests pass the azuread view; the default asks the azuread provider. */
@@ -35,12 +42,18 @@ export interface TenantStackOutputs {
   readonly licenseSets: readonly string[];
 }
 
-export async function tenantProgram(options: TenantProgramOptions): Promise<TenantStackOutputs> {
-  const config = new pulumi.Config();
-  const paths = policyPaths(config);
+export async function declareTenant(options: DeclareTenantOptions = {}): Promise<TenantStackOutputs> {
+  // Pulumi's SDK records a stack trace for every promise it makes (for its leak report) and the run
+  // harness source-maps each one: with 10,000 principals that was two thirds of a preview (108 s → 38 s
+  // without it; bench/RESULTS.md). The program process only declares resources, and Pulumi's errors
+  // carry no stack (RunError), so traces are off in it unless TENANTCTL_PULUMI_STACK_TRACES=1.
+  if (process.env.TENANTCTL_PULUMI_STACK_TRACES !== '1') Error.stackTraceLimit = 0;
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const paths = options.policies ? [...options.policies] : policyPaths(config);
   refusePlainSecret(config);
+  const cwd = options.cwd ?? process.cwd();
 
-  const policy = await loadPolicy(paths, { cwd: options.cwd });
+  const policy = await loadPolicy(paths, { cwd });
   const desired = policy.desired;
   if (!desired) {
     throw new pulumi.RunError(`The policy at ${paths.join(', ')} is invalid; nothing was declared:\n${renderValidationText({ diagnostics: policy.diagnostics, files: policy.files }, { color: false })}`);

@@ -9,6 +9,7 @@ import { renderValidationText } from '../render/diagnostics.ts';
 import type { GraphTenant } from '../tenant/graph/index.ts';
 import { connectGraphTenant } from '../tenant/graph/index.ts';
 import type { CheckFailure, ObjectTarget, PrincipalInputs, PrincipalOutputs, PrincipalPlan } from './inputs.ts';
+import { CONFIG_NAMESPACE } from './config.ts';
 import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
 
 /**
@@ -25,7 +26,7 @@ import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
  * process: module state would be shared between providers, and a provider's own fields are not.
  */
 
-/** Stack configuration keys the provider reads in `configure` (the project's namespace, `tenantctl`). */
+/** Stack configuration keys the provider reads in `configure` (namespace `tenantctl`). */
 const STACK_SETTINGS = {
   graphUrl: 'TENANTCTL_GRAPH_URL',
   cloud: 'TENANTCTL_CLOUD',
@@ -68,8 +69,7 @@ function stateOf(holder: ProviderHolder): ProviderState {
 export function configure(holder: ProviderHolder, config: { get(key: string): string | undefined }): void {
   const settings: ProviderSettings = {};
   for (const key of Object.keys(STACK_SETTINGS) as (keyof typeof STACK_SETTINGS)[]) {
-    // Without a namespace, the project's (Pulumi's dynamic Config adds it): `tenantctl:` unless the project is renamed.
-    const value = config.get(key);
+    const value = config.get(`${CONFIG_NAMESPACE}:${key}`);
     if (value !== undefined && value !== '') settings[key] = value;
   }
   stateOf(holder).settings = settings;
@@ -244,7 +244,7 @@ export async function read(holder: ProviderHolder, id: string, props: Readonly<R
 
 /** Delete removes the resource from the stack only: tenantctl never deletes a user. */
 export function remove(): void {
-  // Nothing to do in the tenant, by design (PRODUCT.md: "It never deletes a user").
+  // Nothing to do in the tenant, by design: tenantctl never deletes a user (docs/reconciliation.md §1).
 }
 
 function sameTenant(olds: Readonly<Record<string, unknown>>, session: Session): void {

@@ -6,7 +6,7 @@ import type {
 import { ACTION_ORDER } from '../domain/plan.ts';
 
 /**
- * The saved plan and `tenantctl plan --format json` (PRODUCT.md §3). Keys come out in one fixed
+ * The saved plan and `tenantctl plan --format json` (docs/cli-reference.md §12). Keys come out in one fixed
  * order whatever order the planner built its objects in, so that the same plan always gives the
  * same bytes (a saved plan diffs cleanly and can be hashed). 2-space indent, trailing newline.
  * Reading it back, with validation and the formatVersion check, is the engine's job.

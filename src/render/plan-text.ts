@@ -119,7 +119,7 @@ export function renderPlanSummary(plan: Plan): string {
     : 'No changes. The tenant matches the policy.';
 }
 
-/** A plan against the wrong tenant is refused as a whole (PRODUCT.md §2, `tenant-mismatch`). */
+/** A plan against the wrong tenant is refused as a whole (docs/reconciliation.md §7, `tenant-mismatch`). */
 export function isRefused(plan: Plan): boolean {
   return plan.diagnostics.some((d) => d.code === 'tenant-mismatch' && d.severity === 'error');
 }

@@ -1,5 +1,5 @@
 /**
- * What `tenantctl apply` refuses (PRODUCT.md §3, ARCHITECTURE.md principle 10): each refusal exits
+ * What `tenantctl apply` refuses (docs/cli-reference.md §4, docs/architecture.md principle 10): each refusal exits
  * 1 with a message that says why and what to do, and writes nothing: the emulator's request log
  * holds no POST/PATCH/DELETE under /v1.0 from the refusing run (reads, and `$batch`es of reads, are
  * fine). And nothing apply prints or logs holds the client secret or a token.
@@ -13,7 +13,7 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import type { CliRun } from '../support/cli.ts';
 import { runTenantctl } from '../support/cli.ts';
 import {
-  activeUser, cliEnv, lastSeq, policyDir, RECONCILER_SECRET, readState, requestsSince, reseed, tempDir, tenantctl, writePolicy, writesIn,
+  activeUser, cliEnv, FOUR_CHANGE_POLICY as POLICY, lastSeq, policyDir, RECONCILER_SECRET, readState, requestsSince, reseed, tempDir, tenantctl, writePolicy, writesIn,
 } from '../support/apply-e2e.ts';
 import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, userIn } from '../support/emulator.ts';
 import { tokenFor } from '../support/seeds.ts';
@@ -24,13 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-/** Dave to restore, Carol to locate and license, Support to block: three principals, four changes. */
-const POLICY = 'defaults: {usageLocation: NL, restore: {autoReconcileProxyConflict: true}}\n'
-  + 'users:\n'
-  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n'
-  + '  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n'
-  + 'mailboxes:\n'
-  + '  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n';
 
 type Graph = (method: string, route: string, body: unknown) => Promise<Response>;
 
@@ -250,7 +243,7 @@ describe('secrets stay out of the output and the audit log', () => {
   });
 
   it('a failing apply: the Graph error is in the audit log and on stderr, the secret and token are not', async () => {
-    // Graph reserves the new user's mailNickname on every verified domain (BEHAVIOUR.md §5): a deleted
+    // Graph reserves the new user's mailNickname on every verified domain (docs/graph-behaviour.md §5): a deleted
     // user holding erin@contoso.onmicrosoft.com makes the planned create fail, and its license step is skipped.
     await reseed(emulator.url, contoso((d) => {
       d.deletedUsers.push({ id: '78bf875b-9343-4edc-9130-0d39581135ee', userPrincipalName: 'erin.old@contoso.com', displayName: 'Erin (old)', mail: 'erin.old@contoso.com', proxyAddresses: ['SMTP:erin.old@contoso.com', 'smtp:erin@contoso.onmicrosoft.com'], deletedDateTime: '2026-11-15T00:00:00Z' });

@@ -1,6 +1,6 @@
 /**
  * `tenantctl apply --auto-approve` end to end against the emulator, for every plan scenario of
- * test/cli/plan-scenarios.test.ts that has changes (PRODUCT.md §2): afterwards the tenant
+ * test/cli/plan-scenarios.test.ts that has changes (docs/reconciliation.md): afterwards the tenant
  * (`GET /_emulator/state`) holds the declared state, restored objects kept their ids, seats that
  * tenantctl assigned are within the subscription, and a second plan has nothing left to do.
  * Then the saved-plan flow: `plan --out` and `apply PLAN.json` run exactly the saved changes.
@@ -269,8 +269,8 @@ describe('tenantctl apply --auto-approve against the emulator', () => {
     }
   });
 
-  // PRODUCT.md §2 "Errors block apply for that principal; the rest of the plan still applies" and
-  // §3 "1 error": apply blocks Carol and applies the rest, then exits 1, so that a pipeline learns
+  // docs/reconciliation.md §7 (an error blocks apply for its principal; the rest of the plan still applies) and
+  // docs/cli-reference.md §10 (exit 1 on any error): apply blocks Carol and applies the rest, then exits 1, so that a pipeline learns
   // that Carol was left out (as it does when the error leaves nothing to apply at all).
   it('seat shortfall: apply exits 1 because an error blocked Carol, after applying the rest', async () => {
     await reseed(emulator.url, contoso(shortOfSeats));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/cli/exit-codes.ts';
 import { exitCodeFor } from '../../src/cli/exit-codes.ts';
 
-describe('exit codes (PRODUCT.md §3)', () => {
+describe('exit codes (docs/cli-reference.md §10)', () => {
   it.each<[string, Outcome, number]>([
     ['success', { kind: 'success' }, 0],
     ['changes without --detailed-exitcode', { kind: 'changes-present', detailedExitCode: false }, 0],

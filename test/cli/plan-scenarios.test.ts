@@ -1,6 +1,6 @@
 /**
  * `tenantctl plan` end to end against the emulator over HTTP, one seed per scenario of
- * PRODUCT.md §2, asserting the JSON plan and the exit code.
+ * docs/reconciliation.md, asserting the JSON plan and the exit code.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
-// One named case per planner action (PRODUCT.md §2, the actions table), each with the exact
+// One named case per planner action (docs/reconciliation.md §4, the table of changes), each with the exact
 // change list apply would execute: action, principal, object id and details. Reasons are for
-// people (ARCHITECTURE.md, principle 3), so they are only checked to be there.
+// people (docs/architecture.md, principle 3), so they are only checked to be there.
 import { describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../src/domain/desired.ts';
 import type { PlanDiagnosticCode } from '../../src/domain/diagnostics.ts';

@@ -1,5 +1,5 @@
-// One named case (or more) per diagnostic code the planner emits (PRODUCT.md §2, "diagnostics";
-// BEHAVIOUR.md §1, §2, §6–§9 for the rules): code, severity, principal, the facts the message must
+// One named case (or more) per diagnostic code the planner emits (docs/reconciliation.md §7;
+// docs/graph-behaviour.md §1, §2, §6–§9 for the rules): code, severity, principal, the facts the message must
 // state (dates, numbers, names, commands) and what it does to the plan.
 import { describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../src/domain/desired.ts';
@@ -427,7 +427,7 @@ describe('planner diagnostics: boundaries', () => {
 });
 
 describe('planner diagnostics: problems found in review', () => {
-  // PRODUCT.md §2: "undeclared-license — a direct license not in the policy". Here E3 IS in the
+  // docs/reconciliation.md §7: undeclared-license is a direct license the policy does not list. Here E3 IS in the
   // policy; only the second license (NOPE) fails to resolve. The planner drops every resolved
   // license of the principal when one fails (resolveLicenses returns undefined → []), and then
   // reports the declared E3 as undeclared.
@@ -439,7 +439,7 @@ describe('planner diagnostics: problems found in review', () => {
     expect(plan.diagnostics.map((d) => d.code)).toEqual(['unknown-sku']);
   });
 
-  // PRODUCT.md §2: every diagnostic names "the principal". The shortfall itself is one error for
+  // docs/reconciliation.md §7: a diagnostic names the principal it is about. The shortfall itself is one error for
   // the SKU (needed, available, who goes without); each principal left out also gets a warning of
   // its own: only that license waits, its other changes still apply.
   it('a seat shortfall names each principal that goes without', () => {

@@ -1,4 +1,4 @@
-// How the planner's rules combine (PRODUCT.md §2): restores and licenses, seats across the whole
+// How the planner's rules combine (docs/reconciliation.md): restores and licenses, seats across the whole
 // plan, group and direct licenses, pruning, usage location, blocking errors, and the order of
 // changes.
 import { describe, expect, it } from 'vitest';
@@ -340,15 +340,15 @@ describe('deterministic order of changes', () => {
   });
 });
 
-describe('matching by mail and proxy address (PRODUCT.md §2, BEHAVIOUR.md §1)', () => {
+describe('matching by mail and proxy address (docs/reconciliation.md §2, docs/graph-behaviour.md §1)', () => {
   it('a deleted user is found by its UPN case-insensitively, and with no id prefix on its UPN', () => {
     const alice = deletedUser('Alice@Contoso.com', daysAgo(3), { userPrincipalName: 'Alice@Contoso.com' });
     const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [alice] }));
     expect(withoutReasons(plan.changes)).toEqual([expect.objectContaining({ action: 'restore-user', objectId: alice.id })]);
   });
 
-  // PRODUCT.md §2: "match with that prefix removed, and fall back to mail/proxyAddresses";
-  // BEHAVIOUR.md §1 client rule. The planner pools UPN and address matches and lets the most
+  // docs/reconciliation.md §2 (match with the id prefix removed; fall back to mail and proxy addresses);
+  // docs/graph-behaviour.md §1 client rule. The planner pools UPN and address matches and lets the most
   // recently deleted win, so a.jansen's object (matching only through a secondary address) is
   // restored for alice although alice's own object is in the recycle bin.
   it('a UPN match wins over a more recent address-only match', () => {
@@ -364,7 +364,7 @@ describe('matching by mail and proxy address (PRODUCT.md §2, BEHAVIOUR.md §1)'
     expect(plan.changes.map((c) => [c.action, 'objectId' in c ? c.objectId : undefined])).toEqual([['restore-user', old.id]]);
   });
 
-  // PRODUCT.md §2 (restore keeps the object's id: one object, one principal) and BEHAVIOUR.md §1
+  // docs/reconciliation.md §2 (restore keeps the object's id: one object, one principal) and docs/graph-behaviour.md §1
   // ("fall back to mail/proxyAddresses"): bob's deleted object matches bob by UPN, and alice only
   // through a secondary address. The planner restores the same object for both principals; the
   // second restore can only fail (404 once restored), and alice's later changes would land on bob.
@@ -375,8 +375,8 @@ describe('matching by mail and proxy address (PRODUCT.md §2, BEHAVIOUR.md §1)'
     expect(restored).toEqual([`bob@contoso.com ${bob.id}`]);
   });
 
-  // ARCHITECTURE.md principle 1 ("after a successful apply, the next plan is empty") with
-  // PRODUCT.md §2 (restore-user sends newUserPrincipalName when the UPN must change): a deleted
+  // docs/architecture.md principle 1 ("after a successful apply, the next plan is empty") with
+  // docs/reconciliation.md §3 (restore-user sends newUserPrincipalName when the UPN must change): a deleted
   // user matched only by mail comes back under its old UPN (ajansen@…onmicrosoft.com), so the next
   // plan still finds no alice@contoso.com and reports not-restorable. Expected: restore it as
   // the declared UPN (newUserPrincipalName), or report instead of restoring.

@@ -1,4 +1,4 @@
-// Properties of the planner (ARCHITECTURE.md principles 2 and 14): deterministic, insensitive to
+// Properties of the planner (docs/architecture.md principles 2 and 14): deterministic, insensitive to
 // the order of its inputs, total (never throws), scoped to the principals the policy names, and
 // safe with seats. Two families of inputs, both built on the planning builders:
 // - `realistic`: a small pool of UPNs and the E3/E5 SKUs, so that principals, active and deleted
@@ -307,8 +307,8 @@ function addressKey(address: string): string {
 }
 
 /**
- * Ids of the users a declared UPN matches, worked out independently of the planner (PRODUCT.md
- * §2, BEHAVIOUR.md §1): active users by UPN; deleted users by UPN with the id prefix removed, or
+ * Ids of the users a declared UPN matches, worked out independently of the planner (docs/reconciliation.md
+ * §2, docs/graph-behaviour.md §1): active users by UPN; deleted users by UPN with the id prefix removed, or
  * by mail or proxy address; all case-insensitive.
  */
 function matchedIds(upn: string, observed: ObservedTenant): Set<string> {
@@ -380,8 +380,8 @@ describe('the planner is insensitive to input order', () => {
     );
   });
 
-  // PRODUCT.md §2 / ARCHITECTURE.md principle 2 ("Output order is deterministic"): two subscribed
-  // SKUs with one part number (MCOPSTN5 is such a pair in Microsoft's table, BEHAVIOUR.md §7).
+  // docs/reconciliation.md §1 / docs/architecture.md principle 2 ("Output order is deterministic"): two subscribed
+  // SKUs with one part number (MCOPSTN5 is such a pair in Microsoft's table, docs/graph-behaviour.md §7).
   // The unknown-sku message lists their skuIds in the order the tenant listed the SKUs.
   it('the ambiguous-part-number message does not depend on the order of SKUs', () => {
     const a = sku({ skuId: '54a152dc-90de-4996-93d2-bc47e670fc06', skuPartNumber: 'MCOPSTN5' });
@@ -412,7 +412,7 @@ describe('the planner never throws', () => {
     );
   });
 
-  // ARCHITECTURE.md principle 2 ("The planner is pure and total"). An empty or malformed
+  // docs/architecture.md principle 2 ("The planner is pure and total"). An empty or malformed
   // deletedDateTime on a deleted user that a declared principal matches throws
   // `RangeError: Invalid time value` (locate.ts daysUntilPurge → clock.ts addDays →
   // Date#toISOString); so does an empty assignedDateTime on an Exchange plan (mailbox-checks.ts).

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderSkuCatalogModule, SkuCatalogInputError } from '../../scripts/sku-catalog-render.ts';
@@ -13,7 +13,7 @@ import {
 } from '../../src/domain/sku-catalog.ts';
 import type { CatalogSku } from '../../src/domain/sku-catalog.ts';
 
-const SHARED_JSON = fileURLToPath(new URL('../../../shared/graph/licensing-skus.json', import.meta.url));
+const SKUS_JSON = fileURLToPath(new URL('../../scripts/data/licensing-skus.json', import.meta.url));
 const DATA_FILE = fileURLToPath(new URL('../../src/domain/sku-catalog.data.ts', import.meta.url));
 
 const E3_ID = '6fd2c87f-b296-42f0-b197-1e91e994b900';
@@ -29,8 +29,8 @@ function onlySku(ref: string): CatalogSku {
 }
 
 describe('sku-catalog.data.ts', () => {
-  it.skipIf(!existsSync(SHARED_JSON))('is what `npm run gen:skus` generates from ../shared/graph/licensing-skus.json (run it if this fails)', () => {
-    const expected = renderSkuCatalogModule(JSON.parse(readFileSync(SHARED_JSON, 'utf8')));
+  it('is what `npm run gen:skus` generates from scripts/data/licensing-skus.json (run it if this fails)', () => {
+    const expected = renderSkuCatalogModule(JSON.parse(readFileSync(SKUS_JSON, 'utf8')));
     const committed = readFileSync(DATA_FILE, 'utf8').replace(/\r\n/g, '\n');
     // Compare lengths first so a stale file fails with a short message rather than a 200 KB diff.
     expect(committed.length, 'sku-catalog.data.ts is stale: run `npm run gen:skus`').toBe(expected.length);

@@ -431,7 +431,7 @@ describe('permissions', () => {
     { operation: 'users.get', least: 'User.Read.All' },
     { operation: 'deletedItems.list', least: 'User.Read.All' },
     { operation: 'deletedItems.get', least: 'User.Read.All' },
-    { operation: 'users.create', least: 'User.Create' }, // BEHAVIOUR.md §5, §13; PRODUCT.md §6 grants the broader User.ReadWrite.All
+    { operation: 'users.create', least: 'User.Create' }, // docs/graph-behaviour.md §5, §13; docs/permissions.md §3 grants the broader User.ReadWrite.All
     { operation: 'users.update', least: 'User.ReadWrite.All' },
     { operation: 'users.assignLicense', least: 'LicenseAssignment.ReadWrite.All' },
     { operation: 'deletedItems.restore', least: 'User.DeleteRestore.All' },
@@ -439,11 +439,11 @@ describe('permissions', () => {
     { operation: 'groups.list', least: 'GroupMember.Read.All' },
     { operation: 'groups.get', least: 'GroupMember.Read.All' },
     { operation: 'subscribedSkus.list', least: 'LicenseAssignment.Read.All' },
-  ] satisfies { operation: GraphOperation; least: string }[])('$operation: least privileged first is $least (PRODUCT.md §6)', ({ operation, least }) => {
+  ] satisfies { operation: GraphOperation; least: string }[])('$operation: least privileged first is $least (docs/permissions.md §4)', ({ operation, least }) => {
     expect(PERMISSIONS[operation][0]).toBe(least);
   });
 
-  it('accepts User.DeleteRestore.All or User.ReadWrite.All for the permanent delete (BEHAVIOUR.md §3)', () => {
+  it('accepts User.DeleteRestore.All or User.ReadWrite.All for the permanent delete (docs/graph-behaviour.md §3)', () => {
     expect(PERMISSIONS['deletedItems.delete']).toEqual(['User.DeleteRestore.All', 'User.ReadWrite.All']);
   });
 

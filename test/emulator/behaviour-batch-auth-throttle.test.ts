@@ -1,9 +1,9 @@
 /**
  * Behaviour tests for JSON batching, authentication and permissions, throttling, fault injection
- * and the error envelope (BEHAVIOUR.md §10, §11, §12, §13), through the Microsoft Graph JavaScript
+ * and the error envelope (docs/graph-behaviour.md §10, §11, §12, §13), through the Microsoft Graph JavaScript
  * SDK (Client, BatchRequestContent, BatchResponseContent) and raw fetch, which shows the exact
  * bodies and headers the SDK hides. A test marked `it.fails` documents a disagreement between the
- * emulator and BEHAVIOUR.md.
+ * emulator and docs/graph-behaviour.md.
  */
 import { BatchRequestContent, BatchResponseContent, Client } from '@microsoft/microsoft-graph-client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -169,7 +169,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
     expect(contextFragment(item?.body)).toBe('#users');
   });
 
-  // BEHAVIOUR.md §10: "Non-JSON bodies come back base64-encoded." `/users/$count` answers text/plain;
+  // docs/graph-behaviour.md §10: "Non-JSON bodies come back base64-encoded." `/users/$count` answers text/plain;
   // inside a batch the emulator drops the text and sends the item without a body.
   it('returns a non-JSON item body base64-encoded (§10)', async () => {
     const requests: RawItem[] = [{ id: 'count', method: 'GET', url: '/users/$count', headers: { ConsistencyLevel: 'eventual' } }];
@@ -213,7 +213,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
     }
   });
 
-  // BEHAVIOUR.md §10 (json-batching doc example, item 3) shows a 403 item carrying
+  // docs/graph-behaviour.md §10 (json-batching doc example, item 3) shows a 403 item carrying
   // `"x-ms-resource-unit":"1"` in its headers, and §11's contract is "send x-ms-resource-unit on
   // identity responses". The emulator adds the header only to successful answers.
   it('sends x-ms-resource-unit on a 403 identity item, as the doc example does (§10, §11)', async () => {
@@ -266,13 +266,13 @@ describe('POST /$batch: per-item answers (§10)', () => {
   });
 });
 
-describe('authentication: 401 InvalidAuthenticationToken (PRODUCT.md §4, §12 envelope)', () => {
+describe('authentication: 401 InvalidAuthenticationToken (docs/emulator.md §5, docs/graph-behaviour.md §12 envelope)', () => {
   beforeAll(async () => {
     await harness().reseed();
   });
 
   it('answers a request without a token', async () => {
-    // "Access token is empty." is Graph's live text; BEHAVIOUR.md documents no 401 texts.
+    // "Access token is empty." is Graph's live text; docs/graph-behaviour.md documents no 401 texts.
     const response = await harness().raw('GET', '/users', { app: null });
     expectRawError(response, { status: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' });
   });
@@ -374,7 +374,7 @@ describe('permissions: the least-privileged permission of each call, and the hig
     await harness().sdk(appFor('User.ReadWrite.All')).api(`/directory/deletedItems/${FRANK}/restore`).post({});
   });
 
-  // BEHAVIOUR.md §5 and §13: POST /users is allowed with `User.Create`, least privileged for application
+  // docs/graph-behaviour.md §5 and §13: POST /users is allowed with `User.Create`, least privileged for application
   // permissions. The emulator does not accept User.Create (src/emulator/permissions.ts says no Microsoft
   // page it could read lists it) and answers 403 Authorization_RequestDenied.
   it('allows POST /users with only User.Create (§5, §13)', async () => {

@@ -1,8 +1,8 @@
 /**
- * Behaviour tests for deleted users: the list, restore, purge and permanent delete (BEHAVIOUR.md §1,
+ * Behaviour tests for deleted users: the list, restore, purge and permanent delete (docs/graph-behaviour.md §1,
  * §2, §3), through the Microsoft Graph JavaScript SDK and raw fetch. Restore bodies are sent raw,
  * as §2 requires of the client. A test marked `it.fails` documents a disagreement between the
- * emulator and BEHAVIOUR.md.
+ * emulator and docs/graph-behaviour.md.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RawResponse, SeedDraft } from '../support/emulator.ts';
@@ -57,7 +57,7 @@ describe('GET /directory/deletedItems/microsoft.graph.user (§1)', () => {
     for (const user of body.value) expect(propertyNames(user)).toEqual([...DEFAULT_USER_PROPERTIES].sort());
   });
 
-  // BEHAVIOUR.md §1, emulator contract (§16 #2): the context string is
+  // docs/graph-behaviour.md §1, emulator contract (§16 #2): the context string is
   // `https://graph.microsoft.com/v1.0/$metadata#users`. The emulator writes its own origin
   // (`http://127.0.0.1:PORT/v1.0/$metadata#users`), here and in every other @odata.context.
   it('uses https://graph.microsoft.com/v1.0/$metadata#users as the context string (§1)', async () => {
@@ -270,7 +270,7 @@ describe('POST /directory/deletedItems/{id}/restore (§2)', () => {
   });
 
   it('refuses an unknown parameter in the restore body with 400 Request_BadRequest', async () => {
-    // The text is not in BEHAVIOUR.md; the status and code are (§2: "validate their types").
+    // The text is not in docs/graph-behaviour.md; the status and code are (§2: "validate their types").
     expectRawError(await restore(FRANK, { newUPN: 'frank2@contoso.com' }), { status: 400, code: 'Request_BadRequest' });
   });
 

@@ -1,8 +1,8 @@
 /**
  * Behaviour tests for licensing: assignLicense (validation order and texts, seats, group licences),
- * licenseAssignmentStates, assignedPlans history, licenseDetails and subscribedSkus (BEHAVIOUR.md
+ * licenseAssignmentStates, assignedPlans history, licenseDetails and subscribedSkus (docs/graph-behaviour.md
  * §6, §7, §8), through the Microsoft Graph JavaScript SDK and raw fetch. A test marked `it.fails`
- * documents a disagreement between the emulator and BEHAVIOUR.md.
+ * documents a disagreement between the emulator and docs/graph-behaviour.md.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SeedDraft } from '../support/emulator.ts';
@@ -370,8 +370,8 @@ describe('GET /subscribedSkus (§7)', () => {
 });
 
 describe('POST /users/{id}/reprocessLicenseAssignment (§6 "Related calls")', () => {
-  // BEHAVIOUR.md endpoint summary and §6: `POST /users/{id}/reprocessLicenseAssignment` → 200 user
-  // (CSDL line 24720). The emulator has no such route: 400 Request_BadRequest "Resource not found for
+  // docs/graph-behaviour.md endpoint summary and §6: `POST /users/{id}/reprocessLicenseAssignment` → 200 user
+  // (test/fixtures/graph/v1.0-Prod.csdl line 24720). The emulator has no such route: 400 Request_BadRequest "Resource not found for
   // the segment 'reprocessLicenseAssignment'."
   it('answers 200 with the user', async () => {
     await harness().reseed();

@@ -1,8 +1,8 @@
 /**
  * Behaviour tests for mailbox detection: `GET /users/{id|upn}/mailboxSettings[/userPurpose]` and
- * the mailbox following the Exchange licence (BEHAVIOUR.md §8, §9), through the Microsoft Graph
+ * the mailbox following the Exchange licence (docs/graph-behaviour.md §8, §9), through the Microsoft Graph
  * JavaScript SDK and raw fetch. A test marked `it.fails` documents a disagreement between the
- * emulator and BEHAVIOUR.md.
+ * emulator and docs/graph-behaviour.md.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -1,7 +1,7 @@
 /**
- * Behaviour tests for `/users` (BEHAVIOUR.md §1, §4, §5, §3 soft delete), through the Microsoft
+ * Behaviour tests for `/users` (docs/graph-behaviour.md §1, §4, §5, §3 soft delete), through the Microsoft
  * Graph JavaScript SDK and raw fetch. A test marked `it.fails` documents a disagreement between the
- * emulator and BEHAVIOUR.md: it asserts what the doc says and currently fails.
+ * emulator and docs/graph-behaviour.md: it asserts what the doc says and currently fails.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -60,7 +60,7 @@ describe('GET /users (§4)', () => {
     expect(contextFragment(response.json)).toBe('#users(id,displayName,userPrincipalName)');
   });
 
-  // BEHAVIOUR.md §1 (emulator contract: "#users(<selected props>)") and §12: the context lists what was
+  // docs/graph-behaviour.md §1 (emulator contract: "#users(<selected props>)") and §12: the context lists what was
   // selected. The emulator appends the implicit `id` to the list when it was not selected.
   it('lists only the selected properties in the context when id is not selected (§1, §12)', async () => {
     const response = await harness().raw('GET', '/users?$select=accountEnabled,usageLocation');
@@ -151,7 +151,7 @@ describe('$filter (§1, §4)', () => {
   });
 
   it('answers an unfilterable property with 400 Request_UnsupportedQuery', async () => {
-    // The text is not in BEHAVIOUR.md; only the code is asserted.
+    // The text is not in docs/graph-behaviour.md; only the code is asserted.
     await expectSdkError(harness().sdk().api('/users').filter("faxNumber eq '1'").get(), { status: 400, code: 'Request_UnsupportedQuery' });
   });
 
@@ -161,8 +161,8 @@ describe('$filter (§1, §4)', () => {
     expect(body['@odata.count']).toBe(2);
   });
 
-  // BEHAVIOUR.md §4: assignedLicenses supports "/$count eq 0, /$count ne 0; the $count forms are advanced
-  // queries" (and "/$count filters such as assignedLicenses/$count eq 0" in the ConsistencyLevel section).
+  // docs/graph-behaviour.md §4: assignedLicenses supports "/$count eq 0, /$count ne 0; the $count forms are advanced
+  // queries" (and "/$count filters such as assignedLicenses/$count eq 0" under "Advanced queries").
   // The emulator only knows `ne 0`: 400 Request_UnsupportedQuery "Unsupported or invalid query filter
   // clause specified for property 'assignedLicenses' of resource 'User'."
   it('runs the advanced query assignedLicenses/$count eq 0 with the pair (§4)', async () => {
@@ -175,14 +175,14 @@ describe('$filter (§1, §4)', () => {
     await expectSdkError(harness().sdk().api('/users').filter('assignedLicenses/$count ne 0').get(), { status: 400, code: 'Request_UnsupportedQuery', message: ADVANCED('ne') });
   });
 
-  // BEHAVIOUR.md §1 "Missing advanced-query parameters": the documented error for endsWith without the
+  // docs/graph-behaviour.md §1 "Missing advanced-query parameters": the documented error for endsWith without the
   // advanced-query pair. The emulator treats endsWith as an unknown clause and answers "Unsupported or
   // invalid query filter clause specified for property 'endsWith' of resource 'User'."
   it('refuses endsWith without the advanced-query pair with the documented text (§1)', async () => {
     await expectSdkError(harness().sdk().api('/users').filter("endsWith(mail, '@contoso.com')").get(), { status: 400, code: 'Request_UnsupportedQuery', message: ADVANCED('endsWith') });
   });
 
-  // BEHAVIOUR.md §4: "ne/not on most properties" are advanced queries, "Errors are as in §1". The
+  // docs/graph-behaviour.md §4: "ne/not on most properties" are advanced queries, "Errors are as in §1". The
   // emulator answers "Unsupported or invalid query filter clause specified for property 'displayName'…".
   it('refuses ne on displayName without the advanced-query pair with the §1 text (§4)', async () => {
     await expectSdkError(harness().sdk().api('/users').filter("displayName ne 'Bob de Vries'").get(), { status: 400, code: 'Request_UnsupportedQuery', message: ADVANCED('ne') });
@@ -201,7 +201,7 @@ describe('$count (§1, §4)', () => {
   it('counts with ConsistencyLevel: eventual and refuses $count=true without it', async () => {
     const counted = (await harness().sdk().api('/users').header('ConsistencyLevel', 'eventual').count(true).get()) as Collection;
     expect(counted['@odata.count']).toBe(4);
-    // BEHAVIOUR.md gives no text for this case: status only.
+    // docs/graph-behaviour.md gives no text for this case: status only.
     const error = await sdkError(harness().sdk().api('/users').count(true).get());
     expect(error.statusCode).toBe(400);
   });
@@ -266,7 +266,7 @@ describe('POST /users (§5)', () => {
     expect(created.userPrincipalName).toBe('dave@contoso.com');
   });
 
-  // BEHAVIOUR.md §5: "check mail, mailNickname-derived addresses and proxyAddresses against active and
+  // docs/graph-behaviour.md §5: "check mail, mailNickname-derived addresses and proxyAddresses against active and
   // soft-deleted users" — re-creating a deleted user's alias while it is in the recycle bin is the
   // documented common cause of "proxyAddresses already exists".
   it('refuses a mailNickname whose address a soft-deleted user still reserves (§5)', async () => {
@@ -278,7 +278,7 @@ describe('POST /users (§5)', () => {
     });
   });
 
-  // BEHAVIOUR.md §5 errors table: "Mail or proxy address already taken, including by a soft-deleted user"
+  // docs/graph-behaviour.md §5 errors table: "Mail or proxy address already taken, including by a soft-deleted user"
   // → proxyAddresses conflict. The emulator refuses `mail` on create as read-only ("Property 'mail' is
   // read-only and cannot be set."), so the reservation is never reached (§4 also treats mail as writable:
   // "Changing mail recomputes proxyAddresses").
@@ -312,12 +312,12 @@ describe('POST /users (§5)', () => {
   });
 
   it.each(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName'])('refuses a user without the required %s: 400 Request_BadRequest', async (property) => {
-    // BEHAVIOUR.md lists the required properties but gives no text for these cases.
+    // docs/graph-behaviour.md lists the required properties but gives no text for these cases.
     const body = Object.fromEntries(Object.entries(newUser()).filter(([key]) => key !== property));
     await expectSdkError(harness().sdk().api('/users').post(body), { status: 400, code: 'Request_BadRequest' });
   });
 
-  // BEHAVIOUR.md §4 properties table: mailNickname is "Required on create; at most 64 characters" (no
+  // docs/graph-behaviour.md §4 properties table: mailNickname is "Required on create; at most 64 characters" (no
   // error text given). The emulator creates the user with a 65-character mailNickname (201).
   it('refuses a mailNickname longer than 64 characters: 400 Request_BadRequest (§4)', async () => {
     await expectSdkError(harness().sdk().api('/users').post(newUser({ mailNickname: 'a'.repeat(65) })), { status: 400, code: 'Request_BadRequest' });

@@ -22,7 +22,7 @@ interface Page {
   readonly '@odata.nextLink'?: string;
 }
 
-/** Follows nextLinks as given, as a client must (BEHAVIOUR.md §4), returning every id seen. */
+/** Follows nextLinks as given, as a client must (docs/graph-behaviour.md §4), returning every id seen. */
 async function readAll(first: string): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let pages = 0;

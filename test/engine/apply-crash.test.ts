@@ -1,5 +1,5 @@
 /**
- * Crash safety (PRODUCT.md §2, ARCHITECTURE.md principles 1 and 11): `tenantctl apply` as a child
+ * Crash safety (docs/reconciliation.md §9, docs/architecture.md principles 1 and 11): `tenantctl apply` as a child
  * process is killed with SIGKILL in the middle of its writes (the emulator, in this process, answers
  * slowly), then apply runs again. The second run converges (a plan afterwards has no changes), and
  * the tenant carried out no restore and no create twice, whatever the first run left in flight.

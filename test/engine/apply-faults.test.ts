@@ -2,7 +2,7 @@
  * applyPlan through the Graph adapter against an emulator that throttles, fails and drops
  * connections (`POST /_emulator/faults`, reproducible by seed). Apply must converge: a re-run is
  * allowed only for a change whose outcome a fault hid, and the tenant must never carry out a
- * restore or a create twice (PRODUCT.md §2; ARCHITECTURE.md principle 11). Time is injected: the
+ * restore or a create twice (docs/reconciliation.md §9; docs/architecture.md principle 11). Time is injected: the
  * adapter's waits return at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('apply converges under throttling, 5xx answers and resets', () => {
 });
 
 /**
- * Injected answers, by fetch (ARCHITECTURE.md principle 6), to the first requests that `matches`, one
+ * Injected answers, by fetch (docs/architecture.md principle 6), to the first requests that `matches`, one
  * each, in order; an answer may send the request on (`send`) before it answers.
  */
 function failing(matches: (method: string, url: string) => boolean, ...answers: ((send: () => Promise<Response>) => Promise<Response>)[]): typeof fetch {

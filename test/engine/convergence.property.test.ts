@@ -1,5 +1,5 @@
 /**
- * Convergence (ARCHITECTURE.md principles 1 and 14): for random policies and tenants,
+ * Convergence (docs/architecture.md principles 1 and 14): for random policies and tenants,
  * plan → applyPlan → plan has no changes left, every change applied, and apply introduced no new
  * error (what remains are diagnostics that no write can fix: conflicts, seat shortfalls, synced
  * users, mailboxes that need Exchange, …). Policies come from the planning builders; tenants are
@@ -276,7 +276,7 @@ describe('known counterexamples', () => {
   });
 
   // A create is not planned while another object reserves the new user's address in the UPN's own
-  // domain (BEHAVIOUR.md §5). KNOWN LIMIT (reported): Graph reserves mailNickname@ every verified
+  // domain (docs/graph-behaviour.md §5). KNOWN LIMIT (reported): Graph reserves mailNickname@ every verified
   // domain, and the observed tenant does not list the domains, so another domain's address is missed.
   const cases = [
     ['a deleted user that another principal restores holds dave@contoso.com', [gone(1, 'carol@contoso.com', { aliases: ['dave@contoso.com'] })], ['carol@contoso.com', 'dave@contoso.com'], true],

@@ -1,4 +1,4 @@
-// `tenantctl validate` reports every problem at once (PRODUCT.md §1): several different
+// `tenantctl validate` reports every problem at once (docs/policy-reference.md §8): several different
 // mistakes in one file, and mistakes in several files, all come back from one run, in
 // file, line, column order, each message saying how to fix it.
 import { describe, expect, it } from 'vitest';

@@ -14,7 +14,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { digestPolicy } from '../../src/engine/digest.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { principalInputs } from '../../src/pulumi/inputs.ts';
-import { tenantProgram } from '../../src/pulumi/program.ts';
+import { declareTenant } from '../../src/pulumi/program.ts';
 
 interface Registered {
   readonly type: string;
@@ -27,6 +27,8 @@ let invoked: { token: string; inputs: Record<string, unknown> }[] = [];
 let azureAd = { tenantId: '8f3c1a52-0000-4000-8000-000000000001', domains: [{ domainName: 'contoso.com', verified: true }] };
 
 beforeEach(async () => {
+  // declareTenant turns stack traces off in Pulumi's program process; this process is vitest's.
+  vi.stubEnv('TENANTCTL_PULUMI_STACK_TRACES', '1');
   registered = [];
   invoked = [];
   azureAd = { tenantId: '8f3c1a52-0000-4000-8000-000000000001', domains: [{ domainName: 'contoso.com', verified: true }] };
@@ -90,7 +92,7 @@ describe('the program', () => {
     pulumi.runtime.setAllConfig({});
     const cwd = project();
 
-    const outputs = await tenantProgram({ cwd, provider: inertProvider });
+    const outputs = await declareTenant({ cwd, provider: inertProvider });
     await settle(3);
 
     const policy = await loadPolicy(['policies/'], { cwd });
@@ -121,11 +123,31 @@ describe('the program', () => {
       'policies/ignored.yaml': 'apiVersion: tenantctl/v1\nkind: TenantPolicy\nusers:\n  - {userPrincipalName: nobody@contoso.com, displayName: Nobody}\n',
     });
 
-    await tenantProgram({ cwd, provider: inertProvider });
+    await declareTenant({ cwd, provider: inertProvider });
     await settle(2);
 
     expect(registered.map((r) => r.name)).toEqual(['bob@contoso.com', 'support@contoso.com']);
     expect(registered[0]?.inputs.policy).toMatchObject({ paths: ['tenant/people/', 'tenant/shared.yaml'] });
+  });
+
+  it('reads stack config in tenantctl\'s namespace in a tenant\'s own project (named otherwise), and the policies option over it', async () => {
+    await pulumi.runtime.setMocks({ newResource: (args) => (registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> }), { id: `${args.name}-id`, state: args.inputs }), call: () => ({}) }, 'contoso-tenant', 'prod', true);
+    pulumi.runtime.setAllConfig({ 'tenantctl:policies': JSON.stringify(['tenant/']), 'contoso-tenant:policies': JSON.stringify(['policies/']) });
+    const cwd = project({
+      'tenant/people.yaml': 'apiVersion: tenantctl/v1\nkind: TenantPolicy\nusers:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob}\n',
+      'other/people.yaml': 'apiVersion: tenantctl/v1\nkind: TenantPolicy\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n',
+      'policies/ignored.yaml': 'apiVersion: tenantctl/v1\nkind: TenantPolicy\nusers:\n  - {userPrincipalName: nobody@contoso.com, displayName: Nobody}\n',
+    });
+
+    await declareTenant({ cwd, provider: inertProvider });
+    await settle(1);
+    expect(registered.map((r) => r.name)).toEqual(['bob@contoso.com']);
+
+    registered = [];
+    await declareTenant({ cwd, provider: inertProvider, policies: ['other/'] });
+    await settle(1);
+    expect(registered.map((r) => r.name)).toEqual(['erin@contoso.com']);
+    expect(registered[0]?.inputs.policy).toMatchObject({ paths: ['other/'] });
   });
 
   it('puts no secret and no connection setting into any resource input', async () => {
@@ -134,7 +156,7 @@ describe('the program', () => {
       { 'tenantctl:clientSecret': secret, 'tenantctl:clientId': '5e1c0000-0000-4000-8000-00000000a001', 'tenantctl:graphUrl': 'http://127.0.0.1:9' },
       ['tenantctl:clientSecret'],
     );
-    await tenantProgram({ cwd: project(), provider: inertProvider });
+    await declareTenant({ cwd: project(), provider: inertProvider });
     await settle(3);
 
     const text = JSON.stringify(registered.map((r) => r.inputs));
@@ -147,27 +169,27 @@ describe('the program', () => {
 
   it('refuses a client secret kept in plain stack config, before declaring anything', async () => {
     pulumi.runtime.setAllConfig({ 'tenantctl:clientSecret': 'plain-text-secret' });
-    await expect(tenantProgram({ cwd: project(), provider: inertProvider })).rejects.toThrow(/tenantctl:clientSecret is stored in plain text; set it with `pulumi config set --secret tenantctl:clientSecret`/u);
+    await expect(declareTenant({ cwd: project(), provider: inertProvider })).rejects.toThrow(/tenantctl:clientSecret is stored in plain text; set it with `pulumi config set --secret tenantctl:clientSecret`/u);
     expect(registered).toEqual([]);
   });
 
   it('refuses an invalid policy with validate\'s diagnostics, declaring nothing', async () => {
     pulumi.runtime.setAllConfig({});
     const cwd = project({ 'policies/bad.yaml': 'users:\n  - {userPrincipalName: not-an-upn, displayName: X, licenses: [missing]}\n' });
-    await expect(tenantProgram({ cwd, provider: inertProvider })).rejects.toThrow(/is invalid; nothing was declared:[\s\S]*invalid-upn[\s\S]*unknown-license-set/u);
+    await expect(declareTenant({ cwd, provider: inertProvider })).rejects.toThrow(/is invalid; nothing was declared:[\s\S]*invalid-upn[\s\S]*unknown-license-set/u);
     expect(registered).toEqual([]);
   });
 
   it('refuses a malformed policies setting with the command that fixes it', async () => {
     pulumi.runtime.setAllConfig({ 'tenantctl:policies': '[1, 2]' });
-    await expect(tenantProgram({ cwd: project(), provider: inertProvider })).rejects.toThrow(/tenantctl:policies must be a path or a list of paths/u);
+    await expect(declareTenant({ cwd: project(), provider: inertProvider })).rejects.toThrow(/tenantctl:policies must be a path or a list of paths/u);
   });
 });
 
 describe('the @pulumi/azuread checks (azureadChecks: true)', () => {
   it('ask the azuread provider for its client configuration and verified domains, and pass when they fit', async () => {
     pulumi.runtime.setAllConfig({ 'tenantctl:azureadChecks': 'true' });
-    await tenantProgram({ cwd: project(), provider: inertProvider });
+    await declareTenant({ cwd: project(), provider: inertProvider });
     await settle(3);
     expect(invoked.map((i) => i.token).sort()).toEqual(['azuread:index/getClientConfig:getClientConfig', 'azuread:index/getDomains:getDomains']);
   });
@@ -175,7 +197,7 @@ describe('the @pulumi/azuread checks (azureadChecks: true)', () => {
   it('stop the program on another tenant or an unverified UPN domain, naming the fix', async () => {
     pulumi.runtime.setAllConfig({ 'tenantctl:azureadChecks': 'true' });
     azureAd = { tenantId: '11111111-2222-4333-8444-555555555555', domains: [{ domainName: 'fabrikam.com', verified: true }, { domainName: 'contoso.com', verified: false }] };
-    const error = await tenantProgram({ cwd: project(), provider: inertProvider }).catch((e: unknown) => e);
+    const error = await declareTenant({ cwd: project(), provider: inertProvider }).catch((e: unknown) => e);
     expect(String(error)).toMatch(/signed in to tenant 11111111-2222-4333-8444-555555555555, but the policy is for 8f3c1a52/u);
     expect(String(error)).toMatch(/contoso\.com is not a verified domain of the tenant \(bob@contoso\.com, carol@contoso\.com, support@contoso\.com\)/u);
     expect(registered).toEqual([]);
@@ -183,7 +205,7 @@ describe('the @pulumi/azuread checks (azureadChecks: true)', () => {
 
   it('are off by default: no azuread call', async () => {
     pulumi.runtime.setAllConfig({});
-    await tenantProgram({ cwd: project(), provider: inertProvider });
+    await declareTenant({ cwd: project(), provider: inertProvider });
     await settle(3);
     expect(invoked).toEqual([]);
   });

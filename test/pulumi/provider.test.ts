@@ -4,6 +4,10 @@
  * provider object (one per Pulumi process in real life) and asserts the tenant's end state and the
  * requests in the emulator's log.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Config as DynamicConfig } from '@pulumi/pulumi/cmd/dynamic-provider/config.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Seed } from '../../src/emulator/model.ts';
@@ -25,8 +29,11 @@ beforeAll(async () => {
   emulator = await startEmulator({ seed: contoso(), port: 0 });
 });
 afterAll(() => emulator.close());
+/** The sources' runtime: the provider finds an installed package's through the project (tested at the end). */
+const SOURCE_RUNTIME = fileURLToPath(new URL('../../src/pulumi/runtime.ts', import.meta.url));
 beforeEach(() => {
   vi.stubEnv('TENANTCTL_NOW', FIXTURE_NOW);
+  vi.stubEnv('TENANTCTL_PULUMI_RUNTIME', SOURCE_RUNTIME);
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -55,8 +62,9 @@ async function fresh(tweak?: (draft: SeedDraft) => void): Promise<Seed> {
 async function configuredProvider(): Promise<PrincipalProvider> {
   const provider = principalProvider();
   const config: Record<string, string> = { 'tenantctl:graphUrl': emulator.url, 'tenantctl:tenantId': TENANT_ID, 'tenantctl:clientId': RECONCILER, 'tenantctl:clientSecret': RECONCILER_SECRET };
-  // The Config the dynamic-provider plugin hands to configure: stack config, keys in the project's namespace.
-  await provider.configure?.({ config: new DynamicConfig(config, 'tenantctl') });
+  // The Config the dynamic-provider plugin hands to configure: stack config of the tenant's own project
+  // (named otherwise), tenantctl's keys in tenantctl's namespace.
+  await provider.configure?.({ config: new DynamicConfig(config, 'contoso-tenant') });
   return provider;
 }
 
@@ -334,5 +342,37 @@ describe('secrets', () => {
     const provider = await configuredProvider();
     const created = await provider.create(the(inputs, 'dave@contoso.com'));
     expect(JSON.stringify(created)).not.toContain(RECONCILER_SECRET);
+  });
+});
+
+describe('where the provider finds its runtime', () => {
+  /** A Pulumi project whose node_modules holds a package `tenantctl` with the given files. */
+  function projectWith(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tenantctl-provider-project-'));
+    writeFileSync(path.join(dir, 'package.json'), '{"name": "contoso-tenant", "type": "module"}');
+    for (const [file, text] of Object.entries(files)) {
+      const full = path.join(dir, 'node_modules', 'tenantctl', file);
+      mkdirSync(path.dirname(full), { recursive: true });
+      writeFileSync(full, text);
+    }
+    return dir;
+  }
+
+  it('loads the runtime beside the tenantctl/pulumi entry that the project directory resolves', async () => {
+    const dir = projectWith({
+      'package.json': JSON.stringify({ name: 'tenantctl', type: 'module', exports: { './pulumi': { types: './dist/pulumi/index.d.ts', default: './dist/pulumi/index.js' } } }),
+      'dist/pulumi/index.js': 'export {};\n',
+      'dist/pulumi/runtime.js': 'export function check(news) { return { inputs: { ...news, foundIn: "the installed package" } }; }\n',
+    });
+    vi.stubEnv('TENANTCTL_PULUMI_RUNTIME', '');
+    vi.stubEnv('TENANTCTL_PROJECT_DIR', dir);
+    expect(await principalProvider().check?.({}, { a: 1 })).toEqual({ inputs: { a: 1, foundIn: 'the installed package' } });
+  });
+
+  it('says what to install when the project has no tenantctl', async () => {
+    const dir = projectWith({});
+    vi.stubEnv('TENANTCTL_PULUMI_RUNTIME', '');
+    vi.stubEnv('TENANTCTL_PROJECT_DIR', dir);
+    await expect(principalProvider().check?.({}, {})).rejects.toThrow(`tenantctl's Pulumi provider cannot find the tenantctl package from ${dir}; add it to the Pulumi project's dependencies (npm install tenantctl)`);
   });
 });

@@ -159,3 +159,11 @@ export function skusAssignedInto(plans: readonly Plan[]): Set<string> {
 export function overAssigned(state: StateDump, skus: ReadonlySet<string>): string[] {
   return state.subscribedSkus.filter((s) => skus.has(s.skuId.toLowerCase()) && s.consumedUnits > s.prepaidUnits.enabled).map((s) => `${s.skuPartNumber}: ${s.consumedUnits} > ${s.prepaidUnits.enabled}`);
 }
+
+/** Against the Contoso fixture: Dave to restore, Carol to locate and license, Support to block — three principals, four changes. */
+export const FOUR_CHANGE_POLICY = 'defaults: {usageLocation: NL, restore: {autoReconcileProxyConflict: true}}\n'
+  + 'users:\n'
+  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n'
+  + '  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n'
+  + 'mailboxes:\n'
+  + '  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n';

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 
 /**
- * Microsoft Graph's own v1.0 schema (OData CSDL / EDMX 4.0), read from `shared/graph/` beside the
- * repository, and a checker of JSON payloads against it.
+ * Microsoft Graph's own v1.0 schema (OData CSDL / EDMX 4.0), read from the vendored copy in
+ * `test/fixtures/graph/` (provenance in its README.md), and a checker of JSON payloads against it.
  *
  * Parsing uses fast-xml-parser rather than a hand-written extractor: the file is real XML (entity
  * references in attribute values, self-closing and nested elements, attributes in any order), and
@@ -13,12 +13,8 @@ import { XMLParser } from 'fast-xml-parser';
  * the checker needs none of their content, and skipping them cuts the parse time by about 60 %.
  */
 
-/** `../shared/graph/v1.0-Prod.csdl`, relative to the repository root. */
-export const CSDL_PATH = fileURLToPath(new URL('../../../shared/graph/v1.0-Prod.csdl', import.meta.url));
-
-export function csdlAvailable(path: string = CSDL_PATH): boolean {
-  return existsSync(path);
-}
+/** `test/fixtures/graph/v1.0-Prod.csdl`: Microsoft's file, byte for byte (see the README.md beside it). */
+export const CSDL_PATH = fileURLToPath(new URL('../fixtures/graph/v1.0-Prod.csdl', import.meta.url));
 
 export interface CsdlProperty {
   readonly name: string;
@@ -341,7 +337,7 @@ export function parseCsdl(text: string, readMs = 0): CsdlSchema {
 
 const cache = new Map<string, CsdlSchema>();
 
-/** The shared CSDL, read and parsed once per process (per test file, under vitest's isolation). */
+/** The vendored CSDL, read and parsed once per process (per test file, under vitest's isolation). */
 export function loadCsdl(path: string = CSDL_PATH): CsdlSchema {
   const cached = cache.get(path);
   if (cached) return cached;

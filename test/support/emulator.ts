@@ -111,11 +111,11 @@ export const READER = '5e1c0000-0000-4000-8000-00000000a002';
 /** Not in the fixture: the app tests add with `withFederatedApp` (federated credentials, no secret). */
 export const FEDERATED = '5e1c0000-0000-4000-8000-00000000a003';
 
-/** Graph's default user property set (BEHAVIOUR.md §1, §4). */
+/** Graph's default user property set (docs/graph-behaviour.md §1, §4). */
 export const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'id', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName'];
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
-/** innerError.date: UTC, no fraction, no zone (BEHAVIOUR.md §12). */
+/** innerError.date: UTC, no fraction, no zone (docs/graph-behaviour.md §12). */
 export const INNER_ERROR_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/u;
 
 // ---- the running emulator -----------------------------------------------------------------------
@@ -325,7 +325,7 @@ export function propertyNames(item: unknown): string[] {
   return Object.keys(item as object).filter((key) => !key.startsWith('@odata.')).sort();
 }
 
-/** The directory's conflict error (BEHAVIOUR.md §2, §5: "Another object with the same value for property … already exists."). */
+/** The directory's conflict error (docs/graph-behaviour.md §2, §5: "Another object with the same value for property … already exists."). */
 export function conflictMessage(property: string): string {
   return `Another object with the same value for property ${property} already exists.`;
 }

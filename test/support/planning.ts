@@ -135,7 +135,7 @@ export function daysAgo(days: number): string {
   return new Date(Date.parse(NOW) - days * 86_400_000).toISOString().replace('.000Z', 'Z');
 }
 
-/** A license held through a group, as `licenseAssignmentStates` lists it (BEHAVIOUR.md §8). */
+/** A license held through a group, as `licenseAssignmentStates` lists it (docs/graph-behaviour.md §8). */
 export function groupLicense(skuId: string, groupId: string, overrides: Partial<ObservedLicenseState> = {}): ObservedLicenseState {
   return { skuId, disabledPlans: [], assignedByGroup: groupId, state: 'Active', error: 'None', ...overrides };
 }

@@ -2,8 +2,16 @@
  * Reading the `run:` scripts of the GitHub Actions workflows (.github/workflows/) the way bash
  * would split them, to find every tenantctl command line, and checking each against the CLI's own
  * `--help`: the subcommand exists, every option exists, takes a value when it needs one, and the
- * value is one of its choices. test/workflows/workflows.test.ts uses both, then runs the commands.
+ * value is one of its choices. The workflows run tenantctl through the action (action.yml), whose
+ * command line is built from its inputs: `tenantctlStandIn` makes a package that npm installs as
+ * tenantctl and that records every command line it is given (and either answers as told or runs this
+ * checkout's bin/tenantctl.js). `schemaErrors` checks action.yml and the workflow files against
+ * GitHub's schemas (SchemaStore's, through @action-validator/core). test/workflows/ uses all of it.
  */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { validateAction, validateWorkflow } from '@action-validator/core';
+import type { ValidationError } from '@action-validator/core';
 import { runTenantctl } from './cli.ts';
 
 /** One simple command: its words, with quotes removed and redirections (and their targets) dropped. */
@@ -266,4 +274,94 @@ export function checkInvocation(args: readonly string[], surface: ReadonlyMap<st
     }
   }
   return problems;
+}
+
+// ---- the action's command lines, recorded -------------------------------------------------------
+
+const repo = new URL('../../', import.meta.url).pathname;
+
+/** A Node.js that runs this checkout's TypeScript sources (24 or newer): this one, or the one pinned in devDependencies. */
+export function nodeForSources(): string {
+  if (Number(process.versions.node.split('.')[0]) >= 24) return process.execPath;
+  const pinned = path.join(repo, 'node_modules', 'node', 'bin', 'node');
+  if (existsSync(pinned)) return pinned;
+  throw new Error(`running tenantctl from its sources needs Node.js 24 or newer; this is ${process.version} and node_modules/node is missing`);
+}
+
+/** One command line the stand-in was given. */
+export interface RecordedInvocation {
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+/**
+ * Writes, in `dir`, a package named tenantctl (this checkout's version) for the action's `version`
+ * input (`npm install DIR` links it). Its `tenantctl` appends each command line to the file in
+ * TENANTCTL_ARGV_LOG (one JSON line: args and cwd), answers `--version` with that version, and otherwise
+ * - `delegate: false`: writes FAKE_TENANTCTL_STDOUT / FAKE_TENANTCTL_STDERR, creates the file named by
+ *   --out (unless it fails), and exits with FAKE_TENANTCTL_EXIT (default 0);
+ * - `delegate: true`: runs this checkout's bin/tenantctl.js with the same arguments, environment and
+ *   directory, and exits with its code.
+ */
+export function tenantctlStandIn(dir: string, { delegate }: { delegate: boolean }): string {
+  const { version } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+  mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'tenantctl', version, bin: { tenantctl: 'bin/tenantctl.cjs' } }, null, 2)}\n`);
+  const bin = path.join(dir, 'bin', 'tenantctl.cjs');
+  writeFileSync(bin, [
+    '#!/usr/bin/env node',
+    '// A stand-in for the installed tenantctl, written by test/support/workflow-commands.ts.',
+    "const { appendFileSync, writeFileSync } = require('node:fs');",
+    "const { spawnSync } = require('node:child_process');",
+    'const args = process.argv.slice(2);',
+    'const log = process.env.TENANTCTL_ARGV_LOG;',
+    "if (log && args[0] !== '--version') appendFileSync(log, JSON.stringify({ args, cwd: process.cwd() }) + '\\n');",
+    // --version answers at once: the action's install step asks it on every run.
+    `if (args[0] === '--version') { console.log(${JSON.stringify(version)}); process.exit(0); }`,
+    delegate
+      ? `const run = spawnSync(${JSON.stringify(nodeForSources())}, [${JSON.stringify(path.join(repo, 'bin', 'tenantctl.js'))}, ...args], { stdio: 'inherit' });\nprocess.exit(run.status ?? 1);`
+      : [
+        "const exit = Number(process.env.FAKE_TENANTCTL_EXIT ?? '0');",
+        "const out = args.indexOf('--out');",
+        "if (out >= 0 && args[out + 1] !== undefined && exit !== 1) writeFileSync(args[out + 1], '{\"stand-in\": true}\\n');",
+        "process.stdout.write(process.env.FAKE_TENANTCTL_STDOUT ?? '');",
+        "process.stderr.write(process.env.FAKE_TENANTCTL_STDERR ?? '');",
+        'process.exit(exit);',
+      ].join('\n'),
+    '',
+  ].join('\n'));
+  chmodSync(bin, 0o755);
+  return dir;
+}
+
+/** The command lines recorded in a TENANTCTL_ARGV_LOG file, in order. */
+export function recordedInvocations(log: string): RecordedInvocation[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as RecordedInvocation);
+}
+
+// ---- GitHub's schemas ---------------------------------------------------------------------------
+
+/** The innermost messages of a validation error (a oneOf's states hold the reasons of each branch). */
+function messages(error: ValidationError): string[] {
+  const nested = 'states' in error ? (error.states ?? []).flatMap((state) => state.errors.flatMap(messages)) : [];
+  if (nested.length > 0) return nested;
+  const where = 'path' in error ? error.path : error.location ? `line ${error.location.line}` : '';
+  return [`${where}: ${error.title}${error.detail ? ` (${error.detail})` : ''}`];
+}
+
+/**
+ * What is wrong with an action metadata file (`kind: 'action'`) or a workflow file, by SchemaStore's
+ * github-action and github-workflow schemas; empty when it is valid. The validator's warnings (it
+ * does not check globs) are not errors.
+ */
+export function schemaErrors(kind: 'action' | 'workflow', text: string): string[] {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const state = kind === 'action' ? validateAction(text) : validateWorkflow(text);
+    return [...new Set(state.errors.flatMap(messages))];
+  } finally {
+    console.warn = warn;
+  }
 }

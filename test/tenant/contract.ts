@@ -1,5 +1,5 @@
 /**
- * The tenant port's contract: the same cases for every adapter (ARCHITECTURE.md principle 5). Each
+ * The tenant port's contract: the same cases for every adapter (docs/architecture.md principle 5). Each
  * case builds its adapter from an emulator seed, acts through the port, and asserts the end state
  * as the adapter's own reader sees it, or the typed error (kind, status, code) and an unchanged tenant.
  */

@@ -1,4 +1,4 @@
-/** Graph JSON → observed tenant: the variants Graph is known to send (BEHAVIOUR.md §8, §9). */
+/** Graph JSON → observed tenant: the variants Graph is known to send (docs/graph-behaviour.md §8, §9). */
 import { describe, expect, it } from 'vitest';
 import { GraphResponseError } from '../../src/tenant/graph/errors.ts';
 import { toObservedMailbox, toObservedSku, toObservedUser } from '../../src/tenant/graph/mapping.ts';

@@ -1,5 +1,5 @@
 /**
- * The Graph adapter reads in bulk (PRODUCT.md §2, §5): for U active users, D deleted users and M
+ * The Graph adapter reads in bulk (docs/reconciliation.md §1, docs/pulumi.md): for U active users, D deleted users and M
  * declared mailboxes, ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests, +1 for group names when a license
  * comes from a group — measured on the emulator's request log.
  */

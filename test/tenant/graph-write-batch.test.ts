@@ -1,5 +1,5 @@
 /**
- * Writes through the Graph adapter go in `$batch` requests of up to 20 (BEHAVIOUR.md §10), and
+ * Writes through the Graph adapter go in `$batch` requests of up to 20 (docs/graph-behaviour.md §10), and
  * items throttled inside a batch go again after their own Retry-After.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@ import type { RetryEnvironment, RetryPolicy } from './retry.ts';
 import { backoffDelayMs, isThrottledWithRetryAfter, DEFAULT_RETRY_POLICY, parseRetryAfterMs } from './retry.ts';
 
 /**
- * JSON batching of reads (BEHAVIOUR.md §10; https://learn.microsoft.com/graph/json-batching):
+ * JSON batching of reads (docs/graph-behaviour.md §10; https://learn.microsoft.com/graph/json-batching):
  * at most 20 requests per `POST /$batch`, answers correlated by id in any order. Items that fail
  * with a retryable status (429 inside an outer 200, 5xx) are sent again, only they, in a new batch
  * after the longest `Retry-After` among them (or backoff when none says). The SDK does not retry
@@ -108,7 +108,7 @@ async function sendBatch(http: GraphHttp, reads: readonly BatchRead[], retry: Re
   return failed;
 }
 
-/** An item's error, with the item's own `Retry-After` (BEHAVIOUR.md §10). Items are reads: idempotent. */
+/** An item's error, with the item's own `Retry-After` (docs/graph-behaviour.md §10). Items are reads: idempotent. */
 function itemError(read: BatchRead, response: BatchItemResponse, retry: RetryEnvironment): GraphRequestError {
   const header = (name: string): string | undefined => Object.entries(response.headers).find(([key]) => key.toLowerCase() === name)?.[1];
   return graphErrorFromEnvelope(response.status, response.body, {

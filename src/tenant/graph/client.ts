@@ -30,7 +30,7 @@ const REQUEST_TIMEOUT_MS = 100_000;
 export interface GraphCallOptions {
   /** Adds query options with the SDK's builder, e.g. `(r) => r.select([...]).top(999)`. */
   readonly build?: (request: GraphRequest) => GraphRequest;
-  /** Sent on every attempt (and so on every page: `ConsistencyLevel` is not carried in nextLinks, BEHAVIOUR.md §1). */
+  /** Sent on every attempt (and so on every page: `ConsistencyLevel` is not carried in nextLinks, docs/graph-behaviour.md §1). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Safe to send again after a lost connection or a 5xx. Default: true for GET and PATCH, false for POST. */
   readonly idempotent?: boolean;
@@ -60,7 +60,7 @@ export class GraphHttp {
     return this.call<T>('GET', pathOrLink, undefined, options);
   }
 
-  /** POST a JSON body, sent as is (the restore body must not go through a typed builder, BEHAVIOUR.md §2). */
+  /** POST a JSON body, sent as is (the restore body must not go through a typed builder, docs/graph-behaviour.md §2). */
   post<T>(path: string, body: unknown, options: GraphCallOptions = {}): Promise<T> {
     return this.call<T>('POST', path, body, options);
   }

@@ -1,20 +1,20 @@
 import { redact } from './redact.ts';
 
 /**
- * Errors at the tenant edge, classified once (ARCHITECTURE.md principle 7). Both adapters throw
+ * Errors at the tenant edge, classified once (docs/architecture.md principle 7). Both adapters throw
  * `GraphRequestError` with Graph's status, code, message and details, so the engine handles the
  * Graph adapter and the in-memory adapter alike by `kind` and `retryable`.
  */
 
 /** What the engine can do something about. Decided by `classifyGraphError`, nowhere else. */
 export type GraphErrorKind =
-  /** Restore or create: an active object holds the userPrincipalName (BEHAVIOUR.md §2, §5). */
+  /** Restore or create: an active object holds the userPrincipalName (docs/graph-behaviour.md §2, §5). */
   | 'upn-conflict'
-  /** Restore or create: an object holds one of the proxy addresses (BEHAVIOUR.md §2, §5). */
+  /** Restore or create: an object holds one of the proxy addresses (docs/graph-behaviour.md §2, §5). */
   | 'proxy-conflict'
-  /** The userPrincipalName has bad characters or an unverified domain (BEHAVIOUR.md §5). */
+  /** The userPrincipalName has bad characters or an unverified domain (docs/graph-behaviour.md §5). */
   | 'invalid-upn'
-  /** assignLicense: the tenant has no such SKU (BEHAVIOUR.md §6). */
+  /** assignLicense: the tenant has no such SKU (docs/graph-behaviour.md §6). */
   | 'unknown-sku'
   /** assignLicense without a usage location, or an invalid usage location. */
   | 'invalid-usage-location'
@@ -23,7 +23,7 @@ export type GraphErrorKind =
   | 'mutually-exclusive'
   /** assignLicense: removing a license that comes from a group. */
   | 'group-inherited'
-  /** mailboxSettings: no (REST-enabled) mailbox (BEHAVIOUR.md §9). */
+  /** mailboxSettings: no (REST-enabled) mailbox (docs/graph-behaviour.md §9). */
   | 'no-mailbox'
   | 'not-found'
   | 'unauthenticated'
@@ -98,11 +98,11 @@ export class GraphRequestError extends Error {
 }
 
 const NO_MAILBOX_CODES = new Set(['mailboxnotenabledforrestapi', 'mailboxnotsupportedforrestapi']);
-/** Both texts seen for "no mailbox" (BEHAVIOUR.md §9). */
+/** Both texts seen for "no mailbox" (docs/graph-behaviour.md §9). */
 const NO_MAILBOX_MESSAGES = [/inactive, soft-deleted, or is hosted on-premise/iu, /REST API is not yet supported for this mailbox/iu];
 const CONFLICT_MESSAGE = /same value for property (\w+) already exists/iu;
 
-/** The kind of a Graph error from its status, code, message and details (BEHAVIOUR.md §2, §5, §6, §9, §12). */
+/** The kind of a Graph error from its status, code, message and details (docs/graph-behaviour.md §2, §5, §6, §9, §12). */
 export function classifyGraphError(error: { status: number; code: string; message: string; details: readonly GraphErrorDetail[] }): GraphErrorKind {
   const { status, code, message, details } = error;
   if (status === 0) return 'network';
@@ -134,7 +134,7 @@ export function classifyGraphError(error: { status: number; code: string; messag
 /**
  * Whether to send the request again. 429 and 503 say "not now" (Graph did not do it), so any
  * request is repeated after `Retry-After`. Other 5xx and lost connections may mean it was done:
- * only requests that are safe to repeat are (BEHAVIOUR.md §10, §11; https://learn.microsoft.com/graph/errors).
+ * only requests that are safe to repeat are (docs/graph-behaviour.md §10, §11; https://learn.microsoft.com/graph/errors).
  */
 export function isRetryable(status: number, kind: GraphErrorKind, idempotent: boolean): boolean {
   if (status === 429 || status === 503) return true;

@@ -9,12 +9,12 @@ import { GraphResponseError } from './errors.ts';
  * strict where the planner would be misled (a user without an id).
  */
 
-/** What the planner needs of a user (PRODUCT.md §2, BEHAVIOUR.md §4, §8): one `$select` for the bulk read. */
+/** What the planner needs of a user (docs/reconciliation.md §2, docs/graph-behaviour.md §4, §8): one `$select` for the bulk read. */
 export const USER_SELECT = [
   'id', 'userPrincipalName', 'displayName', 'accountEnabled', 'usageLocation', 'mail', 'proxyAddresses',
   'onPremisesSyncEnabled', 'assignedLicenses', 'licenseAssignmentStates', 'assignedPlans', 'createdDateTime',
 ] as const;
-/** `deletedDateTime` is returned only when selected (BEHAVIOUR.md §1). */
+/** `deletedDateTime` is returned only when selected (docs/graph-behaviour.md §1). */
 export const DELETED_USER_SELECT = [...USER_SELECT, 'deletedDateTime'] as const;
 export const SKU_SELECT = ['skuId', 'skuPartNumber', 'prepaidUnits', 'consumedUnits', 'servicePlans'] as const;
 
@@ -84,7 +84,7 @@ export function toObservedUser(value: unknown): ObservedUser {
     onPremisesSyncEnabled: typeof json.onPremisesSyncEnabled === 'boolean' ? json.onPremisesSyncEnabled : null,
     assignedLicenses: objects(json.assignedLicenses).map(license),
     licenseAssignmentStates: objects(json.licenseAssignmentStates).map(licenseState),
-    // Only the Exchange mailbox plans tell the planner anything (the mailbox history, BEHAVIOUR.md §8); a licensed
+    // Only the Exchange mailbox plans tell the planner anything (the mailbox history, docs/graph-behaviour.md §8); a licensed
     // user has ~40 plans, and keeping them all for 100,000 users costs a gigabyte of memory for nothing.
     assignedPlans: objects(json.assignedPlans)
       .filter((p) => typeof p.servicePlanId === 'string' && isExchangeMailboxPlan(p.servicePlanId))
@@ -94,7 +94,7 @@ export function toObservedUser(value: unknown): ObservedUser {
   };
 }
 
-/** A subscribed SKU; available seats are `enabledUnits - consumedUnits` and may be negative (BEHAVIOUR.md §7). */
+/** A subscribed SKU; available seats are `enabledUnits - consumedUnits` and may be negative (docs/graph-behaviour.md §7). */
 export function toObservedSku(value: unknown): ObservedSku {
   const json = object(value, 'A subscribed SKU');
   const skuId = requiredString(json, 'skuId', 'A subscribed SKU').toLowerCase();
@@ -119,7 +119,7 @@ export function toGroupName(value: unknown): readonly [string, string] {
 
 /**
  * The answer of `GET /users/{id}/mailboxSettings/userPurpose` (`{"value":"shared"}`), or the full
- * settings object, where `userPurpose` is a string or `{"value": …}` (BEHAVIOUR.md §9).
+ * settings object, where `userPurpose` is a string or `{"value": …}` (docs/graph-behaviour.md §9).
  */
 export function toObservedMailbox(body: unknown): ObservedMailbox {
   const json = object(body, 'A mailbox settings answer');

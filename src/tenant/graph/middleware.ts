@@ -8,7 +8,7 @@ import { GraphRequestError } from './errors.ts';
  *   only to `https://` URLs of known Graph hosts and *deletes* an Authorization header otherwise
  *   (`isValidEndpoint` in `GraphRequestUtil`), which breaks the emulator on `http://127.0.0.1`.
  *   Ours always authorises: the client only ever calls the one Graph origin it was given.
- * - `FetchMiddleware` instead of `HTTPMessageHandler`: fetch is injected (ARCHITECTURE.md
+ * - `FetchMiddleware` instead of `HTTPMessageHandler`: fetch is injected (docs/architecture.md
  *   principle 6) and a lost connection becomes a typed error.
  * - No `RetryHandler`: retries live in retry.ts around whole requests (see client.ts).
  */
@@ -54,7 +54,7 @@ abstract class ChainLink implements Middleware {
   }
 }
 
-/** Sets `Authorization: Bearer …` and the `client-request-id` that Graph echoes in errors (BEHAVIOUR.md §12). */
+/** Sets `Authorization: Bearer …` and the `client-request-id` that Graph echoes in errors (docs/graph-behaviour.md §12). */
 export class BearerTokenMiddleware extends ChainLink {
   private readonly accessToken: () => Promise<string>;
 

@@ -10,7 +10,7 @@ import type { AccessTokenSource } from './tokens.ts';
 import { rolesOf } from './tokens.ts';
 
 /**
- * Reads the tenant in bulk (PRODUCT.md §2, §5: "never one request per declared user"). For U active
+ * Reads the tenant in bulk (docs/reconciliation.md §1 and docs/pulumi.md: never one request per declared user). For U active
  * users, D deleted users and M declared mailboxes that are active users, without retries:
  * ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests (a list of zero still takes one), plus the pages of
  * license-assigning groups when some license comes from a group.
@@ -25,7 +25,7 @@ export interface GraphReaderOptions {
   readonly tenantId?: string;
 }
 
-/** Every page of a collection, following `@odata.nextLink` as given; headers are resent on each page (BEHAVIOUR.md §1). */
+/** Every page of a collection, following `@odata.nextLink` as given; headers are resent on each page (docs/graph-behaviour.md §1). */
 export async function readAllPages<T>(http: GraphHttp, path: string, what: string, map: (item: unknown) => T, options: GraphCallOptions = {}): Promise<T[]> {
   const items: T[] = [];
   let link: string | undefined = path;
@@ -61,7 +61,7 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
     return mailboxes;
   }
 
-  /** Names of license-assigning groups: one advanced query (`ConsistencyLevel: eventual` + `$count`, BEHAVIOUR.md §4). */
+  /** Names of license-assigning groups: one advanced query (`ConsistencyLevel: eventual` + `$count`, docs/graph-behaviour.md §4). */
   async function readGroupNames(): Promise<Map<string, string>> {
     const headers = { ConsistencyLevel: 'eventual' };
     const groups = await readAllPages(http, '/groups', 'groups', toGroupName, {
@@ -77,7 +77,7 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
         options.tokens.getClaims(),
         readAllPages(http, '/users', 'users', toObservedUser, { build: (r) => r.select([...USER_SELECT]).top(PAGE_SIZE) }),
         readAllPages(http, '/directory/deletedItems/microsoft.graph.user', 'deleted users', toObservedUser, { build: (r) => r.select([...DELETED_USER_SELECT]).top(PAGE_SIZE) }),
-        // subscribedSkus refuses $top (BEHAVIOUR.md §7): one page, nextLinks followed if any.
+        // subscribedSkus refuses $top (docs/graph-behaviour.md §7): one page, nextLinks followed if any.
         readAllPages(http, '/subscribedSkus', 'subscribed SKUs', toObservedSku, { build: (r) => r.select([...SKU_SELECT]) }),
       ]);
       const fromGroups = [...users, ...deletedUsers].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));

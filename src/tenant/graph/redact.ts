@@ -1,6 +1,6 @@
 /**
- * Removes credentials from text that may reach a log, a terminal or an error report (PRODUCT.md §3:
- * "Nothing ever prints a token or secret"). Applied to every message a Graph or credential error
+ * Removes credentials from text that may reach a log, a terminal or an error report (docs/cli-reference.md §11:
+ * nothing tenantctl prints ever holds a token or secret). Applied to every message a Graph or credential error
  * carries, so a server that echoes a header, or a library that puts a token into its message,
  * cannot leak it through us.
  */

@@ -41,7 +41,7 @@ export interface RetryEnvironment {
   readonly nowMs: () => number;
 }
 
-/** `Retry-After` in milliseconds: decimal seconds (Graph sends e.g. `2.128`, BEHAVIOUR.md §11) or an HTTP date. */
+/** `Retry-After` in milliseconds: decimal seconds (Graph sends e.g. `2.128`, docs/graph-behaviour.md §11) or an HTTP date. */
 export function parseRetryAfterMs(value: string | null | undefined, nowMs: number): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();

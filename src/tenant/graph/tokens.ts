@@ -37,7 +37,7 @@ export function decodeJwtClaims(token: string): Record<string, unknown> {
   }
 }
 
-/** The `roles` claim: the application permissions granted to the app (PRODUCT.md §6). */
+/** The `roles` claim: the application permissions granted to the app (docs/permissions.md). */
 export function rolesOf(claims: Readonly<Record<string, unknown>>): string[] {
   const roles = claims.roles;
   return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];

@@ -4,7 +4,7 @@ import type { RetryableFailure, RetryCount, RetryEnvironment, RetryPolicy } from
 import { DEFAULT_RETRY_POLICY, newRetryCount, nextRetryMs, parseRetryAfterMs } from './retry.ts';
 
 /**
- * Writes grouped into `$batch` requests of up to 20 (BEHAVIOUR.md §10). Writes submitted while a
+ * Writes grouped into `$batch` requests of up to 20 (docs/graph-behaviour.md §10). Writes submitted while a
  * batch is being sent wait for the next one; each item is answered on its own and retried exactly as
  * the same write sent alone would be (retry.ts `nextRetryMs`, with the item's own count). When the
  * whole batch gets no answer, each item is judged as if its own request had failed so: the writes
@@ -57,7 +57,7 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
   };
 
   /**
-   * Back off before the budget runs out rather than after (BEHAVIOUR.md §11: the header is sent
+   * Back off before the budget runs out rather than after (docs/graph-behaviour.md §11: the header is sent
    * above 80 % use, up to 1.8): the fuller it is, the longer the pause, at most a second.
    */
   const notePercentage = (value: string | undefined): void => {

@@ -3,9 +3,9 @@ import type { WriteBatcher } from './write-batch.ts';
 import { GraphResponseError } from './errors.ts';
 
 /**
- * The port's writes as Graph calls (PRODUCT.md §2 table). Which ones are safe to repeat after a lost
+ * The port's writes as Graph calls (docs/reconciliation.md §4, the table of changes). Which ones are safe to repeat after a lost
  * answer decides their retries: PATCH and assignLicense are (re-adding a held SKU replaces it in
- * place, removing an absent one is a no-op; BEHAVIOUR.md §6); restore and create are not (a second
+ * place, removing an absent one is a no-op; docs/graph-behaviour.md §6); restore and create are not (a second
  * restore finds nothing to restore, a second create conflicts), so they are retried only on 429/503.
  */
 function userPath(principal: string): string {
@@ -16,7 +16,7 @@ function userPath(principal: string): string {
 export function createGraphWriter(batcher: WriteBatcher): TenantWriter {
   return {
     async restoreDeletedUser(objectId, options) {
-      // Raw JSON: the SDKs' typed restore has no body (BEHAVIOUR.md §2).
+      // Raw JSON: the SDKs' typed restore has no body (docs/graph-behaviour.md §2).
       const body = { autoReconcileProxyConflict: options.autoReconcileProxyConflict, ...(options.newUserPrincipalName === undefined ? {} : { newUserPrincipalName: options.newUserPrincipalName }) };
       await batcher.submit({ method: 'POST', url: `/directory/deletedItems/${encodeURIComponent(objectId)}/restore`, body, idempotent: false });
     },
@@ -40,7 +40,7 @@ export function createGraphWriter(batcher: WriteBatcher): TenantWriter {
     },
 
     async assignLicenses(principal, add, remove) {
-      // Both arrays always, and disabledPlans always (BEHAVIOUR.md §6, "Client").
+      // Both arrays always, and disabledPlans always (docs/graph-behaviour.md §6, "Client").
       const body = { addLicenses: add.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })), removeLicenses: [...remove] };
       await batcher.submit({ method: 'POST', url: `${userPath(principal)}/assignLicense`, body, idempotent: true });
     },

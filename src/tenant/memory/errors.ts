@@ -4,7 +4,7 @@ import { GraphRequestError } from '../graph/errors.ts';
 
 /**
  * The Graph errors the in-memory tenant raises, with the texts Graph (and the emulator) use
- * (BEHAVIOUR.md §2, §5, §6, §12), so that `kind` comes out as it does for the Graph adapter.
+ * (docs/graph-behaviour.md §2, §5, §6, §12), so that `kind` comes out as it does for the Graph adapter.
  */
 function graphError(status: number, code: string, message: string, details: readonly GraphErrorDetail[] = [], context: { method: string; path: string }): GraphRequestError {
   return new GraphRequestError({ status, code, message, details, requestId: randomUUID(), clientRequestId: randomUUID(), ...context });

@@ -3,7 +3,7 @@ import type { ObservedLicense, ObservedLicenseState, ObservedPlan, ObservedSku }
 
 /**
  * How licenses show in Graph, for the in-memory tenant: the same rules as the emulator
- * (BEHAVIOUR.md §6, §8, §9). `assignedLicenses` are the active assignments, one per SKU, a plan
+ * (docs/graph-behaviour.md §6, §8, §9). `assignedLicenses` are the active assignments, one per SKU, a plan
  * disabled only when every assignment disables it; `assignedPlans` keep a `Deleted` entry, dated,
  * for a plan no longer provided; a mailbox exists for shared/room/equipment, or with an Enabled
  * Exchange mailbox plan.
@@ -21,7 +21,7 @@ export function effectiveLicenses(states: readonly ObservedLicenseState[]): Obse
 /** Plan id → service, for the plans of each SKU that users get. */
 export type PlanServices = ReadonlyMap<string, string>;
 
-/** The service a plan shows under when nothing better is known: Exchange's is "exchange" (BEHAVIOUR.md §8). */
+/** The service a plan shows under when nothing better is known: Exchange's is "exchange" (docs/graph-behaviour.md §8). */
 export function defaultService(servicePlanId: string, servicePlanName: string): string {
   return isExchangeMailboxPlan(servicePlanId) || /^EXCHANGE/iu.test(servicePlanName) ? 'exchange' : servicePlanName;
 }
@@ -67,12 +67,12 @@ export function directState(license: ObservedLicense): ObservedLicenseState {
 /** Addresses compare without their `smtp:` prefix and case-insensitively (one rule with the planner's). */
 export { addressKey } from '../../domain/tenant-index.ts';
 
-/** The soft-deleted UPN: the id without hyphens, then the original UPN (BEHAVIOUR.md §1). */
+/** The soft-deleted UPN: the id without hyphens, then the original UPN (docs/graph-behaviour.md §1). */
 export function deletedUserPrincipalName(id: string, upn: string): string {
   return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
 }
 
-/** The original UPN of a soft-deleted user: the id prefix removed when present (PRODUCT.md §2). */
+/** The original UPN of a soft-deleted user: the id prefix removed when present (docs/reconciliation.md §2). */
 export function originalUserPrincipalName(id: string, upn: string): string {
   const prefix = id.replace(/-/gu, '').toLowerCase();
   return upn.toLowerCase().startsWith(prefix) ? upn.slice(prefix.length) : upn;

@@ -13,7 +13,7 @@ export interface MemoryTenantInput {
   readonly tenantId: string;
   /** The directory clock's start; writes are stamped with it (deletedDateTime, assignedPlans). */
   readonly now: string;
-  /** Verified domains: a UPN must use one (BEHAVIOUR.md §5). */
+  /** Verified domains: a UPN must use one (docs/graph-behaviour.md §5). */
   readonly domains: readonly string[];
   readonly users: readonly ObservedUser[];
   /** Soft-deleted users, UPNs with the id prefix as Graph shows them (a UPN without it is accepted). */
@@ -61,7 +61,7 @@ export class MemoryStore {
   private readonly active = new Map<string, UserRecord>();
   private readonly deleted = new Map<string, UserRecord>();
   private readonly activeByUpn = new Map<string, UserRecord>();
-  /** Address key → ids of users, active or deleted, that reserve it (BEHAVIOUR.md §5). */
+  /** Address key → ids of users, active or deleted, that reserve it (docs/graph-behaviour.md §5). */
   private readonly addressOwners = new Map<string, Set<string>>();
   private nowMs: number;
   private sorted: { active: ObservedUser[]; deleted: ObservedUser[] } | undefined;
@@ -88,7 +88,7 @@ export class MemoryStore {
     return new Date(this.nowMs).toISOString().replace('.000Z', 'Z');
   }
 
-  /** Moves the directory clock and purges deleted users past their 30 days (BEHAVIOUR.md §2). */
+  /** Moves the directory clock and purges deleted users past their 30 days (docs/graph-behaviour.md §2). */
   setNow(iso: string): void {
     const nowMs = Date.parse(iso);
     if (Number.isNaN(nowMs)) throw new Error(`not an ISO 8601 time: ${iso}`);
@@ -219,7 +219,7 @@ export class MemoryStore {
     this.changed(user);
   }
 
-  /** New assignment states; seats and assignedPlans follow (BEHAVIOUR.md §6, §8). */
+  /** New assignment states; seats and assignedPlans follow (docs/graph-behaviour.md §6, §8). */
   setLicenseStates(user: UserRecord, states: readonly ObservedLicenseState[]): void {
     this.countSeats(user, -1);
     user.states = states;
@@ -238,7 +238,7 @@ export class MemoryStore {
     this.reserveAddresses(user);
   }
 
-  /** Seats are consumed by active users only (BEHAVIOUR.md §2). */
+  /** Seats are consumed by active users only (docs/graph-behaviour.md §2). */
   private countSeats(user: UserRecord, sign: 1 | -1): void {
     if (user.deletedDateTime !== null) return;
     for (const { skuId } of this.licensesOf(user)) this.consumed.set(skuId, this.consumedUnits(skuId) + sign);

@@ -60,7 +60,7 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     return active.find((u) => u.id === key || u.userPrincipalName.toLowerCase() === key);
   }
 
-  /** BEHAVIOUR.md §2: a UPN conflict first (not fixed by autoReconcileProxyConflict), then proxy conflicts; licenses come back past the seat count. */
+  /** docs/graph-behaviour.md §2: a UPN conflict first (not fixed by autoReconcileProxyConflict), then proxy conflicts; licenses come back past the seat count. */
   async restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<void> {
     const where = { method: 'POST', path: `/directory/deletedItems/${objectId}/restore` };
     const user = this.store.findDeleted(objectId);
@@ -72,7 +72,7 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     this.store.restore(user, upn, conflicting);
   }
 
-  /** BEHAVIOUR.md §5: required properties, UPN rules, then addresses reserved by active or deleted users. */
+  /** docs/graph-behaviour.md §5: required properties, UPN rules, then addresses reserved by active or deleted users. */
   async createUser(input: NewUserInput): Promise<{ readonly objectId: string }> {
     const where = { method: 'POST', path: '/users' };
     if (input.password === '') throw badRequest('A password must be specified to create a new user.', where);
@@ -101,7 +101,7 @@ export class MemoryTenant implements TenantReader, TenantWriter {
   }
 
   /**
-   * BEHAVIOUR.md §6, in the emulator contract's order: GUIDs; known SKUs; disabled plans of the SKU;
+   * docs/graph-behaviour.md §6, in the emulator contract's order: GUIDs; known SKUs; disabled plans of the SKU;
    * a usage location when adding; free seats for newly added SKUs; no removal of a group's license.
    */
   async assignLicenses(principal: string, add: readonly { readonly skuId: string; readonly disabledPlans: readonly string[] }[], remove: readonly string[]): Promise<void> {
@@ -149,7 +149,7 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     return user;
   }
 
-  /** Allowed characters, a verified domain, not held by an active user (BEHAVIOUR.md §5). */
+  /** Allowed characters, a verified domain, not held by an active user (docs/graph-behaviour.md §5). */
   private checkUserPrincipalName(upn: string, where: Where): void {
     const at = upn.lastIndexOf('@');
     if (!UPN_CHARACTERS.test(upn) || at <= 0) throw invalidUserPrincipalName(where);

@@ -1,0 +1,60 @@
+import type { Plan } from '../domain/plan.ts';
+import type { TenantReader, TenantWriter } from '../tenant/port.ts';
+import type { ChangeOutcome } from './apply.ts';
+import { applyPlan, summariseOutcomes } from './apply.ts';
+import { gateApply } from './apply-gate.ts';
+import { newUserPassword } from './passwords.ts';
+import { planTenant } from './reconcile.ts';
+import { parseSavedPlan, SavedPlanError } from './saved-plan.ts';
+
+export interface ApplySavedPlanInput {
+  /** The saved plan's text, as `tenantctl plan --out FILE` (or renderPlanJson) wrote it. */
+  readonly planText: string;
+  /** What to call the plan in messages (a file name); default "the saved plan". */
+  readonly planName?: string;
+  /** The policy files or directories the plan was made from (default policies/), relative to `cwd`. */
+  readonly paths: readonly string[];
+  readonly cwd: string;
+  /** The tenant to write to, e.g. `connectGraphTenant(...).tenant`. */
+  readonly tenant: TenantReader & TenantWriter;
+  /** The time of the fresh plan that checks the saved one (ISO 8601). */
+  readonly now: string;
+  /** Refuse a plan with more changes than this. */
+  readonly maxChanges?: number;
+  /** Called as each change ends, in completion order. */
+  readonly onOutcome?: (outcome: ChangeOutcome) => void;
+}
+
+export type ApplySavedPlanResult =
+  /** Nothing was written: the plan is unreadable, stale, for another tenant, or the credentials cannot apply it. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  | {
+      readonly kind: 'applied';
+      readonly plan: Plan;
+      /** One per change: applied, failed (with Graph's error) or skipped (with the reason). */
+      readonly outcomes: readonly ChangeOutcome[];
+      /** "Apply complete: …", as the CLI prints it. */
+      readonly summary: string;
+    };
+
+/**
+ * Applies a reviewed plan exactly as saved, as `tenantctl apply PLAN.json --auto-approve` does: reads
+ * it, plans the same policy afresh with these credentials, and writes only when the gate lets it
+ * (gateApply). Never throws for a bad plan; the tenant adapter's own errors (sign-in, network) do.
+ */
+export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplySavedPlanResult> {
+  const name = input.planName ?? 'the saved plan';
+  let saved: Plan;
+  try {
+    saved = parseSavedPlan(input.planText, name);
+  } catch (error) {
+    if (error instanceof SavedPlanError) return { kind: 'refused', reason: error.message };
+    throw error;
+  }
+  const fresh = await planTenant({ paths: input.paths, cwd: input.cwd, reader: input.tenant, now: input.now });
+  if (fresh.kind === 'invalid-policy') return { kind: 'refused', reason: 'the policy is invalid; run tenantctl validate' };
+  const gate = gateApply({ fresh, saved: { plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }) });
+  if (gate.kind === 'refused') return gate;
+  const result = await applyPlan(gate.plan, input.tenant, { newPassword: newUserPassword, ...(input.onOutcome ? { onOutcome: input.onOutcome } : {}) });
+  return { kind: 'applied', plan: gate.plan, outcomes: result.outcomes, summary: summariseOutcomes(result.outcomes) };
+}

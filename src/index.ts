@@ -1,0 +1,44 @@
+/**
+ * tenantctl's public API (the package root, `import … from 'tenantctl'`), documented in
+ * docs/library.md. The same engine as the command line, one call per step:
+ *
+ *   loadPolicy → connectGraphTenant → planTenant → render… → applySavedPlan
+ *
+ * Everything not exported here is internal and may change in any release. The Pulumi resources are
+ * `tenantctl/pulumi`; the Graph emulator, for your own tests, is `tenantctl/emulator`.
+ */
+
+// Policy: read and validate YAML policy files (as `tenantctl validate`).
+export { DEFAULT_POLICY_PATHS, loadPolicy } from './policy/load.ts';
+export type { PolicyResult } from './policy/load.ts';
+export type { ReadPolicyFilesOptions } from './policy/read-files.ts';
+export type { DesiredDefaults, DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser } from './domain/desired.ts';
+export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './domain/diagnostics.ts';
+
+// Tenant: Microsoft Graph (or the emulator), signed in from the environment as the CLI is.
+export { connectGraphTenant } from './tenant/graph/index.ts';
+export type { ConnectOptions, GraphConnection, GraphTenant } from './tenant/graph/index.ts';
+export type { Environment } from './tenant/graph/credentials.ts';
+export type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from './tenant/port.ts';
+export type { ObservedTenant, ObservedUser } from './domain/observed.ts';
+
+// Plan: the policy against the tenant (as `tenantctl plan`).
+export { planTenant } from './engine/reconcile.ts';
+export type { PlanOutcome, PlanTenantInput } from './engine/reconcile.ts';
+export { PLAN_FORMAT_VERSION } from './domain/plan.ts';
+export type { Change, ChangeAction, Plan, PlannedLicense } from './domain/plan.ts';
+
+// Render: the plan and the policy's diagnostics as the CLI prints them.
+export { renderPlanText } from './render/plan-text.ts';
+export type { PlanTextOptions } from './render/plan-text.ts';
+export { renderPlanMarkdown } from './render/plan-markdown.ts';
+export type { PlanMarkdownOptions } from './render/plan-markdown.ts';
+export { renderPlanJson } from './render/plan-json.ts';
+export { renderValidationJson, renderValidationText } from './render/diagnostics.ts';
+export type { TextOptions, ValidationReport } from './render/diagnostics.ts';
+
+// Apply: a reviewed, saved plan, exactly as saved (as `tenantctl apply PLAN.json --auto-approve`).
+export { applySavedPlan } from './engine/apply-saved-plan.ts';
+export type { ApplySavedPlanInput, ApplySavedPlanResult } from './engine/apply-saved-plan.ts';
+export { parseSavedPlan, SavedPlanError } from './engine/saved-plan.ts';
+export type { ChangeOutcome, FailureInfo } from './engine/apply.ts';

@@ -1,0 +1,456 @@
+/**
+ * The one rule for whether a plan may be applied (gateApply, src/engine/apply-gate.ts) and the
+ * library's saved-plan apply built on it (applySavedPlan, src/engine/apply-saved-plan.ts), on the
+ * in-memory tenant adapter: every case states what the tenant looks like afterwards. A refusal writes
+ * nothing (no write reaches the adapter and the tenant reads back exactly as before); a plan the gate
+ * lets through converges the tenant (a fresh plan then has no changes).
+ *
+ * gateApply is pure; its cases run it the way its callers do (src/cli/apply.ts, applySavedPlan): plan
+ * afresh with the applying credentials, gate, and apply only on `go`.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ObservedTenant } from '../../src/domain/observed.ts';
+import type { Plan } from '../../src/domain/plan.ts';
+import type { ChangeOutcome } from '../../src/engine/apply.ts';
+import { applyPlan } from '../../src/engine/apply.ts';
+import type { ApplyGate, ApplyGateInput, FreshPlan } from '../../src/engine/apply-gate.ts';
+import { gateApply } from '../../src/engine/apply-gate.ts';
+import { applySavedPlan } from '../../src/engine/apply-saved-plan.ts';
+import { planTenant } from '../../src/engine/reconcile.ts';
+import { parseSavedPlan } from '../../src/engine/saved-plan.ts';
+import { renderPlanJson } from '../../src/render/plan-json.ts';
+import type { MemoryTenant } from '../../src/tenant/memory/tenant.ts';
+import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
+import type { TenantReader, TenantWriter } from '../../src/tenant/port.ts';
+import { FOUR_CHANGE_POLICY as POLICY, policyDir, writePolicy } from '../support/apply-e2e.ts';
+import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, TENANT_ID, userIn } from '../support/emulator.ts';
+import { memoryInputFromSeed } from '../support/memory-seed.ts';
+
+const CHANGES = ['set-usage-location carol@contoso.com', 'assign-licenses carol@contoso.com', 'restore-user dave@contoso.com', 'block-sign-in support@contoso.com'];
+
+const OTHER_TENANT = '11111111-0000-4000-8000-000000000001';
+/** A day after the fixture's time: Dave's restore counts one day less, nothing else differs. */
+const A_DAY_LATER = '2026-11-23T00:00:00Z';
+/** A pipeline's plan identity: everything plan reads, nothing apply writes. */
+const READ_ONLY_ROLES = ['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
+const WRITE_METHODS = new Set(['restoreDeletedUser', 'createUser', 'setUsageLocation', 'assignLicenses', 'setAccountEnabled']);
+
+/** The Contoso fixture with Support's sign-in left enabled; `roles` replaces the reconciler's. */
+function contosoTenant(roles?: readonly string[]): MemoryTenant {
+  const input = memoryInputFromSeed(contoso((d) => {
+    userIn(d, SUPPORT).accountEnabled = true;
+  }));
+  return createMemoryTenant(roles === undefined ? input : { ...input, grantedRoles: roles });
+}
+
+interface Watched {
+  /** The adapter as the code under test sees it: every call is logged. */
+  readonly tenant: TenantReader & TenantWriter;
+  /** `method firstArgument` per call, in call order. */
+  readonly calls: string[];
+}
+
+function watch(memory: MemoryTenant): Watched {
+  const calls: string[] = [];
+  const log = (method: string, arg = ''): void => {
+    calls.push(`${method} ${arg}`.trim());
+  };
+  return {
+    calls,
+    tenant: {
+      readTenant: (request) => (log('readTenant'), memory.readTenant(request)),
+      readGrantedRoles: () => (log('readGrantedRoles'), memory.readGrantedRoles()),
+      readUser: (principal) => (log('readUser', principal), memory.readUser(principal)),
+      restoreDeletedUser: (objectId, options) => (log('restoreDeletedUser', objectId), memory.restoreDeletedUser(objectId, options)),
+      createUser: (input) => (log('createUser', input.userPrincipalName), memory.createUser(input)),
+      setUsageLocation: (principal, usageLocation) => (log('setUsageLocation', principal), memory.setUsageLocation(principal, usageLocation)),
+      assignLicenses: (principal, add, remove) => (log('assignLicenses', principal), memory.assignLicenses(principal, add, remove)),
+      setAccountEnabled: (principal, enabled) => (log('setAccountEnabled', principal), memory.setAccountEnabled(principal, enabled)),
+    },
+  };
+}
+
+function writesIn(calls: readonly string[]): string[] {
+  return calls.filter((call) => WRITE_METHODS.has(call.split(' ')[0] ?? ''));
+}
+
+/** Everything the tenant holds, as a reader sees it. */
+function stateOf(memory: MemoryTenant): Promise<ObservedTenant> {
+  return memory.readTenant({ mailboxUserPrincipalNames: ['support@contoso.com'] });
+}
+
+/** A plan made just now with these credentials, as apply makes it. */
+async function freshPlan(reader: TenantReader, dir: string, now = FIXTURE_NOW): Promise<FreshPlan> {
+  const outcome = await planTenant({ paths: [dir], cwd: dir, reader, now });
+  if (outcome.kind !== 'planned') throw new Error(`the policy in ${dir} is invalid`);
+  return outcome;
+}
+
+/** `tenantctl plan --out p.json`: the saved text. */
+async function savedPlanText(reader: TenantReader, dir: string, now = FIXTURE_NOW): Promise<string> {
+  return renderPlanJson((await freshPlan(reader, dir, now)).plan);
+}
+
+/** The saved plan as apply reads it back from p.json. */
+async function savedPlan(reader: TenantReader, dir: string, now = FIXTURE_NOW): Promise<{ plan: Plan; name: string }> {
+  return { plan: parseSavedPlan(await savedPlanText(reader, dir, now), 'p.json'), name: 'p.json' };
+}
+
+/** What the callers do: gate, and apply only what the gate lets through. */
+async function gateThenApply(tenant: TenantReader & TenantWriter, input: ApplyGateInput): Promise<ApplyGate> {
+  const gate = gateApply(input);
+  if (gate.kind === 'go') await applyPlan(gate.plan, tenant, { newPassword: () => 'Pw-1-aA1!xYz9' });
+  return gate;
+}
+
+const actionLines = (plan: Plan): string[] => plan.changes.map((c) => `${c.action} ${c.userPrincipalName}`);
+const activeByUpn = (state: ObservedTenant, upn: string) => state.users.find((u) => u.userPrincipalName.toLowerCase() === upn);
+
+/** Nothing was written: no write reached the adapter, and the tenant reads back exactly as `before`. */
+async function expectNothingWritten(memory: MemoryTenant, watched: Watched, before: ObservedTenant): Promise<void> {
+  expect(writesIn(watched.calls)).toEqual([]);
+  expect(await stateOf(memory)).toEqual(before);
+}
+
+/** None of the plan's repairs happened: Dave still deleted, Support still able to sign in. */
+async function expectNotRepaired(memory: MemoryTenant): Promise<void> {
+  const state = await stateOf(memory);
+  expect(state.users.map((u) => u.id)).not.toContain(DAVE);
+  expect(state.deletedUsers.map((u) => u.id)).toContain(DAVE);
+  expect(activeByUpn(state, 'support@contoso.com')?.accountEnabled).toBe(true);
+}
+
+/** Every repair happened, and a fresh plan of the same policy has nothing left to do. */
+async function expectConverged(memory: MemoryTenant, dir: string): Promise<void> {
+  const state = await stateOf(memory);
+  const dave = activeByUpn(state, 'dave@contoso.com');
+  expect(dave?.id).toBe(DAVE);
+  expect(state.deletedUsers.map((u) => u.id)).not.toContain(DAVE);
+  const carol = activeByUpn(state, 'carol@contoso.com');
+  expect(carol?.id).toBe(CAROL);
+  expect(carol?.usageLocation).toBe('NL');
+  expect(carol?.licenseAssignmentStates.map((s) => ({ skuId: s.skuId, disabledPlans: s.disabledPlans, assignedByGroup: s.assignedByGroup }))).toEqual([{ skuId: E3, disabledPlans: [], assignedByGroup: null }]);
+  expect(activeByUpn(state, 'support@contoso.com')?.accountEnabled).toBe(false);
+  expect((await freshPlan(memory, dir, A_DAY_LATER)).plan.changes).toEqual([]);
+}
+
+describe('gateApply', () => {
+  it('without a saved plan: go with the fresh plan, which converges the tenant', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const fresh = await freshPlan(memory, dir);
+    expect(actionLines(fresh.plan)).toEqual(CHANGES);
+
+    const gate = await gateThenApply(memory, { fresh });
+
+    expect(gate).toEqual({ kind: 'go', plan: fresh.plan });
+    if (gate.kind === 'go') expect(gate.plan).toBe(fresh.plan);
+    await expectConverged(memory, dir);
+  });
+
+  it.each([
+    ['as saved', (plan: Plan): Plan => plan],
+    ['its tenant id in capitals', (plan: Plan): Plan => ({ ...plan, tenantId: plan.tenantId.toUpperCase() })],
+  ])('a saved plan that still matches (%s), checked a day later: go with the saved plan, which converges the tenant', async (_name, edit) => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const saved = await savedPlan(memory, dir);
+    const reviewed = { ...saved, plan: edit(saved.plan) };
+    const fresh = await freshPlan(memory, dir, A_DAY_LATER);
+    // Only the restore's countdown and the time differ: not a change to what apply does.
+    expect(fresh.plan).not.toEqual(reviewed.plan);
+
+    const gate = await gateThenApply(memory, { fresh, saved: reviewed });
+
+    expect(gate.kind).toBe('go');
+    if (gate.kind === 'go') expect(gate.plan).toBe(reviewed.plan);
+    await expectConverged(memory, dir);
+  });
+
+  it('a saved plan made by a read-only plan identity, applied with writing credentials: go (apply checks its own credentials)', async () => {
+    const dir = policyDir(POLICY);
+    const saved = await savedPlan(contosoTenant(READ_ONLY_ROLES), dir);
+    expect(saved.plan.diagnostics.map((d) => d.code)).toContain('missing-permission');
+    const memory = contosoTenant();
+
+    const gate = await gateThenApply(memory, { fresh: await freshPlan(memory, dir), saved });
+
+    expect(gate.kind).toBe('go');
+    await expectConverged(memory, dir);
+  });
+
+  it('refuses a saved plan for another tenant, and nothing is written', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const saved = await savedPlan(memory, dir);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), saved: { ...saved, plan: { ...saved.plan, tenantId: OTHER_TENANT } } });
+
+    expect(gate).toEqual({ kind: 'refused', reason: `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}` });
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it('refuses a saved plan whose policy changed since (its digest differs), and nothing is written', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const saved = await savedPlan(memory, dir);
+    writePolicy(dir, POLICY.replace('displayName: Dave,', 'displayName: Dave Visser,'));
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+    const fresh = await freshPlan(watched.tenant, dir);
+    // The same changes: only the policy's meaning (Dave's display name) differs.
+    expect(actionLines(fresh.plan)).toEqual(actionLines(saved.plan));
+
+    const gate = await gateThenApply(watched.tenant, { fresh, saved });
+
+    expect(gate).toEqual({ kind: 'refused', reason: 'the policy changed since p.json was made (its digest differs); run plan again' });
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it('refuses a stale saved plan, naming every principal that changed since it was made, and nothing is written', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const saved = await savedPlan(memory, dir);
+    // Someone else locates Carol elsewhere and restores Dave; Support is not touched.
+    await memory.setUsageLocation(CAROL, 'BE');
+    await memory.restoreDeletedUser(DAVE, { autoReconcileProxyConflict: true });
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), saved });
+
+    expect(gate).toEqual({ kind: 'refused', reason: 'plan is stale: carol@contoso.com, dave@contoso.com changed since it was made; run plan again' });
+    await expectNothingWritten(memory, watched, before);
+    // The stale plan's block of Support did not run either.
+    expect(activeByUpn(before, 'support@contoso.com')?.accountEnabled).toBe(true);
+    expect(activeByUpn(before, 'carol@contoso.com')?.usageLocation).toBe('BE');
+  });
+
+  it.each([
+    ['a fresh plan', false],
+    ['a saved plan', true],
+  ])('refuses credentials that cannot make the plan\'s changes (%s), naming each missing permission, and nothing is written', async (_name, withSaved) => {
+    const memory = contosoTenant(READ_ONLY_ROLES);
+    const dir = policyDir(POLICY);
+    const saved = withSaved ? await savedPlan(memory, dir) : undefined;
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+    const fresh = await freshPlan(watched.tenant, dir);
+    // The read-only identity plans the whole repair: only applying it is refused.
+    expect(actionLines(fresh.plan)).toEqual(CHANGES);
+
+    const gate = await gateThenApply(watched.tenant, { fresh, ...(saved ? { saved } : {}) });
+
+    if (gate.kind !== 'refused') throw new Error('expected a refusal');
+    const [first, ...lines] = gate.reason.split('\n');
+    expect(first).toBe('these credentials cannot make the plan\'s changes:');
+    const missing = lines.map((line) => /^ {2}missing-permission {2}these credentials lack the application permission (\S+), needed to apply this plan/u.exec(line)?.[1] ?? `unexpected line: ${line}`);
+    expect(missing.sort()).toEqual(['LicenseAssignment.ReadWrite.All', 'User.DeleteRestore.All', 'User.ReadWrite.All']);
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it.each([
+    ['the reconciler\'s credentials', undefined],
+    // Lacking GroupMember.Read.All too: the tenant mismatch is still what the refusal leads with.
+    ['credentials that also lack a permission', ['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read']],
+  ])('refuses a policy for another tenant with %s: "the credentials reach another tenant", and nothing is written', async (_name, roles) => {
+    const memory = contosoTenant(roles);
+    const dir = policyDir(`tenant: {id: ${OTHER_TENANT}}\n${POLICY}`);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir) });
+
+    if (gate.kind !== 'refused') throw new Error('expected a refusal');
+    const [first, ...lines] = gate.reason.split('\n');
+    expect(first).toBe('the credentials reach another tenant:');
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}tenant-mismatch {2}connected to tenant ${TENANT_ID}, but the policy is for ${OTHER_TENANT} \\(tenant\\.id\\)`, 'u')));
+    expect(lines).toHaveLength(roles === undefined ? 1 : 2);
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it.each([
+    ['a fresh plan', false],
+    ['a saved plan', true],
+  ])('refuses more changes than maxChanges (%s), and nothing is written', async (_name, withSaved) => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const saved = withSaved ? await savedPlan(memory, dir) : undefined;
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), ...(saved ? { saved } : {}), maxChanges: 3 });
+
+    expect(gate).toEqual({ kind: 'refused', reason: 'the plan has 4 changes, more than --max-changes 3' });
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it.each([
+    ['a fresh plan', false],
+    ['a saved plan', true],
+  ])('allows exactly maxChanges changes (%s), which converge the tenant', async (_name, withSaved) => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const saved = withSaved ? await savedPlan(memory, dir) : undefined;
+
+    const gate = await gateThenApply(memory, { fresh: await freshPlan(memory, dir), ...(saved ? { saved } : {}), maxChanges: 4 });
+
+    expect(gate.kind).toBe('go');
+    await expectConverged(memory, dir);
+  });
+});
+
+describe('applySavedPlan', () => {
+  it('applies a saved plan exactly as saved, and the tenant converges', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = await savedPlanText(memory, dir);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: A_DAY_LATER });
+
+    if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
+    expect(result.plan).toEqual(parseSavedPlan(planText, 'p.json'));
+    expect(result.outcomes.map((o) => `${o.change.action} ${o.change.userPrincipalName} ${o.status}`).sort()).toEqual(CHANGES.map((c) => `${c} applied`).sort());
+    expect(result.summary).toBe('Apply complete: 1 restored, 1 usage locations set, 1 licensed, 1 blocked.');
+    await expectConverged(memory, dir);
+  });
+
+  it('calls onOutcome once per change, with the outcomes it returns', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const seen: ChangeOutcome[] = [];
+
+    const result = await applySavedPlan({ planText: await savedPlanText(memory, dir), paths: [dir], cwd: dir, tenant: memory, now: FIXTURE_NOW, onOutcome: (o) => seen.push(o) });
+
+    if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen.map((o) => o.change)).size).toBe(4);
+    expect([...seen].sort((a, b) => result.outcomes.indexOf(a) - result.outcomes.indexOf(b))).toEqual(result.outcomes);
+    expect(result.outcomes.every((o) => seen.includes(o))).toBe(true);
+    await expectConverged(memory, dir);
+  });
+
+  it.each([
+    ['text that is not JSON', (_saved: Record<string, unknown>): string => 'not json', 'p.json is not JSON; save a plan with: tenantctl plan --out p.json'],
+    ['formatVersion 2', (saved: Record<string, unknown>): string => JSON.stringify({ ...saved, formatVersion: 2 }),
+      'p.json has formatVersion 2; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out p.json'],
+    ['no formatVersion', ({ formatVersion: _v, ...saved }: Record<string, unknown>): string => JSON.stringify(saved),
+      'p.json has formatVersion undefined; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out p.json'],
+  ])('refuses %s with the saved plan\'s own message, and reads and writes nothing', async (_name, edit, reason) => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = edit(JSON.parse(await savedPlanText(memory, dir)) as Record<string, unknown>);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result).toEqual({ kind: 'refused', reason });
+    expect(watched.calls).toEqual([]);
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it('calls the plan "the saved plan" when not told its name', async () => {
+    const memory = contosoTenant();
+    const result = await applySavedPlan({ planText: '{"formatVersion": 99}', paths: [], cwd: policyDir(POLICY), tenant: memory, now: FIXTURE_NOW });
+    expect(result).toEqual({ kind: 'refused', reason: 'the saved plan has formatVersion 99; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out the saved plan' });
+    await expectNotRepaired(memory);
+  });
+
+  it('refuses a plan made stale by a change to the tenant after it was made, and writes nothing', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = await savedPlanText(memory, dir);
+    await memory.setUsageLocation(CAROL, 'BE');
+    await memory.assignLicenses(CAROL, [{ skuId: E3, disabledPlans: [] }], []);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result).toEqual({ kind: 'refused', reason: 'plan is stale: carol@contoso.com changed since it was made; run plan again' });
+    await expectNothingWritten(memory, watched, before);
+    // Dave and Support were not touched by anyone, and the stale plan did not repair them either.
+    await expectNotRepaired(memory);
+  });
+
+  it('refuses when the policy is invalid, before reading the tenant', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = await savedPlanText(memory, dir);
+    writePolicy(dir, 'users:\n  - {userPrincipalName: not-an-upn, displayName: X, licenses: [nope]}\n');
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result).toEqual({ kind: 'refused', reason: 'the policy is invalid; run tenantctl validate' });
+    expect(watched.calls).toEqual([]);
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it.each([
+    ['for another tenant', (dir: string, text: string): string => text.replace(`"tenantId": "${TENANT_ID}"`, `"tenantId": "${OTHER_TENANT}"`),
+      `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}`],
+    ['whose policy changed since', (dir: string, text: string): string => {
+      writePolicy(dir, POLICY.replace('displayName: Carol,', 'displayName: Carol Bakker,'));
+      return text;
+    }, 'the policy changed since p.json was made (its digest differs); run plan again'],
+  ])('refuses a saved plan %s, and writes nothing', async (_name, edit, reason) => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = edit(dir, await savedPlanText(memory, dir));
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result).toEqual({ kind: 'refused', reason });
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it('refuses credentials that cannot make the plan\'s changes, and writes nothing', async () => {
+    const memory = contosoTenant(READ_ONLY_ROLES);
+    const dir = policyDir(POLICY);
+    const planText = await savedPlanText(memory, dir);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result.kind).toBe('refused');
+    if (result.kind === 'refused') expect(result.reason).toMatch(/^these credentials cannot make the plan's changes:\n {2}missing-permission {2}/u);
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it('refuses more changes than maxChanges and writes nothing; exactly maxChanges applies', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = await savedPlanText(memory, dir);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const refused = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW, maxChanges: 3 });
+
+    expect(refused).toEqual({ kind: 'refused', reason: 'the plan has 4 changes, more than --max-changes 3' });
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+
+    const applied = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW, maxChanges: 4 });
+
+    expect(applied.kind).toBe('applied');
+    expect(writesIn(watched.calls)).toHaveLength(4);
+    await expectConverged(memory, dir);
+  });
+});
