@@ -18,7 +18,12 @@ export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './dom
 // Tenant: Microsoft Graph (or the emulator), signed in from the environment as the CLI is.
 export { connectGraphTenant } from './tenant/graph/index.ts';
 export type { ConnectOptions, GraphConnection, GraphTenant } from './tenant/graph/index.ts';
+// What connecting and talking to Graph throws: a setting that cannot work, credentials that cannot be
+// configured or fail to sign in, a Graph error (status, code, request id), an unreadable answer.
+export { ConnectionConfigurationError } from './tenant/graph/clouds.ts';
+export { AuthenticationError, CredentialConfigurationError, GraphRequestError, GraphResponseError } from './tenant/graph/errors.ts';
 export type { Environment } from './tenant/graph/credentials.ts';
+export type { RetryEnvironment, RetryPolicy } from './tenant/graph/retry.ts';
 export type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from './tenant/port.ts';
 export type { ObservedTenant, ObservedUser } from './domain/observed.ts';
 

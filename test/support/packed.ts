@@ -76,7 +76,7 @@ export async function tenantRepo(options: TenantRepoOptions): Promise<string> {
   };
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
   copyFileSync(path.join(REPO, 'package-lock.json'), path.join(dir, 'package-lock.json'));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
   for (const [to, from] of Object.entries(options.copy ?? {})) {
     mkdirSync(path.dirname(path.join(dir, to)), { recursive: true });
     cpSync(from, path.join(dir, to), { recursive: true });
