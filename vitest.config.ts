@@ -9,7 +9,10 @@ import type { TestSpecification } from 'vitest/node';
  * do not end with one of them alone on a long file (vitest otherwise orders a fresh checkout by file
  * size). After that, vitest's own order (previous durations when it has them).
  */
-const LONGEST_FIRST = ['test/package/consumer.test.ts', 'test/pulumi/run-harness.test.ts', 'test/workflows/workflows.test.ts', 'test/cli/export.test.ts'];
+const LONGEST_FIRST = [
+  'test/package/consumer.test.ts', 'test/pulumi/run-harness.test.ts', 'test/workflows/pipeline.test.ts', 'test/workflows/pipeline-errors.test.ts',
+  'test/workflows/github-steps.test.ts', 'test/cli/export.test.ts',
+];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

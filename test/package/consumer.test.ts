@@ -12,7 +12,7 @@
  * Set TENANTCTL_CONSUMER_TRANSCRIPT=FILE to keep the commands and their outputs.
  */
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -66,7 +66,7 @@ async function sh(node: keyof typeof NODES, command: string, args: readonly stri
     ran = { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
   const shown = [ran.stdout.trimEnd(), ran.stderr.trimEnd()].filter((t) => t !== '').join('\n');
-  transcript.push(`$ ${command === NODES[node] ? 'node' : command} ${args.join(' ')}    # Node ${node}\n${shown}${shown === '' ? '' : '\n'}[exit ${ran.code}]\n`);
+  transcript.push(`$ ${command === NODES[node] ? 'node' : path.basename(command)} ${args.join(' ')}    # Node ${node}\n${shown}${shown === '' ? '' : '\n'}[exit ${ran.code}]\n`);
   return ran;
 }
 
@@ -213,9 +213,11 @@ describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
 
   it('npx tenantctl: --version, --help, validate, plan --out, apply of the saved plan, plan with no changes, demo', async () => {
     await reseed(emulator.url, seed);
-    const version = await sh(node, 'npx', ['tenantctl', '--version'], repo);
+    // The bin as npm linked it (npx costs most of a second a call: it is used for the commands below).
+    const bin = path.join(repo, 'node_modules', '.bin', 'tenantctl');
+    const version = await sh(node, bin, ['--version'], repo);
     expect(version.stdout.trim()).toBe(VERSION);
-    const help = await sh(node, 'npx', ['tenantctl', '--help'], repo);
+    const help = await sh(node, bin, ['--help'], repo);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tenantctl /u);
     expect(help.stderr).toBe('');
@@ -234,7 +236,7 @@ describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toMatch(/^Apply complete: /mu);
     expect(readFileSync(path.join(repo, auditFile), 'utf8').trim().split('\n')).toHaveLength(saved.changes.length);
-    const drift = await sh(node, 'npx', ['tenantctl', 'plan', '--detailed-exitcode'], repo, signIn());
+    const drift = await sh(node, bin, ['plan', '--detailed-exitcode'], repo, signIn());
     expect(drift.code, drift.stdout + drift.stderr).toBe(0);
     expect(drift.stdout).toMatch(/No changes\./u);
     // Nothing secret in anything printed.
@@ -299,13 +301,10 @@ describe('action.yml, run as a GitHub runner runs it, installing the packed tena
     });
     child.removeAllListeners('exit');
     try {
-      // A runner whose npm cache already holds tenantctl's dependencies (as `npm ci` left it here),
-      // with the lock of the versions tenantctl is tested with: the action's own `npm install` then
-      // needs no registry.
+      // A runner whose npm cache already holds tenantctl's dependencies (as `npm ci` left it here). The
+      // action installs with the lock of its own release (this checkout's package-lock.json), so npm,
+      // told to stay offline, needs no registry.
       const runnerTemp = mkdtempSync(path.join(tmpdir(), 'tenantctl-runner-temp-'));
-      mkdirSync(path.join(runnerTemp, 'tenantctl'));
-      writeFileSync(path.join(runnerTemp, 'tenantctl', 'package.json'), '{}\n');
-      copyFileSync(path.join(REPO, 'package-lock.json'), path.join(runnerTemp, 'tenantctl', 'package-lock.json'));
       const env = {
         PATH: `${path.dirname(NODES['22'])}:${process.env.PATH ?? ''}`,
         HOME: process.env.HOME ?? tmpdir(),
@@ -328,7 +327,8 @@ describe('action.yml, run as a GitHub runner runs it, installing the packed tena
       expect(readFileSync(apply.outputs['stdout-file'] ?? '', 'utf8')).toMatch(/^Apply complete: /mu);
 
       const drift = await action({ command: 'plan' });
-      expect(drift.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false', 'plan-file': '' });
+      expect(drift.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false', planned: 'true' });
+      expect(drift.outputs['plan-file']?.startsWith(runnerTemp)).toBe(true);
       for (const run of [plan, apply, drift]) expect(run.stdout + run.stderr).not.toContain(WRITER_SECRET);
     } finally {
       child.stdin.end();

@@ -280,6 +280,10 @@ export interface CompositeRun {
   readonly stderr: string;
   /** What the steps appended to GITHUB_STEP_SUMMARY. */
   readonly summary: string;
+  /** What the steps appended to GITHUB_PATH, the newest first: later steps of the job find these first on PATH. */
+  readonly addedPath: readonly string[];
+  /** What the steps wrote to GITHUB_ENV: later steps of the job have these variables. */
+  readonly addedEnv: Readonly<Record<string, string>>;
   readonly runnerTemp: string;
 }
 
@@ -297,12 +301,13 @@ export interface CompositeRunOptions {
 }
 
 /** What the runner machine itself provides (not GITHUB_* or RUNNER_*: those are set per run). */
-function machineEnvironment(): Record<string, string> {
+export function machineEnvironment(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'SHELL'];
   return Object.fromEntries(keep.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] ?? '']])));
 }
 
-function runBash(scriptFile: string, cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a script file as the runner runs `shell: bash`: `bash --noprofile --norc -eo pipefail FILE`. */
+export function runBash(scriptFile: string, cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', scriptFile], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -456,6 +461,8 @@ export async function runCompositeAction(options: CompositeRunOptions): Promise<
     stdout: steps.map((s) => s.stdout).join(''),
     stderr: steps.map((s) => s.stderr).join(''),
     summary,
+    addedPath: [...addedPath],
+    addedEnv: { ...addedEnv },
     runnerTemp,
   };
 }

@@ -8,7 +8,8 @@
  * checkout's bin/tenantctl.js). `schemaErrors` checks action.yml and the workflow files against
  * GitHub's schemas (SchemaStore's, through @action-validator/core). test/workflows/ uses all of it.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateAction, validateWorkflow } from '@action-validator/core';
 import type { ValidationError } from '@action-validator/core';
@@ -297,47 +298,101 @@ export interface RecordedInvocation {
 /**
  * Writes, in `dir`, a package named tenantctl (this checkout's version) for the action's `version`
  * input (`npm install DIR` links it). Its `tenantctl` appends each command line to the file in
- * TENANTCTL_ARGV_LOG (one JSON line: args and cwd), answers `--version` with that version, and otherwise
- * - `delegate: false`: writes FAKE_TENANTCTL_STDOUT / FAKE_TENANTCTL_STDERR, creates the file named by
- *   --out (unless it fails), and exits with FAKE_TENANTCTL_EXIT (default 0);
+ * TENANTCTL_ARGV_LOG (the number of arguments, the directory, then the arguments, each ended by a NUL
+ * byte), answers `--version` with that version, and otherwise
+ * - `delegate: false` (a bash script: the tests run it hundreds of times): writes FAKE_TENANTCTL_STDOUT
+ *   / FAKE_TENANTCTL_STDERR; writes the file named by --out: FAKE_TENANTCTL_SAVED_PLAN when set (a plan
+ *   with errors: written, yet exit 1), else unless it fails a plan whose `changes` has one entry when
+ *   it exits 2 and none otherwise; appends FAKE_TENANTCTL_AUDIT to the file named by --audit-log; and
+ *   exits with FAKE_TENANTCTL_EXIT (default 0). Each variable may be given for one subcommand:
+ *   FAKE_TENANTCTL_PLAN_EXIT over FAKE_TENANTCTL_EXIT;
  * - `delegate: true`: runs this checkout's bin/tenantctl.js with the same arguments, environment and
- *   directory, and exits with its code.
+ *   directory, in its own process (on nodeForSources(), with a compile cache), and exits as it does.
  */
 export function tenantctlStandIn(dir: string, { delegate }: { delegate: boolean }): string {
   const { version } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
   mkdirSync(path.join(dir, 'bin'), { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'tenantctl', version, bin: { tenantctl: 'bin/tenantctl.cjs' } }, null, 2)}\n`);
-  const bin = path.join(dir, 'bin', 'tenantctl.cjs');
-  writeFileSync(bin, [
-    '#!/usr/bin/env node',
+  const name = delegate ? 'tenantctl.cjs' : 'tenantctl.sh';
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'tenantctl', version, bin: { tenantctl: `bin/${name}` } }, null, 2)}\n`);
+  const bin = path.join(dir, 'bin', name);
+  writeFileSync(bin, delegate ? [
+    // It runs this checkout's TypeScript in its own process: on the Node.js that can.
+    `#!${nodeForSources()}`,
     '// A stand-in for the installed tenantctl, written by test/support/workflow-commands.ts.',
-    "const { appendFileSync, writeFileSync } = require('node:fs');",
-    "const { spawnSync } = require('node:child_process');",
+    "const { appendFileSync } = require('node:fs');",
     'const args = process.argv.slice(2);',
     'const log = process.env.TENANTCTL_ARGV_LOG;',
-    "if (log && args[0] !== '--version') appendFileSync(log, JSON.stringify({ args, cwd: process.cwd() }) + '\\n');",
-    // --version answers at once: the action's install step asks it on every run.
+    "if (log && args[0] !== '--version') appendFileSync(log, [String(args.length), process.cwd(), ...args].map((field) => `${field}\\0`).join(''));",
+    // --version answers at once: the action's install step asks it after installing.
     `if (args[0] === '--version') { console.log(${JSON.stringify(version)}); process.exit(0); }`,
-    delegate
-      ? `const run = spawnSync(${JSON.stringify(nodeForSources())}, [${JSON.stringify(path.join(repo, 'bin', 'tenantctl.js'))}, ...args], { stdio: 'inherit' });\nprocess.exit(run.status ?? 1);`
-      : [
-        "const exit = Number(process.env.FAKE_TENANTCTL_EXIT ?? '0');",
-        "const out = args.indexOf('--out');",
-        "if (out >= 0 && args[out + 1] !== undefined && exit !== 1) writeFileSync(args[out + 1], '{\"stand-in\": true}\\n');",
-        "process.stdout.write(process.env.FAKE_TENANTCTL_STDOUT ?? '');",
-        "process.stderr.write(process.env.FAKE_TENANTCTL_STDERR ?? '');",
-        'process.exit(exit);',
-      ].join('\n'),
+    // As `node bin/tenantctl.js ARGS` would, in this process; with a compile cache, shared by the
+    // stand-ins of all tests and runs as Node's default one is (a quarter of a second less per run,
+    // which the workflow tests make dozens of; entries of changed sources are not used).
+    `require('node:module').enableCompileCache?.(${JSON.stringify(path.join(tmpdir(), 'tenantctl-tests-compile-cache'))});`,
+    `process.argv = [process.argv[0], ${JSON.stringify(path.join(repo, 'bin', 'tenantctl.js'))}, ...args];`,
+    `import(${JSON.stringify(new URL('../../bin/tenantctl.js', import.meta.url).href)});`,
+    '',
+  ].join('\n') : [
+    '#!/usr/bin/env bash',
+    '# A stand-in for the installed tenantctl, written by test/support/workflow-commands.ts.',
+    'set -u',
+    `if [[ "\${1:-}" == --version ]]; then echo ${version}; exit 0; fi`,
+    'if [[ -n "${TENANTCTL_ARGV_LOG:-}" ]]; then printf \'%s\\0\' "$#" "$(pwd -P)" "$@" >> "$TENANTCTL_ARGV_LOG"; fi',
+    '# FAKE_TENANTCTL_<SUBCOMMAND>_<NAME>, else FAKE_TENANTCTL_<NAME>, else empty.',
+    'told() { local sub=${1^^}; sub=${sub//[^A-Z0-9_]/_}; local specific="FAKE_TENANTCTL_${sub}_$2" general="FAKE_TENANTCTL_$2"; if [[ -n "${!specific+set}" ]]; then printf \'%s\' "${!specific}"; else printf \'%s\' "${!general:-}"; fi; }',
+    'command=${1:-}',
+    'exit_code=$(told "$command" EXIT)',
+    'exit_code=${exit_code:-0}',
+    'out=\'\' audit=\'\'',
+    'args=("$@")',
+    'for ((i = 0; i < ${#args[@]}; i++)); do',
+    '  case "${args[i]}" in',
+    '    --out) out=${args[i + 1]:-} ;;',
+    '    --audit-log) audit=${args[i + 1]:-} ;;',
+    '  esac',
+    'done',
+    'if [[ -n "$out" ]]; then',
+    '  if [[ -n "$(told "$command" SAVED_PLAN)" ]]; then told "$command" SAVED_PLAN > "$out"',
+    '  elif [[ "$exit_code" == 2 ]]; then echo \'{"stand-in": true, "changes": [{"action": "stand-in"}]}\' > "$out"',
+    '  elif [[ "$exit_code" != 1 ]]; then echo \'{"stand-in": true, "changes": []}\' > "$out"',
+    '  fi',
+    'fi',
+    'if [[ -n "$audit" && -n "$(told "$command" AUDIT)" ]]; then told "$command" AUDIT >> "$audit"; fi',
+    'told "$command" STDOUT',
+    'told "$command" STDERR >&2',
+    'exit "$exit_code"',
     '',
   ].join('\n'));
   chmodSync(bin, 0o755);
   return dir;
 }
 
+/**
+ * What the action's install step leaves in RUNNER_TEMP after installing the stand-in in `dir` (its
+ * `version` input): tenantctl in $RUNNER_TEMP/tenantctl/bin and the spec it was installed for, so that
+ * the action reuses it instead of running npm. For tests of other things than the installation, which
+ * action.test.ts (a fake npm) and pipeline.test.ts (npm itself) test.
+ */
+export function preinstallStandIn(runnerTemp: string, dir: string): void {
+  const prefix = path.join(runnerTemp, 'tenantctl');
+  const { bin } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { bin: { tenantctl: string } };
+  mkdirSync(path.join(prefix, 'bin'), { recursive: true });
+  symlinkSync(path.join(dir, bin.tenantctl), path.join(prefix, 'bin', 'tenantctl'));
+  writeFileSync(path.join(prefix, 'spec'), dir);
+}
+
 /** The command lines recorded in a TENANTCTL_ARGV_LOG file, in order. */
 export function recordedInvocations(log: string): RecordedInvocation[] {
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as RecordedInvocation);
+  const fields = readFileSync(log, 'utf8').split('\0').slice(0, -1);
+  const invocations: RecordedInvocation[] = [];
+  for (let at = 0; at < fields.length;) {
+    const count = Number(fields[at]);
+    if (!Number.isInteger(count) || at + 2 + count > fields.length) throw new Error(`${log}: not a log of command lines at field ${at}`);
+    invocations.push({ cwd: fields[at + 1] ?? '', args: fields.slice(at + 2, at + 2 + count) });
+    at += 2 + count;
+  }
+  return invocations;
 }
 
 // ---- GitHub's schemas ---------------------------------------------------------------------------

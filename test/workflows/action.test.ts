@@ -1,18 +1,19 @@
 /**
  * The composite action (action.yml), run by test/support/composite-action.ts as a runner would:
  * it installs with npm the tenantctl of its own release (or the `version` asked for) under
- * RUNNER_TEMP, builds tenantctl's command line from its inputs without letting a shell read them, and
- * reports the exit code, whether there were changes, the saved plan and the output files; exit 1
- * fails the step, a plan's changes do not. tenantctl itself is a recording stand-in here
+ * RUNNER_TEMP, with this release's lockfile and no install scripts, puts only tenantctl on PATH, builds
+ * tenantctl's command line from its inputs without letting a shell read them, and reports the exit
+ * code, whether a plan was made and whether there were changes (from the saved plan, or from apply's
+ * audit log), the saved plan and the output files; exit 1 fails the step, a plan's changes do not. tenantctl itself is a recording stand-in here
  * (test/support/workflow-commands.ts); workflows.test.ts runs the real one through the same action.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCompositeAction, runCompositeAction } from '../support/composite-action.ts';
 import type { CompositeRun } from '../support/composite-action.ts';
-import { recordedInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
+import { preinstallStandIn, recordedInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
 import { expressionsIn, packageVersion, repo } from './workflow-jobs.ts';
 
 const temp = (prefix: string): string => mkdtempSync(path.join(tmpdir(), prefix));
@@ -50,43 +51,92 @@ describe('action.yml', () => {
       expect(output.value).toBe(`\${{ steps.run.outputs.${name} }}`);
       expect(script).toContain(`echo "${name}=`);
     }
-    expect(Object.keys(action.outputs ?? {}).sort()).toEqual(['exit-code', 'has-changes', 'plan-file', 'stderr-file', 'stdout-file']);
+    expect(Object.keys(action.outputs ?? {}).sort()).toEqual(['exit-code', 'has-changes', 'plan-file', 'planned', 'stderr-file', 'stdout-file']);
   });
 });
 
 describe('installing tenantctl', () => {
-  /** A fake npm on PATH: records its arguments and "installs" a tenantctl that prints its version. */
+  /**
+   * A fake npm on PATH: records its arguments, keeps a copy of what the --prefix directory held when it
+   * was called (calls.<n>/), and "installs" a tenantctl that prints its version, with another
+   * dependency's executable beside it in node_modules/.bin.
+   */
   function fakeNpm(): { dir: string; log: string } {
     const dir = temp('fake-npm-');
     const log = path.join(dir, 'calls');
     writeFileSync(path.join(dir, 'npm'), [
       '#!/usr/bin/env bash',
       'set -euo pipefail',
-      `printf '%s\\n' "$*" >> ${JSON.stringify(log)}`,
-      'prefix="$3"',
-      'mkdir -p "$prefix/node_modules/.bin"',
-      'printf \'#!/usr/bin/env bash\\necho 9.9.9\\n\' > "$prefix/node_modules/.bin/tenantctl"',
-      'chmod +x "$prefix/node_modules/.bin/tenantctl"',
+      `log=${JSON.stringify(log)}`,
+      'printf \'%s\\n\' "$*" >> "$log"',
+      'prefix=""',
+      'while (( $# > 0 )); do if [[ "$1" == --prefix ]]; then prefix=$2; shift; fi; shift; done',
+      'snapshot="$log.$(wc -l < "$log" | tr -d " ")"',
+      'mkdir -p "$snapshot" "$prefix" && cp -R "$prefix/." "$snapshot/"',
+      'mkdir -p "$prefix/node_modules/.bin" "$prefix/node_modules/tenantctl/bin"',
+      'printf \'#!/usr/bin/env bash\\necho 9.9.9\\n\' > "$prefix/node_modules/tenantctl/bin/tenantctl.js"',
+      'chmod +x "$prefix/node_modules/tenantctl/bin/tenantctl.js"',
+      'ln -sfn ../tenantctl/bin/tenantctl.js "$prefix/node_modules/.bin/tenantctl"',
+      'printf \'#!/usr/bin/env bash\\necho a dependency\\n\' > "$prefix/node_modules/.bin/semver"',
+      'chmod +x "$prefix/node_modules/.bin/semver"',
       '',
     ].join('\n'), { mode: 0o755 });
     return { dir, log };
   }
 
-  const install = async (npm: { dir: string }, runnerTemp: string, inputs: Record<string, string> = {}): Promise<CompositeRun> =>
-    runCompositeAction({ actionDir: repo, inputs: { command: 'validate', ...inputs }, env: { PATH: `${npm.dir}${path.delimiter}${process.env.PATH ?? ''}` }, workspace: temp('workspace-'), runnerTemp });
+  const install = async (npm: { dir: string }, runnerTemp: string, inputs: Record<string, string> = {}, actionDir = repo): Promise<CompositeRun> =>
+    runCompositeAction({ actionDir, inputs: { command: 'validate', ...inputs }, env: { PATH: `${npm.dir}${path.delimiter}${process.env.PATH ?? ''}` }, workspace: temp('workspace-'), runnerTemp });
 
-  it('installs the tenantctl of its own release (package.json beside action.yml) under RUNNER_TEMP, puts it on PATH, and reuses it within the job', async () => {
+  it('installs the tenantctl of its own release (package.json beside action.yml) under RUNNER_TEMP, without install scripts, and reuses it within the job', async () => {
     const npm = fakeNpm();
     const runnerTemp = temp('runner-temp-');
     const run = await install(npm, runnerTemp);
-    expect(run.steps[1]?.outcome).toBe('success');
+    expect(run.steps[1]?.outcome, run.stderr).toBe('success');
     const calls = () => readFileSync(npm.log, 'utf8').trim().split('\n');
-    expect(calls()).toEqual([`install --prefix ${runnerTemp}/tenantctl --no-save --no-audit --no-fund tenantctl@${packageVersion}`]);
+    expect(calls()).toEqual([`install --prefix ${runnerTemp}/tenantctl --no-save --no-audit --no-fund --ignore-scripts tenantctl@${packageVersion}`]);
     expect(run.stdout).toContain(`Installed tenantctl@${packageVersion}: tenantctl 9.9.9`);
     // The run step found the installed tenantctl on PATH.
     expect(run.steps[2]?.stdout).toContain('tenantctl validate policies/');
-    await install(npm, runnerTemp);
+    const again = await install(npm, runnerTemp);
     expect(calls()).toHaveLength(1);
+    expect(again.stdout).toContain(`Using tenantctl@${packageVersion}, installed earlier in this job.`);
+    expect(again.steps[2]?.stdout).toContain('tenantctl validate policies/');
+  });
+
+  it('seeds the installation with this release\'s package-lock.json (and an empty package.json) before npm runs, so that npm keeps the locked dependency versions', async () => {
+    const npm = fakeNpm();
+    const runnerTemp = temp('runner-temp-');
+    await install(npm, runnerTemp);
+    const before = `${npm.log}.1`;
+    expect(readdirSync(before).sort()).toEqual(['bin', 'package-lock.json', 'package.json']);
+    expect(readFileSync(path.join(before, 'package-lock.json'))).toEqual(readFileSync(path.join(repo, 'package-lock.json')));
+    expect(JSON.parse(readFileSync(path.join(before, 'package.json'), 'utf8'))).toEqual({});
+
+    // A lockfile already there (an earlier install of the job) is kept, also for another version.
+    writeFileSync(path.join(runnerTemp, 'tenantctl', 'package-lock.json'), '{"lockfileVersion": 3, "kept": true}');
+    await install(npm, runnerTemp, { version: '0.0.9' });
+    expect(readFileSync(path.join(`${npm.log}.2`, 'package-lock.json'), 'utf8')).toBe('{"lockfileVersion": 3, "kept": true}');
+  });
+
+  it('without a package-lock.json beside the action, warns that the dependencies are resolved afresh and installs all the same', async () => {
+    const npm = fakeNpm();
+    const actionDir = temp('action-without-lock-');
+    for (const file of ['action.yml', 'package.json']) copyFileSync(path.join(repo, file), path.join(actionDir, file));
+    const run = await install(npm, temp('runner-temp-'), {}, actionDir);
+    expect(run.steps[1]?.outcome).toBe('success');
+    expect(run.stdout).toContain('::warning::No package-lock.json beside the action');
+    expect(readdirSync(`${npm.log}.1`)).toEqual(['bin']);
+  });
+
+  it('puts only tenantctl on PATH: one directory holding nothing but a link to it, not node_modules/.bin', async () => {
+    const npm = fakeNpm();
+    const runnerTemp = temp('runner-temp-');
+    const run = await install(npm, runnerTemp);
+    const prefix = path.join(runnerTemp, 'tenantctl');
+    expect(run.addedPath).toEqual([path.join(prefix, 'bin')]);
+    expect(readdirSync(path.join(prefix, 'bin'))).toEqual(['tenantctl']);
+    expect(realpathSync(path.join(prefix, 'bin', 'tenantctl'))).toBe(realpathSync(path.join(prefix, 'node_modules', 'tenantctl', 'bin', 'tenantctl.js')));
+    expect(readdirSync(path.join(prefix, 'node_modules', '.bin')).sort()).toEqual(['semver', 'tenantctl']);
   });
 
   it('installs the npm spec given as version instead (a version or a tarball), again when it changes', async () => {
@@ -104,21 +154,34 @@ describe('running tenantctl', () => {
   beforeAll(() => {
     standIn = tenantctlStandIn(temp('tenantctl-stand-in-'), { delegate: false });
     runnerTemp = temp('runner-temp-');
+    // Installed as the install step leaves it (the tests above install): the action reuses it.
+    preinstallStandIn(runnerTemp, standIn);
   });
 
   interface Told {
     readonly exit?: number;
     readonly stdout?: string;
     readonly stderr?: string;
+    /** What plan writes to --out (default: a plan with one change on exit 2, none on 0, nothing on 1). */
+    readonly plan?: string;
+    /** What apply appends to --audit-log. */
+    readonly audit?: string;
   }
 
-  /** Runs the action with the stand-in (one npm install for all: same RUNNER_TEMP and spec); returns the run and the command lines it got. */
+  /** Runs the action with the stand-in (installed once for all: same RUNNER_TEMP and spec); returns the run and the command lines it got. */
   async function act(inputs: Record<string, string>, told: Told = {}, workspace = temp('workspace-')): Promise<{ run: CompositeRun; argv: string[][]; cwd: string[]; workspace: string }> {
     const log = path.join(temp('argv-'), 'log');
     const run = await runCompositeAction({
       actionDir: repo,
       inputs: { version: standIn, ...inputs },
-      env: { TENANTCTL_ARGV_LOG: log, FAKE_TENANTCTL_EXIT: String(told.exit ?? 0), FAKE_TENANTCTL_STDOUT: told.stdout ?? '', FAKE_TENANTCTL_STDERR: told.stderr ?? '' },
+      env: {
+        TENANTCTL_ARGV_LOG: log,
+        FAKE_TENANTCTL_EXIT: String(told.exit ?? 0),
+        FAKE_TENANTCTL_STDOUT: told.stdout ?? '',
+        FAKE_TENANTCTL_STDERR: told.stderr ?? '',
+        FAKE_TENANTCTL_SAVED_PLAN: told.plan ?? '',
+        FAKE_TENANTCTL_AUDIT: told.audit ?? '',
+      },
       workspace,
       runnerTemp,
     });
@@ -126,11 +189,14 @@ describe('running tenantctl', () => {
     return { run, argv: recorded.map((r) => [...r.args]), cwd: recorded.map((r) => r.cwd), workspace };
   }
 
+  const auditLine = (outcome: 'applied' | 'failed' | 'skipped', userPrincipalName = 'alice@contoso.com'): string =>
+    `${JSON.stringify({ time: '2026-11-22T00:00:00Z', action: 'restore-user', userPrincipalName, outcome })}\n`;
+
   it('validate: the policy paths (split on spaces and new lines), then args', async () => {
     const { run, argv } = await act({ command: 'validate', policy: 'policies/  shared/extra.yaml\nmore/', args: '--format json' }, { stdout: 'Valid: 1 file.\n' });
     expect(argv).toEqual([['validate', 'policies/', 'shared/extra.yaml', 'more/', '--format', 'json']]);
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false', 'plan-file': '' });
+    expect(run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false', planned: 'false', 'plan-file': '' });
     expect(readFileSync(run.outputs['stdout-file'] ?? '', 'utf8')).toBe('Valid: 1 file.\n');
   });
 
@@ -138,36 +204,62 @@ describe('running tenantctl', () => {
     const { run, argv, workspace } = await act({ command: 'plan', 'plan-file': 'plan.json', args: '--format markdown' }, { exit: 2, stdout: '## Plan: 1 to restore\n', stderr: 'warning  missing-permission …\n' });
     expect(argv).toEqual([['plan', 'policies/', '--out', 'plan.json', '--detailed-exitcode', '--format', 'markdown']]);
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ 'exit-code': '2', 'has-changes': 'true', 'plan-file': path.join(realpathSync(workspace), 'plan.json') });
+    expect(run.outputs).toMatchObject({ 'exit-code': '2', 'has-changes': 'true', planned: 'true', 'plan-file': path.join(realpathSync(workspace), 'plan.json') });
     expect(readFileSync(run.outputs['stdout-file'] ?? '', 'utf8')).toBe('## Plan: 1 to restore\n');
     expect(readFileSync(run.outputs['stderr-file'] ?? '', 'utf8')).toBe('warning  missing-permission …\n');
     expect(run.stdout).toContain('## Plan: 1 to restore');
   });
 
-  it('plan: no changes (exit 0) is has-changes false; an error (exit 1) fails the step but still sets the outputs', async () => {
+  it('plan without plan-file still saves the plan, under RUNNER_TEMP, and names it in the output plan-file', async () => {
+    const { run, argv } = await act({ command: 'plan' }, { exit: 2 });
+    const saved = run.outputs['plan-file'] ?? '';
+    expect(argv).toEqual([['plan', 'policies/', '--out', saved, '--detailed-exitcode']]);
+    expect(saved.startsWith(`${realpathSync(runnerTemp)}${path.sep}`)).toBe(true);
+    expect(run.outputs).toMatchObject({ 'exit-code': '2', 'has-changes': 'true', planned: 'true' });
+    expect(JSON.parse(readFileSync(saved, 'utf8'))).toMatchObject({ changes: [{ action: 'stand-in' }] });
+  });
+
+  it('plan: no changes (exit 0) is has-changes false; an error without a plan (exit 1) fails the step, planned false, but still sets the outputs', async () => {
     const none = await act({ command: 'plan', 'plan-file': 'plan.json' });
     expect(none.run.exitCode).toBe(0);
-    expect(none.run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false' });
+    expect(none.run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false', planned: 'true' });
 
     // An older plan.json is not taken for this run's plan.
     const workspace = temp('workspace-');
-    writeFileSync(path.join(workspace, 'plan.json'), '{"old": true}');
+    writeFileSync(path.join(workspace, 'plan.json'), '{"old": true, "changes": [{}]}');
     const error = await act({ command: 'plan', 'plan-file': 'plan.json' }, { exit: 1, stderr: 'error  yaml-syntax …\n' }, workspace);
     expect(error.argv).toEqual([['plan', 'policies/', '--out', 'plan.json', '--detailed-exitcode']]);
     expect(error.run.exitCode).toBe(1);
     expect(error.run.steps[2]?.outcome).toBe('failure');
-    expect(error.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'false', 'plan-file': '' });
+    expect(error.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'false', planned: 'false', 'plan-file': '' });
     expect(readFileSync(error.run.outputs['stderr-file'] ?? '', 'utf8')).toBe('error  yaml-syntax …\n');
   });
 
-  it('apply with plan-file: the saved plan, the policy it was made from as --policy, then args; has-changes when something was applied', async () => {
+  it('plan with errors (exit 1, the plan written): fails the step, yet reports planned, the saved plan, and has-changes from its changes', async () => {
+    const plan = (changes: number) => JSON.stringify({ changes: Array.from({ length: changes }, () => ({ action: 'restore-user' })), diagnostics: [{ severity: 'error', code: 'not-restorable' }] });
+    const withChanges = await act({ command: 'plan', 'plan-file': 'plan.json' }, { exit: 1, plan: plan(2), stdout: '## Plan: 2 to restore, 1 error\n' });
+    expect(withChanges.run.exitCode).toBe(1);
+    expect(withChanges.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'true', planned: 'true', 'plan-file': path.join(realpathSync(withChanges.workspace), 'plan.json') });
+    expect(withChanges.run.stdout).toContain('the plan has errors (listed above); it was saved to');
+
+    const onlyErrors = await act({ command: 'plan', 'plan-file': 'plan.json' }, { exit: 1, plan: plan(0) });
+    expect(onlyErrors.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'false', planned: 'true' });
+
+    // Something that is not a plan is no plan (and not a success).
+    const garbled = await act({ command: 'plan', 'plan-file': 'plan.json' }, { exit: 2, plan: 'not json' });
+    expect(garbled.run.exitCode).toBe(1);
+    expect(garbled.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'false', planned: 'false', 'plan-file': '' });
+  });
+
+  it('apply with plan-file: the saved plan, the policy it was made from as --policy, then args; has-changes when the audit log says something was applied', async () => {
     const workspace = temp('workspace-');
     writeFileSync(path.join(workspace, 'reviewed.json'), '{}');
-    const applied = await act({ command: 'apply', 'plan-file': 'reviewed.json', policy: 'tenant/a tenant/b', args: '--auto-approve --audit-log audit.jsonl' }, { stdout: 'Apply complete: 2 restored.\n' }, workspace);
+    const applied = await act({ command: 'apply', 'plan-file': 'reviewed.json', policy: 'tenant/a tenant/b', args: '--auto-approve --audit-log audit.jsonl' }, { stdout: 'Apply complete: 2 restored.\n', audit: auditLine('applied') + auditLine('applied', 'bob@contoso.com') }, workspace);
     expect(applied.argv).toEqual([['apply', 'reviewed.json', '--policy', 'tenant/a', 'tenant/b', '--auto-approve', '--audit-log', 'audit.jsonl']]);
-    expect(applied.run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'true', 'plan-file': path.join(realpathSync(workspace), 'reviewed.json') });
+    expect(applied.run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'true', planned: 'false', 'plan-file': path.join(realpathSync(workspace), 'reviewed.json') });
 
-    const nothing = await act({ command: 'apply', 'plan-file': 'reviewed.json', args: '--auto-approve' }, { stdout: 'Nothing to apply.\n' }, workspace);
+    // The same audit log again: only what this run appended counts.
+    const nothing = await act({ command: 'apply', 'plan-file': 'reviewed.json', args: '--auto-approve --audit-log=audit.jsonl' }, { stdout: 'Nothing to apply.\n' }, workspace);
     expect(nothing.run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false' });
 
     const refused = await act({ command: 'apply', 'plan-file': 'reviewed.json', args: '--auto-approve' }, { exit: 1, stderr: 'Nothing was changed.\n' }, workspace);
@@ -175,8 +267,24 @@ describe('running tenantctl', () => {
     expect(refused.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'false' });
   });
 
-  it('apply without plan-file plans the policy paths itself; other commands get no policy paths', async () => {
-    expect((await act({ command: 'apply', args: '--auto-approve' })).argv).toEqual([['apply', 'policies/', '--auto-approve']]);
+  it('apply that applies part of the plan and exits 1 (a change failed, or the plan has errors): the step fails, has-changes is true', async () => {
+    const workspace = temp('workspace-');
+    writeFileSync(path.join(workspace, 'reviewed.json'), '{}');
+    const partial = await act({ command: 'apply', 'plan-file': 'reviewed.json', args: '--auto-approve --audit-log audit.jsonl' }, { exit: 1, audit: auditLine('applied') + auditLine('failed', 'bob@contoso.com'), stderr: '1 error in the plan: what they name was not applied.\n' }, workspace);
+    expect(partial.run.exitCode).toBe(1);
+    expect(partial.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'true' });
+
+    const allFailed = await act({ command: 'apply', 'plan-file': 'reviewed.json', args: '--auto-approve --audit-log audit.jsonl' }, { exit: 1, audit: auditLine('failed') + auditLine('skipped', 'bob@contoso.com') }, workspace);
+    expect(allFailed.run.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'false' });
+  });
+
+  it('apply without plan-file plans the policy paths itself; without --audit-log in args it keeps one of its own; other commands get no policy paths', async () => {
+    const { run, argv } = await act({ command: 'apply', args: '--auto-approve' }, { audit: auditLine('applied') });
+    const [[, , flag, auditLog]] = argv as [string[]];
+    expect(argv).toEqual([['apply', 'policies/', '--audit-log', auditLog, '--auto-approve']]);
+    expect(flag).toBe('--audit-log');
+    expect(auditLog?.startsWith(`${realpathSync(runnerTemp)}${path.sep}`)).toBe(true);
+    expect(run.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'true' });
     expect((await act({ command: 'export', args: '--out exported/' })).argv).toEqual([['export', '--out', 'exported/']]);
   });
 

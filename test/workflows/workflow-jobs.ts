@@ -1,20 +1,23 @@
 /**
- * Reading the workflow files, and running a reusable workflow's job here the way GitHub would for its
- * tenantctl part: the caller's `with:` over the `workflow_call` inputs' defaults, the caller's `vars`
- * (an environment's over the repository's for a job in that environment), the job's `if:`, `env:`
- * and steps' `if:` (status functions and `continue-on-error` included). Steps that use the tenantctl
- * action run it with test/support/composite-action.ts; steps that talk to GitHub (checkout, artifacts,
- * `gh` scripts) are not run: checkout is the workspace the test prepared, an upload is recorded with
- * its evaluated name and path, and a `run:` step's outputs may be given (`simulated`), as when the
- * apply job downloads the reviewed plan. Every expression on the way is evaluated, and one this cannot
- * evaluate throws.
+ * Reading the workflow files, and running a reusable workflow's job here the way GitHub would: the
+ * caller's `with:` over the `workflow_call` inputs' defaults, the caller's `vars` (an environment's
+ * over the repository's for a job in that environment, but not in the job's `if:`, which GitHub
+ * evaluates before the job enters its environment), the job's `if:`, `env:` and steps' `if:` (status
+ * functions and `continue-on-error` included). Steps that use the tenantctl action run it with
+ * test/support/composite-action.ts; `run:` steps run in bash as the runner runs them (GITHUB_OUTPUT,
+ * GITHUB_STEP_SUMMARY, GITHUB_ENV, GITHUB_PATH, the default GITHUB_* variables), with a fake `gh` on
+ * PATH that talks to a small fake GitHub (fake-github.ts); `actions/upload-artifact` stores the file in
+ * that GitHub under the run; checkout is the workspace the test prepared. Every expression on the way
+ * is evaluated, and one this cannot evaluate throws.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { evaluateCondition, substituteExpressions } from '../support/composite-action.ts';
+import { evaluateCondition, machineEnvironment, parseCommandFile, runBash, substituteExpressions } from '../support/composite-action.ts';
 import type { CompositeRun, ContextLookup, ExpressionValue } from '../support/composite-action.ts';
 import { runCompositeAction } from '../support/composite-action.ts';
+import { REPOSITORY } from '../support/oidc-issuer.ts';
+import { FakeGitHub } from './fake-github.ts';
 
 export const repo = new URL('../../', import.meta.url).pathname;
 export const packageVersion = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
@@ -49,6 +52,7 @@ export interface Job {
   readonly needs?: string | readonly string[];
   readonly outputs?: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, Scalar>>;
+  readonly defaults?: { readonly run?: { readonly shell?: string; readonly 'working-directory'?: string } };
   readonly steps?: readonly Step[];
 }
 
@@ -136,26 +140,33 @@ export interface JobRunOptions {
   readonly vars: Readonly<Record<string, string>>;
   /** Variables per environment, used by a job that names that environment. */
   readonly environmentVars?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** The `github` context (event, sha, token, …). */
+  /** The `github` context (event, sha, run_id, token, …). */
   readonly github: Contexts;
   readonly workspace: string;
   readonly runnerTemp: string;
   /** What the runner adds to every step's environment (ACTIONS_ID_TOKEN_REQUEST_URL, TENANTCTL_GRAPH_URL, …). */
   readonly runnerEnv?: Readonly<Record<string, string>>;
-  /** Outputs of `run:` steps that are not run here, by step id. */
-  readonly simulated?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The GitHub that the scripts' `gh` calls and the uploads reach; a new, empty one by default. */
+  readonly gitHub?: FakeGitHub;
 }
 
 export interface JobStepResult {
   readonly id?: string;
   readonly name?: string;
   readonly uses?: string;
-  /** `not-run`: a step that talks to GitHub, not run here. */
+  /** `not-run`: a `uses:` step this harness does not run (checkout). */
   readonly outcome: 'success' | 'failure' | 'skipped' | 'not-run';
   /** The evaluated `with:` of a `uses:` step. */
   readonly with?: Readonly<Record<string, string>>;
+  /** The evaluated `env:` of the step. */
+  readonly env?: Readonly<Record<string, string>>;
   /** The action's run, for a step using tenantctl. */
   readonly action?: CompositeRun;
+  /** A `run:` step's exit code, output and GITHUB_OUTPUT. */
+  readonly exitCode?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+  readonly outputs?: Readonly<Record<string, string>>;
 }
 
 export interface JobRun {
@@ -166,6 +177,11 @@ export interface JobRun {
   readonly environment?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly steps: readonly JobStepResult[];
+  /** What the steps (and the actions) appended to GITHUB_STEP_SUMMARY. */
+  readonly summary: string;
+  /** The GitHub the job talked to, and the run's id there (github.run_id). */
+  readonly gitHub: FakeGitHub;
+  readonly runId: number;
 }
 
 /** The caller's `with:` over the declared inputs' defaults; an undeclared or missing required input throws, as GitHub refuses the call. */
@@ -186,25 +202,54 @@ export function jobEnvironment(workflow: Workflow, given: Readonly<Record<string
   return environment === undefined ? undefined : substituteExpressions(environment, lookupIn({ inputs: resolveCallInputs(workflow, given), vars, github }));
 }
 
+/** A job's concurrency group, evaluated (GitHub allows the github, inputs and vars contexts there). */
+export function concurrencyGroup(workflow: Workflow, given: Readonly<Record<string, Scalar>> = {}, vars: Readonly<Record<string, string>> = {}, github: Contexts = {}): string | undefined {
+  const [, job] = onlyJob(workflow);
+  return job.concurrency === undefined ? undefined : substituteExpressions(job.concurrency.group, lookupIn({ inputs: resolveCallInputs(workflow, given), vars, github }));
+}
+
+/** The evaluated `env:` of a job, as it would run (environment variables over the repository's). */
+export function jobEnv(workflow: Workflow, given: Readonly<Record<string, Scalar>> = {}, vars: Readonly<Record<string, string>> = {}, github: Contexts = {}): Record<string, string> {
+  const [, job] = onlyJob(workflow);
+  const env: Record<string, string> = {};
+  const inputs = resolveCallInputs(workflow, given);
+  for (const [name, value] of Object.entries(job.env ?? {})) env[name] = substituteExpressions(text(value), lookupIn({ inputs, github, vars, env }));
+  return env;
+}
+
+const contextText = (github: Contexts, name: string): string => {
+  const value = github[name];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+};
+
 export async function runJob(options: JobRunOptions): Promise<JobRun> {
   const [, job] = onlyJob(options.workflow);
+  const gitHub = options.gitHub ?? new FakeGitHub(contextText(options.github, 'repository'));
   const inputs = resolveCallInputs(options.workflow, options.with);
   const environment = jobEnvironment(options.workflow, options.with, options.vars, options.github);
   const vars = { ...options.vars, ...(environment === undefined ? {} : options.environmentVars?.[environment]) };
   const base = { inputs, github: options.github };
+  const inEnvironment = environment === undefined ? {} : { environment };
+  const runId = contextText(options.github, 'run_id');
 
   // The job-level if: is evaluated before the job enters its environment, with the repository's variables.
   if (job.if !== undefined && !evaluateCondition(job.if, lookupIn({ ...base, vars: options.vars }), { failed: false })) {
-    return { ran: false, failed: false, ...(environment === undefined ? {} : { environment }), env: {}, steps: [] };
+    return { ran: false, failed: false, ...inEnvironment, env: {}, steps: [], summary: '', gitHub, runId: Number(runId) };
   }
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(job.env ?? {})) env[name] = substituteExpressions(text(value), lookupIn({ ...base, vars, env }));
+  if (job.defaults?.run?.['working-directory'] !== undefined) throw new Error('defaults.run.working-directory is not modelled here');
+  if (job.defaults?.run?.shell !== 'bash') throw new Error(`the job's run steps must default to shell: bash (found ${job.defaults?.run?.shell ?? 'none'})`);
+  const env = jobEnv(options.workflow, options.with, vars, options.github);
+  const filesDir = mkdtempSync(path.join(options.runnerTemp, '_job-'));
+  const gitHubEnv = await gitHub.env();
 
   const steps: JobStepResult[] = [];
   const stepsContext: Record<string, { outputs: Record<string, string>; outcome: string; conclusion: string }> = {};
+  const addedPath: string[] = [];
+  const addedEnv: Record<string, string> = {};
+  let summary = '';
   let failed = false;
-  for (const step of job.steps ?? []) {
-    const lookup = lookupIn({ ...base, vars, env, steps: stepsContext, runner: { temp: options.runnerTemp } });
+  for (const [index, step] of (job.steps ?? []).entries()) {
+    const lookup = lookupIn({ ...base, vars, env: { ...addedEnv, ...env }, steps: stepsContext, runner: { temp: options.runnerTemp } });
     const names = { ...(step.id === undefined ? {} : { id: step.id }), ...(step.name === undefined ? {} : { name: step.name }), ...(step.uses === undefined ? {} : { uses: step.uses }) };
     const record = (result: JobStepResult, outputs: Record<string, string> = {}): void => {
       steps.push(result);
@@ -220,26 +265,98 @@ export async function runJob(options: JobRunOptions): Promise<JobRun> {
     const stepEnv: Record<string, string> = {};
     for (const [name, value] of Object.entries(step.env ?? {})) stepEnv[name] = substituteExpressions(text(value), lookup);
     const withInputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([name, value]) => [name, substituteExpressions(text(value), lookup)]));
+    const machine = machineEnvironment();
+    const PATH = [...addedPath, gitHub.binDir, machine.PATH ?? ''].join(path.delimiter);
+
     if (step.uses?.startsWith('tenantctl/tenantctl@') === true) {
       const action = await runCompositeAction({
         actionDir: repo,
         inputs: withInputs,
-        env: { ...env, ...stepEnv, ...options.runnerEnv },
+        env: { PATH, ...addedEnv, ...env, ...stepEnv, ...options.runnerEnv },
         workspace: options.workspace,
         runnerTemp: options.runnerTemp,
       });
-      record({ ...names, outcome: action.exitCode === 0 ? 'success' : 'failure', with: withInputs, action }, { ...action.outputs });
+      addedPath.unshift(...action.addedPath);
+      Object.assign(addedEnv, action.addedEnv);
+      summary += action.summary;
+      record({ ...names, outcome: action.exitCode === 0 ? 'success' : 'failure', with: withInputs, env: stepEnv, action }, { ...action.outputs });
+    } else if (step.uses?.startsWith('actions/upload-artifact@') === true) {
+      // As the action does: the file, or nothing (if-no-files-found: warn, the default, or ignore), or a failure (error).
+      const file = path.resolve(options.workspace, withInputs.path ?? '');
+      const found = (withInputs.path ?? '') !== '' && existsSync(file);
+      if (found) gitHub.uploadArtifact(Number(runId), withInputs.name ?? 'artifact', file);
+      const outcome = found || withInputs['if-no-files-found'] !== 'error' ? 'success' : 'failure';
+      record({ ...names, outcome, with: withInputs });
     } else if (step.uses !== undefined) {
       record({ ...names, outcome: 'not-run', with: withInputs });
     } else {
-      const simulated = step.id === undefined ? undefined : options.simulated?.[step.id];
-      record({ ...names, outcome: simulated === undefined ? 'not-run' : 'success' }, { ...simulated });
+      if (step.run === undefined) throw new Error(`step ${step.name ?? index} has neither run nor uses`);
+      const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((name) => [name, path.join(filesDir, `${index}-${name.toLowerCase()}`)]));
+      for (const file of Object.values(files)) writeFileSync(file, '');
+      const scriptFile = path.join(filesDir, `${index}.sh`);
+      writeFileSync(scriptFile, substituteExpressions(step.run, lookup));
+      const run = await runBash(scriptFile, options.workspace, {
+        ...machine,
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        RUNNER_OS: 'Linux',
+        RUNNER_TEMP: options.runnerTemp,
+        GITHUB_WORKSPACE: options.workspace,
+        GITHUB_REPOSITORY: contextText(options.github, 'repository'),
+        GITHUB_SHA: contextText(options.github, 'sha'),
+        GITHUB_EVENT_NAME: contextText(options.github, 'event_name'),
+        GITHUB_RUN_ID: runId,
+        GITHUB_RUN_ATTEMPT: contextText(options.github, 'run_attempt'),
+        GITHUB_SERVER_URL: 'https://github.com',
+        ...gitHubEnv,
+        ...options.runnerEnv,
+        ...addedEnv,
+        ...env,
+        ...stepEnv,
+        ...files,
+        PATH,
+      });
+      const outputs = parseCommandFile(readFileSync(files.GITHUB_OUTPUT ?? '', 'utf8'), 'GITHUB_OUTPUT');
+      Object.assign(addedEnv, parseCommandFile(readFileSync(files.GITHUB_ENV ?? '', 'utf8'), 'GITHUB_ENV'));
+      for (const line of readFileSync(files.GITHUB_PATH ?? '', 'utf8').split('\n')) if (line.trim() !== '') addedPath.unshift(line.trim());
+      summary += readFileSync(files.GITHUB_STEP_SUMMARY ?? '', 'utf8');
+      record({ ...names, outcome: run.code === 0 ? 'success' : 'failure', env: stepEnv, exitCode: run.code, stdout: run.stdout, stderr: run.stderr, outputs }, outputs);
     }
   }
-  return { ran: true, failed, ...(environment === undefined ? {} : { environment }), env, steps };
+  return { ran: true, failed, ...inEnvironment, env, steps, summary, gitHub, runId: Number(runId) };
+}
+
+// ---- the caller's run ----------------------------------------------------------------------------
+
+/** The caller repository of the tests (the subject of the OIDC tokens too). */
+export const CALLER_REPOSITORY = REPOSITORY;
+export const MERGE_SHA = '3b9d0c4e5f60718293a4b5c6d7e8f90112233445';
+export const HEAD_SHA = 'a3c1f5e2b7d94c08e6f1a2b3c4d5e6f708192a3b';
+export const PR = 42;
+
+export type CallerEvent = 'pull_request' | 'push' | 'schedule';
+/** The event each reusable workflow is called on by the example tenant repository. */
+export const EVENT: Readonly<Record<'plan.yml' | 'apply.yml' | 'drift.yml', CallerEvent>> = { 'plan.yml': 'pull_request', 'apply.yml': 'push', 'drift.yml': 'schedule' };
+
+/** The `github` context of the caller's run: a pull request's (PR, head HEAD_SHA), or a push of MERGE_SHA to main. */
+export function githubContext(event: CallerEvent, { runId = 4711, headSha = HEAD_SHA, pr = PR, sha = MERGE_SHA }: { runId?: number; headSha?: string; pr?: number; sha?: string } = {}): Contexts {
+  return {
+    token: 'ghs_not-a-real-token',
+    repository: CALLER_REPOSITORY,
+    event_name: event,
+    sha,
+    run_id: String(runId),
+    run_attempt: '1',
+    event: event === 'pull_request' ? { pull_request: { number: pr, head: { sha: headSha, repo: { full_name: CALLER_REPOSITORY } } } } : {},
+  };
 }
 
 /** A job's upload steps that ran: the artifact name and path, evaluated. */
 export function uploads(run: JobRun): { name: string; path: string }[] {
-  return run.steps.filter((s) => s.uses?.startsWith('actions/upload-artifact@') === true && s.outcome === 'not-run').map((s) => ({ name: s.with?.name ?? '', path: s.with?.path ?? '' }));
+  return run.steps.filter((s) => s.uses?.startsWith('actions/upload-artifact@') === true && s.outcome !== 'skipped').map((s) => ({ name: s.with?.name ?? '', path: s.with?.path ?? '' }));
+}
+
+/** A step of a job's run, by id or name. */
+export function stepOf(run: JobRun, idOrName: string): JobStepResult | undefined {
+  return run.steps.find((s) => s.id === idOrName || s.name === idOrName);
 }

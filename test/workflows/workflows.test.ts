@@ -11,38 +11,29 @@
  *   package.json's version.
  * - The guarantees hold: triggers, exactly the permissions each job needs (granted by the caller),
  *   workload identity federation and never a stored secret, skipping cleanly while unconfigured,
- *   strict shell steps without expressions in scripts, one plan comment found by its marker, the plan
- *   uploaded under the pull request and head commit, apply of that plan only, in the environment, one
- *   at a time, the audit log uploaded, the drift issue.
+ *   the GitHub token only in the steps that call gh, strict shell steps without expressions in
+ *   scripts, one plan comment found by its marker, the plan uploaded under the pull request and head
+ *   commit, apply of that plan only, in the environment, one at a time, the audit log uploaded, the
+ *   drift issue, and names kept apart per tenant (input `tenant`). The scripts that talk to GitHub run
+ *   against a fake GitHub in github-steps.test.ts.
  * - Every tenantctl command line the workflows make the action run exists (checked against
- *   `tenantctl … --help`), and the jobs then run, through the action and this checkout's tenantctl,
- *   in the pipeline's order against the emulator holding a drifted copy of the example's policies,
- *   signing in with GitHub's OIDC token from a local issuer (no secret anywhere): validate → plan
- *   (changes) → apply of the saved plan → drift plan (no changes). Both with one identity for
- *   everything and with the recommended read-only plan identity, whose plan names the write
- *   permissions it lacks as warnings and which apply refuses to write with.
+ *   `tenantctl … --help`). The jobs themselves run, through the action and this checkout's tenantctl,
+ *   against the emulator in pipeline.test.ts.
  */
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeNeeds } from '../../src/domain/permissions.ts';
-import type { Plan } from '../../src/domain/plan.ts';
-import type { Seed } from '../../src/emulator/model.ts';
-import type { RunningEmulator } from '../../src/emulator/server.ts';
-import { startEmulator } from '../../src/emulator/server.ts';
-import { DEMO_APP_ROLES, DEMO_CLIENT_ID } from '../../src/engine/demo-tenant.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_MAX_CHARS } from '../../src/render/plan-markdown.ts';
-import { lastSeq, readState, requestsSince, reseed, writesIn } from '../support/apply-e2e.ts';
 import { runTenantctl } from '../support/cli.ts';
-import { driftedSeed } from '../support/drifted-tenant.ts';
-import { readCompositeAction } from '../support/composite-action.ts';
-import type { CompositeRun } from '../support/composite-action.ts';
-import type { LocalOidcIssuer, WorkflowContext } from '../support/oidc-issuer.ts';
-import { githubSubject, REPOSITORY, startOidcIssuer } from '../support/oidc-issuer.ts';
-import { checkInvocation, readCliSurface, recordedInvocations, schemaErrors, tenantctlInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
-import type { Contexts, Job, JobRun, Scalar, Workflow } from './workflow-jobs.ts';
-import { ACTION_REF, callInputs, expressionsIn, jobEnvironment, onlyJob, packageVersion, readWorkflowFile, repo, runJob, uploads } from './workflow-jobs.ts';
+import { readCompositeAction, substituteExpressions } from '../support/composite-action.ts';
+import { checkInvocation, preinstallStandIn, readCliSurface, recordedInvocations, schemaErrors, splitShellCommands, tenantctlInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
+import { FakeGitHub } from './fake-github.ts';
+import type { Job, Scalar, Step, Workflow } from './workflow-jobs.ts';
+import {
+  ACTION_REF, CALLER_REPOSITORY, EVENT, HEAD_SHA, MERGE_SHA, PR, callInputs, concurrencyGroup, expressionsIn, githubContext, jobEnv, lookupIn, onlyJob,
+  packageVersion, readWorkflowFile, repo, resolveCallInputs, runJob,
+} from './workflow-jobs.ts';
 
 const EXAMPLE = 'examples/tenant-repo';
 const REUSABLE = ['plan.yml', 'apply.yml', 'drift.yml'] as const;
@@ -123,6 +114,12 @@ describe('the example tenant repository', () => {
     expect(existsSync(path.join(repo, EXAMPLE, 'README.md'))).toBe(true);
   });
 
+  it('has a package.json that pins this release of tenantctl (npx tenantctl there runs it), private, on Node.js 22.12 or newer', () => {
+    const manifest = JSON.parse(readFileSync(path.join(repo, EXAMPLE, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ private: true, devDependencies: { tenantctl: packageVersion }, engines: { node: '>=22.12.0' } });
+    expect(manifest.dependencies).toBeUndefined();
+  });
+
   describe.each(REUSABLE)('.github/workflows/%s', (name) => {
     const { workflow, text } = caller(name);
     const [, job] = onlyJob(workflow);
@@ -152,15 +149,21 @@ describe('the example tenant repository', () => {
     });
   });
 
-  it('names tenantctl\'s release as package.json does wherever it refers to it (uses: …@v, tags in URLs), here and in docs/github-actions.md', () => {
+  it('names tenantctl\'s release as package.json does wherever it refers to it (uses: …@v, tags in URLs, npm specs and the example\'s package.json), here, in README.md and in docs/*.md', () => {
+    const docs = readdirSync(path.join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join(repo, 'docs', f));
     const files = [
       ...readdirSync(path.join(repo, EXAMPLE), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)),
       ...workflowFiles('.github/workflows').map((f) => path.join(repo, f)),
-      path.join(repo, 'docs/github-actions.md'),
+      path.join(repo, 'README.md'),
+      ...docs,
     ];
-    const refs = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/tenantctl\/tenantctl(?:\/[^\s@)`'"]*)?[@/]v(\d+\.\d+\.\d+)/gu)].map((m) => `${path.relative(repo, f)}: v${m[1]}`));
+    expect(docs).toContain(path.join(repo, 'docs/github-actions.md'));
+    const refs = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/tenantctl\/tenantctl(?:\/[^\s@)`'"]*)?[@/]v(\d+\.\d+\.\d+)|\btenantctl@(\d+\.\d+\.\d+)|"tenantctl": "(\d+\.\d+\.\d+)"/gu)]
+      .map((m) => `${path.relative(repo, f)}: ${m[0]} → ${m[1] ?? m[2] ?? m[3]}`));
     expect(refs.length).toBeGreaterThan(10);
-    expect(refs.filter((ref) => !ref.endsWith(`: v${packageVersion}`))).toEqual([]);
+    expect(refs.filter((ref) => ref.startsWith('README.md: ')).length).toBeGreaterThan(0);
+    expect(refs.filter((ref) => ref.startsWith(`${EXAMPLE}/package.json: `))).toEqual([`${EXAMPLE}/package.json: "tenantctl": "${packageVersion}" → ${packageVersion}`]);
+    expect(refs.filter((ref) => !ref.endsWith(` → ${packageVersion}`))).toEqual([]);
   });
 
   it('apply: looks for the plan runs of the example\'s own plan workflow, in the environment the called workflow defaults to', () => {
@@ -186,14 +189,30 @@ describe.each(REUSABLE)('the reusable .github/workflows/%s', (name) => {
     expect(job.permissions).toEqual(EXPECTED[name].permissions);
   });
 
-  it('signs in by workload identity federation from the caller\'s variables, never a stored secret, and skips while unconfigured', async () => {
+  it('signs in by workload identity federation from the caller\'s variables, never a stored secret, and skips while unconfigured (no AZURE_TENANT_ID)', async () => {
     expect(text).not.toMatch(/secrets\./u);
     expect(text).not.toContain('AZURE_CLIENT_SECRET');
     expect(text).not.toMatch(/AZURE_CLIENT_CERTIFICATE|AZURE_FEDERATED_TOKEN_FILE/u);
     expect(job.env).toMatchObject({ AZURE_TENANT_ID: '${{ vars.AZURE_TENANT_ID }}', AZURE_CLIENT_ID: '${{ vars.AZURE_CLIENT_ID }}' });
-    expect(job.if).toMatch(/^vars\.AZURE_CLIENT_ID != ''/u);
-    const unconfigured = await runJob({ workflow, with: callerWith(name), vars: {}, github: githubContext('pull_request'), workspace: tmpdir(), runnerTemp: tmpdir() });
-    expect(unconfigured.ran).toBe(false);
+    // Gated on a variable the job-level if: can see (the repository's), not on AZURE_CLIENT_ID, which
+    // the apply identity sets on the environment only (github-steps.test.ts runs that case).
+    expect(job.if).toMatch(/^vars\.AZURE_TENANT_ID != ''/u);
+    for (const vars of [{}, { AZURE_CLIENT_ID: 'a-client' }]) {
+      const unconfigured = await runJob({ workflow, with: callerWith(name), vars, github: githubContext(EVENT[name]), workspace: tmpdir(), runnerTemp: tmpdir() });
+      expect(unconfigured.ran).toBe(false);
+    }
+  });
+
+  it('hands the GitHub token (GH_TOKEN) only to the steps whose script calls gh: not to the job, so neither npm nor tenantctl ever holds it', () => {
+    expect(Object.keys(job.env ?? {})).not.toContain('GH_TOKEN');
+    expect(Object.keys(workflow.env ?? {})).not.toContain('GH_TOKEN');
+    const callsGh = (step: Step): boolean => step.run !== undefined && splitShellCommands(step.run).some((c) => c.words[0] === 'gh');
+    expect(steps.filter(callsGh).length).toBeGreaterThan(0);
+    for (const step of steps) {
+      expect(step.env?.GH_TOKEN !== undefined, step.name ?? step.uses).toBe(callsGh(step));
+      if (step.env?.GH_TOKEN !== undefined) expect(step.env.GH_TOKEN).toBe('${{ github.token }}');
+    }
+    expect(expressionsIn(text).filter((e) => /\bgithub\.token\b/u.test(e))).toHaveLength(steps.filter(callsGh).length);
   });
 
   it(`runs tenantctl only through the action, at the tag of this release (${ACTION_REF}), passing the caller's policy, directory, Node.js and tenantctl version`, () => {
@@ -256,88 +275,136 @@ describe.each(REUSABLE)('the reusable .github/workflows/%s', (name) => {
 });
 
 describe('what each reusable workflow guarantees', () => {
-  it('plan: one plan at a time per pull request; comments once per pull request (found again by its marker), within GitHub\'s limit; uploads the saved plan under the pull request and head commit', () => {
+  /** A `uses:` step's `with:` value, evaluated as GitHub would (inputs and github; env from the job). */
+  const evaluatedWith = (name: Name, step: Step | undefined, key: string, given: Record<string, Scalar> = {}): string => {
+    const { workflow } = reusable(name);
+    const github = githubContext(EVENT[name]);
+    const env = jobEnv(workflow, given, {}, github);
+    return substituteExpressions(String(step?.with?.[key] ?? ''), lookupIn({ inputs: resolveCallInputs(workflow, given), github, env }));
+  };
+
+  it('plan: one plan at a time per pull request; comments once per pull request (found again by its marker), within GitHub\'s limit; then uploads the saved plan under the pull request and head commit, whenever a plan was made', () => {
     const { workflow } = reusable('plan.yml');
     const job = jobOf(workflow);
-    expect(job.if).toBe("vars.AZURE_CLIENT_ID != '' && github.event.pull_request.head.repo.full_name == github.repository");
-    expect(job.concurrency).toEqual({ group: 'tenantctl-plan-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
-    expect(job.env?.COMMENT_MARKER).toMatch(/^<!-- [\w-]+ -->$/u);
+    expect(job.if).toBe("vars.AZURE_TENANT_ID != '' && github.event.pull_request.head.repo.full_name == github.repository");
+    expect(concurrencyGroup(workflow, {}, {}, githubContext('pull_request'))).toBe(`tenantctl-plan-${PR}`);
+    expect(job.concurrency?.['cancel-in-progress']).toBe(true);
+    const env = jobEnv(workflow, {}, {}, githubContext('pull_request'));
+    expect(env.COMMENT_MARKER).toBe('<!-- tenantctl-plan -->');
     const comment = job.steps?.find((s) => s.run?.includes('comment.json'))?.run ?? '';
     expect(comment).toContain('echo "$COMMENT_MARKER"');
     expect(comment).toContain('startswith($marker)');
     expect(comment).toMatch(/--method PATCH/u);
     const guard = Number(/length' comment\.md\) > (\d+)/u.exec(comment)?.[1]);
     expect(guard).toBeLessThanOrEqual(GITHUB_COMMENT_MAX_CHARS);
-    expect(job.env?.PLAN_ARTIFACT).toBe('tenantctl-plan-pr${{ github.event.pull_request.number }}-${{ github.event.pull_request.head.sha }}');
-    const upload = job.steps?.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-    expect(upload?.with).toMatchObject({ name: '${{ env.PLAN_ARTIFACT }}', path: '${{ steps.plan.outputs.plan-file }}' });
+    expect(env.PLAN_ARTIFACT).toBe(`tenantctl-plan-pr${PR}-${HEAD_SHA}`);
+    const steps = job.steps ?? [];
+    const uploadAt = steps.findIndex((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    const upload = steps[uploadAt];
+    expect(upload?.with).toMatchObject({ name: '${{ env.PLAN_ARTIFACT }}', path: '${{ steps.plan.outputs.plan-file }}', 'if-no-files-found': 'error' });
+    // Whenever a plan was made, errors or not; and after the comment, so that a plan artifact is always one that was posted.
+    expect(upload?.if).toBe("steps.plan.outputs.planned == 'true'");
+    expect(uploadAt).toBeGreaterThan(steps.findIndex((s) => s.name === 'Comment on the pull request'));
     expect(actionSteps(workflow).find((s) => s.id === 'plan')?.with).toMatchObject({ 'plan-file': 'plan.json', args: '--format markdown' });
+    // Errors (in the policy, in the plan, or no plan) fail the job: a required check blocks the merge.
+    expect(steps.at(-1)).toMatchObject({ name: 'Fail on errors', if: "steps.validate.outputs.exit-code != '0' || (steps.plan.outputs.exit-code != '0' && steps.plan.outputs.exit-code != '2')" });
   });
 
-  it('apply: in the caller\'s environment (default tenant-production), one at a time, only the artifact of the merged pull request\'s plan run, uploading the audit log', () => {
+  it('apply: in the caller\'s environment (default tenant-production), one at a time, only the artifact of the merged pull request\'s latest finished plan run, uploading the audit log', () => {
     const { workflow } = reusable('apply.yml');
     const job = jobOf(workflow);
     expect(job.environment).toBe('${{ inputs.environment }}');
     expect(callInputs(workflow).environment?.default).toBe('tenant-production');
-    expect(job.concurrency).toEqual({ group: 'tenantctl-apply', 'cancel-in-progress': false });
+    expect(concurrencyGroup(workflow, {}, {}, githubContext('push'))).toBe('tenantctl-apply');
+    expect(job.concurrency?.['cancel-in-progress']).toBe(false);
     const download = job.steps?.find((s) => s.id === 'reviewed')?.run ?? '';
-    expect(download).toContain('artifact="tenantctl-plan-pr${pr}-${head_sha}"');
-    expect(download).toContain('actions/workflows/$PLAN_WORKFLOW/runs?event=pull_request&status=success&head_sha=$head_sha');
+    expect(download).toContain('actions/workflows/$PLAN_WORKFLOW/runs?event=pull_request&status=completed&head_sha=$head_sha');
+    expect(download).toContain('select(.conclusion == "success" or .conclusion == "failure")');
     expect(download).toContain('select(.merged_at != null and .merge_commit_sha == $sha)');
     const apply = actionSteps(workflow)[0];
     expect(apply?.with).toMatchObject({ command: 'apply', 'plan-file': '${{ steps.reviewed.outputs.plan-file }}', args: '--auto-approve --audit-log audit.jsonl' });
     expect(apply?.['continue-on-error']).toBeUndefined();
     const upload = job.steps?.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-    expect(upload).toMatchObject({ if: '${{ !cancelled() }}', with: { name: 'tenantctl-audit-${{ github.sha }}-${{ github.run_attempt }}', path: '${{ inputs.working-directory }}/audit.jsonl' } });
-    // The plan artifact apply looks for is the one plan.yml uploads.
-    expect(reusable('plan.yml').workflow.jobs.plan?.env?.PLAN_ARTIFACT).toBe('tenantctl-plan-pr${{ github.event.pull_request.number }}-${{ github.event.pull_request.head.sha }}');
+    expect(upload).toMatchObject({ if: '${{ !cancelled() }}', with: { path: '${{ inputs.working-directory }}/audit.jsonl' } });
+    expect(evaluatedWith('apply.yml', upload, 'name')).toBe(`tenantctl-audit-${MERGE_SHA}-1`);
   });
 
-  it('drift: one at a time; opens or updates the labelled issue on changes (exit 2), closes it on none (0), reports anything else as an error', () => {
+  it('drift: one at a time; opens or updates the labelled issue when a plan was made with changes or errors, closes it on none, says "unknown" only when no plan was made; errors fail the job', () => {
     const { workflow } = reusable('drift.yml');
     const job = jobOf(workflow);
-    expect(job.concurrency).toEqual({ group: 'tenantctl-drift', 'cancel-in-progress': false });
+    expect(concurrencyGroup(workflow, {}, {}, githubContext('schedule'))).toBe('tenantctl-drift');
     expect(callInputs(workflow).label?.default).toBe('tenant-drift');
+    expect(jobEnv(workflow, {}, {}, githubContext('schedule')).DRIFT_LABEL).toBe('tenant-drift');
     const report = job.steps?.find((s) => s.run?.includes('gh issue'))?.run ?? '';
-    const branches = [...(/case "\$PLAN_EXIT" in\n([\s\S]*)\n\s*esac/u.exec(report)?.[1] ?? '').matchAll(/^\s*(\S+)\)$/gmu)].map((m) => m[1]);
-    expect(branches).toEqual(['2', '0', '*']);
-    expect(report).toMatch(/2\)[\s\S]*gh issue create[\s\S]*0\)[\s\S]*gh issue close[\s\S]*\*\)[\s\S]*exit 1/u);
-    expect(job.steps?.find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.if).toBe("steps.plan.outputs.has-changes == 'true'");
+    const branches = [...(/case "\$PLANNED:\$PLAN_EXIT" in\n([\s\S]*)\n\s*esac/u.exec(report)?.[1] ?? '').matchAll(/^\s*(\S+)\)$/gmu)].map((m) => m[1]);
+    expect(branches).toEqual(['true:0', 'true:*', '*']);
+    expect(report).toMatch(/true:0\)[\s\S]*gh issue close[\s\S]*true:\*\)[\s\S]*gh issue create[\s\S]*exit 1[\s\S]*\*\)[\s\S]*unknown[\s\S]*exit 1/u);
+    expect(job.steps?.find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.if).toBe("steps.plan.outputs.planned == 'true' && steps.plan.outputs.exit-code != '0'");
   });
 
-  it('plan and drift take tenantctl plan\'s exit code as it is (0 no changes, 2 changes, anything else an error), and nothing edits a saved plan', () => {
+  it('several tenants in one repository: the input tenant keeps concurrency groups, the comment marker, the artifacts and the drift label apart; without it every name is as before', () => {
+    const names = (tenant: string): Record<string, string | undefined> => {
+      const given = tenant === '' ? {} : { tenant };
+      const named: Record<string, string | undefined> = {};
+      for (const name of REUSABLE) {
+        const { workflow } = reusable(name);
+        const github = githubContext(EVENT[name]);
+        named[`${name} group`] = concurrencyGroup(workflow, given, {}, github);
+        const env = jobEnv(workflow, given, {}, github);
+        for (const key of ['COMMENT_MARKER', 'PLAN_ARTIFACT', 'DRIFT_LABEL']) if (env[key] !== undefined) named[`${name} ${key}`] = env[key];
+        for (const upload of jobOf(workflow).steps?.filter((s) => s.uses?.startsWith('actions/upload-artifact@')) ?? []) named[`${name} upload`] = evaluatedWith(name, upload, 'name', given);
+      }
+      return named;
+    };
+    expect(names('')).toEqual({
+      'plan.yml group': `tenantctl-plan-${PR}`,
+      'plan.yml COMMENT_MARKER': '<!-- tenantctl-plan -->',
+      'plan.yml PLAN_ARTIFACT': `tenantctl-plan-pr${PR}-${HEAD_SHA}`,
+      'plan.yml upload': `tenantctl-plan-pr${PR}-${HEAD_SHA}`,
+      'apply.yml group': 'tenantctl-apply',
+      'apply.yml upload': `tenantctl-audit-${MERGE_SHA}-1`,
+      'drift.yml group': 'tenantctl-drift',
+      'drift.yml DRIFT_LABEL': 'tenant-drift',
+      'drift.yml upload': 'tenantctl-drift-plan-4711',
+    });
+    expect(names('contoso')).toEqual({
+      'plan.yml group': `tenantctl-plan-contoso-${PR}`,
+      'plan.yml COMMENT_MARKER': '<!-- tenantctl-plan:contoso -->',
+      'plan.yml PLAN_ARTIFACT': `tenantctl-plan-contoso-pr${PR}-${HEAD_SHA}`,
+      'plan.yml upload': `tenantctl-plan-contoso-pr${PR}-${HEAD_SHA}`,
+      'apply.yml group': 'tenantctl-apply-contoso',
+      'apply.yml upload': `tenantctl-audit-contoso-${MERGE_SHA}-1`,
+      'drift.yml group': 'tenantctl-drift-contoso',
+      'drift.yml DRIFT_LABEL': 'tenant-drift-contoso',
+      'drift.yml upload': 'tenantctl-drift-plan-contoso-4711',
+    });
+    for (const name of REUSABLE) expect(callInputs(reusable(name).workflow).tenant).toMatchObject({ type: 'string', default: '' });
+  });
+
+  it('plan and drift take tenantctl plan\'s exit code as it is (0 no changes, 2 changes, 1 errors: with a plan or without), always save the plan, and nothing edits a saved plan', () => {
     const run = action.runs.steps.find((s) => s.id === 'run')?.run ?? '';
-    expect(run).toContain('argv+=(--detailed-exitcode)');
-    expect(run).toContain('plan:2) has_changes=true ;;');
+    expect(run).toContain('argv=(plan "${policy[@]}" --out "$plan_file" --detailed-exitcode)');
     expect(run).toContain('if [[ "$code" != 0 && "$COMMAND:$code" != plan:2 ]]; then exit "$code"; fi');
-    expect(reusable('plan.yml').text).toContain("if: steps.plan.outputs.exit-code == '0' || steps.plan.outputs.exit-code == '2'");
     for (const file of [...REUSABLE.map((n) => reusable(n).text), readFileSync(path.join(repo, 'action.yml'), 'utf8')]) expect(file).not.toMatch(/jq[^\n]*plan\.json/u);
   });
 });
 
 // ---- the command lines -------------------------------------------------------------------------------
 
-const MERGE_SHA = '3b9d0c4e5f60718293a4b5c6d7e8f90112233445';
-const HEAD_SHA = 'a3c1f5e2b7d94c08e6f1a2b3c4d5e6f708192a3b';
-const PR = 42;
 
-/** The `github` context of the caller's run. */
-function githubContext(event: 'pull_request' | 'push' | 'schedule'): Contexts {
-  return {
-    token: 'ghs_not-a-real-token',
-    repository: REPOSITORY,
-    event_name: event,
-    sha: MERGE_SHA,
-    run_id: '4711',
-    run_attempt: '1',
-    event: event === 'pull_request' ? { pull_request: { number: PR, head: { sha: HEAD_SHA, repo: { full_name: REPOSITORY } } } } : {},
-  };
+/**
+ * A GitHub holding pull request PR (head HEAD_SHA, merged as MERGE_SHA) and, when given a plan file,
+ * a finished plan.yml run for its head commit whose artifact is that plan, as plan.yml uploads it.
+ */
+function gitHubWithReviewedPlan(plan?: string, runId = 4700): FakeGitHub {
+  const gitHub = new FakeGitHub(CALLER_REPOSITORY);
+  gitHub.pullRequest(HEAD_SHA, { number: PR, mergeSha: MERGE_SHA });
+  if (plan !== undefined) {
+    gitHub.workflowRun({ id: runId, workflow: 'plan.yml', head_sha: HEAD_SHA, conclusion: 'success', run_started_at: '2026-11-22T09:00:00Z' });
+    gitHub.uploadArtifact(runId, `tenantctl-plan-pr${PR}-${HEAD_SHA}`, plan);
+  }
+  return gitHub;
 }
-const EVENT: Readonly<Record<Name, 'pull_request' | 'push' | 'schedule'>> = { 'plan.yml': 'pull_request', 'apply.yml': 'push', 'drift.yml': 'schedule' };
-
-/** The action's runs in a job, in order. */
-const actionRuns = (run: JobRun): CompositeRun[] => run.steps.flatMap((s) => (s.action ? [s.action] : []));
-const stepNamed = (run: JobRun, id: string) => run.steps.find((s) => s.id === id);
 
 describe('every tenantctl command line the workflows run', () => {
   let surface: Awaited<ReturnType<typeof readCliSurface>>;
@@ -346,9 +413,11 @@ describe('every tenantctl command line the workflows run', () => {
     surface = await readCliSurface();
     const standIn = tenantctlStandIn(mkdtempSync(path.join(tmpdir(), 'tenantctl-stand-in-')), { delegate: false });
     const runnerTemp = mkdtempSync(path.join(tmpdir(), 'runner-temp-'));
+    preinstallStandIn(runnerTemp, standIn);
     for (const name of REUSABLE) {
       const log = path.join(mkdtempSync(path.join(tmpdir(), 'argv-')), 'log');
       const reviewed = path.join(mkdtempSync(path.join(tmpdir(), 'reviewed-')), 'plan.json');
+      writeFileSync(reviewed, '{"changes": []}\n');
       const run = await runJob({
         workflow: reusable(name).workflow,
         with: { ...callerWith(name), 'tenantctl-version': standIn },
@@ -357,9 +426,9 @@ describe('every tenantctl command line the workflows run', () => {
         workspace: mkdtempSync(path.join(tmpdir(), 'checkout-')),
         runnerTemp,
         runnerEnv: { TENANTCTL_ARGV_LOG: log },
-        simulated: { reviewed: { 'plan-file': reviewed } },
+        gitHub: gitHubWithReviewedPlan(reviewed),
       });
-      expect(run.failed, name).toBe(false);
+      expect(run.failed, `${name}: ${run.steps.map((s) => `${s.name ?? s.uses}: ${s.outcome} ${s.stderr ?? ''}`).join('\n')}`).toBe(false);
       lines.set(name, recordedInvocations(log).map((r) => [...r.args]));
     }
   }, 60_000);
@@ -395,266 +464,5 @@ describe('every tenantctl command line the workflows run', () => {
     ]);
     expect(() => tenantctlInvocations('npx tenantctl plan "$POLICY"')).toThrow(/literal/u);
     expect(() => tenantctlInvocations('npx prettier --check .')).toThrow(/other than tenantctl/u);
-  });
-});
-
-// ---- the pipeline against the emulator ------------------------------------------------------------
-
-const NOW = '2026-11-22T00:00:00Z';
-/** One identity for plan, drift and apply: DEMO_APP_ROLES, trusted from pull requests, main and the environment. */
-const SINGLE = '5e1c0000-0000-4000-8000-0000000051e1';
-const READER = '5e1c0000-0000-4000-8000-00000000c0de';
-/** The read-only plan identity of docs/github-actions.md: the reading permissions of docs/permissions.md §2. */
-const READER_ROLES = ['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
-const ENVIRONMENT = 'tenant-production';
-const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/u;
-
-/** Federated credentials for GitHub's subjects of the caller repository (docs/github-actions.md, "OIDC"). */
-function trusting(issuer: string, contexts: readonly WorkflowContext[]) {
-  return contexts.map((context, index) => ({ name: `github-${index}`, issuer, subject: githubSubject(context), audiences: ['api://AzureADTokenExchange'] }));
-}
-const PULL_REQUESTS: WorkflowContext = { eventName: 'pull_request' };
-const MAIN: WorkflowContext = { ref: 'refs/heads/main' };
-const IN_ENVIRONMENT: WorkflowContext = { environment: ENVIRONMENT };
-
-/**
- * The tenant the example's policies declare, drifted so that a pipeline converges it
- * (test/support/drifted-tenant.ts), with the apps of docs/github-actions.md, none with a secret: the
- * writer (the demo app, trusted only from the environment), the read-only plan identity (trusted from
- * pull requests and main), and one identity trusted from all three.
- */
-async function pipelineSeed(issuer: string, { readerInEnvironment = false } = {}): Promise<Seed> {
-  const seed = await driftedSeed(path.join(repo, EXAMPLE), NOW, 'unused-secret', [
-    { clientId: READER, roles: READER_ROLES, displayName: 'tenantctl plan (read-only)', federatedIdentityCredentials: trusting(issuer, [PULL_REQUESTS, MAIN, ...(readerInEnvironment ? [IN_ENVIRONMENT] : [])]) },
-    { clientId: SINGLE, roles: [...DEMO_APP_ROLES], displayName: 'tenantctl', federatedIdentityCredentials: trusting(issuer, [PULL_REQUESTS, MAIN, IN_ENVIRONMENT]) },
-  ]);
-  const apps = seed.apps.map((app) => {
-    if (app.clientId !== DEMO_CLIENT_ID) return app;
-    const { clientSecret: _secret, ...writer } = app;
-    return { ...writer, federatedIdentityCredentials: trusting(issuer, [IN_ENVIRONMENT]) };
-  });
-  return { ...seed, apps };
-}
-
-describe('the workflows\' jobs, in pipeline order, through the action against the emulator, signed in by OIDC', () => {
-  let emulator: RunningEmulator;
-  let oidc: LocalOidcIssuer;
-  let seed: Seed;
-  let standIn: string;
-  let runnerTemp: string;
-  beforeAll(async () => {
-    oidc = await startOidcIssuer();
-    seed = await pipelineSeed(oidc.url);
-    emulator = await startEmulator({ seed, port: 0 });
-    standIn = tenantctlStandIn(mkdtempSync(path.join(tmpdir(), 'tenantctl-from-checkout-')), { delegate: true });
-    // One RUNNER_TEMP for every job, so that npm links the stand-in once.
-    runnerTemp = mkdtempSync(path.join(tmpdir(), 'runner-temp-'));
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await oidc.close();
-  });
-
-  /** A fresh tenant and a fresh copy of the example tenant repository, as the checkout step has it. */
-  async function freshCheckout(tenant: Seed = seed): Promise<string> {
-    await reseed(emulator.url, tenant);
-    const dir = mkdtempSync(path.join(tmpdir(), 'tenant-repo-'));
-    cpSync(path.join(repo, EXAMPLE), dir, { recursive: true });
-    return dir;
-  }
-
-  /** A job's run, with the tenantctl command lines the action ran in it. */
-  type TracedJob = JobRun & { argv: string[][] };
-
-  interface Variables {
-    readonly vars: Record<string, string>;
-    readonly environmentVars?: Record<string, Record<string, string>>;
-  }
-
-  /**
-   * Runs a reusable workflow's job as the example repository calls it, with its variables: the job's
-   * OIDC token describes the run (a pull request, main, or the job's environment), and GitHub hands
-   * the job ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN only with `permissions: id-token: write`.
-   */
-  async function job(name: Name, checkout: string, variables: Variables, simulated: Record<string, Record<string, string>> = {}): Promise<TracedJob> {
-    const { workflow } = reusable(name);
-    const withs = { ...callerWith(name), 'tenantctl-version': standIn };
-    const github = githubContext(EVENT[name]);
-    const environment = jobEnvironment(workflow, withs, variables.vars, github);
-    oidc.requestTokenOptions = { context: environment !== undefined ? { environment } : EVENT[name] === 'pull_request' ? PULL_REQUESTS : MAIN };
-    const oidcEnv = jobOf(workflow).permissions?.['id-token'] === 'write' ? { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken } : {};
-    const log = path.join(mkdtempSync(path.join(tmpdir(), 'argv-')), 'log');
-    const run = await runJob({
-      workflow,
-      with: withs,
-      ...variables,
-      github,
-      workspace: checkout,
-      runnerTemp,
-      runnerEnv: { ...oidcEnv, TENANTCTL_GRAPH_URL: emulator.url, TENANTCTL_NOW: NOW, TENANTCTL_ARGV_LOG: log },
-      simulated,
-    });
-    for (const { stdout, stderr } of actionRuns(run)) {
-      expect(stdout + stderr).not.toMatch(JWT);
-      expect(stdout + stderr).not.toContain(oidc.requestToken);
-    }
-    return { ...run, argv: recordedInvocations(log).map((r) => [...r.args]) };
-  }
-
-  const file = (p: string | undefined): string => readFileSync(p ?? '', 'utf8');
-  const outputsOf = (run: JobRun, id: string): Readonly<Record<string, string>> => stepNamed(run, id)?.action?.outputs ?? {};
-
-  /** The plan job: validate, then a plan with changes (exit 2) in markdown, saved and uploaded under the pull request and head commit. */
-  async function planJob(checkout: string, variables: Variables): Promise<{ run: TracedJob; markdown: string; saved: string; savedPlan: Plan; writePermissions: string[] }> {
-    const run = await job('plan.yml', checkout, variables);
-    expect(run.ran).toBe(true);
-    expect(outputsOf(run, 'validate')['exit-code'], stepNamed(run, 'validate')?.action?.stderr).toBe('0');
-    const plan = outputsOf(run, 'plan');
-    expect(plan['exit-code'], stepNamed(run, 'plan')?.action?.stderr).toBe('2');
-    expect(plan['has-changes']).toBe('true');
-    expect(run.failed).toBe(false);
-    expect(stepNamed(run, 'plan')?.with).toMatchObject({ 'plan-file': 'plan.json', policy: 'policies/', 'working-directory': '.' });
-    const saved = plan['plan-file'] ?? '';
-    expect(saved).toBe(path.join(realpathSync(checkout), 'plan.json'));
-    expect(uploads(run)).toEqual([{ name: `tenantctl-plan-pr${PR}-${HEAD_SHA}`, path: saved }]);
-    expect(run.steps.find((s) => s.name === 'Comment on the pull request')?.outcome).toBe('not-run');
-    expect(run.steps.find((s) => s.name === 'Fail on errors')?.outcome).toBe('skipped');
-    const markdown = file(plan['stdout-file']);
-    expect(markdown).toMatch(/^## Plan: \d+ to restore/u);
-    expect(markdown).toContain('| action | count |');
-    expect(markdown.length).toBeLessThan(GITHUB_COMMENT_MAX_CHARS);
-    const savedPlan = JSON.parse(file(saved)) as Plan;
-    expect(savedPlan.changes.length).toBeGreaterThan(0);
-    const writePermissions = [...new Set(writeNeeds(savedPlan.changes.map((c) => c.action)).map((n) => n.permission))].sort();
-    return { run, markdown, saved, savedPlan, writePermissions };
-  }
-
-  /** What the apply job's download step leaves: the artifact's plan.json, unchanged, in a directory of its own. */
-  function downloadArtifact(saved: string): Record<string, Record<string, string>> {
-    const dir = mkdtempSync(path.join(runnerTemp, 'reviewed-plan-'));
-    copyFileSync(saved, path.join(dir, 'plan.json'));
-    return { reviewed: { 'plan-file': path.join(dir, 'plan.json') } };
-  }
-
-  /** The apply job's outcome: every change of the saved plan applied, one audit line each, the audit log uploaded. */
-  function expectApplied(run: JobRun, checkout: string, plan: Plan): void {
-    expect(run.environment).toBe(ENVIRONMENT);
-    const apply = outputsOf(run, 'apply');
-    expect(apply['exit-code'], stepNamed(run, 'apply')?.action?.stderr).toBe('0');
-    expect(apply['has-changes']).toBe('true');
-    expect(run.failed).toBe(false);
-    expect(file(apply['stdout-file'])).toMatch(/^Apply complete: /mu);
-    const [upload] = uploads(run);
-    expect(upload).toEqual({ name: `tenantctl-audit-${MERGE_SHA}-1`, path: './audit.jsonl' });
-    const audit = file(path.join(checkout, upload?.path ?? '')).trim().split('\n').map((line) => JSON.parse(line) as { outcome: string });
-    expect(audit).toHaveLength(plan.changes.length);
-    expect(new Set(audit.map((a) => a.outcome))).toEqual(new Set(['applied']));
-  }
-
-  /** The drift job after the apply: no drift (exit 0), nothing uploaded, the issue would be closed. */
-  async function expectNoDrift(checkout: string, variables: Variables): Promise<TracedJob> {
-    const run = await job('drift.yml', checkout, variables);
-    const plan = outputsOf(run, 'plan');
-    expect(plan['exit-code'], stepNamed(run, 'plan')?.action?.stderr).toBe('0');
-    expect(plan['has-changes']).toBe('false');
-    expect(file(plan['stdout-file'])).toContain('No changes');
-    expect(file(plan['stdout-file'])).not.toContain('missing-permission');
-    expect(uploads(run)).toEqual([]);
-    expect(run.failed).toBe(false);
-    return run;
-  }
-
-  it('uses the demo app with exactly the permissions of docs/permissions.md §2 as the writing identity, and no app has a secret', () => {
-    expect(seed.apps.find((a) => a.clientId === DEMO_CLIENT_ID)?.roles).toEqual(DEMO_APP_ROLES);
-    expect(DEMO_APP_ROLES).toEqual(expect.arrayContaining(READER_ROLES));
-    expect(seed.apps.filter((a) => a.clientSecret !== undefined)).toEqual([]);
-  });
-
-  it('one identity: plan (validate, then the drift: exit 2, markdown) → apply of the saved plan → drift (none: exit 0); applying that drift plan changes nothing', async () => {
-    const checkout = await freshCheckout();
-    const variables = { vars: { AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: SINGLE } };
-    const tokensBefore = emulator.tokenRequests().length;
-    const { run: plan, markdown, saved, savedPlan } = await planJob(checkout, variables);
-    expect(markdown).not.toContain('missing-permission');
-
-    const apply = await job('apply.yml', checkout, variables, downloadArtifact(saved));
-    expectApplied(apply, checkout, savedPlan);
-
-    const drift = await expectNoDrift(checkout, variables);
-    const nothing = await job('apply.yml', checkout, variables, downloadArtifact(outputsOf(drift, 'plan')['plan-file'] ?? ''));
-    expect(outputsOf(nothing, 'apply')).toMatchObject({ 'exit-code': '0', 'has-changes': 'false' });
-    expect(file(outputsOf(nothing, 'apply')['stdout-file'])).toContain('Nothing to apply.');
-
-    expect([plan, apply, drift, nothing].flatMap((r) => r.argv.map((args) => args[0]))).toEqual(['validate', 'plan', 'apply', 'plan', 'apply']);
-    const tokens = emulator.tokenRequests().slice(tokensBefore);
-    expect(tokens.length).toBeGreaterThan(0);
-    expect(tokens.every((t) => t.clientId === SINGLE && t.clientAuthentication === 'client_assertion' && t.status === 200)).toBe(true);
-  });
-
-  it('read-only plan identity (repository variable) and writer (environment variable): the plan names the write permissions it lacks as warnings → the writer applies the saved plan in the environment → no drift', async () => {
-    const checkout = await freshCheckout();
-    const variables = { vars: { AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: READER }, environmentVars: { [ENVIRONMENT]: { AZURE_CLIENT_ID: DEMO_CLIENT_ID } } };
-    const tokensBefore = emulator.tokenRequests().length;
-    const { run: plan, markdown, saved, savedPlan, writePermissions } = await planJob(checkout, variables);
-    expect(plan.env.AZURE_CLIENT_ID).toBe(READER);
-    expect(writePermissions).toEqual(['LicenseAssignment.ReadWrite.All', 'User.DeleteRestore.All', 'User.ReadWrite.All']);
-    // In the review (the pull-request comment, the drift issue): one warning per write permission, none an error.
-    for (const permission of writePermissions) expect(markdown).toMatch(new RegExp(`\\| warning \\| \`missing-permission\` \\| [^|]*\\| these credentials lack the application permission ${permission.replaceAll('.', '\\.')}, needed to apply this plan`, 'u'));
-    const missing = savedPlan.diagnostics.filter((d) => d.code === 'missing-permission');
-    expect(missing.map((d) => d.severity)).toEqual(writePermissions.map(() => 'warning'));
-    expect(savedPlan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-
-    const apply = await job('apply.yml', checkout, variables, downloadArtifact(saved));
-    expect(apply.env.AZURE_CLIENT_ID).toBe(DEMO_CLIENT_ID);
-    expectApplied(apply, checkout, savedPlan);
-
-    const drift = await expectNoDrift(checkout, variables);
-    expect(drift.env.AZURE_CLIENT_ID).toBe(READER);
-    const tokens = emulator.tokenRequests().slice(tokensBefore).filter((t) => t.status === 200);
-    expect(new Set(tokens.map((t) => t.clientId))).toEqual(new Set([READER, DEMO_CLIENT_ID]));
-    expect(tokens.every((t) => t.clientAuthentication === 'client_assertion')).toBe(true);
-  });
-
-  it('read-only plan identity as the apply identity: apply refuses the saved plan, naming the permissions, fails the job and writes nothing', async () => {
-    const checkout = await freshCheckout(await pipelineSeed(oidc.url, { readerInEnvironment: true }));
-    const variables = { vars: { AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: READER }, environmentVars: { [ENVIRONMENT]: { AZURE_CLIENT_ID: READER } } };
-    const { saved, writePermissions } = await planJob(checkout, variables);
-    const before = await readState(emulator.url);
-    const since = await lastSeq(emulator.url);
-
-    const apply = await job('apply.yml', checkout, variables, downloadArtifact(saved));
-    const run = stepNamed(apply, 'apply')?.action;
-    expect(run?.outputs['exit-code'], run?.stderr).toBe('1');
-    expect(run?.exitCode).toBe(1);
-    expect(apply.failed).toBe(true);
-    const stderr = file(run?.outputs['stderr-file']);
-    expect(stderr).toContain('Nothing was changed.');
-    expect(stderr).toContain('these credentials cannot make the plan\'s changes');
-    for (const permission of writePermissions) expect(stderr).toContain(permission);
-    expect(file(run?.outputs['stdout-file'])).not.toMatch(/^Apply complete/mu);
-    // The summary and the audit-log upload still run (if: !cancelled()); there is no audit log.
-    expect(apply.steps.find((s) => s.name === 'Summarise')?.outcome).toBe('not-run');
-    expect(uploads(apply)).toHaveLength(1);
-    expect(existsSync(path.join(checkout, 'audit.jsonl'))).toBe(false);
-
-    const requests = await requestsSince(emulator.url, since);
-    expect(requests.length).toBeGreaterThan(0);
-    expect(writesIn(requests)).toEqual([]);
-    expect(await readState(emulator.url)).toEqual(before);
-  });
-
-  it('the writer, trusted only from the environment, cannot sign in from a pull request: the plan fails, nothing is uploaded, the job fails', async () => {
-    const checkout = await freshCheckout();
-    const run = await job('plan.yml', checkout, { vars: { AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: DEMO_CLIENT_ID } });
-    expect(outputsOf(run, 'validate')['exit-code']).toBe('0');
-    const plan = outputsOf(run, 'plan');
-    expect(plan['exit-code']).toBe('1');
-    expect(plan['plan-file']).toBe('');
-    expect(emulator.tokenRequests().at(-1)).toMatchObject({ clientId: DEMO_CLIENT_ID, clientAuthentication: 'client_assertion' });
-    expect(emulator.tokenRequests().at(-1)?.status).not.toBe(200);
-    expect(uploads(run)).toEqual([]);
-    expect(run.steps.find((s) => s.name === 'Comment on the pull request')?.outcome).toBe('not-run');
-    expect(run.steps.find((s) => s.name === 'Fail on errors')?.outcome).toBe('not-run');
-    expect(existsSync(path.join(checkout, 'plan.json'))).toBe(false);
   });
 });
