@@ -1,17 +1,20 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isGuid } from '../domain/guid.ts';
 import { checkClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './client-assertion.ts';
 import type { FederationKeys } from './federation.ts';
 import { createFederationKeys } from './federation.ts';
-import { base64url, claim, CLOCK_SKEW_SECONDS, numericClaim, parseCompactJws } from './jwt.ts';
+import type { BearerVerification } from './bearer.ts';
+import { GRAPH_RESOURCE, isGraphAudience, verifyGraphBearer } from './bearer.ts';
+import { base64url, hs256 } from './jwt.ts';
 import type { SeedApp, SeedFederatedIdentityCredential } from './model.ts';
 import type { Echo, StsFailure } from './sts-failure.ts';
 import { failure } from './sts-failure.ts';
 
 /**
- * The emulator's Microsoft Entra token endpoint (client credentials only) and Graph's bearer-token check.
- * The server maps `POST /{tenant}/oauth2/v2.0/token` to `issueToken` and the `Authorization` header of every
- * Graph call to `verifyBearer`. An app authenticates with its client secret, or with a client assertion
+ * The emulator's Microsoft Entra token endpoint (client credentials only), and the issuer's side of Graph's
+ * bearer-token check (the check itself, with Graph's 401 texts, is bearer.ts). The server maps
+ * `POST /{tenant}/oauth2/v2.0/token` to `issueToken` and the `Authorization` header of every Graph call to
+ * `verifyBearer`, which checks the token against this issuer's key. An app authenticates with its client secret, or with a client assertion
  * that is a federated token its `federatedIdentityCredentials` trust (workload identity federation,
  * src/emulator/client-assertion.ts); the only network access is fetching such an issuer's keys, from
  * loopback issuers only (src/emulator/federation.ts).
@@ -26,15 +29,10 @@ import { failure } from './sts-failure.ts';
  * are replaced by `[redacted]` when they contain any of those.
  */
 
-/** Microsoft Graph's resource (application ID URI), the `aud` of the tokens issued here. */
-export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
-/** Microsoft Graph's application (client) ID, the other name of the same resource. */
-export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 /** `exp - iat` of an issued token. */
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 /** `expires_in` / `ext_expires_in` of the token response, as Entra answers (one second less than the lifetime). */
 export const EXPIRES_IN_SECONDS = 3599;
-export { CLOCK_SKEW_SECONDS } from './jwt.ts';
 
 export interface TokenIssuerOptions {
   readonly tenantId: string;
@@ -58,10 +56,6 @@ export interface TokenEndpointResponse {
   readonly body: Record<string, unknown>;
 }
 
-export type BearerVerification =
-  | { readonly ok: true; readonly appId: string; readonly roles: ReadonlySet<string>; readonly tenantId: string }
-  | { readonly ok: false; readonly code: 'InvalidAuthenticationToken'; readonly message: string };
-
 export interface TokenIssuer {
   /**
    * `POST /{tenantSegment}/oauth2/v2.0/token` with a form body, client credentials grant with a client
@@ -77,47 +71,10 @@ export interface TokenIssuer {
   verifyBearer(authorizationHeader: string | undefined, nowMs: number): BearerVerification;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Graph's 401 texts (code `InvalidAuthenticationToken`, docs/graph-behaviour.md §12 envelope). Graph documents none
-// of them; these are the live answers seen in public captures.
-
-/** No bearer token. Observed: microsoftgraph/msgraph-sample-reactspa#54 (full capture). */
-export const TOKEN_EMPTY = 'Access token is empty.';
-/**
- * Not a compact JWS. Current Graph answers with IdentityModel's IDX14100 for any unparsable token
- * (observed: MaikuB/flutter_appauth#575, RogerSelwyn/MS365-Calendar#77; IdentityModel PR
- * AzureAD/azure-activedirectory-identitymodel-extensions-for-dotnet#2618 explains why it is used for
- * every parsing failure). Older Graph said "CompactToken parsing failed with error code: 80049217".
- */
-export const TOKEN_MALFORMED =
-  "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EncodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.";
-/** Bad or missing signature, other key, `alg` other than HS256 (`none` included). Observed: wazuh/wazuh-documentation#7620. */
-export const TOKEN_BAD_SIGNATURE = 'Signature is invalid.';
-/** Observed: s1t5/mail-archiver#267 (Graph SDK ODataError message). Older Graph: "Access token has expired or is not yet valid." */
-export const TOKEN_EXPIRED = 'Lifetime validation failed, the token is expired.';
-/**
- * Emulator contract (not observed): the expired text is IdentityModel's IDX10223 in Graph's wording, so
- * `nbf` in the future gets IDX10222 ("Lifetime validation failed. The token is not yet valid") the same way.
- */
-export const TOKEN_NOT_YET_VALID = 'Lifetime validation failed, the token is not yet valid.';
-/** Observed: TheNetworg/oauth2-azure#87, and full captures (with innerError) of graph.microsoft.com answering a non-Graph token. */
-export const TOKEN_INVALID_AUDIENCE = 'Access token validation failure. Invalid audience.';
-/** Emulator contract (not observed): a token of another tenant or issuer, worded like the audience failure. */
-export const TOKEN_INVALID_ISSUER = 'Access token validation failure. Invalid issuer.';
-/** Emulator contract: a correctly signed token whose claims are not those of an app-only token. */
-export const TOKEN_INVALID_CLAIMS = 'Access token validation failure.';
-
-/** Audiences Graph accepts: its URI with and without the trailing slash, and its app ID. */
-const GRAPH_AUDIENCES: ReadonlySet<string> = new Set([GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
-
 const JWT_HEADER = { alg: 'HS256', typ: 'JWT' } as const;
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers.
-
-function hs256(key: Buffer, signingInput: string): Buffer {
-  return createHmac('sha256', key).update(signingInput, 'ascii').digest();
-}
 
 /** Compares two secrets in time independent of where they differ (digests make the lengths equal). */
 function secretsEqual(a: string, b: string): boolean {
@@ -289,13 +246,13 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       }
       resources.add(s.slice(0, -'/.default'.length));
     }
-    const canonical = new Set([...resources].map((r) => (isGraph(r) ? GRAPH_RESOURCE : r.toLowerCase())));
+    const canonical = new Set([...resources].map((r) => (isGraphAudience(r) ? GRAPH_RESOURCE : r.toLowerCase())));
     if (canonical.size > 1) {
       // Reference: "AADSTS700022 InvalidMultipleResourcesScope".
       return failure(400, 'invalid_scope', 700022, 'The provided value for the input parameter scope is not valid because it contains more than one resource.');
     }
     const [resource] = resources;
-    if (resource !== undefined && !isGraph(resource)) {
+    if (resource !== undefined && !isGraphAudience(resource)) {
       // Observed: rootinc/laravel-azure-middleware#51 (full capture), Azure/azure-cli#29113.
       return failure(
         400,
@@ -414,45 +371,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   }
 
   function verifyBearer(authorizationHeader: string | undefined, nowMs: number): BearerVerification {
-    const reject = (message: string): BearerVerification => ({ ok: false, code: 'InvalidAuthenticationToken', message });
-    // RFC 6750 §2.1 credentials; the scheme is case-insensitive (RFC 9110 §11.1). Anything but a bearer
-    // credential carries no access token.
-    const match = /^bearer(?:[ \t]+(.*))?$/iu.exec((authorizationHeader ?? '').trim());
-    const token = (match?.[1] ?? '').trim();
-    if (token === '') return reject(TOKEN_EMPTY);
-
-    const jws = parseCompactJws(token);
-    if (jws === undefined) return reject(TOKEN_MALFORMED);
-    const { header, claims, signature } = jws;
-
-    // IdentityModel order: signature, then lifetime, audience, issuer.
-    if (claim(header, 'alg') !== 'HS256') return reject(TOKEN_BAD_SIGNATURE);
-    const expected = hs256(key, jws.signingInput);
-    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return reject(TOKEN_BAD_SIGNATURE);
-
-    const exp = numericClaim(claims, 'exp');
-    const nbf = numericClaim(claims, 'nbf');
-    if (exp === undefined || (nbf === undefined && claim(claims, 'nbf') !== undefined)) return reject(TOKEN_INVALID_CLAIMS);
-    const now = nowMs / 1000;
-    if (now > exp + CLOCK_SKEW_SECONDS) return reject(TOKEN_EXPIRED);
-    if (nbf !== undefined && now < nbf - CLOCK_SKEW_SECONDS) return reject(TOKEN_NOT_YET_VALID);
-
-    const aud = claim(claims, 'aud');
-    if (typeof aud !== 'string' || !GRAPH_AUDIENCES.has(aud)) return reject(TOKEN_INVALID_AUDIENCE);
-    const tid = claim(claims, 'tid');
-    if (claim(claims, 'iss') !== issuer || typeof tid !== 'string' || tid.toLowerCase() !== tenantId) return reject(TOKEN_INVALID_ISSUER);
-
-    const appId = claim(claims, 'appid');
-    if (typeof appId !== 'string' || appId === '') return reject(TOKEN_INVALID_CLAIMS);
-    const rolesClaim = claim(claims, 'roles') ?? [];
-    if (!Array.isArray(rolesClaim) || !rolesClaim.every((r): r is string => typeof r === 'string')) return reject(TOKEN_INVALID_CLAIMS);
-    return { ok: true, appId, roles: new Set(rolesClaim), tenantId };
+    return verifyGraphBearer({ key, issuer, tenantId }, authorizationHeader, nowMs);
   }
 
   return { issueToken, verifyBearer };
-}
-
-/** Whether a `/.default` scope's resource part names Microsoft Graph (the audiences Graph accepts, any case). */
-function isGraph(resource: string): boolean {
-  return GRAPH_AUDIENCES.has(resource.toLowerCase());
 }

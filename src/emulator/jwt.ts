@@ -1,7 +1,14 @@
+import { createHmac } from 'node:crypto';
+
 /**
  * Compact JWS (RFC 7515 §7.1) parsing shared by the emulator's own access tokens and the client
- * assertions it verifies. Parsing only: no key, no signature check, no claim meaning.
+ * assertions it verifies, and the HS256 signature of its own tokens. No claim meaning here.
  */
+
+/** HMAC-SHA256 of a JWS signing input: the signature of the emulator's own access tokens (signed in auth.ts, checked in bearer.ts). */
+export function hs256(key: Buffer, signingInput: string): Buffer {
+  return createHmac('sha256', key).update(signingInput, 'ascii').digest();
+}
 
 /**
  * Tolerance for `exp`, `nbf` and `iat`: IdentityModel's default `TokenValidationParameters.ClockSkew` (5 minutes),

@@ -1,10 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createTokenIssuer, servicePrincipalObjectId } from '../../src/emulator/auth.ts';
 import {
-  CLOCK_SKEW_SECONDS,
-  createTokenIssuer,
   GRAPH_APP_ID,
-  servicePrincipalObjectId,
   TOKEN_BAD_SIGNATURE,
   TOKEN_EMPTY,
   TOKEN_EXPIRED,
@@ -13,7 +11,8 @@ import {
   TOKEN_INVALID_ISSUER,
   TOKEN_MALFORMED,
   TOKEN_NOT_YET_VALID,
-} from '../../src/emulator/auth.ts';
+} from '../../src/emulator/bearer.ts';
+import { CLOCK_SKEW_SECONDS } from '../../src/emulator/jwt.ts';
 import type { TokenEndpointResponse, TokenIssuer } from '../../src/emulator/auth.ts';
 import type { SeedApp } from '../../src/emulator/model.ts';
 import { INSUFFICIENT_PRIVILEGES, isAuthorised, PERMISSIONS } from '../../src/emulator/permissions.ts';
