@@ -161,6 +161,20 @@ afterAll(() => {
   if (file) writeFileSync(file, transcript.join('\n'));
 });
 
+/** The emulator from the installed package (its emulator.mjs, importing tenantctl/emulator) on the given Node, serving the seed. */
+async function installedEmulator(node: keyof typeof NODES): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(NODES[node], ['emulator.mjs', path.join(work, 'seed.json')], { cwd: repo, stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`emulator.mjs exited ${code} before it listened`)));
+    createInterface({ input: child.stdout }).once('line', resolve);
+  });
+  child.removeAllListeners('exit');
+  const started = JSON.parse(line) as { url: string; node: string };
+  expect(started.node).toMatch(new RegExp(`^v${node}\\.`, 'u'));
+  return { url: started.url, stop: () => child.stdin.end() };
+}
+
 describe('the package', () => {
   it('holds the CLI, the compiled library with declarations, the schema and the documents; no source, test, benchmark, fixture or example', () => {
     const files = packed.files.map((f) => f.path).sort();
@@ -168,6 +182,9 @@ describe('the package', () => {
     const unexpected = files.filter((f) => !/^(bin\/tenantctl\.js|dist\/.+\.(js|d\.ts)|schemas\/[^/]+\.json|docs\/[^/]+\.md|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/u.test(f));
     expect(unexpected).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|tests|bench|fixtures|examples|policies|scripts|src)\//u.test(f) || /\.test\./u.test(f))).toEqual([]);
+    // The declarations import each other as .js (the build rewrites tsc's .ts), as every TypeScript version reads them.
+    const declarations = files.filter((f) => f.endsWith('.d.ts')).map((f) => readFileSync(path.join(repo, 'node_modules', 'tenantctl', f), 'utf8'));
+    expect(declarations.filter((text) => /from\s+['"]\.{1,2}\/[^'"]+\.ts['"]/u.test(text))).toEqual([]);
     // The in-memory adapter is a test double: it is not compiled into the package.
     expect(files.filter((f) => f.startsWith('dist/tenant/memory/'))).toEqual([]);
     // A guard against shipping something large by mistake (today ~300 kB).
@@ -195,17 +212,7 @@ describe('the package', () => {
 describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
   let emulator: { url: string; stop: () => void };
   beforeAll(async () => {
-    // The emulator from the installed package, on this Node.
-    const child = spawn(NODES[node], ['emulator.mjs', path.join(work, 'seed.json')], { cwd: repo, stdio: ['pipe', 'pipe', 'inherit'] });
-    const [line] = await new Promise<string[]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`emulator.mjs exited ${code} before it listened`)));
-      createInterface({ input: child.stdout }).once('line', (first) => resolve([first]));
-    });
-    const started = JSON.parse(line ?? '{}') as { url: string; node: string };
-    expect(started.node).toMatch(new RegExp(`^v${node}\\.`, 'u'));
-    child.removeAllListeners('exit');
-    emulator = { url: started.url, stop: () => child.stdin.end() };
+    emulator = await installedEmulator(node);
   }, 60_000);
   afterAll(() => emulator.stop());
 
@@ -293,13 +300,7 @@ describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
 
 describe('action.yml, run as a GitHub runner runs it, installing the packed tenantctl (Node 22 on the PATH)', () => {
   it('plan saves the plan and reports changes; apply of that plan in the same job applies it and leaves nothing to change', async () => {
-    const child = spawn(NODES['22'], ['emulator.mjs', path.join(work, 'seed.json')], { cwd: repo, stdio: ['pipe', 'pipe', 'inherit'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`emulator.mjs exited ${code} before it listened`)));
-      createInterface({ input: child.stdout }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-    });
-    child.removeAllListeners('exit');
+    const { url, stop } = await installedEmulator('22');
     try {
       // A runner whose npm cache already holds tenantctl's dependencies (as `npm ci` left it here). The
       // action installs with the lock of its own release (this checkout's package-lock.json), so npm,
@@ -331,7 +332,7 @@ describe('action.yml, run as a GitHub runner runs it, installing the packed tena
       expect(drift.outputs['plan-file']?.startsWith(runnerTemp)).toBe(true);
       for (const run of [plan, apply, drift]) expect(run.stdout + run.stderr).not.toContain(WRITER_SECRET);
     } finally {
-      child.stdin.end();
+      stop();
     }
   }, 120_000);
 });

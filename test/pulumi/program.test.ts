@@ -32,7 +32,12 @@ beforeEach(async () => {
   registered = [];
   invoked = [];
   azureAd = { tenantId: '8f3c1a52-0000-4000-8000-000000000001', domains: [{ domainName: 'contoso.com', verified: true }] };
-  await pulumi.runtime.setMocks(
+  await mockPulumi('tenantctl');
+});
+
+/** Pulumi's mocks for a preview of the project `project`: registrations and invokes recorded, azuread answered from `azureAd`. */
+function mockPulumi(project: string): Promise<void> {
+  return pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
@@ -45,11 +50,11 @@ beforeEach(async () => {
         throw new Error(`unexpected invoke ${args.token}`);
       },
     },
-    'tenantctl',
+    project,
     'dev',
     true,
   );
-});
+}
 
 /** A provider that captures nothing (see the file comment). */
 const inertProvider: pulumi.dynamic.ResourceProvider = {
@@ -131,7 +136,7 @@ describe('the program', () => {
   });
 
   it('reads stack config in tenantctl\'s namespace in a tenant\'s own project (named otherwise), and the policies option over it', async () => {
-    await pulumi.runtime.setMocks({ newResource: (args) => (registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> }), { id: `${args.name}-id`, state: args.inputs }), call: () => ({}) }, 'contoso-tenant', 'prod', true);
+    await mockPulumi('contoso-tenant');
     pulumi.runtime.setAllConfig({ 'tenantctl:policies': JSON.stringify(['tenant/']), 'contoso-tenant:policies': JSON.stringify(['policies/']) });
     const cwd = project({
       'tenant/people.yaml': 'apiVersion: tenantctl/v1\nkind: TenantPolicy\nusers:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob}\n',

@@ -8,7 +8,7 @@
  * checkout's bin/tenantctl.js). `schemaErrors` checks action.yml and the workflow files against
  * GitHub's schemas (SchemaStore's, through @action-validator/core). test/workflows/ uses all of it.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateAction, validateWorkflow } from '@action-validator/core';
@@ -419,4 +419,12 @@ export function schemaErrors(kind: 'action' | 'workflow', text: string): string[
   } finally {
     console.warn = warn;
   }
+}
+
+/** A fresh RUNNER_TEMP with a fresh stand-in (delegating to this checkout's tenantctl or not) preinstalled in it. */
+export function runnerWithStandIn({ delegate }: { delegate: boolean }): { standIn: string; runnerTemp: string } {
+  const standIn = tenantctlStandIn(mkdtempSync(path.join(tmpdir(), 'tenantctl-stand-in-')), { delegate });
+  const runnerTemp = mkdtempSync(path.join(tmpdir(), 'runner-temp-'));
+  preinstallStandIn(runnerTemp, standIn);
+  return { standIn, runnerTemp };
 }

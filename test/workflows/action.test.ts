@@ -13,7 +13,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCompositeAction, runCompositeAction } from '../support/composite-action.ts';
 import type { CompositeRun } from '../support/composite-action.ts';
-import { preinstallStandIn, recordedInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
+import { recordedInvocations, runnerWithStandIn } from '../support/workflow-commands.ts';
 import { expressionsIn, packageVersion, repo } from './workflow-jobs.ts';
 
 const temp = (prefix: string): string => mkdtempSync(path.join(tmpdir(), prefix));
@@ -152,10 +152,8 @@ describe('running tenantctl', () => {
   let standIn: string;
   let runnerTemp: string;
   beforeAll(() => {
-    standIn = tenantctlStandIn(temp('tenantctl-stand-in-'), { delegate: false });
-    runnerTemp = temp('runner-temp-');
     // Installed as the install step leaves it (the tests above install): the action reuses it.
-    preinstallStandIn(runnerTemp, standIn);
+    ({ standIn, runnerTemp } = runnerWithStandIn({ delegate: false }));
   });
 
   interface Told {

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { preinstallStandIn, recordedInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
+import { recordedInvocations, runnerWithStandIn } from '../support/workflow-commands.ts';
 import { FakeGitHub, hasGitHubTools } from './fake-github.ts';
 import type { JobRun, Scalar } from './workflow-jobs.ts';
 import { CALLER_REPOSITORY, EVENT, githubContext, HEAD_SHA, MERGE_SHA, onlyJob, PR, readWorkflowFile, runJob, stepOf, uploads } from './workflow-jobs.ts';
@@ -40,10 +40,8 @@ describe.skipIf(!hasGitHubTools())('the workflows\' GitHub steps, run against a 
   let standIn: string;
   let runnerTemp: string;
   beforeAll(() => {
-    standIn = tenantctlStandIn(temp('tenantctl-stand-in-'), { delegate: false });
     // One RUNNER_TEMP for every job, the stand-in installed in it (pipeline.test.ts installs with npm).
-    runnerTemp = temp('runner-temp-');
-    preinstallStandIn(runnerTemp, standIn);
+    ({ standIn, runnerTemp } = runnerWithStandIn({ delegate: false }));
   });
 
   interface Options {

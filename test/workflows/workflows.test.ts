@@ -27,7 +27,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_MAX_CHARS } from '../../src/render/plan-markdown.ts';
 import { runTenantctl } from '../support/cli.ts';
 import { readCompositeAction, substituteExpressions } from '../support/composite-action.ts';
-import { checkInvocation, preinstallStandIn, readCliSurface, recordedInvocations, schemaErrors, splitShellCommands, tenantctlInvocations, tenantctlStandIn } from '../support/workflow-commands.ts';
+import { checkInvocation, readCliSurface, recordedInvocations, runnerWithStandIn, schemaErrors, splitShellCommands, tenantctlInvocations } from '../support/workflow-commands.ts';
 import { FakeGitHub } from './fake-github.ts';
 import type { Job, Scalar, Step, Workflow } from './workflow-jobs.ts';
 import {
@@ -411,9 +411,7 @@ describe('every tenantctl command line the workflows run', () => {
   const lines = new Map<Name, string[][]>();
   beforeAll(async () => {
     surface = await readCliSurface();
-    const standIn = tenantctlStandIn(mkdtempSync(path.join(tmpdir(), 'tenantctl-stand-in-')), { delegate: false });
-    const runnerTemp = mkdtempSync(path.join(tmpdir(), 'runner-temp-'));
-    preinstallStandIn(runnerTemp, standIn);
+    const { standIn, runnerTemp } = runnerWithStandIn({ delegate: false });
     for (const name of REUSABLE) {
       const log = path.join(mkdtempSync(path.join(tmpdir(), 'argv-')), 'log');
       const reviewed = path.join(mkdtempSync(path.join(tmpdir(), 'reviewed-')), 'plan.json');
