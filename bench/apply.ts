@@ -17,9 +17,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Seed, SeedUser } from '../src/emulator/model.ts';
-import { DAY_MS } from '../src/emulator/model.ts';
-import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic.ts';
+import type { Seed, SeedUser } from '../src/emulator/directory/model.ts';
+import { DAY_MS } from '../src/emulator/directory/model.ts';
+import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic/synthetic.ts';
 import { spawnEmulator } from './emulator-process.ts';
 
 const repo = new URL('../', import.meta.url).pathname;

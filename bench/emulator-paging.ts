@@ -25,7 +25,7 @@ try {
   const before = await health();
   const tokenResponse = await fetch(`${url}/${before.tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
-    // The synthetic tenant's documented local test credential (src/emulator/synthetic.ts).
+    // The synthetic tenant's documented local test credential (src/emulator/synthetic/synthetic.ts).
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'synthetic-secret-7', scope: 'https://graph.microsoft.com/.default' }),
   });
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };

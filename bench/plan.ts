@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic.ts';
+import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic/synthetic.ts';
 import { spawnEmulator } from './emulator-process.ts';
 
 const repo = new URL('../', import.meta.url).pathname;

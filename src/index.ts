@@ -20,11 +20,13 @@ export { connectGraphTenant } from './tenant/graph/index.ts';
 export type { ConnectOptions, GraphConnection, GraphTenant } from './tenant/graph/index.ts';
 // What connecting and talking to Graph throws: a setting that cannot work, credentials that cannot be
 // configured or fail to sign in, a Graph error (status, code, request id), an unreadable answer.
+// A Graph error is the tenant port's error (TenantError: kind, retryable, mayHaveTakenEffect) with Graph's details.
 export { ConnectionConfigurationError } from './tenant/graph/clouds.ts';
 export { AuthenticationError, CredentialConfigurationError, GraphRequestError, GraphResponseError } from './tenant/graph/errors.ts';
 export type { Environment } from './tenant/graph/credentials.ts';
 export type { RetryEnvironment, RetryPolicy } from './tenant/graph/retry.ts';
-export type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from './tenant/port.ts';
+export { TenantError } from './tenant/port.ts';
+export type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantErrorKind, TenantReader, TenantWriter } from './tenant/port.ts';
 export type { ObservedTenant, ObservedUser } from './domain/observed.ts';
 
 // Plan: the policy against the tenant (as `tenantctl plan`).
@@ -38,12 +40,12 @@ export { renderPlanText } from './render/plan-text.ts';
 export type { PlanTextOptions } from './render/plan-text.ts';
 export { renderPlanMarkdown } from './render/plan-markdown.ts';
 export type { PlanMarkdownOptions } from './render/plan-markdown.ts';
-export { renderPlanJson } from './render/plan-json.ts';
+export { renderPlanJson } from './domain/plan-format.ts';
 export { renderValidationJson, renderValidationText } from './render/diagnostics.ts';
 export type { TextOptions, ValidationReport } from './render/diagnostics.ts';
 
 // Apply: a reviewed, saved plan, exactly as saved (as `tenantctl apply PLAN.json --auto-approve`).
 export { applySavedPlan } from './engine/apply-saved-plan.ts';
 export type { ApplySavedPlanInput, ApplySavedPlanResult } from './engine/apply-saved-plan.ts';
-export { parseSavedPlan, SavedPlanError } from './engine/saved-plan.ts';
+export { parseSavedPlan, SavedPlanError } from './domain/plan-format.ts';
 export type { ChangeOutcome, FailureInfo } from './engine/apply.ts';

@@ -3,11 +3,14 @@ import path from 'node:path';
 import { hasErrors } from '../domain/diagnostics.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { ChangeOutcome } from '../engine/apply.ts';
-import { applyPlan, summariseOutcomes } from '../engine/apply.ts';
+import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
 import { gateApply } from '../engine/apply-gate.ts';
-import { parseSavedPlan, SavedPlanError } from '../engine/saved-plan.ts';
+import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
+import type { ApplyReport } from '../render/apply-report.ts';
+import { renderApplyJson } from '../render/apply-json.ts';
+import { renderApplyText } from '../render/apply-text.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import { renderPlanText } from '../render/plan-text.ts';
 import type { TenantReader, TenantWriter } from '../tenant/port.ts';
@@ -15,8 +18,12 @@ import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { useColour } from './io.ts';
 
+export type ApplyFormat = 'text' | 'json';
+
 export interface ApplyCommandOptions {
   readonly autoApprove: boolean;
+  /** How the result is printed on stdout (docs/cli-reference.md §4); default text. */
+  readonly format?: ApplyFormat;
   readonly maxChanges?: string;
   readonly auditLog?: string;
   /** With a saved plan: the policy it was made from (default policies/), to check it has not changed. */
@@ -29,6 +36,8 @@ type Tenant = TenantReader & TenantWriter;
  * `tenantctl apply [PLAN.json | PATH...]`: runs a reviewed plan. A saved plan runs exactly as
  * saved, after a fresh plan shows nothing it touches changed; otherwise it plans, shows the plan and
  * asks (or takes --auto-approve). Exit 0 when everything applied, 1 when anything failed or was refused.
+ * The result is a view (src/render/apply-*.ts): text, or with --format json one document on stdout,
+ * the plan's preview then going to stderr so that stdout stays parseable.
  */
 export async function runApplyCommand(args: readonly string[], options: ApplyCommandOptions, io: CliIo, tenant: Tenant): Promise<Outcome> {
   const [first] = args;
@@ -40,12 +49,7 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
   const maxChanges = options.maxChanges === undefined ? undefined : Number(options.maxChanges);
   if (maxChanges !== undefined && (!Number.isInteger(maxChanges) || maxChanges < 0)) return refuse(`--max-changes takes a whole number, not "${options.maxChanges}"`);
 
-  const paths = saved ? (options.policy ?? []) : args;
-  const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, now: io.now() });
-  if (fresh.kind === 'invalid-policy') {
-    io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
-    return refuse('the policy is invalid; run tenantctl validate');
-  }
+  // A saved plan is read and checked before the tenant is: a damaged one costs no Graph request.
   let reviewed: { plan: Plan; name: string } | undefined;
   if (saved) {
     try {
@@ -55,12 +59,23 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
       return refuse(`cannot read ${first}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const gate = gateApply({ fresh, ...(reviewed ? { saved: reviewed } : {}), ...(maxChanges === undefined ? {} : { maxChanges }) });
+  const paths = saved ? (options.policy ?? []) : args;
+  const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, now: io.now() });
+  if (fresh.kind === 'invalid-policy') {
+    io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
+    return refuse('the policy is invalid; run tenantctl validate');
+  }
+  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(maxChanges === undefined ? {} : { maxChanges }) });
   if (gate.kind === 'refused') return refuse(gate.reason);
   const plan = gate.plan;
-  if (!saved) io.stdout.write(renderPlanText(plan, { color: useColour(io) }));
+  const format = options.format ?? 'text';
+  if (!saved) {
+    // In json mode stdout holds the result only; the preview is for the person confirming (or the log).
+    const preview = format === 'json' ? io.stderr : io.stdout;
+    preview.write(renderPlanText(plan, { color: useColour({ ...io, stdout: preview }) }));
+  }
   if (plan.changes.length === 0) {
-    io.stdout.write('Nothing to apply.\n');
+    printResult({ plan, outcomes: [] }, format, io);
     return hasErrors(fresh.plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
   if (!options.autoApprove) {
@@ -82,14 +97,20 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
   });
   if (progress) io.stderr.write('\n');
   if (options.auditLog !== undefined) await appendFile(path.resolve(io.cwd, options.auditLog), audit.join(''), 'utf8');
-  for (const outcome of result.outcomes) {
-    if (outcome.status === 'failed') io.stderr.write(`failed  ${outcome.change.action}  ${outcome.change.userPrincipalName}: ${outcome.error.code}: ${outcome.error.message}${outcome.error.requestId ? ` (request-id ${outcome.error.requestId})` : ''}\n`);
-    if (outcome.status === 'skipped') io.stderr.write(`skipped  ${outcome.change.action}  ${outcome.change.userPrincipalName}: ${outcome.reason}\n`);
+  printResult({ plan, outcomes: result.outcomes }, format, io);
+  return result.outcomes.some((o) => o.status === 'failed') || hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
+}
+
+/** Apply's result: the JSON document on stdout, or the text view with its problems on stderr and its summary on stdout. */
+function printResult(report: ApplyReport, format: ApplyFormat, io: CliIo): void {
+  if (format === 'json') {
+    io.stdout.write(renderApplyJson(report));
+    return;
   }
-  io.stdout.write(`${summariseOutcomes(result.outcomes)}\n`);
-  const blocked = plan.diagnostics.filter((d) => d.severity === 'error').length;
-  if (blocked > 0) io.stderr.write(`${blocked} error${blocked === 1 ? '' : 's'} in the plan: what they name was not applied.\n`);
-  return result.outcomes.some((o) => o.status === 'failed') || blocked > 0 ? { kind: 'invalid-input' } : { kind: 'success' };
+  const view = renderApplyText(report);
+  for (const [stream, text] of [[io.stderr, view.failures], [io.stdout, view.summary], [io.stderr, view.blocked]] as const) {
+    if (text !== '') stream.write(text);
+  }
 }
 
 /** One JSON line: time, action, principal, outcome, Graph request id. Never a token or password. */

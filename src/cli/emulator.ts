@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SeedError } from '../emulator/seed.ts';
+import { SeedError } from '../emulator/directory/seed.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { generateSyntheticSeed, parseSyntheticSpec } from '../emulator/synthetic.ts';
+import { generateSyntheticSeed, parseSyntheticSpec } from '../emulator/synthetic/synthetic.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 

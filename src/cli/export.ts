@@ -1,6 +1,6 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../engine/export-policy.ts';
+import { exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../policy/export.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';

@@ -4,7 +4,7 @@ import { hasErrors } from '../domain/diagnostics.ts';
 import type { Plan } from '../domain/plan.ts';
 import { planTenant } from '../engine/reconcile.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
-import { renderPlanJson } from '../render/plan-json.ts';
+import { renderPlanJson } from '../domain/plan-format.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { renderPlanText } from '../render/plan-text.ts';
 import type { TenantReader } from '../tenant/port.ts';

@@ -28,6 +28,14 @@ async function connect(io: CliIo, flags: ConnectionFlags): Promise<GraphConnecti
 
 const TENANTCTL_VERSION: string = packageJson.version;
 
+/**
+ * `--format` of a command that prints a result: one of `formats`, the first being the default. Any
+ * other value is refused before the command runs, naming the choices (a usage error, exit 1).
+ */
+function formatOption(formats: readonly [string, ...string[]]): Option {
+  return new Option('--format <format>', 'output format').choices(formats).default(formats[0]);
+}
+
 /** Runs one tenantctl command line and returns its exit code. Never exits the process itself. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCode> {
   let outcome: Outcome = { kind: 'success' };
@@ -44,7 +52,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .command('validate')
     .description('check policy files offline: every problem with file:line:col (exit 0 valid, 1 invalid)')
     .argument('[paths...]', 'policy files or directories (default: policies/)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption(['text', 'json']))
     .action(async (paths: string[] | undefined, options: { format: ValidateFormat }) => {
       const { runValidate } = await import('./validate.ts');
       outcome = await runValidate(paths ?? [], options.format, io);
@@ -54,7 +62,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .command('plan')
     .description('show what apply would change in the tenant, for review (exit 0, 2 with changes and --detailed-exitcode, 1 on errors)')
     .argument('[paths...]', 'policy files or directories (default: policies/)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .addOption(formatOption(['text', 'markdown', 'json']))
     .option('--out <file>', 'also save the plan as JSON, for tenantctl apply')
     .option('--detailed-exitcode', 'exit 2 when there are changes (0 when none)', false)
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
@@ -84,6 +92,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .command('apply')
     .description('apply a reviewed plan: a saved PLAN.json exactly (refused when stale), or plan PATH... and confirm')
     .argument('[planOrPaths...]', 'a plan saved by plan --out, or policy files or directories (default: policies/)')
+    .addOption(formatOption(['text', 'json']))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)', false)
     .option('--max-changes <n>', 'refuse a plan with more changes than this (blast-radius guard)')
     .option('--audit-log <file>', 'append one JSON line per change: time, action, principal, outcome, request id')
@@ -111,7 +120,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .command('demo')
     .description('plan → apply → plan against an embedded emulator holding a drifted copy of the policies/ tenant (no network, no credentials)')
     .action(async () => {
-      const { runDemo } = await import('./demo.ts');
+      const { runDemo } = await import('./demo/command.ts');
       outcome = await runDemo(io);
     });
 

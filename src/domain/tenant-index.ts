@@ -30,7 +30,7 @@ export function originalUserPrincipalName(user: ObservedUser): string {
   return upn.startsWith(prefix) && upn.length > prefix.length ? upn.slice(prefix.length) : upn;
 }
 
-/** Every address a user reserves: its mail and its proxy addresses, as address keys (also the emulator's and the memory adapter's rule). */
+/** Every address a user reserves: its mail and its proxy addresses, as address keys (the planner's and the memory adapter's rule; the emulator keeps its own reading of Graph). */
 export function addressesOf(user: Pick<ObservedUser, 'mail' | 'proxyAddresses'>): string[] {
   const keys = user.proxyAddresses.map(addressKey);
   if (user.mail) keys.push(addressKey(user.mail));

@@ -8,10 +8,10 @@ import type { EmulatorOptions, RequestLogEntry, TokenRequestLogEntry } from './s
 import { startEmulator as startServer } from './server.ts';
 
 export type { EmulatorOptions, RequestLogEntry, TokenRequestLogEntry } from './server.ts';
-export { parseSeed, SeedError } from './seed.ts';
-export { generateSyntheticSeed, MAX_SYNTHETIC_USERS, parseSyntheticSpec } from './synthetic.ts';
-export type { SyntheticSpec } from './synthetic.ts';
-export type { Seed, SeedApp, SeedGroup, SeedSku, SeedUser } from './model.ts';
+export { parseSeed, SeedError } from './directory/seed.ts';
+export { generateSyntheticSeed, MAX_SYNTHETIC_USERS, parseSyntheticSpec } from './synthetic/synthetic.ts';
+export type { SyntheticSpec } from './synthetic/synthetic.ts';
+export type { Seed, SeedApp, SeedGroup, SeedSku, SeedUser } from './directory/model.ts';
 
 /** A running emulator. */
 export interface Emulator {

@@ -2,23 +2,23 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isGuid } from '../domain/guid.ts';
-import { createTokenIssuer, ENTRA_GRANTS } from './auth.ts';
-import type { TokenIssuer } from './auth.ts';
-import type { BatchItemLog } from './batch.ts';
-import { executeBatch, parseBatch } from './batch.ts';
-import { BoundedLog } from './bounded-log.ts';
-import { errorEnvelope, GraphError, newRequestId } from './errors.ts';
-import type { FaultInjector } from './faults.ts';
-import { createFaultInjector, parseFaultConfig } from './faults.ts';
-import { createFederationKeys } from './federation.ts';
-import type { Caller, PipelineContext } from './pipeline.ts';
-import { executeGraphRequest, faultResponse, requestIds } from './pipeline.ts';
-import type { GraphResponse } from './router.ts';
-import { loadSeed } from './seed.ts';
-import { dumpState } from './state.ts';
-import type { TenantStore } from './store.ts';
-import type { ThrottleLimits } from './throttle.ts';
-import { createThrottler, DEFAULT_LIMITS, parseThrottleLimits } from './throttle.ts';
+import { BoundedLog } from './controls/bounded-log.ts';
+import type { FaultInjector } from './controls/faults.ts';
+import { createFaultInjector, parseFaultConfig } from './controls/faults.ts';
+import { loadSeed } from './directory/seed.ts';
+import { dumpState } from './directory/state.ts';
+import type { TenantStore } from './directory/store.ts';
+import type { BatchItemLog } from './graph-api/batch.ts';
+import { executeBatch, parseBatch } from './graph-api/batch.ts';
+import { errorEnvelope, GraphError, newRequestId } from './graph-api/errors.ts';
+import type { Caller, PipelineContext } from './graph-api/pipeline.ts';
+import { executeGraphRequest, faultResponse, requestIds } from './graph-api/pipeline.ts';
+import type { GraphResponse } from './graph-api/router.ts';
+import type { ThrottleLimits } from './graph-api/throttle.ts';
+import { createThrottler, DEFAULT_LIMITS, parseThrottleLimits } from './graph-api/throttle.ts';
+import { createTokenIssuer, ENTRA_GRANTS } from './identity/auth.ts';
+import type { TokenIssuer } from './identity/auth.ts';
+import { createFederationKeys } from './identity/federation.ts';
 
 /** One entry of `GET /_emulator/requests`. */
 export interface RequestLogEntry {
@@ -78,6 +78,15 @@ export interface RunningEmulator {
   requests(): readonly RequestLogEntry[];
   /** Calls of the token endpoint (kept apart from the Graph request log). */
   tokenRequests(): readonly TokenRequestLogEntry[];
+  /**
+   * Resolves once no request is being handled: a request counts from the moment its headers have
+   * been read until its handler has finished, whether or not its client is still there to hear the
+   * answer (a killed client's write is still carried out, after an injected latency say). The check
+   * runs after the I/O already due in this turn of the event loop, so a request whose bytes arrived
+   * before the call is seen; bytes still on their way are not. For tests: wait for a killed
+   * client's requests to land, instead of sleeping.
+   */
+  whenIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,11 +121,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     return seq;
   };
 
+  // Requests whose handler has not finished, and whenIdle()'s callers waiting for that to be none.
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, { error: { code: 'InternalServerError', message: `Emulator bug: ${error instanceof Error ? error.message : String(error)}` } });
-    });
+    inFlight += 1;
+    handle(request, response)
+      .catch((error: unknown) => {
+        if (!response.headersSent) send(response, 500, { error: { code: 'InternalServerError', message: `Emulator bug: ${error instanceof Error ? error.message : String(error)}` } });
+      })
+      .finally(() => {
+        inFlight -= 1;
+        if (inFlight > 0) return;
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const waiter of waiters) waiter();
+      });
   });
+  // Never close an idle keep-alive connection from the server side. Node's default does, on a timer
+  // (keepAliveTimeout 5 s + keepAliveTimeoutBuffer 1 s), and a client whose event loop was busy for
+  // longer sends its next request on the pooled socket in the same turn as that timer fires: the
+  // server destroys a socket with an unread request in it, the kernel answers RST, and fetch fails
+  // with ECONNRESET (or `other side closed`). The tests and the in-process CLI share this event loop,
+  // so 6 s of synchronous work (a 10,000-principal policy under CPU load) was enough. Clients close
+  // their idle connections themselves (undici after 4 s), and close() destroys the rest.
+  server.keepAliveTimeout = 0;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -312,6 +341,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     store: () => store,
     requests: () => log.entries(),
     tokenRequests: () => tokenLog.entries(),
+    whenIdle: () =>
+      new Promise<void>((resolve) => {
+        // setImmediate: after the poll phase, so that requests whose bytes are already here are counted.
+        const check = (): void => {
+          if (inFlight === 0) resolve();
+          else idleWaiters.push(() => setImmediate(check));
+        };
+        setImmediate(check);
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -1,47 +1,118 @@
-import type { Plan } from '../domain/plan.ts';
+import type { Change, Plan } from '../domain/plan.ts';
+import { summarise } from '../domain/plan.ts';
+import { canonicalChange } from '../domain/plan-format.ts';
+import { groupByPrincipal, PlanByPrincipal } from '../domain/principal-changes.ts';
 import type { PlanOutcome } from './reconcile.ts';
-import { stalePrincipals } from './saved-plan.ts';
 
 /** A fresh plan of the tenant, made with the credentials that are about to write. */
 export type FreshPlan = Extract<PlanOutcome, { readonly kind: 'planned' }>;
 
+/** Why nothing may be written. Front ends may word a refusal their own way; the decision is made here only. */
+export type RefusalCode =
+  /** The reviewed plan (or the stack's state) is for another tenant than the credentials reach. */
+  | 'other-tenant'
+  /** The policy's digest differs from the one the reviewer saw. */
+  | 'policy-changed'
+  /** A fresh plan would change some principal the reviewed plan touches differently. */
+  | 'stale-plan'
+  /** The credentials reach another tenant, or lack a permission the changes need. */
+  | 'credentials'
+  /** More changes than the caller's limit (`--max-changes`). */
+  | 'too-many-changes';
+
+export interface ApplyRefusal {
+  readonly kind: 'refused';
+  readonly code: RefusalCode;
+  /** Why, and what to do, in one sentence or a short list. */
+  readonly reason: string;
+}
+
 /** What may be applied, or why nothing may be. */
-export type ApplyGate =
-  | { readonly kind: 'go'; readonly plan: Plan }
-  /** Nothing may be written; `reason` says why and what to do, in one sentence or a short list. */
-  | { readonly kind: 'refused'; readonly reason: string };
+export type ApplyGate = { readonly kind: 'go'; readonly plan: Plan } | ApplyRefusal;
+
+/**
+ * What the person who approved the writes saw. A saved plan (`tenantctl plan --out`) carries it all;
+ * a Pulumi program saw the policy's digest and, in the stack's state, the tenant it wrote before.
+ */
+export type Reviewed =
+  | { readonly kind: 'saved-plan'; readonly plan: Plan; readonly name: string }
+  | { readonly kind: 'program'; readonly name: string; readonly policyDigest?: string; readonly tenantId?: string };
 
 export interface ApplyGateInput {
   /** A plan made just now, of the same policy, with the applying credentials. */
   readonly fresh: FreshPlan;
-  /** The reviewed plan (`tenantctl plan --out`) and the name to call it by; without it the fresh plan is applied. */
-  readonly saved?: { readonly plan: Plan; readonly name: string };
+  /** What was reviewed; without it the fresh plan is applied (after the interactive confirmation of `apply PATH…`). */
+  readonly reviewed?: Reviewed;
+  /** Only this principal's share of the plan goes through (the Pulumi provider writes one resource at a time). */
+  readonly principal?: string;
   /** Refuse a plan with more changes than this. */
   readonly maxChanges?: number;
+  /**
+   * `preview` answers whether the plan may be shown as what will happen: only the checks a read-only
+   * identity passes (same tenant, same policy, no error that blocks the whole plan). Default `apply`.
+   */
+  readonly purpose?: 'apply' | 'preview';
 }
 
 /**
- * The one rule for whether a plan may be applied (docs/reconciliation.md §9, §10): a saved plan
- * runs exactly as reviewed only while it is still true — same tenant, same policy, and a fresh plan
- * would change every principal it touches in the same way — and any plan only with credentials that
- * can make its changes, and within `maxChanges`.
+ * The one rule for whether a plan may be applied (docs/reconciliation.md §9, §10): what was reviewed
+ * runs only while it is still true — same tenant, same policy, and a fresh plan would change every
+ * principal it touches in the same way — and any plan only with credentials that can make its
+ * changes, and within `maxChanges`. The CLI, the library's `applySavedPlan` and the Pulumi provider
+ * all ask here.
  */
 export function gateApply(input: ApplyGateInput): ApplyGate {
-  const { fresh, saved } = input;
-  const refuse = (reason: string): ApplyGate => ({ kind: 'refused', reason });
-  if (saved) {
-    if (saved.plan.tenantId.toLowerCase() !== fresh.plan.tenantId.toLowerCase()) return refuse(`${saved.name} is for tenant ${saved.plan.tenantId}, but the credentials reach ${fresh.plan.tenantId}`);
-    if (saved.plan.policyDigest !== fresh.plan.policyDigest) return refuse(`the policy changed since ${saved.name} was made (its digest differs); run plan again`);
-    const stale = stalePrincipals(saved.plan, fresh.plan);
-    if (stale.length > 0) return refuse(`plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
+  const { fresh, reviewed } = input;
+  const refuse = (code: RefusalCode, reason: string): ApplyRefusal => ({ kind: 'refused', code, reason });
+  // The tenant the credentials reach; a plan stopped by the permission preflight read none.
+  const reached = fresh.observed?.tenantId ?? (fresh.plan.tenantId === '' ? undefined : fresh.plan.tenantId);
+  const expectedTenant = reviewed?.kind === 'saved-plan' ? reviewed.plan.tenantId : reviewed?.tenantId;
+  if (reviewed && expectedTenant !== undefined && reached !== undefined && expectedTenant.toLowerCase() !== reached.toLowerCase()) {
+    return refuse('other-tenant', `${reviewed.name} is for tenant ${expectedTenant}, but the credentials reach ${reached}`);
+  }
+  const expectedDigest = reviewed?.kind === 'saved-plan' ? reviewed.plan.policyDigest : reviewed?.policyDigest;
+  if (reviewed && expectedDigest !== undefined && expectedDigest !== fresh.plan.policyDigest) {
+    return refuse('policy-changed', `the policy changed since ${reviewed.name} was made (its digest differs); run plan again`);
+  }
+  if (reviewed?.kind === 'saved-plan') {
+    const stale = stalePrincipals(reviewed.plan, fresh.plan);
+    if (stale.length > 0) return refuse('stale-plan', `plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
   }
   // Apply checks its own credentials (the fresh plan's): a plan made by a read-only identity carries these as warnings.
-  const blockers = fresh.applyBlockers;
+  const blockers = input.purpose === 'preview' ? fresh.applyBlockers.filter((d) => d.severity === 'error') : fresh.applyBlockers;
   if (blockers.length > 0) {
     const what = blockers.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
-    return refuse(`${what}:\n${blockers.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
+    return refuse('credentials', `${what}:\n${blockers.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
   }
-  const plan = saved?.plan ?? fresh.plan;
-  if (input.maxChanges !== undefined && plan.changes.length > input.maxChanges) return refuse(`the plan has ${plan.changes.length} changes, more than --max-changes ${input.maxChanges}`);
+  const whole = reviewed?.kind === 'saved-plan' ? reviewed.plan : fresh.plan;
+  const plan = input.principal === undefined ? whole : shareOfPlan(whole, input.principal);
+  if (input.purpose !== 'preview' && input.maxChanges !== undefined && plan.changes.length > input.maxChanges) {
+    return refuse('too-many-changes', `the plan has ${plan.changes.length} changes, more than --max-changes ${input.maxChanges}`);
+  }
   return { kind: 'go', plan };
+}
+
+/** One principal's share of a plan, as a plan: its changes and its own diagnostics. */
+function shareOfPlan(plan: Plan, principal: string): Plan {
+  const share = PlanByPrincipal.of(plan).shareOf(principal);
+  return { ...plan, changes: share.changes, diagnostics: share.diagnostics, summary: summarise(share.changes) };
+}
+
+/** A change as the gate compares it: no reason, and no countdown (days left shrink while nothing changes). */
+function comparable(change: Change): string {
+  const { reason: _reason, details, ...rest } = canonicalChange(change);
+  const { daysLeft: _daysLeft, ...kept } = details as Record<string, unknown>;
+  return JSON.stringify({ ...rest, details: kept });
+}
+
+/**
+ * The principals whose changes a fresh plan would make differently: the tenant (or the policy's
+ * meaning for them) changed since the saved plan was made.
+ */
+function stalePrincipals(saved: Plan, fresh: Plan): string[] {
+  const now = PlanByPrincipal.of(fresh);
+  return groupByPrincipal(saved.changes)
+    .filter((group) => JSON.stringify(group.changes.map(comparable)) !== JSON.stringify(now.shareOf(group.userPrincipalName).changes.map(comparable)))
+    .map((group) => group.userPrincipalName)
+    .sort();
 }

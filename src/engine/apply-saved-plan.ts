@@ -1,11 +1,13 @@
 import type { Plan } from '../domain/plan.ts';
 import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { ChangeOutcome } from './apply.ts';
-import { applyPlan, summariseOutcomes } from './apply.ts';
+import { applyPlan } from './apply.ts';
+import type { RefusalCode } from './apply-gate.ts';
 import { gateApply } from './apply-gate.ts';
 import { newUserPassword } from './passwords.ts';
 import { planTenant } from './reconcile.ts';
-import { parseSavedPlan, SavedPlanError } from './saved-plan.ts';
+import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
+import { summariseOutcomes } from '../render/apply-text.ts';
 
 export interface ApplySavedPlanInput {
   /** The saved plan's text, as `tenantctl plan --out FILE` (or renderPlanJson) wrote it. */
@@ -26,8 +28,11 @@ export interface ApplySavedPlanInput {
 }
 
 export type ApplySavedPlanResult =
-  /** Nothing was written: the plan is unreadable, stale, for another tenant, or the credentials cannot apply it. */
-  | { readonly kind: 'refused'; readonly reason: string }
+  /**
+   * Nothing was written: the plan is unreadable (`invalid-plan`), the policy is invalid (`invalid-policy`),
+   * or the apply gate refused it (stale, another tenant, credentials that cannot apply it: gateApply's codes).
+   */
+  | { readonly kind: 'refused'; readonly code: RefusalCode | 'invalid-plan' | 'invalid-policy'; readonly reason: string }
   | {
       readonly kind: 'applied';
       readonly plan: Plan;
@@ -48,12 +53,12 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
   try {
     saved = parseSavedPlan(input.planText, name);
   } catch (error) {
-    if (error instanceof SavedPlanError) return { kind: 'refused', reason: error.message };
+    if (error instanceof SavedPlanError) return { kind: 'refused', code: 'invalid-plan', reason: error.message };
     throw error;
   }
   const fresh = await planTenant({ paths: input.paths, cwd: input.cwd, reader: input.tenant, now: input.now });
-  if (fresh.kind === 'invalid-policy') return { kind: 'refused', reason: 'the policy is invalid; run tenantctl validate' };
-  const gate = gateApply({ fresh, saved: { plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }) });
+  if (fresh.kind === 'invalid-policy') return { kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' };
+  const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }) });
   if (gate.kind === 'refused') return gate;
   const result = await applyPlan(gate.plan, input.tenant, { newPassword: newUserPassword, ...(input.onOutcome ? { onOutcome: input.onOutcome } : {}) });
   return { kind: 'applied', plan: gate.plan, outcomes: result.outcomes, summary: summariseOutcomes(result.outcomes) };

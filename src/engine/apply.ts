@@ -1,5 +1,10 @@
+import type { ChangeOutcome, FailureInfo } from '../domain/outcome.ts';
 import type { Change, ChangeAction, Plan } from '../domain/plan.ts';
+import { groupByPrincipal, objectAfterChanges } from '../domain/principal-changes.ts';
 import type { TenantReader, TenantWriter } from '../tenant/port.ts';
+import { TenantError } from '../tenant/port.ts';
+
+export type { ChangeOutcome, FailureInfo } from '../domain/outcome.ts';
 
 /**
  * The executor: runs a reviewed plan through the tenant writer and nothing else. Per principal,
@@ -8,18 +13,6 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
  * principals go on (docs/architecture.md principle 11). Every step is idempotent: one that already
  * happened (an earlier, interrupted run) counts as done.
  */
-export type ChangeOutcome =
-  | { readonly change: Change; readonly status: 'applied'; readonly note?: string }
-  | { readonly change: Change; readonly status: 'failed'; readonly error: FailureInfo }
-  | { readonly change: Change; readonly status: 'skipped'; readonly reason: string };
-
-export interface FailureInfo {
-  readonly status: number | null;
-  readonly code: string;
-  readonly message: string;
-  readonly requestId: string | null;
-}
-
 export interface ApplyOptions {
   /** Principals worked on at once. */
   readonly concurrency?: number;
@@ -37,13 +30,7 @@ export interface ApplyResult {
 const DEFAULT_CONCURRENCY = 20;
 
 export async function applyPlan(plan: Plan, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<ApplyResult> {
-  const byPrincipal = new Map<string, Change[]>();
-  for (const change of plan.changes) {
-    const list = byPrincipal.get(change.userPrincipalName) ?? [];
-    list.push(change);
-    byPrincipal.set(change.userPrincipalName, list);
-  }
-  const queue = [...byPrincipal.values()];
+  const queue = groupByPrincipal(plan.changes).map((group) => group.changes);
   const outcomes: ChangeOutcome[] = [];
   const record = (outcome: ChangeOutcome): void => {
     outcomes.push(outcome);
@@ -60,9 +47,8 @@ export async function applyPlan(plan: Plan, tenant: TenantReader & TenantWriter,
 
 async function applyPrincipal(changes: readonly Change[], tenant: TenantReader & TenantWriter, options: ApplyOptions, record: (outcome: ChangeOutcome) => void): Promise<void> {
   // Later steps name the object by id when the plan knows it (the restored one, or the active user), else by UPN.
-  const known = changes.flatMap((c) => (c.action !== 'restore-user' && c.action !== 'create-user' && c.objectId !== undefined ? [c.objectId] : []));
-  const restored = changes.find((c) => c.action === 'restore-user');
-  let principal = known[0] ?? (restored && !restored.details.newUserPrincipalName ? restored.objectId : undefined) ?? changes[0]?.userPrincipalName ?? '';
+  const target = objectAfterChanges(changes);
+  let principal = target?.kind === 'existing' ? target.id : (changes[0]?.userPrincipalName ?? '');
   let failedStep: ChangeAction | undefined;
   for (const change of changes) {
     if (failedStep) {
@@ -145,31 +131,20 @@ async function idempotent(step: () => Promise<void>, happened: () => Promise<boo
   }
 }
 
-function kindOf(error: unknown): string | undefined {
-  const kind = (error as { kind?: unknown } | null)?.kind;
-  return typeof kind === 'string' ? kind : undefined;
-}
-
-/** No answer, or a server error: Graph may or may not have done it. */
+/** No answer, or a server error: the tenant may or may not have done it. */
 function isTransient(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  return kindOf(error) === 'network' || kindOf(error) === 'unavailable' || (typeof status === 'number' && status >= 500);
+  return error instanceof TenantError && error.mayHaveTakenEffect;
 }
 
 /** Failures an earlier success would also explain: the object is no longer deleted, or already exists. */
 function mayHaveHappened(error: unknown): boolean {
-  const kind = kindOf(error);
-  return isTransient(error) || kind === 'not-found' || kind === 'upn-conflict';
+  return error instanceof TenantError && (error.mayHaveTakenEffect || error.kind === 'not-found' || error.kind === 'upn-conflict');
 }
 
+/** The tenant's answer as reported; anything else (a bug, an unreadable answer, a failed sign-in) by its message. */
 function failureOf(error: unknown): FailureInfo {
-  const e = error as { status?: unknown; code?: unknown; message?: unknown; requestId?: unknown } | null;
-  return {
-    status: typeof e?.status === 'number' ? e.status : null,
-    code: typeof e?.code === 'string' ? e.code : 'Error',
-    message: typeof e?.message === 'string' ? e.message : String(error),
-    requestId: typeof e?.requestId === 'string' ? e.requestId : null,
-  };
+  if (error instanceof TenantError) return { status: error.status, code: error.code, message: error.message, requestId: error.requestId };
+  return { status: null, code: 'Error', message: error instanceof Error ? error.message : String(error), requestId: null };
 }
 
 function describeAction(action: ChangeAction): string {
@@ -188,23 +163,4 @@ function describeAction(action: ChangeAction): string {
     case 'block-sign-in':
       return 'sign-in change';
   }
-}
-
-/** "Apply complete: 3 restored, 5 licensed, 1 blocked, 1 failed." */
-export function summariseOutcomes(outcomes: readonly ChangeOutcome[]): string {
-  const applied = (action: ChangeAction): number => outcomes.filter((o) => o.status === 'applied' && o.change.action === action).length;
-  const parts: string[] = [];
-  const add = (count: number, word: string): void => {
-    if (count > 0) parts.push(`${count} ${word}`);
-  };
-  add(applied('restore-user'), 'restored');
-  add(applied('create-user'), 'created');
-  add(applied('set-usage-location'), 'usage locations set');
-  add(applied('assign-licenses'), 'licensed');
-  add(applied('remove-licenses'), 'unlicensed');
-  add(applied('enable-sign-in'), 'enabled');
-  add(applied('block-sign-in'), 'blocked');
-  add(outcomes.filter((o) => o.status === 'failed').length, 'failed');
-  add(outcomes.filter((o) => o.status === 'skipped').length, 'skipped');
-  return parts.length === 0 ? 'Apply complete: nothing to do.' : `Apply complete: ${parts.join(', ')}.`;
 }

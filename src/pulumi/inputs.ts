@@ -1,4 +1,5 @@
 import type { DesiredPrincipal, DesiredState, MailboxType } from '../domain/desired.ts';
+import type { ObjectAfterChanges } from '../domain/principal-changes.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import type { Change } from '../domain/plan.ts';
 import { isValidUserPrincipalName } from '../domain/upn.ts';
@@ -111,9 +112,6 @@ export interface PrincipalPlan {
   readonly warnings: readonly Diagnostic[];
 }
 
-/** The object a principal is once its changes apply (see `targetObject` in runtime.ts). */
-export type ObjectTarget = { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'new' } | undefined;
-
 export interface PrincipalDiff {
   readonly changes: boolean;
   readonly replaces: readonly string[];
@@ -131,7 +129,7 @@ const COMPARED: readonly (keyof PrincipalInputs)[] = ['kind', 'userPrincipalName
  * a restore of this very object), when the plan blocks it (the update then fails with the plan's
  * reason, and the rest of the run goes on), or when its declared inputs changed.
  */
-export function diffPrincipal(id: string, olds: Readonly<Record<string, unknown>>, news: PrincipalInputs, planned: PrincipalPlan, target: ObjectTarget): PrincipalDiff {
+export function diffPrincipal(id: string, olds: Readonly<Record<string, unknown>>, news: PrincipalInputs, planned: PrincipalPlan, target: ObjectAfterChanges): PrincipalDiff {
   if (target !== undefined && (target.kind === 'new' || target.id !== id.toLowerCase())) return { changes: true, replaces: ['objectId'], deleteBeforeReplace: true };
   const declaredChanged = COMPARED.some((key) => comparable(olds[key]) !== comparable(news[key]));
   return { changes: planned.changes.length > 0 || planned.errors.length > 0 || declaredChanged, replaces: [], deleteBeforeReplace: false };

@@ -1,14 +1,16 @@
-import type { Diagnostic } from '../domain/diagnostics.ts';
-import type { ObservedTenant, ObservedUser } from '../domain/observed.ts';
-import type { Change, Plan } from '../domain/plan.ts';
+import type { ObservedUser } from '../domain/observed.ts';
+import type { ObjectAfterChanges } from '../domain/principal-changes.ts';
+import { objectAfterChanges } from '../domain/principal-changes.ts';
 import type { ChangeOutcome } from '../engine/apply.ts';
 import { applyPlan } from '../engine/apply.ts';
+import type { ApplyRefusal, FreshPlan } from '../engine/apply-gate.ts';
+import { gateApply } from '../engine/apply-gate.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import type { GraphTenant } from '../tenant/graph/index.ts';
 import { connectGraphTenant } from '../tenant/graph/index.ts';
-import type { CheckFailure, ObjectTarget, PrincipalInputs, PrincipalOutputs, PrincipalPlan } from './inputs.ts';
+import type { CheckFailure, PrincipalInputs, PrincipalOutputs, PrincipalPlan } from './inputs.ts';
 import { CONFIG_NAMESPACE } from './config.ts';
 import { checkInputs, describeErrors, diffPrincipal } from './inputs.ts';
 
@@ -49,15 +51,11 @@ interface ProviderState {
 }
 
 interface Session {
-  readonly plan: Plan;
-  readonly observed: ObservedTenant | undefined;
+  /** The tenant plan, made once per provider process with the provider's credentials. */
+  readonly fresh: FreshPlan;
   readonly tenant: GraphTenant;
-  /** What forbids applying anything with these credentials (planTenant's applyBlockers). */
-  readonly applyBlockers: readonly Diagnostic[];
   readonly activeByUpn: ReadonlyMap<string, ObservedUser>;
   readonly activeById: ReadonlyMap<string, ObservedUser>;
-  /** The plan's changes and diagnostics by principal (10,000 resources each look theirs up). */
-  readonly byPrincipal: ReadonlyMap<string, { readonly changes: Change[]; readonly diagnostics: Diagnostic[] }>;
 }
 
 function stateOf(holder: ProviderHolder): ProviderState {
@@ -85,7 +83,7 @@ function connectionEnv(settings: ProviderSettings, env: Readonly<Record<string, 
   return merged;
 }
 
-async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, options: { readonly checkDigest: boolean } = { checkDigest: true }): Promise<Session> {
+async function openSession(holder: ProviderHolder, inputs: PrincipalInputs): Promise<Session> {
   const state = stateOf(holder);
   const key = JSON.stringify(inputs.policy.paths);
   let session = state.sessions.get(key);
@@ -95,13 +93,7 @@ async function openSession(holder: ProviderHolder, inputs: PrincipalInputs, opti
     // tenant again against a service that is failing (the adapter already retried); run Pulumi again.
     state.sessions.set(key, session);
   }
-  const opened = await session;
-  if (options.checkDigest && opened.plan.policyDigest !== inputs.policy.digest) {
-    throw new Error(
-      `the policy at ${inputs.policy.paths.join(', ')} changed while Pulumi was running (program saw ${inputs.policy.digest}, the provider reads ${opened.plan.policyDigest}); run the command again`,
-    );
-  }
-  return opened;
+  return await session;
 }
 
 async function startSession(settings: ProviderSettings, paths: readonly string[]): Promise<Session> {
@@ -116,39 +108,57 @@ async function startSession(settings: ProviderSettings, paths: readonly string[]
     throw new Error(`the policy at ${paths.join(', ')} is invalid (the provider runs in ${cwd}):\n${text}`);
   }
   const users = outcome.observed?.users ?? [];
-  const byPrincipal = new Map<string, { changes: Change[]; diagnostics: Diagnostic[] }>();
-  const entry = (upn: string): { changes: Change[]; diagnostics: Diagnostic[] } => {
-    let found = byPrincipal.get(upn);
-    if (!found) byPrincipal.set(upn, (found = { changes: [], diagnostics: [] }));
-    return found;
-  };
-  for (const change of outcome.plan.changes) entry(change.userPrincipalName).changes.push(change);
-  for (const diagnostic of outcome.plan.diagnostics) if (diagnostic.userPrincipalName !== undefined) entry(diagnostic.userPrincipalName).diagnostics.push(diagnostic);
   return {
-    byPrincipal,
-    plan: outcome.plan,
-    observed: outcome.observed,
+    fresh: outcome,
     tenant,
-    applyBlockers: outcome.applyBlockers,
     activeByUpn: new Map(users.map((u) => [u.userPrincipalName.toLowerCase(), u])),
     activeById: new Map(users.map((u) => [u.id.toLowerCase(), u])),
   };
 }
 
-/** The principal's share of the plan; throws only when the whole plan is blocked. */
-function principalPlan(session: Session, upn: string): PrincipalPlan {
-  // The errors among them block even a preview (another tenant, a tenant it cannot read); a read-only
-  // identity's missing write permissions are warnings, and only stop writes (applyPrincipal).
-  const blocking = session.applyBlockers.filter((d) => d.severity === 'error');
-  if (blocking.length > 0) throw new Error(blocking.map((d) => `${d.message} [${d.code}]`).join('\n'));
-  const mine = session.byPrincipal.get(upn);
-  const own = mine?.diagnostics ?? [];
-  const planned: PrincipalPlan = {
-    changes: mine?.changes ?? [],
-    errors: own.filter((d) => d.severity === 'error'),
-    warnings: own.filter((d) => d.severity === 'warning'),
-  };
-  return planned;
+/** What a resource's operation asks the apply gate: a preview (diff, refresh) or a write (create, update). */
+interface GateRequest {
+  readonly purpose: 'preview' | 'write';
+  /** The tenant the stack's state was written for, when it has one. */
+  readonly olds?: Readonly<Record<string, unknown>>;
+  /** Refresh does not run the program: the policy may have changed since the state was written. */
+  readonly checkDigest?: boolean;
+}
+
+/**
+ * The principal's share of the plan, after the apply gate (src/engine/apply-gate.ts) — the same rule as
+ * `tenantctl apply` — lets it through: the stack's tenant is the one the credentials reach, the program
+ * saw the policy the provider planned, nothing blocks the whole plan, and for a write, the credentials
+ * can make the changes. Throws the gate's refusal, worded for a Pulumi user.
+ */
+function principalPlan(session: Session, inputs: PrincipalInputs, request: GateRequest): PrincipalPlan {
+  const upn = inputs.userPrincipalName;
+  const stackTenant = typeof request.olds?.tenantId === 'string' ? request.olds.tenantId : undefined;
+  const gate = gateApply({
+    fresh: session.fresh,
+    reviewed: { kind: 'program', name: 'this stack\'s state', ...(stackTenant === undefined ? {} : { tenantId: stackTenant }), ...(request.checkDigest === false ? {} : { policyDigest: inputs.policy.digest }) },
+    principal: upn,
+    // A preview may run with read-only credentials: their missing write permissions only stop writes.
+    purpose: request.purpose === 'write' ? 'apply' : 'preview',
+  });
+  if (gate.kind === 'refused') throw new Error(refusalMessage(gate, session, inputs, request));
+  const own = gate.plan.diagnostics;
+  return { changes: gate.plan.changes, errors: own.filter((d) => d.severity === 'error'), warnings: own.filter((d) => d.severity === 'warning') };
+}
+
+/** The gate's refusal as a Pulumi user needs it: which stack setting or command fixes it. */
+function refusalMessage(refusal: ApplyRefusal, session: Session, inputs: PrincipalInputs, request: GateRequest): string {
+  switch (refusal.code) {
+    case 'other-tenant':
+      return `${refusal.reason}; check AZURE_TENANT_ID or tenantctl:tenantId, or use another stack`;
+    case 'policy-changed':
+      return `the policy at ${inputs.policy.paths.join(', ')} changed while Pulumi was running (program saw ${inputs.policy.digest}, the provider reads ${session.fresh.plan.policyDigest}); run the command again`;
+    case 'credentials':
+      return request.purpose === 'write' ? `${inputs.userPrincipalName}: not changed: ${refusal.reason}` : refusal.reason;
+    case 'stale-plan':
+    case 'too-many-changes':
+      return refusal.reason;
+  }
 }
 
 /** Before any write: a principal the plan blocks fails with the plan's reason. */
@@ -157,18 +167,15 @@ function refuseBlocked(upn: string, planned: PrincipalPlan): void {
 }
 
 /**
- * The object the principal is once its changes are applied: the restored one (a restore keeps its id),
- * else the active user that holds its UPN (also after a restore under another UPN, which leaves the UPN
- * with the active user), `new` for a creation, undefined when the tenant has none and nothing is planned.
+ * The object the principal is once its changes are applied (objectAfterChanges), else the active user
+ * that holds its UPN (also after a restore under another UPN, which leaves the UPN with that user).
  */
-function targetObject(session: Session, upn: string, planned: PrincipalPlan): ObjectTarget {
-  if (planned.changes.some((c) => c.action === 'create-user')) return { kind: 'new' };
-  const restore = planned.changes.find((c) => c.action === 'restore-user');
-  if (restore && restore.details.newUserPrincipalName === undefined) return { kind: 'existing', id: restore.objectId.toLowerCase() };
-  const active = session.activeByUpn.get(upn);
-  if (active) return { kind: 'existing', id: active.id.toLowerCase() };
-  for (const change of planned.changes) if (change.action !== 'create-user' && change.objectId !== undefined) return { kind: 'existing', id: change.objectId.toLowerCase() };
-  return undefined;
+function targetObject(session: Session, upn: string, planned: PrincipalPlan): ObjectAfterChanges {
+  const after = objectAfterChanges(planned.changes);
+  if (after?.kind === 'new') return after;
+  if (after) return { kind: 'existing', id: after.id.toLowerCase() };
+  const active = session.activeByUpn.get(upn.toLowerCase());
+  return active ? { kind: 'existing', id: active.id.toLowerCase() } : undefined;
 }
 
 export function check(news: Readonly<Record<string, unknown>>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
@@ -191,8 +198,7 @@ function asInputs(value: Readonly<Record<string, unknown>>): PrincipalInputs {
 export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   const news = asInputs(newInputs);
   const session = await openSession(holder, news);
-  sameTenant(olds, session);
-  const planned = principalPlan(session, news.userPrincipalName);
+  const planned = principalPlan(session, news, { purpose: 'preview', olds });
   const result = diffPrincipal(id, olds, news, planned, targetObject(session, news.userPrincipalName, planned));
   return { changes: result.changes, replaces: [...result.replaces], deleteBeforeReplace: result.deleteBeforeReplace };
 }
@@ -205,10 +211,10 @@ export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Re
 export async function create(holder: ProviderHolder, newInputs: Readonly<Record<string, unknown>>): Promise<{ id: string; outs: PrincipalOutputs }> {
   const inputs = asInputs(newInputs);
   const session = await openSession(holder, inputs);
-  const planned = principalPlan(session, inputs.userPrincipalName);
+  const planned = principalPlan(session, inputs, { purpose: 'preview' });
   refuseBlocked(inputs.userPrincipalName, planned);
   const target = targetObject(session, inputs.userPrincipalName, planned);
-  await applyPrincipal(session, inputs, planned);
+  await applyPrincipal(session, inputs, planned, {});
   const id = target?.kind === 'existing' ? target.id : await createdObject(session, inputs.userPrincipalName);
   return { id, outs: outputs(inputs, id, session, planned) };
 }
@@ -216,15 +222,14 @@ export async function create(holder: ProviderHolder, newInputs: Readonly<Record<
 export async function update(holder: ProviderHolder, id: string, olds: Readonly<Record<string, unknown>>, newInputs: Readonly<Record<string, unknown>>): Promise<{ outs: PrincipalOutputs }> {
   const news = asInputs(newInputs);
   const session = await openSession(holder, news);
-  sameTenant(olds, session);
-  const planned = principalPlan(session, news.userPrincipalName);
+  const planned = principalPlan(session, news, { purpose: 'preview', olds });
   refuseBlocked(news.userPrincipalName, planned);
   const target = targetObject(session, news.userPrincipalName, planned);
   if (target?.kind !== 'existing' || target.id !== id.toLowerCase()) {
     // diff replaces in this case; an update that would move the resource to another object writes nothing.
     throw new Error(`${news.userPrincipalName}: the tenant's ${news.userPrincipalName} is ${target?.kind === 'existing' ? `object ${target.id}` : 'a new object'}, not ${id}; nothing was changed: run pulumi preview again`);
   }
-  await applyPrincipal(session, news, planned);
+  await applyPrincipal(session, news, planned, olds);
   return { outs: outputs(news, id, session, planned) };
 }
 
@@ -235,8 +240,8 @@ export async function update(holder: ProviderHolder, id: string, olds: Readonly<
 export async function read(holder: ProviderHolder, id: string, props: Readonly<Record<string, unknown>>): Promise<{ id?: string; props?: Record<string, unknown> }> {
   const inputs = asInputs(props);
   // Refresh does not run the program: the policy may have changed since this state was written.
-  const session = await openSession(holder, inputs, { checkDigest: false });
-  sameTenant(props, session);
+  const session = await openSession(holder, inputs);
+  principalPlan(session, inputs, { purpose: 'preview', olds: props, checkDigest: false });
   const user = session.activeById.get(id.toLowerCase());
   if (user === undefined) return {};
   return { id, props: { ...props, objectId: user.id } };
@@ -247,21 +252,13 @@ export function remove(): void {
   // Nothing to do in the tenant, by design: tenantctl never deletes a user (docs/reconciliation.md §1).
 }
 
-function sameTenant(olds: Readonly<Record<string, unknown>>, session: Session): void {
-  const before = typeof olds.tenantId === 'string' ? olds.tenantId.toLowerCase() : undefined;
-  const now = session.observed?.tenantId.toLowerCase();
-  if (before !== undefined && now !== undefined && before !== now) {
-    throw new Error(`this stack's state is for tenant ${before}, but the credentials reach tenant ${now}; check AZURE_TENANT_ID or tenantctl:tenantId, or use another stack`);
-  }
-}
-
 /** Runs the principal's changes through the executor (nothing when it has none). */
-async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned: PrincipalPlan): Promise<void> {
+async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned: PrincipalPlan, olds: Readonly<Record<string, unknown>>): Promise<void> {
   const upn = inputs.userPrincipalName;
   if (planned.changes.length === 0) return;
-  // A preview may run with read-only credentials; a write may not.
-  if (session.applyBlockers.length > 0) throw new Error(`${upn}: not changed: ${session.applyBlockers.map((d) => d.message).join('; ')}`);
-  const { outcomes } = await applyPlan({ ...session.plan, changes: planned.changes, summary: {} }, session.tenant, { newPassword: newUserPassword, concurrency: 1 });
+  // A preview may run with read-only credentials; a write asks the gate again, as a write.
+  const writing = principalPlan(session, inputs, { purpose: 'write', olds });
+  const { outcomes } = await applyPlan({ ...session.fresh.plan, changes: writing.changes, diagnostics: [...writing.errors, ...writing.warnings], summary: {} }, session.tenant, { newPassword: newUserPassword, concurrency: 1 });
   const failed = outcomes.filter((o): o is Extract<ChangeOutcome, { status: 'failed' }> => o.status === 'failed');
   if (failed.length > 0) {
     const why = failed.map((o) => `${o.change.action} failed: ${o.error.message} (${o.error.code}${o.error.status === null ? '' : `, HTTP ${o.error.status}`}${o.error.requestId ? `, request-id ${o.error.requestId}` : ''})`);
@@ -280,7 +277,7 @@ function outputs(inputs: PrincipalInputs, id: string, session: Session, planned:
   return {
     ...inputs,
     objectId: id,
-    tenantId: session.observed?.tenantId.toLowerCase() ?? session.plan.tenantId,
+    tenantId: session.fresh.observed?.tenantId.toLowerCase() ?? session.fresh.plan.tenantId,
     warnings: planned.warnings.map((w) => w.message),
     lastChanges: planned.changes.map((c) => `${c.action}: ${c.reason}`),
   };

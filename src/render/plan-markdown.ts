@@ -3,9 +3,10 @@ import { countDiagnostics } from '../domain/diagnostics.ts';
 import type { ChangeAction, Plan } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
 import { normaliseUserPrincipalName } from '../domain/upn.ts';
-import type { PrincipalChanges } from './plan-text.ts';
+import type { PrincipalChanges } from '../domain/principal-changes.ts';
+import { groupByPrincipal } from '../domain/principal-changes.ts';
 import {
-  EFFECT_SYMBOLS, SUMMARY_VERBS, describeChange, errorCodesByPrincipal, formatCount, groupByPrincipal, isRefused, plural,
+  EFFECT_SYMBOLS, SUMMARY_VERBS, describeChange, errorCodesByPrincipal, formatCount, isRefused, plural,
   printable, renderPlanSummary, sortBySeverity,
 } from './plan-text.ts';
 

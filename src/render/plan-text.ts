@@ -4,6 +4,7 @@ import { countDiagnostics, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Change, ChangeAction, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
 import { describeSku, findCatalogSkus } from '../domain/sku-catalog.ts';
+import { groupByPrincipal } from '../domain/principal-changes.ts';
 import { normaliseUserPrincipalName } from '../domain/upn.ts';
 
 /**
@@ -30,11 +31,6 @@ export interface ChangeSentence {
   readonly effect: Effect;
   /** Completes "<userPrincipalName> …"; plain text (not escaped for any format). */
   readonly text: string;
-}
-
-export interface PrincipalChanges {
-  readonly userPrincipalName: string;
-  readonly changes: readonly Change[];
 }
 
 /** The verb after "N to" in the summary line, per action. */
@@ -122,18 +118,6 @@ export function renderPlanSummary(plan: Plan): string {
 /** A plan against the wrong tenant is refused as a whole (docs/reconciliation.md §7, `tenant-mismatch`). */
 export function isRefused(plan: Plan): boolean {
   return plan.diagnostics.some((d) => d.code === 'tenant-mismatch' && d.severity === 'error');
-}
-
-/** Changes by principal (case-insensitive), principals in order of their first change, changes in plan order. */
-export function groupByPrincipal(changes: readonly Change[]): readonly PrincipalChanges[] {
-  const groups = new Map<string, { userPrincipalName: string; changes: Change[] }>();
-  for (const change of changes) {
-    const key = normaliseUserPrincipalName(change.userPrincipalName);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { userPrincipalName: change.userPrincipalName, changes: [change] });
-    else group.changes.push(change);
-  }
-  return [...groups.values()];
 }
 
 /** Errors, then warnings, then notes; plan order within a severity (the sort is stable). */

@@ -5,7 +5,16 @@ import type { PlannedLicense } from '../domain/plan.ts';
  * The tenant port: what the engine asks of a tenant, in domain words. Two adapters implement it:
  * `graph/` (Microsoft Graph, or the emulator) and `memory/` (fast engine tests). Both pass the
  * contract suite in test/tenant/.
+ *
+ * A failed operation throws `TenantError` (errors.ts): what happened (`kind`), whether the request may
+ * be sent again (`retryable`) and whether it may have been carried out although no success came back
+ * (`mayHaveTakenEffect`), with status, code, message and request id for reports. An adapter may throw
+ * a subclass with more (the Graph adapter's `GraphRequestError`); anything else it throws is a bug or
+ * an environment failure, not an answer from the tenant.
  */
+export { TenantError } from './errors.ts';
+export type { TenantErrorKind } from './errors.ts';
+
 export interface ReadTenantRequest {
   /** UPNs (lower case) the policy declares as mailboxes: their mailbox settings are read, 20 per $batch. */
   readonly mailboxUserPrincipalNames: readonly string[];

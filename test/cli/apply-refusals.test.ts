@@ -209,6 +209,22 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
     await expectUntouched();
   });
 
+  it.each<[string, (plan: Record<string, unknown>) => void, string]>([
+    ['a detail of the wrong type', (p) => { ((p.changes as Record<string, unknown>[])[3]?.details as Record<string, unknown>).to = 'no'; }, 'changes[3].details.to must be a boolean, not "no"'],
+    ['an unknown action', (p) => { ((p.changes as Record<string, unknown>[])[3] as Record<string, unknown>).action = 'delete-user'; }, 'changes[3].action must be one of restore-user, create-user, set-usage-location, assign-licenses, remove-licenses, enable-sign-in, block-sign-in, not "delete-user"'],
+    ['a missing field', (p) => { delete ((p.changes as Record<string, unknown>[])[2] as Record<string, unknown>).objectId; }, 'changes[2].objectId is missing'],
+  ])('a hand-corrupted saved plan (%s), named by its field, before anything is read', async (_name, corrupt, problem) => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    editPlan(file, corrupt);
+    const since = await lastSeq(emulator.url);
+    const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
+    expectRefused(result, new RegExp(`p\\.json is not a plan tenantctl wrote: ${problem.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}\\. Nothing was changed; make the plan again with: tenantctl plan --out`, 'u'));
+    expect(await requestsSince(emulator.url, since)).toEqual([]);
+    await expectUntouched();
+  });
+
   it('a saved plan that is not a plan', async () => {
     await freshTenant();
     const file = path.join(tempDir(), 'p.json');

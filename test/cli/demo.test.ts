@@ -3,10 +3,10 @@
  * plan → apply → plan, asserting the story it prints, its exit code and that no secret leaks.
  */
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/cli/demo.ts';
-import type { Seed } from '../../src/emulator/model.ts';
+import { runDemo } from '../../src/cli/demo/command.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
-import { castDemo, DEMO_APP_ROLES, demoSeed } from '../../src/engine/demo-tenant.ts';
+import { castDemo, DEMO_APP_ROLES, demoSeed } from '../../src/cli/demo/demo-tenant.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { runTenantctl } from '../support/cli.ts';
 
@@ -39,14 +39,14 @@ async function demoWithKnownSecret(): Promise<{ code: number; stdout: string; st
 }
 
 describe('tenantctl demo', () => {
-  it('tells plan → apply → plan in under 10 s and ends with "No changes."', async () => {
-    const started = performance.now();
+  // How long the demo takes is not asserted here: a wall-clock bound tests the machine as much as
+  // the demo. Speed is measured in bench/ (bench/startup.ts for start-up, bench/plan.ts and
+  // bench/apply.ts for plan and apply against the emulator; results in bench/RESULTS.md).
+  it('tells plan → apply → plan and ends with "No changes."', async () => {
     const run = await runTenantctl(['demo'], { cwd: repo, now: NOW });
-    const elapsedMs = performance.now() - started;
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toBe('');
-    expect(elapsedMs).toBeLessThan(10_000);
     const out = run.stdout;
     const step1 = out.indexOf('Step 1 of 3: plan');
     const step2 = out.indexOf('Step 2 of 3: apply');

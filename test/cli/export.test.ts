@@ -9,11 +9,11 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.ts';
 import type { ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
-import { generateSyntheticSeed } from '../../src/emulator/synthetic.ts';
-import { exportPolicy } from '../../src/engine/export-policy.ts';
+import { generateSyntheticSeed } from '../../src/emulator/synthetic/synthetic.ts';
+import { exportPolicy } from '../../src/policy/export.ts';
 import { runTenantctl } from '../support/cli.ts';
 import { contoso, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, TENANT_ID, YAMMER } from '../support/emulator.ts';
 

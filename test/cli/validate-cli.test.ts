@@ -1,7 +1,10 @@
 // `tenantctl validate` end to end: the real bin/tenantctl.js in a child process, run by the
-// Node 24 from devDependencies, with the repository root as working directory. Each spawn costs
-// about 200 ms, so every command line runs once (in beforeAll) and the tests read its output.
-import { spawnSync } from 'node:child_process';
+// Node 24 from devDependencies, with the repository root as working directory. Each command line
+// runs once, in the first test that reads it (later tests reuse its output), and asynchronously:
+// each test waits for its own child process only, so no hook's or test's time grows with the number
+// of command lines, and the worker's event loop keeps running meanwhile (no spawnSync).
+import { execFile } from 'node:child_process';
+import type { ExecFileException } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,14 +19,29 @@ interface Run {
   readonly stderr: string;
 }
 
-const runs: Run[] = [];
+/** Every command line's run, by its arguments: each is spawned once. */
+const runs = new Map<string, Promise<Run>>();
 
-function tenantctl(...args: string[]): Run {
+function spawnTenantctl(args: readonly string[]): Promise<Run> {
   // Output as users see it by default: no forced colour, no debug stack traces.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NO_COLOR', 'FORCE_COLOR', 'TENANTCTL_DEBUG'].includes(name)));
-  const result = spawnSync(node, ['bin/tenantctl.js', ...args], { cwd: repo, encoding: 'utf8', env, timeout: 20_000 });
-  const run = { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  runs.push(run);
+  // No deadline of its own: the test that waits for it has vitest's.
+  return new Promise((resolve, reject) => {
+    execFile(node, ['bin/tenantctl.js', ...args], { cwd: repo, encoding: 'utf8', env }, (error: ExecFileException | null, stdout, stderr) => {
+      // A non-zero exit is a result here (error.code is the exit status); failing to start is not.
+      if (error && typeof error.code !== 'number' && error.signal === undefined) reject(error);
+      else resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+function tenantctl(...args: string[]): Promise<Run> {
+  const key = JSON.stringify(args);
+  let run = runs.get(key);
+  if (!run) {
+    run = spawnTenantctl(args);
+    runs.set(key, run);
+  }
   return run;
 }
 
@@ -55,44 +73,43 @@ const FIVE_MISTAKES = [
 
 let dir = '';
 let policyFile = '';
-let valid: Run;
-let defaultPath: Run;
-let invalidText: Run;
-let invalidJson: Run;
-let badFormat: Run;
-let unknownCommand: Run;
-let help: Run;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tenantctl-cli-'));
   policyFile = path.join(dir, 'tenant.yaml');
   await writeFile(policyFile, FIVE_MISTAKES);
-  valid = tenantctl('validate', 'policies/');
-  defaultPath = tenantctl('validate');
-  invalidText = tenantctl('validate', dir);
-  invalidJson = tenantctl('validate', '--format', 'json', dir);
-  badFormat = tenantctl('validate', '--format', 'yaml', 'policies/');
-  unknownCommand = tenantctl('frobnicate');
-  help = tenantctl('--help');
 });
+
+// The command lines the tests read.
+const validRun = (): Promise<Run> => tenantctl('validate', 'policies/');
+const defaultPathRun = (): Promise<Run> => tenantctl('validate');
+const invalidTextRun = (): Promise<Run> => tenantctl('validate', dir);
+const invalidJsonRun = (): Promise<Run> => tenantctl('validate', '--format', 'json', dir);
+const badFormatRun = (): Promise<Run> => tenantctl('validate', '--format', 'yaml', 'policies/');
+const unknownCommandRun = (): Promise<Run> => tenantctl('frobnicate');
+const helpRun = (): Promise<Run> => tenantctl('--help');
+const ALL = [validRun, defaultPathRun, invalidTextRun, invalidJsonRun, badFormatRun, unknownCommandRun, helpRun];
 
 afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
 describe('tenantctl validate', () => {
-  it('exits 0 on the example policies/ and prints a Valid: summary', () => {
+  it('exits 0 on the example policies/ and prints a Valid: summary', async () => {
+    const valid = await validRun();
     expect(valid.stderr).toBe('');
     expect(valid.status).toBe(0);
     expect(valid.stdout).toMatch(/^Valid: 2 files, \d+ users, \d+ mailboxes, \d+ license sets\.\n$/u);
   });
 
-  it('uses policies/ when no path is given', () => {
+  it('uses policies/ when no path is given', async () => {
+    const defaultPath = await defaultPathRun();
     expect(defaultPath.status).toBe(0);
-    expect(defaultPath.stdout).toBe(valid.stdout);
+    expect(defaultPath.stdout).toBe((await validRun()).stdout);
   });
 
-  it('exits 1 on five mistakes and prints one line for each, then an Invalid: summary', () => {
+  it('exits 1 on five mistakes and prints one line for each, then an Invalid: summary', async () => {
+    const invalidText = await invalidTextRun();
     expect(invalidText.status).toBe(1);
     expect(invalidText.stderr).toBe('');
     const lines = invalidText.stdout.trimEnd().split('\n');
@@ -112,7 +129,8 @@ describe('tenantctl validate', () => {
     expect(lines[5]).toBe('Invalid: 5 errors in 1 file.');
   });
 
-  it('prints versioned JSON with --format json', () => {
+  it('prints versioned JSON with --format json', async () => {
+    const invalidJson = await invalidJsonRun();
     expect(invalidJson.status).toBe(1);
     expect(invalidJson.stderr).toBe('');
     const report = JSON.parse(invalidJson.stdout) as Record<string, unknown>;
@@ -140,7 +158,8 @@ describe('tenantctl validate', () => {
     ]);
   });
 
-  it('refuses --format yaml with a usage error on stderr and exit 1', () => {
+  it('refuses --format yaml with a usage error on stderr and exit 1', async () => {
+    const badFormat = await badFormatRun();
     expect(badFormat.status).toBe(1);
     expect(badFormat.stdout).toBe('');
     expect(badFormat.stderr).toMatch(/--format/u);
@@ -150,21 +169,25 @@ describe('tenantctl validate', () => {
 });
 
 describe('tenantctl', () => {
-  it('exits 1 on an unknown command, saying so on stderr', () => {
+  it('exits 1 on an unknown command, saying so on stderr', async () => {
+    const unknownCommand = await unknownCommandRun();
     expect(unknownCommand.status).toBe(1);
     expect(unknownCommand.stdout).toBe('');
     expect(unknownCommand.stderr).toMatch(/unknown command 'frobnicate'/u);
   });
 
-  it('exits 0 on --help and lists validate', () => {
+  it('exits 0 on --help and lists validate', async () => {
+    const help = await helpRun();
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tenantctl/u);
     expect(help.stdout).toMatch(/\n {2}validate /u);
   });
 
-  it('never prints a stack trace', () => {
-    expect(runs).toHaveLength(7);
-    for (const run of runs) {
+  it('never prints a stack trace', async () => {
+    // Every command line above (already run, unless this test runs alone).
+    const all = await Promise.all(ALL.map((run) => run()));
+    expect(runs.size).toBe(7);
+    for (const run of all) {
       expect(run.stdout).not.toContain('    at ');
       expect(run.stderr).not.toContain('    at ');
     }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTokenIssuer, servicePrincipalObjectId } from '../../src/emulator/auth.ts';
+import { createTokenIssuer, servicePrincipalObjectId } from '../../src/emulator/identity/auth.ts';
 import {
   GRAPH_APP_ID,
   TOKEN_BAD_SIGNATURE,
@@ -11,12 +11,12 @@ import {
   TOKEN_INVALID_ISSUER,
   TOKEN_MALFORMED,
   TOKEN_NOT_YET_VALID,
-} from '../../src/emulator/bearer.ts';
-import { CLOCK_SKEW_SECONDS } from '../../src/emulator/jwt.ts';
-import type { TokenEndpointResponse, TokenIssuer } from '../../src/emulator/auth.ts';
-import type { SeedApp } from '../../src/emulator/model.ts';
-import { INSUFFICIENT_PRIVILEGES, isAuthorised, PERMISSIONS } from '../../src/emulator/permissions.ts';
-import type { GraphOperation } from '../../src/emulator/permissions.ts';
+} from '../../src/emulator/identity/bearer.ts';
+import { CLOCK_SKEW_SECONDS } from '../../src/emulator/identity/jwt.ts';
+import type { TokenEndpointResponse, TokenIssuer } from '../../src/emulator/identity/auth.ts';
+import type { SeedApp } from '../../src/emulator/directory/model.ts';
+import { INSUFFICIENT_PRIVILEGES, isAuthorised, PERMISSIONS } from '../../src/emulator/graph-api/permissions.ts';
+import type { GraphOperation } from '../../src/emulator/graph-api/permissions.ts';
 
 const TENANT = '8f3c1a52-0000-4000-8000-000000000001';
 const OTHER_TENANT = '8f3c1a52-0000-4000-8000-0000000000ff';

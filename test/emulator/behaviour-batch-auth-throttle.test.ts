@@ -32,7 +32,14 @@ import {
   withApp,
 } from '../support/emulator.ts';
 
-const harness = useHarness();
+/**
+ * The emulator's real clock (tokens and throttling windows), moved only by the tests that say so: a
+ * budget's window never runs out, nor starts over, while a test runs, however slow the machine is.
+ */
+let nowMs = Date.parse('2026-11-22T09:00:00Z');
+const harness = useHarness({ realNowMs: () => nowMs });
+/** The throttling windows of these tests; nothing else moves the clock, so every wait is all of it. */
+const WINDOW_SECONDS = 60;
 
 const DENIED = { status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' };
 
@@ -251,7 +258,7 @@ describe('POST /$batch: per-item answers (§10)', () => {
     });
 
     it('answers outer 200 with inner 429 items carrying Retry-After in their headers and the §11 body', async () => {
-      await harness().control('POST', 'limits', { resourceUnits: 3, resourceUnitWindowSeconds: 60 });
+      await harness().control('POST', 'limits', { resourceUnits: 3, resourceUnitWindowSeconds: WINDOW_SECONDS });
       const response = await harness().raw('POST', '/$batch', { body: { requests: gets(6) } });
       expect(response.status).toBe(200);
       const items = (response.json as unknown as BatchBody).responses;
@@ -259,9 +266,14 @@ describe('POST /$batch: per-item answers (§10)', () => {
       const throttled = items.filter((i) => i.status === 429);
       expect(throttled).toHaveLength(3);
       for (const item of throttled) {
-        expect(retryAfterSeconds(itemHeader(item, 'Retry-After'))).toBeGreaterThan(0);
+        // The three admitted items fill the window at this instant: each waits for all of it.
+        expect(retryAfterSeconds(itemHeader(item, 'Retry-After'))).toBe(WINDOW_SECONDS);
         expectThrottledBody(item);
       }
+      // Once the window has passed, the same batch fits again up to the budget.
+      nowMs += WINDOW_SECONDS * 1000;
+      const again = (await harness().raw('POST', '/$batch', { body: { requests: gets(6) } })).json as unknown as BatchBody;
+      expect(again.responses.map((i) => i.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
     });
   });
 });
@@ -375,7 +387,7 @@ describe('permissions: the least-privileged permission of each call, and the hig
   });
 
   // docs/graph-behaviour.md §5 and §13: POST /users is allowed with `User.Create`, least privileged for application
-  // permissions. The emulator does not accept User.Create (src/emulator/permissions.ts says no Microsoft
+  // permissions. The emulator does not accept User.Create (src/emulator/graph-api/permissions.ts says no Microsoft
   // page it could read lists it) and answers 403 Authorization_RequestDenied.
   it('allows POST /users with only User.Create (§5, §13)', async () => {
     const created = (await harness().sdk(appFor('User.Create')).api('/users').post(newUser('perm3'))) as Record<string, unknown>;
@@ -413,45 +425,53 @@ describe('throttling (§11)', () => {
     await expectSdkError(harness().sdk().api(`/users/${BOB}`).get(), { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' });
   });
 
-  it('answers an exhausted resource-unit budget with 429, Retry-After and the throttle headers', async () => {
-    await harness().control('POST', 'limits', { resourceUnits: 2, resourceUnitWindowSeconds: 60 });
+  it('answers an exhausted resource-unit budget with 429, Retry-After and the throttle headers, and admits again when Retry-After has passed', async () => {
+    await harness().control('POST', 'limits', { resourceUnits: 2, resourceUnitWindowSeconds: WINDOW_SECONDS });
     expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
     expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
     const response = await harness().raw('GET', `/users/${BOB}`);
     expect(response.status).toBe(429);
     expectThrottledBody(response);
+    // Both admitted requests are in the window until all of it has passed.
     const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    const percentage = Number(response.headers.get('x-ms-throttle-limit-percentage'));
-    expect(percentage).toBeGreaterThanOrEqual(0.8);
-    expect(percentage).toBeLessThanOrEqual(1.8);
+    expect(retryAfter).toBe(WINDOW_SECONDS);
+    // (2 used + 1 asked) / 2.
+    expect(Number(response.headers.get('x-ms-throttle-limit-percentage'))).toBe(1.5);
     expect(response.headers.get('x-ms-throttle-scope')).toMatch(new RegExp(`^Tenant_Application/[A-Za-z]+/${RECONCILER}/${TENANT_ID}$`, 'u'));
     expect(response.headers.get('x-ms-throttle-information')).toBe('ResourceUnitLimitExceeded');
+    // A millisecond early is still too early; at Retry-After the request goes through.
+    nowMs += retryAfter * 1000 - 1;
+    expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(429);
+    nowMs += 1;
+    expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
   });
 
   it('sends x-ms-throttle-limit-percentage only above 80 % of the budget', async () => {
-    await harness().control('POST', 'limits', { resourceUnits: 5, resourceUnitWindowSeconds: 60 });
+    await harness().control('POST', 'limits', { resourceUnits: 5, resourceUnitWindowSeconds: WINDOW_SECONDS });
     const seen: (string | null)[] = [];
     for (let i = 0; i < 5; i++) seen.push((await harness().raw('GET', `/users/${BOB}`)).headers.get('x-ms-throttle-limit-percentage'));
+    // 1/5 … 4/5 of the budget used: not above 0.8; the fifth uses all of it.
     expect(seen.slice(0, 4)).toEqual([null, null, null, null]);
-    const last = Number(seen[4]);
-    expect(last).toBeGreaterThan(0.8);
-    expect(last).toBeLessThanOrEqual(1.8);
+    expect(Number(seen[4])).toBe(1);
   });
 
-  it('counts writes against the write quota: WriteLimitExceeded', async () => {
-    await harness().control('POST', 'limits', { writes: 1, writeWindowSeconds: 60 });
+  it('counts writes against the write quota: WriteLimitExceeded, until the write window has passed', async () => {
+    await harness().control('POST', 'limits', { writes: 1, writeWindowSeconds: WINDOW_SECONDS });
     expect((await harness().raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'a' } })).status).toBe(204);
     const response = await harness().raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'b' } });
     expect(response.status).toBe(429);
     expect(response.headers.get('x-ms-throttle-information')).toBe('WriteLimitExceeded');
-    retryAfterSeconds(response.headers.get('Retry-After'));
+    expect(retryAfterSeconds(response.headers.get('Retry-After'))).toBe(WINDOW_SECONDS);
+    // Reads have a budget of their own.
     expect((await harness().raw('GET', `/users/${CAROL}`)).status).toBe(200);
+    nowMs += WINDOW_SECONDS * 1000;
+    expect((await harness().raw('PATCH', `/users/${CAROL}`, { body: { jobTitle: 'b' } })).status).toBe(204);
+    const carol = await harness().raw('GET', `/users/${CAROL}?$select=jobTitle`);
+    expect(carol.json?.jobTitle).toBe('b');
   });
 
   it('can be configured to omit Retry-After, so that the backoff path is tested', async () => {
-    await harness().control('POST', 'limits', { resourceUnits: 1, resourceUnitWindowSeconds: 60, omitRetryAfter: true });
+    await harness().control('POST', 'limits', { resourceUnits: 1, resourceUnitWindowSeconds: WINDOW_SECONDS, omitRetryAfter: true });
     expect((await harness().raw('GET', `/users/${BOB}`)).status).toBe(200);
     const response = await harness().raw('GET', `/users/${BOB}`);
     expect(response.status).toBe(429);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedLog } from '../../src/emulator/bounded-log.ts';
+import { BoundedLog } from '../../src/emulator/controls/bounded-log.ts';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphError } from '../../src/emulator/errors.ts';
-import { RESTORE_PARAMETERS } from '../../src/emulator/routes-directory.ts';
-import { parseAssignLicenseBody } from '../../src/emulator/routes-users.ts';
+import { GraphError } from '../../src/emulator/graph-api/errors.ts';
+import { RESTORE_PARAMETERS } from '../../src/emulator/graph-api/routes-directory.ts';
+import { parseAssignLicenseBody } from '../../src/emulator/graph-api/routes-users.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
-import type { Seed, SeedUser } from '../../src/emulator/model.ts';
-import { PERMISSIONS } from '../../src/emulator/permissions.ts';
+import type { Seed, SeedUser } from '../../src/emulator/directory/model.ts';
+import { PERMISSIONS } from '../../src/emulator/graph-api/permissions.ts';
 import type { CsdlAction, CsdlSchema } from '../support/csdl.ts';
 import {
   checkCollectionResponse,

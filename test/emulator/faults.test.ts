@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFaultInjector, mulberry32, parseFaultConfig } from '../../src/emulator/faults.ts';
-import type { FaultConfig, FaultDecision } from '../../src/emulator/faults.ts';
+import { createFaultInjector, mulberry32, parseFaultConfig } from '../../src/emulator/controls/faults.ts';
+import type { FaultConfig, FaultDecision } from '../../src/emulator/controls/faults.ts';
 
 const ISSUE_EXAMPLE = { seed: 1, throttle: 0.1, error5xx: 0.05, reset: 0.01, latencyMs: [0, 20] };
 

@@ -5,10 +5,10 @@
  * text, never the assertion; and no network request to anything but a loopback issuer.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTokenIssuer } from '../../src/emulator/auth.ts';
-import type { TokenEndpointResponse } from '../../src/emulator/auth.ts';
-import { createFederationKeys } from '../../src/emulator/federation.ts';
-import type { SeedApp } from '../../src/emulator/model.ts';
+import { createTokenIssuer } from '../../src/emulator/identity/auth.ts';
+import type { TokenEndpointResponse } from '../../src/emulator/identity/auth.ts';
+import { createFederationKeys } from '../../src/emulator/identity/federation.ts';
+import type { SeedApp } from '../../src/emulator/directory/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { contoso, FEDERATED, TENANT_ID, withFederatedApp } from '../support/emulator.ts';
 import type { TokenOptions } from '../support/oidc-issuer.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
-import { pageOf } from '../../src/emulator/collection.ts';
+import { pageOf } from '../../src/emulator/graph-api/collection.ts';
 import { seedWithUsers, tokenFor } from '../support/seeds.ts';
 
 const EXTRA_USERS = 2_500;

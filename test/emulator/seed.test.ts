@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
-import { loadSeed, SeedError } from '../../src/emulator/seed.ts';
-import { dumpState } from '../../src/emulator/state.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
+import { loadSeed, SeedError } from '../../src/emulator/directory/seed.ts';
+import { dumpState } from '../../src/emulator/directory/state.ts';
 import { contosoSeed } from '../support/seeds.ts';
 
 const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';

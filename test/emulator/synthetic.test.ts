@@ -4,10 +4,10 @@ import { isExchangeMailboxPlan } from '../../src/domain/exchange-plans.ts';
 import { isGuid } from '../../src/domain/guid.ts';
 import { findCatalogSkus } from '../../src/domain/sku-catalog.ts';
 import { isValidUserPrincipalName } from '../../src/domain/upn.ts';
-import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from '../../src/emulator/model.ts';
-import type { Seed, SeedUser } from '../../src/emulator/model.ts';
-import { generateSyntheticSeed, parseSyntheticSpec } from '../../src/emulator/synthetic.ts';
-import type { SyntheticSpec } from '../../src/emulator/synthetic.ts';
+import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from '../../src/emulator/directory/model.ts';
+import type { Seed, SeedUser } from '../../src/emulator/directory/model.ts';
+import { generateSyntheticSeed, parseSyntheticSpec } from '../../src/emulator/synthetic/synthetic.ts';
+import type { SyntheticSpec } from '../../src/emulator/synthetic/synthetic.ts';
 
 const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 const E5 = '06ebc4ee-1bb5-47dd-8120-11324bc54e06';

@@ -8,8 +8,8 @@ import {
   resourceUnitCost,
   throttleScope,
   throttledResponseBody,
-} from '../../src/emulator/throttle.ts';
-import type { Admission, RequestCost, ThrottleLimits, Throttler } from '../../src/emulator/throttle.ts';
+} from '../../src/emulator/graph-api/throttle.ts';
+import type { Admission, RequestCost, ThrottleLimits, Throttler } from '../../src/emulator/graph-api/throttle.ts';
 
 const READ: RequestCost = { resourceUnits: 1, isWrite: false };
 const WRITE: RequestCost = { resourceUnits: 1, isWrite: true };

@@ -5,9 +5,9 @@
  * the tenant carried out no restore and no create twice, whatever the first run left in flight.
  */
 import { spawn } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
@@ -50,16 +50,32 @@ function startApply(dir: string): Child {
   return { exit, output: () => output, kill: () => child.kill('SIGKILL') };
 }
 
-/** Polls the request log until `count` writes have answered 2xx (or the child ended first). */
-async function waitForWrites(since: number, count: number, child: Child, timeoutMs: number): Promise<number> {
-  let ended = false;
-  void child.exit.then(() => (ended = true));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const done = writesIn(await requestsSince(emulator.url, since)).filter((e) => e.status >= 200 && e.status < 300).length;
-    if (done >= count || ended || Date.now() > deadline) return done;
-    await delay(10);
-  }
+/** How many writes after `since` (a `seq`) the emulator has carried out (2xx), from its log in this process. */
+function writesDone(since: number): number {
+  return writesIn(emulator.requests().filter((e) => e.seq > since)).filter((e) => e.status >= 200 && e.status < 300).length;
+}
+
+/** Node publishes every response an HTTP server of this process finishes here; the emulator is the only one. */
+const RESPONSE_FINISHED = 'http.server.response.finish';
+
+/**
+ * Resolves once `count` writes have answered 2xx, or the child ended first (the caller checks which):
+ * counted again each time the emulator finishes a response. No deadline: the suite's timeout is the
+ * only one.
+ */
+function waitForWrites(since: number, count: number, child: Child): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      unsubscribe(RESPONSE_FINISHED, check);
+      resolve();
+    };
+    const check = (): void => {
+      if (writesDone(since) >= count) done();
+    };
+    subscribe(RESPONSE_FINISHED, check);
+    void child.exit.then(done);
+    check();
+  });
 }
 
 describe('apply killed midway, then run again', () => {
@@ -70,17 +86,19 @@ describe('apply killed midway, then run again', () => {
     await reseed(emulator.url, busySeed());
     await setFaults(emulator.url, { seed: 11, latencyMs: LATENCY_MS });
     const dir = policyDir(busyPolicy());
-    const since = (await requestsSince(emulator.url)).at(-1)?.seq ?? 0;
+    const since = emulator.requests().at(-1)?.seq ?? 0;
 
     const child = startApply(dir);
-    const writesBeforeKill = await waitForWrites(since, KILL_AFTER_WRITES, child, 20_000);
+    await waitForWrites(since, KILL_AFTER_WRITES, child);
+    const writesBeforeKill = writesDone(since);
     child.kill();
     const exit = await child.exit;
     expect(exit.signal, `the first apply ended on its own: ${child.output()}`).toBe('SIGKILL');
     expect(writesBeforeKill).toBeGreaterThanOrEqual(KILL_AFTER_WRITES);
     if (settle) {
-      // Requests the killed process had sent are still carried out: wait until they have landed.
-      await delay(LATENCY_MS[1] * 3);
+      // Requests the killed process had sent are still carried out (after the injected latency):
+      // wait until the emulator has handled every one of them.
+      await emulator.whenIdle();
       await setFaults(emulator.url, {});
       // Midway: some of the plan is done, much is not.
       const between = await planJson(emulator.url, dir);
@@ -91,7 +109,8 @@ describe('apply killed midway, then run again', () => {
     const second = await tenantctl(emulator.url, ['apply', dir, '--auto-approve']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).not.toMatch(/^failed /mu);
-    await delay(LATENCY_MS[1] * 3);
+    // Without the settling above, requests of the killed run may still be in the emulator's hands.
+    await emulator.whenIdle();
     await setFaults(emulator.url, {});
 
     const after = await planJson(emulator.url, dir);

@@ -17,8 +17,7 @@ import type { ApplyGate, ApplyGateInput, FreshPlan } from '../../src/engine/appl
 import { gateApply } from '../../src/engine/apply-gate.ts';
 import { applySavedPlan } from '../../src/engine/apply-saved-plan.ts';
 import { planTenant } from '../../src/engine/reconcile.ts';
-import { parseSavedPlan } from '../../src/engine/saved-plan.ts';
-import { renderPlanJson } from '../../src/render/plan-json.ts';
+import { parseSavedPlan, renderPlanJson } from '../../src/domain/plan-format.ts';
 import type { MemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import type { TenantReader, TenantWriter } from '../../src/tenant/port.ts';
@@ -92,8 +91,8 @@ async function savedPlanText(reader: TenantReader, dir: string, now = FIXTURE_NO
 }
 
 /** The saved plan as apply reads it back from p.json. */
-async function savedPlan(reader: TenantReader, dir: string, now = FIXTURE_NOW): Promise<{ plan: Plan; name: string }> {
-  return { plan: parseSavedPlan(await savedPlanText(reader, dir, now), 'p.json'), name: 'p.json' };
+async function savedPlan(reader: TenantReader, dir: string, now = FIXTURE_NOW): Promise<{ kind: 'saved-plan'; plan: Plan; name: string }> {
+  return { kind: 'saved-plan', plan: parseSavedPlan(await savedPlanText(reader, dir, now), 'p.json'), name: 'p.json' };
 }
 
 /** What the callers do: gate, and apply only what the gate lets through. */
@@ -160,7 +159,7 @@ describe('gateApply', () => {
     // Only the restore's countdown and the time differ: not a change to what apply does.
     expect(fresh.plan).not.toEqual(reviewed.plan);
 
-    const gate = await gateThenApply(memory, { fresh, saved: reviewed });
+    const gate = await gateThenApply(memory, { fresh, reviewed });
 
     expect(gate.kind).toBe('go');
     if (gate.kind === 'go') expect(gate.plan).toBe(reviewed.plan);
@@ -173,7 +172,7 @@ describe('gateApply', () => {
     expect(saved.plan.diagnostics.map((d) => d.code)).toContain('missing-permission');
     const memory = contosoTenant();
 
-    const gate = await gateThenApply(memory, { fresh: await freshPlan(memory, dir), saved });
+    const gate = await gateThenApply(memory, { fresh: await freshPlan(memory, dir), reviewed: saved });
 
     expect(gate.kind).toBe('go');
     await expectConverged(memory, dir);
@@ -186,9 +185,9 @@ describe('gateApply', () => {
     const watched = watch(memory);
     const before = await stateOf(memory);
 
-    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), saved: { ...saved, plan: { ...saved.plan, tenantId: OTHER_TENANT } } });
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), reviewed: { ...saved, plan: { ...saved.plan, tenantId: OTHER_TENANT } } });
 
-    expect(gate).toEqual({ kind: 'refused', reason: `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}` });
+    expect(gate).toEqual({ kind: 'refused', code: 'other-tenant', reason: `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}` });
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
   });
@@ -204,9 +203,9 @@ describe('gateApply', () => {
     // The same changes: only the policy's meaning (Dave's display name) differs.
     expect(actionLines(fresh.plan)).toEqual(actionLines(saved.plan));
 
-    const gate = await gateThenApply(watched.tenant, { fresh, saved });
+    const gate = await gateThenApply(watched.tenant, { fresh, reviewed: saved });
 
-    expect(gate).toEqual({ kind: 'refused', reason: 'the policy changed since p.json was made (its digest differs); run plan again' });
+    expect(gate).toEqual({ kind: 'refused', code: 'policy-changed', reason: 'the policy changed since p.json was made (its digest differs); run plan again' });
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
   });
@@ -221,9 +220,9 @@ describe('gateApply', () => {
     const watched = watch(memory);
     const before = await stateOf(memory);
 
-    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), saved });
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), reviewed: saved });
 
-    expect(gate).toEqual({ kind: 'refused', reason: 'plan is stale: carol@contoso.com, dave@contoso.com changed since it was made; run plan again' });
+    expect(gate).toEqual({ kind: 'refused', code: 'stale-plan', reason: 'plan is stale: carol@contoso.com, dave@contoso.com changed since it was made; run plan again' });
     await expectNothingWritten(memory, watched, before);
     // The stale plan's block of Support did not run either.
     expect(activeByUpn(before, 'support@contoso.com')?.accountEnabled).toBe(true);
@@ -243,7 +242,7 @@ describe('gateApply', () => {
     // The read-only identity plans the whole repair: only applying it is refused.
     expect(actionLines(fresh.plan)).toEqual(CHANGES);
 
-    const gate = await gateThenApply(watched.tenant, { fresh, ...(saved ? { saved } : {}) });
+    const gate = await gateThenApply(watched.tenant, { fresh, ...(saved ? { reviewed: saved } : {}) });
 
     if (gate.kind !== 'refused') throw new Error('expected a refusal');
     const [first, ...lines] = gate.reason.split('\n');
@@ -285,9 +284,9 @@ describe('gateApply', () => {
     const watched = watch(memory);
     const before = await stateOf(memory);
 
-    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), ...(saved ? { saved } : {}), maxChanges: 3 });
+    const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), ...(saved ? { reviewed: saved } : {}), maxChanges: 3 });
 
-    expect(gate).toEqual({ kind: 'refused', reason: 'the plan has 4 changes, more than --max-changes 3' });
+    expect(gate).toEqual({ kind: 'refused', code: 'too-many-changes', reason: 'the plan has 4 changes, more than --max-changes 3' });
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
   });
@@ -300,7 +299,7 @@ describe('gateApply', () => {
     const dir = policyDir(POLICY);
     const saved = withSaved ? await savedPlan(memory, dir) : undefined;
 
-    const gate = await gateThenApply(memory, { fresh: await freshPlan(memory, dir), ...(saved ? { saved } : {}), maxChanges: 4 });
+    const gate = await gateThenApply(memory, { fresh: await freshPlan(memory, dir), ...(saved ? { reviewed: saved } : {}), maxChanges: 4 });
 
     expect(gate.kind).toBe('go');
     await expectConverged(memory, dir);
@@ -352,7 +351,28 @@ describe('applySavedPlan', () => {
 
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
 
-    expect(result).toEqual({ kind: 'refused', reason });
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-plan', reason });
+    expect(watched.calls).toEqual([]);
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
+  it.each([
+    ['a detail of the wrong type', (text: string): string => text.replace('"to": false', '"to": "false"'), 'changes[3].details.to must be a boolean, not "false"'],
+    ['an unknown action', (text: string): string => text.replace('"action": "block-sign-in"', '"action": "delete-user"'), 'changes[3].action must be one of restore-user, create-user, set-usage-location, assign-licenses, remove-licenses, enable-sign-in, block-sign-in, not "delete-user"'],
+    ['a missing field', (text: string): string => text.replace(/"objectId": "[^"]+",\n\s*"reason": "[^"]*",\n\s*"details": \{\n\s*"deletedDateTime"/u, (m) => m.replace(/"objectId": "[^"]+",\n\s*/u, '')), 'changes[2].objectId is missing'],
+  ])('refuses a hand-corrupted plan (%s) naming the field, and reads and writes nothing', async (_name, corrupt, problem) => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const original = await savedPlanText(memory, dir);
+    const planText = corrupt(original);
+    expect(planText).not.toBe(original);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-plan', reason: `p.json is not a plan tenantctl wrote: ${problem}. Nothing was changed; make the plan again with: tenantctl plan --out p.json` });
     expect(watched.calls).toEqual([]);
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
@@ -361,7 +381,7 @@ describe('applySavedPlan', () => {
   it('calls the plan "the saved plan" when not told its name', async () => {
     const memory = contosoTenant();
     const result = await applySavedPlan({ planText: '{"formatVersion": 99}', paths: [], cwd: policyDir(POLICY), tenant: memory, now: FIXTURE_NOW });
-    expect(result).toEqual({ kind: 'refused', reason: 'the saved plan has formatVersion 99; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out the saved plan' });
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-plan', reason: 'the saved plan has formatVersion 99; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out the saved plan' });
     await expectNotRepaired(memory);
   });
 
@@ -376,7 +396,7 @@ describe('applySavedPlan', () => {
 
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
 
-    expect(result).toEqual({ kind: 'refused', reason: 'plan is stale: carol@contoso.com changed since it was made; run plan again' });
+    expect(result).toEqual({ kind: 'refused', code: 'stale-plan', reason: 'plan is stale: carol@contoso.com changed since it was made; run plan again' });
     await expectNothingWritten(memory, watched, before);
     // Dave and Support were not touched by anyone, and the stale plan did not repair them either.
     await expectNotRepaired(memory);
@@ -392,7 +412,7 @@ describe('applySavedPlan', () => {
 
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
 
-    expect(result).toEqual({ kind: 'refused', reason: 'the policy is invalid; run tenantctl validate' });
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' });
     expect(watched.calls).toEqual([]);
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
@@ -400,12 +420,12 @@ describe('applySavedPlan', () => {
 
   it.each([
     ['for another tenant', (dir: string, text: string): string => text.replace(`"tenantId": "${TENANT_ID}"`, `"tenantId": "${OTHER_TENANT}"`),
-      `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}`],
+      'other-tenant', `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}`],
     ['whose policy changed since', (dir: string, text: string): string => {
       writePolicy(dir, POLICY.replace('displayName: Carol,', 'displayName: Carol Bakker,'));
       return text;
-    }, 'the policy changed since p.json was made (its digest differs); run plan again'],
-  ])('refuses a saved plan %s, and writes nothing', async (_name, edit, reason) => {
+    }, 'policy-changed', 'the policy changed since p.json was made (its digest differs); run plan again'],
+  ])('refuses a saved plan %s, and writes nothing', async (_name, edit, code, reason) => {
     const memory = contosoTenant();
     const dir = policyDir(POLICY);
     const planText = edit(dir, await savedPlanText(memory, dir));
@@ -414,7 +434,7 @@ describe('applySavedPlan', () => {
 
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
 
-    expect(result).toEqual({ kind: 'refused', reason });
+    expect(result).toEqual({ kind: 'refused', code, reason });
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
   });
@@ -443,7 +463,7 @@ describe('applySavedPlan', () => {
 
     const refused = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW, maxChanges: 3 });
 
-    expect(refused).toEqual({ kind: 'refused', reason: 'the plan has 4 changes, more than --max-changes 3' });
+    expect(refused).toEqual({ kind: 'refused', code: 'too-many-changes', reason: 'the plan has 4 changes, more than --max-changes 3' });
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
 

@@ -13,7 +13,7 @@ import { principalArbitrary, principalOf, slotArb, upnAt } from '../support/prin
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredLicense, DesiredState, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
 import { planReconciliation } from '../../src/domain/planner.ts';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { ApplyResult } from '../../src/engine/apply.ts';

@@ -19,8 +19,8 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
-import { DEMO_CLIENT_ID } from '../../src/engine/demo-tenant.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
+import { DEMO_CLIENT_ID } from '../../src/cli/demo/demo-tenant.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { reseed } from '../support/apply-e2e.ts';
 import { runCompositeAction } from '../support/composite-action.ts';
@@ -38,7 +38,7 @@ const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'
 /** The public API, entry point by entry point (docs/library.md): anything else exported is a leak of internals. */
 const PUBLIC_API = {
   tenantctl: [
-    'AuthenticationError', 'ConnectionConfigurationError', 'CredentialConfigurationError', 'DEFAULT_POLICY_PATHS', 'GraphRequestError', 'GraphResponseError', 'PLAN_FORMAT_VERSION', 'SavedPlanError',
+    'AuthenticationError', 'ConnectionConfigurationError', 'CredentialConfigurationError', 'DEFAULT_POLICY_PATHS', 'GraphRequestError', 'GraphResponseError', 'PLAN_FORMAT_VERSION', 'SavedPlanError', 'TenantError',
     'applySavedPlan', 'connectGraphTenant', 'loadPolicy', 'parseSavedPlan', 'planTenant', 'renderPlanJson', 'renderPlanMarkdown', 'renderPlanText', 'renderValidationJson', 'renderValidationText',
   ],
   'tenantctl/emulator': ['MAX_SYNTHETIC_USERS', 'SeedError', 'generateSyntheticSeed', 'parseSeed', 'parseSyntheticSpec', 'startEmulator'],
@@ -269,7 +269,7 @@ describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
     expect(result).toMatchObject({ valid: true, applied: 'applied', failed: 0, after: 0 });
     expect(result.changes).toBeGreaterThan(0);
     expect(result.summary).toMatch(/^Apply complete: /u);
-    expect(result.refused).toEqual({ kind: 'refused', reason: expect.stringMatching(/^old\.json has formatVersion 99; this tenantctl reads only 1\./u) });
+    expect(result.refused).toEqual({ kind: 'refused', code: 'invalid-plan', reason: expect.stringMatching(/^old\.json has formatVersion 99; this tenantctl reads only 1\./u) });
   }, 60_000);
 
   it('the tenant repository\'s own Pulumi program (examples/pulumi) through Pulumi\'s run harness: preview, up, preview with nothing to do', async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config as DynamicConfig } from '@pulumi/pulumi/cmd/dynamic-provider/config.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { digestPolicy } from '../../src/engine/digest.ts';
@@ -252,8 +252,8 @@ describe('diff', () => {
     await provider.configure?.({ config: new DynamicConfig(config, 'tenantctl') });
     const since = await lastSeq(emulator.url);
     expect(await provider.diff?.(DAVE, stateFor(dave, DAVE), dave)).toMatchObject({ changes: true, replaces: [] });
-    await expect(provider.create(dave)).rejects.toThrow(/dave@contoso\.com: not changed: these credentials lack the application permission User\.DeleteRestore\.All/u);
-    await expect(provider.update?.(DAVE, stateFor(dave, DAVE), dave)).rejects.toThrow(/not changed: .*User\.DeleteRestore\.All/u);
+    await expect(provider.create(dave)).rejects.toThrow(/^dave@contoso\.com: not changed: these credentials cannot make the plan's changes:\n {2}missing-permission {2}these credentials lack the application permission User\.DeleteRestore\.All/u);
+    await expect(provider.update?.(DAVE, stateFor(dave, DAVE), dave)).rejects.toThrow(/not changed: [^]*User\.DeleteRestore\.All/u);
     expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
   });
 
@@ -275,7 +275,7 @@ describe('diff', () => {
     const { inputs } = await inputsFor(DAVE_AND_BOB);
     const bob = the(inputs, 'bob@contoso.com');
     const provider = await configuredProvider();
-    await expect(provider.diff?.(BOB, { ...stateFor(bob, BOB), tenantId: '11111111-2222-4333-8444-555555555555' }, bob)).rejects.toThrow(/state is for tenant 11111111-.* but the credentials reach tenant 8f3c1a52/u);
+    await expect(provider.diff?.(BOB, { ...stateFor(bob, BOB), tenantId: '11111111-2222-4333-8444-555555555555' }, bob)).rejects.toThrow(/^this stack's state is for tenant 11111111-.*, but the credentials reach 8f3c1a52-.*; check AZURE_TENANT_ID or tenantctl:tenantId, or use another stack$/u);
     const changed = { ...bob, policy: { ...(bob.policy as object), digest: 'sha256:0000' } };
     await expect((await configuredProvider()).diff?.(BOB, stateFor(bob, BOB), changed)).rejects.toThrow(/changed while Pulumi was running/u);
   });

@@ -12,10 +12,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RequestLogEntry, RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
-import { generateSyntheticSeed } from '../../src/emulator/synthetic.ts';
+import { generateSyntheticSeed } from '../../src/emulator/synthetic/synthetic.ts';
 import { digestPolicy } from '../../src/engine/digest.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { principalInputs } from '../../src/pulumi/inputs.ts';
@@ -71,7 +71,12 @@ function stackConfig(url: string, policies: string, clientId = RECONCILER, secre
   return { 'tenantctl:policies': JSON.stringify([policies]), 'tenantctl:graphUrl': url, 'tenantctl:tenantId': tenantId, 'tenantctl:clientId': clientId, 'tenantctl:clientSecret': secret };
 }
 
-async function pulumiRun(mode: 'preview' | 'up', config: Record<string, string>, state: Record<string, StateEntry> = {}): Promise<{ result: HarnessResult; stderr: string }> {
+/**
+ * One harness run. `signal` is the test's: when the test times out or the run is cancelled, the child
+ * is killed then, before afterAll closes the emulator under it (it has no deadline of its own; an
+ * orphaned 10,000-principal run would go on loading the machine while the next tests run).
+ */
+async function pulumiRun(signal: AbortSignal, mode: 'preview' | 'up', config: Record<string, string>, state: Record<string, StateEntry> = {}): Promise<{ result: HarnessResult; stderr: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tenantctl-harness-'));
   const jobFile = path.join(dir, 'job.json');
   writeFileSync(jobFile, JSON.stringify({ projectDir: PROJECT_DIR, mode, config, secretKeys: ['tenantctl:clientSecret'], state }));
@@ -79,7 +84,7 @@ async function pulumiRun(mode: 'preview' | 'up', config: Record<string, string>,
   const { stdout, stderr } = await run(process.execPath, [...NODE_ARGS, HARNESS, jobFile], {
     env: { PATH: process.env.PATH ?? '', TENANTCTL_NOW: FIXTURE_NOW, TENANTCTL_PULUMI_RUNTIME: RUNTIME },
     maxBuffer: 256 * 1024 * 1024,
-    timeout: 180_000,
+    signal,
   });
   const line = stdout.trim().split('\n').at(-1) ?? '';
   if (!line.startsWith('{')) throw new Error(`harness printed no result: ${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
@@ -102,13 +107,13 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
   });
   afterAll(() => emulator.close());
 
-  it('preview → up → preview: restores Dave (same id), adopts Bob, then finds nothing; a soft-deleted Bob comes back through update', async () => {
+  it('preview → up → preview: restores Dave (same id), adopts Bob, then finds nothing; a soft-deleted Bob comes back through update', async ({ signal }) => {
     const policies = policyDir('users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\nmailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n');
     const config = stackConfig(emulator.url, policies);
 
     // A new stack's preview: every resource is a create, and checking inputs costs no Graph request.
     let since = await lastSeq(emulator.url);
-    const first = await pulumiRun('preview', config);
+    const first = await pulumiRun(signal, 'preview', config);
     expect(first.result.exitCode, first.stderr).toBe(0);
     expect(first.result.registered.map((r) => r.type).sort()).toEqual(['pulumi-nodejs:dynamic/tenantctl:Mailbox', 'pulumi-nodejs:dynamic/tenantctl:User', 'pulumi-nodejs:dynamic/tenantctl:User', 'pulumi:pulumi:Stack']);
     expect(first.result.steps).toEqual({ 'bob@contoso.com': 'create', 'dave@contoso.com': 'create', 'support@contoso.com': 'create' });
@@ -121,7 +126,7 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
     expect(first.result.providerText).toContain("resolve('tenantctl/pulumi')");
 
     // up: create restores Dave and adopts Bob and Support as they are.
-    const up = await pulumiRun('up', config);
+    const up = await pulumiRun(signal, 'up', config);
     expect(up.result.errors).toEqual([]);
     expect(up.result.state['dave@contoso.com']?.id).toBe(DAVE);
     expect(up.result.state['bob@contoso.com']?.id).toBe(BOB);
@@ -132,16 +137,16 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
 
     // A second preview: nothing to do, for the price of one bulk read.
     since = await lastSeq(emulator.url);
-    const again = await pulumiRun('preview', config, up.result.state);
+    const again = await pulumiRun(signal, 'preview', config, up.result.state);
     expect(again.result.steps).toEqual({ 'bob@contoso.com': 'same', 'dave@contoso.com': 'same', 'support@contoso.com': 'same' });
     expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
 
     // Bob is soft-deleted behind Pulumi's back: the preview shows an update, and up restores him under his id.
     const token = await tokenFor(emulator.url, contoso());
     expect((await fetch(`${emulator.url}/v1.0/users/${BOB}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } })).status).toBe(204);
-    const drifted = await pulumiRun('preview', config, up.result.state);
+    const drifted = await pulumiRun(signal, 'preview', config, up.result.state);
     expect(drifted.result.steps['bob@contoso.com']).toBe('update');
-    const repaired = await pulumiRun('up', config, up.result.state);
+    const repaired = await pulumiRun(signal, 'up', config, up.result.state);
     expect(repaired.result.errors).toEqual([]);
     state = await readState(emulator.url);
     expect(activeUser(state, 'bob@contoso.com')?.id).toBe(BOB);
@@ -149,26 +154,26 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
     expect(repaired.result.state['bob@contoso.com']?.outputs.lastChanges).toEqual([expect.stringMatching(/^restore-user: /u)]);
   }, 120_000);
 
-  it('runs examples/pulumi where Pulumi runs it (the project directory, Pulumi.yaml without `main`): the default policies/ is found', async () => {
+  it('runs examples/pulumi where Pulumi runs it (the project directory, Pulumi.yaml without `main`): the default policies/ is found', async ({ signal }) => {
     const { 'tenantctl:policies': _policies, ...config } = stackConfig(emulator.url, 'unused');
-    const preview = await pulumiRun('preview', config);
+    const preview = await pulumiRun(signal, 'preview', config);
     const policy = await loadPolicy(['policies/'], { cwd: PROJECT_DIR });
     expect(preview.result.exitCode, preview.stderr).toBe(0);
     expect(Object.keys(preview.result.steps).sort()).toEqual((policy.desired?.principals ?? []).map((p) => p.userPrincipalName).sort());
     expect(Object.keys(preview.result.steps).length).toBeGreaterThan(10);
   }, 60_000);
 
-  it('reports a principal the plan blocks as that resource\'s error, and goes on with the others', async () => {
+  it('reports a principal the plan blocks as that resource\'s error, and goes on with the others', async ({ signal }) => {
     const policies = policyDir('users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n');
-    const up = await pulumiRun('up', stackConfig(emulator.url, policies));
+    const up = await pulumiRun(signal, 'up', stackConfig(emulator.url, policies));
     expect(up.result.errors).toEqual([{ name: 'erin@contoso.com', message: expect.stringMatching(/^erin@contoso\.com: not in the tenant and nothing to restore.*\[not-restorable\]$/u) }]);
     expect(up.result.state['bob@contoso.com']?.id).toBe(BOB);
   }, 60_000);
 
-  it('fails with Entra\'s reason, and no secret, when the stack\'s credentials are wrong', async () => {
+  it('fails with Entra\'s reason, and no secret, when the stack\'s credentials are wrong', async ({ signal }) => {
     const policies = policyDir('users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n');
     const wrongSecret = 'this-is-not-the-secret-0123456789';
-    const up = await pulumiRun('up', stackConfig(emulator.url, policies, RECONCILER, wrongSecret));
+    const up = await pulumiRun(signal, 'up', stackConfig(emulator.url, policies, RECONCILER, wrongSecret));
     expect(up.result.errors.map((e) => e.name)).toEqual(['bob@contoso.com']);
     expect(up.result.errors[0]?.message).toMatch(/invalid_client|AADSTS7000215|client secret/iu);
     expect(JSON.stringify(up.result) + up.stderr).not.toContain(wrongSecret);
@@ -191,7 +196,7 @@ describe(`a ${PRINCIPALS.toLocaleString('en')}-principal preview`, () => {
   });
   afterAll(() => emulator.close());
 
-  it('costs the same bulk requests as tenantctl plan, not one per principal', async () => {
+  it('costs the same bulk requests as tenantctl plan, not one per principal', async ({ signal }) => {
     const app = seed.apps[0];
     if (!app?.clientSecret) throw new Error('synthetic seed without an app secret');
     const env = { TENANTCTL_GRAPH_URL: emulator.url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret };
@@ -225,7 +230,7 @@ describe(`a ${PRINCIPALS.toLocaleString('en')}-principal preview`, () => {
     }
 
     let since = await lastSeq(emulator.url);
-    const preview = await pulumiRun('preview', config, stackState);
+    const preview = await pulumiRun(signal, 'preview', config, stackState);
     const previewRequests = graphRequests(await requestsSince(emulator.url, since));
     expect(preview.result.errors).toEqual([]);
     expect(countSteps(preview.result.steps)).toEqual({ same: PRINCIPALS - 5, update: 5 });

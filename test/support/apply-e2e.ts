@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RequestLogEntry } from '../../src/emulator/server.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 import type { StateDump, StateUser } from './memory-seed.ts';

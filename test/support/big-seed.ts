@@ -2,7 +2,7 @@
  * A tenant large enough to page: the Contoso fixture plus `users` plain users (user0@contoso.com …),
  * `deleted` soft-deleted users within their 30 days, and every third extra user a shared mailbox.
  */
-import type { Seed, SeedUser } from '../../src/emulator/model.ts';
+import type { Seed, SeedUser } from '../../src/emulator/directory/model.ts';
 import { countingGuid, seedWithUsers } from './seeds.ts';
 
 export function bigSeed(options: { users: number; deleted: number; groups?: boolean }): Seed {

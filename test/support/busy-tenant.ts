@@ -4,7 +4,7 @@
  * blocked users to enable, purged users to create, deleted shared mailboxes to restore. Plenty of
  * E3 seats, so that every change can succeed; the policy declares them all.
  */
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { UserDraft } from './emulator.ts';
 import { contoso, E3 } from './emulator.ts';
 import { countingGuid } from './seeds.ts';

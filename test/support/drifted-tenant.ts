@@ -4,8 +4,8 @@
  * so that plan → apply → plan ends with no changes. The demo app (DEMO_CLIENT_ID, every permission
  * tenantctl needs) signs in with `writerSecret`; `apps` adds others (a read-only plan identity).
  */
-import type { Seed, SeedApp } from '../../src/emulator/model.ts';
-import { castDemo, demoSeed } from '../../src/engine/demo-tenant.ts';
+import type { Seed, SeedApp } from '../../src/emulator/directory/model.ts';
+import { castDemo, demoSeed } from '../../src/cli/demo/demo-tenant.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 
 export async function driftedSeed(policyDir: string, now: string, writerSecret: string, apps: readonly SeedApp[] = []): Promise<Seed> {

@@ -16,7 +16,7 @@
 import { Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { contosoSeed, tokenFor } from './seeds.ts';
@@ -186,8 +186,16 @@ async function readResponse(response: Response): Promise<RawResponse> {
   return { status: response.status, headers: response.headers, text, json };
 }
 
-export async function startHarness(seed: Seed = contoso()): Promise<Harness> {
-  const emulator = await startEmulator({ seed, port: 0 });
+export interface HarnessOptions {
+  /**
+   * The emulator's real clock (tokens, throttling windows; not the directory clock): a test that
+   * asserts a window passes its own, so that the result does not depend on how long the run takes.
+   */
+  readonly realNowMs?: () => number;
+}
+
+export async function startHarness(seed: Seed = contoso(), options: HarnessOptions = {}): Promise<Harness> {
+  const emulator = await startEmulator({ seed, port: 0, ...(options.realNowMs === undefined ? {} : { realNowMs: options.realNowMs }) });
   const url = emulator.url;
   let current = seed;
   let tokens = new Map<string, string>();
@@ -348,10 +356,10 @@ export interface Collection {
 export const NOT_FOUND = (key: string): string => `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`;
 
 /** One harness per test file: started before its tests, closed after. */
-export function useHarness(): () => Harness {
+export function useHarness(options: HarnessOptions = {}): () => Harness {
   let harness: Harness | undefined;
   beforeAll(async () => {
-    harness = await startHarness();
+    harness = await startHarness(contoso(), options);
   });
   afterAll(async () => {
     await harness?.close();

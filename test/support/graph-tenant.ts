@@ -3,7 +3,7 @@
  * AZURE_* variables and TENANTCTL_GRAPH_URL), with time injected: `sleep` records the waits and
  * returns at once, unless a test passes its own.
  */
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import { connectGraphTenant } from '../../src/tenant/graph/index.ts';
 import type { GraphConnection } from '../../src/tenant/graph/index.ts';
 import type { RetryEnvironment, RetryPolicy } from '../../src/tenant/graph/retry.ts';

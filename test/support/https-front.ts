@@ -78,6 +78,11 @@ export async function startHttpsFront(target: string): Promise<HttpsFront> {
     upstream.on('error', () => response.destroy());
     request.pipe(upstream);
   });
+  // Never close an idle keep-alive connection from this side: a client whose event loop was busy
+  // (this very process, or a child under CPU load) may send its next request on it just as the
+  // server's idle timer fires, and gets ECONNRESET. Clients close idle connections themselves,
+  // and close() ends them all.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

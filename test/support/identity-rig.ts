@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import type { HttpsFront } from './https-front.ts';

@@ -5,10 +5,10 @@
  * Also the ObservedTenant a correct reader must return for a seed.
  */
 import { isExchangeMailboxPlan } from '../../src/domain/exchange-plans.ts';
-import { hasMailbox, serviceOf } from '../../src/emulator/licensing.ts';
-import type { AssignedPlan, LicenseAssignmentState, Seed, SeedSku } from '../../src/emulator/model.ts';
-import { loadSeed } from '../../src/emulator/seed.ts';
-import { dumpState } from '../../src/emulator/state.ts';
+import { hasMailbox, serviceOf } from '../../src/emulator/directory/licensing.ts';
+import type { AssignedPlan, LicenseAssignmentState, Seed, SeedSku } from '../../src/emulator/directory/model.ts';
+import { loadSeed } from '../../src/emulator/directory/seed.ts';
+import { dumpState } from '../../src/emulator/directory/state.ts';
 import type { ObservedMailbox, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
 import type { MemoryTenantInput } from '../../src/tenant/memory/tenant.ts';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Seed, SeedUser } from '../../src/emulator/model.ts';
+import type { Seed, SeedUser } from '../../src/emulator/directory/model.ts';
 
 const CONTOSO_TEXT = readFileSync(new URL('../fixtures/seeds/contoso.json', import.meta.url), 'utf8');
 

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { GraphHttp } from '../../src/tenant/graph/client.ts';
-import { AuthenticationError, classifyGraphError, GraphRequestError, graphErrorFromEnvelope } from '../../src/tenant/graph/errors.ts';
+import { classifyGraphError } from '../../src/tenant/errors.ts';
+import { AuthenticationError, GraphRequestError, graphErrorFromEnvelope } from '../../src/tenant/graph/errors.ts';
 import { redact } from '../../src/tenant/graph/redact.ts';
 import { contoso } from '../support/emulator.ts';
 import { graphTenantFor } from '../support/graph-tenant.ts';

@@ -4,7 +4,7 @@
  * comes from a group — measured on the emulator's request log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RequestLogEntry, RunningEmulator } from '../../src/emulator/server.ts';
 import { bigSeed, declaredMailboxes } from '../support/big-seed.ts';

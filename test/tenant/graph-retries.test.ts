@@ -5,7 +5,7 @@
  * the adapter's `sleep` moves, so no test waits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Seed } from '../../src/emulator/model.ts';
+import type { Seed } from '../../src/emulator/directory/model.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { bigSeed, declaredMailboxes } from '../support/big-seed.ts';
@@ -104,7 +104,7 @@ describe('Graph adapter retries against the emulator', () => {
     tenantSleeps = [];
     await adapter(seed).tenant.readTenant({ mailboxUserPrincipalNames: [] });
     await control('POST', 'faults', {});
-    // Injected Retry-After values are 0.05–0.5 s in whole milliseconds (src/emulator/faults.ts).
+    // Injected Retry-After values are 0.05–0.5 s in whole milliseconds (src/emulator/controls/faults.ts).
     expect(tenantSleeps.length).toBeGreaterThan(0);
     for (const ms of tenantSleeps) expect(ms).toSatisfy((v: number) => Number.isInteger(v) && v >= 50 && v <= 500);
   });

@@ -1,5 +1,5 @@
 /**
- * The in-memory adapter beyond the contract: fast at 50,000 users, and a read is a snapshot that
+ * The in-memory adapter beyond the contract: a busy run over a few thousand users ends where it must, and a read is a snapshot that
  * later writes do not change.
  */
 import { describe, expect, it } from 'vitest';
@@ -30,16 +30,16 @@ function plainUser(i: number, deleted: boolean): ObservedUser {
 }
 
 describe('memory adapter', () => {
-  it('loads, reads and writes a tenant of 50,000 users and 5,000 deleted users quickly', async () => {
+  // Scale and speed are measured in bench/ (bench:plan, bench:apply), never timed here: this is the end state of a busy run.
+  it('loads, reads and writes a tenant of 5,000 users and 500 deleted users, each read a snapshot of the writes before it', async () => {
     const base = memoryInputFromSeed(contoso());
-    const started = performance.now();
     const tenant = createMemoryTenant({
       ...base,
-      users: Array.from({ length: 50_000 }, (_, i) => plainUser(i, false)),
-      deletedUsers: Array.from({ length: 5000 }, (_, i) => plainUser(i, true)),
-      skus: base.skus.map((s) => (s.skuId === E3 ? { ...s, enabledUnits: 60_000, consumedUnits: 25_000 } : s)),
+      users: Array.from({ length: 5000 }, (_, i) => plainUser(i, false)),
+      deletedUsers: Array.from({ length: 500 }, (_, i) => plainUser(i, true)),
+      skus: base.skus.map((s) => (s.skuId === E3 ? { ...s, enabledUnits: 6000, consumedUnits: 2500 } : s)),
     });
-    const declared = Array.from({ length: 2000 }, (_, i) => `user${i}@contoso.com`);
+    const declared = Array.from({ length: 200 }, (_, i) => `user${i}@contoso.com`);
     const first = await tenant.readTenant({ mailboxUserPrincipalNames: declared });
     for (let i = 0; i < 1000; i++) {
       await tenant.setAccountEnabled(countingGuid(i, 'aaaa'), false);
@@ -48,14 +48,12 @@ describe('memory adapter', () => {
     }
     for (let i = 0; i < 100; i++) await tenant.restoreDeletedUser(countingGuid(i, 'dddd'), { autoReconcileProxyConflict: true });
     const last = await tenant.readTenant({ mailboxUserPrincipalNames: declared });
-    const elapsedMs = performance.now() - started;
 
-    expect(first.users).toHaveLength(50_000);
-    expect(first.mailboxes.size).toBe(2000);
-    expect(last.users).toHaveLength(50_100);
-    expect(last.deletedUsers).toHaveLength(4900);
-    expect(last.skus.find((s) => s.skuId === E3)?.consumedUnits).toBe(25_000 + 1000 + 50);
-    expect(elapsedMs).toBeLessThan(10_000);
+    expect(first.users).toHaveLength(5000);
+    expect(first.mailboxes.size).toBe(200);
+    expect(last.users).toHaveLength(5100);
+    expect(last.deletedUsers).toHaveLength(400);
+    expect(last.skus.find((s) => s.skuId === E3)?.consumedUnits).toBe(2500 + 1000 + 50);
   });
 
   it('hands out snapshots: a later write does not change what an earlier read returned', async () => {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.ts';
-import { DEMO_CLIENT_ID } from '../../src/engine/demo-tenant.ts';
+import { DEMO_CLIENT_ID } from '../../src/cli/demo/demo-tenant.ts';
 import { lastSeq, readState, requestsSince, writesIn } from '../support/apply-e2e.ts';
 import { hasGitHubTools } from './fake-github.ts';
 import { ENVIRONMENT, file, outputsOf, pipelineRig, pipelineSeed, planComment, READER, SINGLE } from './pipeline.ts';

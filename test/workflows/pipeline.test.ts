@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_APP_ROLES, DEMO_CLIENT_ID } from '../../src/engine/demo-tenant.ts';
+import { DEMO_APP_ROLES, DEMO_CLIENT_ID } from '../../src/cli/demo/demo-tenant.ts';
 import { hasGitHubTools } from './fake-github.ts';
 import { ENVIRONMENT, file, outputsOf, pipelineRig, READER, READER_ROLES, SINGLE } from './pipeline.ts';
 import { PR, repo } from './workflow-jobs.ts';

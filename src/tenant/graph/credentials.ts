@@ -140,7 +140,7 @@ function emulatorCredential(env: Environment, endpoint: GraphEndpoint): Emulator
   const because = `the emulator at ${origin} issues tokens for an app by client id, with its client secret or a federated token`;
   const tenantId = required(env, 'AZURE_TENANT_ID', `${because}, in its tenant`);
   const clientId = required(env, 'AZURE_CLIENT_ID', because);
-  // The emulator checks the resource, which is Graph's, wherever it listens (src/emulator/auth.ts).
+  // The emulator checks the resource, which is Graph's, wherever it listens (src/emulator/identity/auth.ts).
   const tokenUrl = `${origin}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
   const base = { kind: 'emulator', tokenUrl, tenantId, clientId, scope: CLOUDS.global.graphScope, authorityHost: origin } as const;
   const clientSecret = value(env, 'AZURE_CLIENT_SECRET');

@@ -84,5 +84,4 @@ export function connectGraphTenant(options: ConnectOptions): GraphConnection {
 }
 
 export { GraphRequestError, CredentialConfigurationError, AuthenticationError, GraphResponseError } from './errors.ts';
-export type { GraphErrorKind } from './errors.ts';
 export { ConnectionConfigurationError } from './clouds.ts';

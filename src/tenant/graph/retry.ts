@@ -2,9 +2,10 @@ import { GraphRequestError } from './errors.ts';
 
 /**
  * Retry policy as data (after Octokit's plugin-retry/plugin-throttling): which errors are retried
- * is the error's own `retryable` (errors.ts); how long to wait is `Retry-After` when Graph sends
- * it, else exponential backoff with jitter; how often is bounded. Sleep and randomness are
- * parameters, so tests shrink time by injection.
+ * is the error's own `retryable` (src/tenant/errors.ts); how long to wait is `Retry-After` when Graph
+ * sends it, else exponential backoff with jitter; how often is bounded. One loop, `retryEach`,
+ * carries it out for single requests, `$batch` reads and batched writes alike. Sleep and randomness
+ * are parameters, so tests shrink time by injection.
  *
  * https://learn.microsoft.com/graph/throttling: "wait the number of seconds specified in the
  * Retry-After header … If no Retry-After header is provided … implementing an exponential backoff".
@@ -28,7 +29,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 7, baseDelayMs: 1000, maxDelayMs: 32_000, maxRetryAfterMs: 300_000, maxThrottledWaitMs: 600_000 });
 
 /** A throttling answer with a time to come back: the request was not carried out. */
-export function isThrottledWithRetryAfter(error: GraphRequestError): boolean {
+function isThrottledWithRetryAfter(error: RetryableFailure): error is RetryableFailure & { readonly retryAfterMs: number } {
   return (error.status === 429 || error.status === 503) && error.retryAfterMs !== null;
 }
 
@@ -86,7 +87,7 @@ export function newRetryCount(): RetryCount {
  */
 export function nextRetryMs(failure: RetryableFailure, count: RetryCount, policy: RetryPolicy, random: () => number): number | undefined {
   if (!failure.retryable) return undefined;
-  if ((failure.status === 429 || failure.status === 503) && failure.retryAfterMs !== null) {
+  if (isThrottledWithRetryAfter(failure)) {
     count.throttledWaitMs += failure.retryAfterMs;
     return failure.retryAfterMs > policy.maxRetryAfterMs || count.throttledWaitMs > policy.maxThrottledWaitMs ? undefined : failure.retryAfterMs;
   }
@@ -95,17 +96,57 @@ export function nextRetryMs(failure: RetryableFailure, count: RetryCount, policy
   return delayMs;
 }
 
+/** One try of one request: its result, or what it failed with. */
+export type Attempt<T, E = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+/**
+ * The one retry loop, for single requests, `$batch` reads and batched writes alike. `send` tries the
+ * pending requests together (one request, or the items of one `$batch`) and answers each, in order.
+ * A request that failed with a `GraphRequestError` that `nextRetryMs` says to retry is sent again,
+ * with the others that are, after the longest of their waits; each request keeps its own count, so
+ * an item of a batch is retried exactly as the same request sent alone would be. Any other answer is
+ * final. Returns the final answers in the order of `requests`; whatever `send` throws is thrown.
+ */
+export async function retryEach<Q, T, E>(
+  requests: readonly Q[],
+  send: (pending: readonly Q[]) => Promise<readonly Attempt<T, E>[]>,
+  environment: RetryEnvironment,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+): Promise<Attempt<T, E>[]> {
+  const answers = new Map<number, Attempt<T, E>>();
+  let pending = requests.map((request, index) => ({ request, index, count: newRetryCount() }));
+  while (pending.length > 0) {
+    const tries = await send(pending.map((p) => p.request));
+    const again: typeof pending = [];
+    let waitMs = 0;
+    pending.forEach((p, i) => {
+      const answer = tries[i];
+      if (answer === undefined) throw new Error(`retryEach: send answered ${tries.length} of ${pending.length} requests (a bug in its caller).`);
+      const delayMs = answer.ok || !(answer.error instanceof GraphRequestError) ? undefined : nextRetryMs(answer.error, p.count, policy, environment.random);
+      if (delayMs === undefined) {
+        answers.set(p.index, answer);
+      } else {
+        again.push(p);
+        waitMs = Math.max(waitMs, delayMs);
+      }
+    });
+    if (again.length === 0) break;
+    await environment.sleep(waitMs);
+    pending = again;
+  }
+  return requests.map((_request, index) => answers.get(index) as Attempt<T, E>);
+}
+
 /** Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out. */
 export async function withRetries<T>(operation: (attempt: number) => Promise<T>, environment: RetryEnvironment, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
-  const count = newRetryCount();
-  for (let call = 1; ; call++) {
+  let calls = 0;
+  const [answer] = await retryEach<null, T, unknown>([null], async () => {
     try {
-      return await operation(call);
+      return [{ ok: true, value: await operation(++calls) }];
     } catch (error) {
-      if (!(error instanceof GraphRequestError)) throw error;
-      const waitMs = nextRetryMs(error, count, policy, environment.random);
-      if (waitMs === undefined) throw error;
-      await environment.sleep(waitMs);
+      return [{ ok: false, error }];
     }
-  }
+  }, environment, policy);
+  if (answer?.ok !== true) throw answer?.error;
+  return answer.value;
 }

@@ -164,9 +164,12 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
   return cachingSource(async () => {
     const { fields, secrets } = await emulatorClientAuthentication(choice, dependencies);
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: choice.clientId, ...fields, scope: choice.scope });
+    const send = (): Promise<Response> => dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
     let response: Response;
     try {
-      response = await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+      // A client-credentials request is safe to repeat: once more (on a new connection) when the
+      // kept-alive one was lost under it, as the Graph requests are retried (withRetries).
+      response = await send().catch(() => send());
     } catch (error) {
       throw new AuthenticationError('emulator', `no answer from ${choice.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, secrets);
     }

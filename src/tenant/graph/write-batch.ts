@@ -1,17 +1,19 @@
 import type { GraphHttp } from './client.ts';
-import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope, isRetryable } from './errors.ts';
-import type { RetryableFailure, RetryCount, RetryEnvironment, RetryPolicy } from './retry.ts';
-import { DEFAULT_RETRY_POLICY, newRetryCount, nextRetryMs, parseRetryAfterMs } from './retry.ts';
+import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse } from './batch-envelope.ts';
+import type { BatchItemResponse } from './batch-envelope.ts';
+import { GraphRequestError } from './errors.ts';
+import type { RetryEnvironment, RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
 
 /**
  * Writes grouped into `$batch` requests of up to 20 (docs/graph-behaviour.md §10). Writes submitted while a
  * batch is being sent wait for the next one; each item is answered on its own and retried exactly as
- * the same write sent alone would be (retry.ts `nextRetryMs`, with the item's own count). When the
- * whole batch gets no answer, each item is judged as if its own request had failed so: the writes
- * that are safe to repeat go again and the others reject with the network error, so the caller can
- * check what happened (apply's idempotent steps).
+ * the same write sent alone would be: every write runs in its own `withRetries` (retry.ts), and one
+ * try of it is one item in the next batch. When the whole batch gets no answer, each item fails as if
+ * its own request had failed so: the writes that are safe to repeat go again and the others reject
+ * with the network error, so the caller can check what happened (apply's idempotent steps).
  */
-export const MAX_WRITES_PER_BATCH = 20;
+export const MAX_WRITES_PER_BATCH = MAX_BATCH_REQUESTS;
 
 export interface WriteRequest {
   readonly method: 'POST' | 'PATCH';
@@ -22,11 +24,11 @@ export interface WriteRequest {
   readonly idempotent: boolean;
 }
 
+/** One try of one write, waiting for its batch. */
 interface Pending {
   readonly request: WriteRequest;
   readonly resolve: (body: unknown) => void;
   readonly reject: (error: unknown) => void;
-  readonly count: RetryCount;
 }
 
 export interface WriteBatcher {
@@ -65,78 +67,41 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
     if (Number.isFinite(used) && used >= 0.9) pauseMs = Math.max(pauseMs, Math.min(1000, Math.round((used - 0.85) * 1000)));
   };
 
-  const enqueue = (pending: Pending): void => {
-    queue.push(pending);
-    schedule();
-  };
-
-  const later = (pending: Pending, waitMs: number): void => {
-    void retry.sleep(waitMs).then(() => enqueue(pending));
-  };
+  /** One try: the write joins the next batch; its item's answer settles it. */
+  const tryOnce = (request: WriteRequest): Promise<unknown> =>
+    new Promise<unknown>((resolve, reject) => {
+      queue.push({ request, resolve, reject });
+      schedule();
+    });
 
   async function send(items: Pending[]): Promise<void> {
-    const requests = items.map((item, index) => ({
-      id: String(index + 1),
-      method: item.request.method,
-      url: item.request.url,
-      headers: { 'Content-Type': 'application/json' },
-      body: item.request.body,
-    }));
+    const requests = items.map((item, index) => ({ id: String(index + 1), method: item.request.method, url: item.request.url, body: item.request.body }));
     let answer: unknown;
     try {
-      // Not repeated by http: a lost answer may hide writes that happened (handled per item below).
-      answer = await http.post('/$batch', { requests }, { idempotent: false });
+      // Not repeated by http: a lost answer may hide writes that happened (judged per item below).
+      answer = await http.post('/$batch', batchRequestBody(requests), { idempotent: false });
     } catch (error) {
-      for (const item of items) {
-        // As if this item's own request had failed so: repeatable when the write is (or nothing was done).
-        const failure = error instanceof GraphRequestError ? { status: error.status, retryAfterMs: error.retryAfterMs, retryable: isRetryable(error.status, error.kind, item.request.idempotent) } : undefined;
-        retryOrReject(item, failure, error);
-      }
+      // As if each item's own request had failed so: repeatable when the write is (or nothing was done).
+      for (const item of items) item.reject(error instanceof GraphRequestError ? error.forRequest(item.request) : error);
       return;
     }
-    const responses = (answer as { responses?: unknown } | null)?.responses;
-    if (!Array.isArray(responses)) {
-      for (const item of items) item.reject(new GraphResponseError('The $batch answer has no "responses" array.'));
+    let responses: BatchItemResponse[];
+    try {
+      responses = parseBatchResponse(answer, requests);
+    } catch (error) {
+      for (const item of items) item.reject(error);
       return;
-    }
-    const byId = new Map<string, { status: number; headers: Record<string, string>; body: unknown }>();
-    for (const raw of responses) {
-      const response = raw as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown } | null;
-      if (typeof response?.id !== 'string' || typeof response.status !== 'number') continue;
-      const headers = typeof response.headers === 'object' && response.headers !== null ? Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)])) : {};
-      byId.set(response.id, { status: response.status, headers, body: response.body });
     }
     items.forEach((item, index) => {
-      const response = byId.get(String(index + 1));
-      if (!response) {
-        item.reject(new GraphResponseError(`The $batch answer has no response for ${item.request.method} ${item.request.url}.`));
-        return;
-      }
-      notePercentage(response.headers['x-ms-throttle-limit-percentage']);
-      if (response.status >= 200 && response.status < 300) {
-        item.resolve(response.body);
-        return;
-      }
-      const error = graphErrorFromEnvelope(response.status, response.body, {
-        method: item.request.method,
-        path: item.request.url,
-        idempotent: item.request.idempotent,
-        retryAfterMs: parseRetryAfterMs(response.headers['retry-after'], retry.nowMs()) ?? null,
-        requestId: response.headers['request-id'] ?? null,
-        clientRequestId: response.headers['client-request-id'] ?? null,
-      });
-      retryOrReject(item, error, error);
+      const response = responses[index] as BatchItemResponse;
+      notePercentage(response.headers.get('x-ms-throttle-limit-percentage'));
+      if (isSuccess(response)) item.resolve(response.body);
+      else item.reject(batchItemError(response, item.request, retry.nowMs()));
     });
   }
 
-  function retryOrReject(item: Pending, failure: RetryableFailure | undefined, error: unknown): void {
-    const waitMs = failure === undefined ? undefined : nextRetryMs(failure, item.count, policy, retry.random);
-    if (waitMs === undefined) item.reject(error);
-    else later(item, waitMs);
-  }
-
   return {
-    submit: (request) => new Promise<unknown>((resolve, reject) => enqueue({ request, resolve, reject, count: newRetryCount() })),
+    submit: (request) => withRetries(() => tryOnce(request), retry, policy),
   };
 }
 

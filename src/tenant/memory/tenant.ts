@@ -3,7 +3,6 @@ import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
 import type { ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
 import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from '../port.ts';
-import type { Where } from './errors.ts';
 import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
 import { addressKey, directState, hasMailbox, originalUserPrincipalName } from './licensing.ts';
 import type { MemoryTenantInput, UserRecord } from './store.ts';
@@ -12,9 +11,9 @@ import { MemoryStore } from './store.ts';
 
 /**
  * The in-memory adapter of the tenant port, for fast engine tests: the emulator's semantics for
- * what the port exposes, checked in Graph's order, failing with the same `GraphRequestError`s
- * (kind, status, code, message) as the Graph adapter. Every write is atomic: it checks everything,
- * then changes the state.
+ * what the port exposes, checked in Graph's order, failing with the same port errors (`TenantError`:
+ * kind, retryable, mayHaveTakenEffect, status, code, message) as the Graph adapter. Every write is
+ * atomic: it checks everything, then changes the state.
  */
 const UPN_CHARACTERS = /^[A-Za-z0-9'._!#^~-]+@[A-Za-z0-9.-]+$/u;
 
@@ -62,28 +61,26 @@ export class MemoryTenant implements TenantReader, TenantWriter {
 
   /** docs/graph-behaviour.md §2: a UPN conflict first (not fixed by autoReconcileProxyConflict), then proxy conflicts; licenses come back past the seat count. */
   async restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<void> {
-    const where = { method: 'POST', path: `/directory/deletedItems/${objectId}/restore` };
     const user = this.store.findDeleted(objectId);
-    if (!user) throw resourceNotFound(objectId, where);
+    if (!user) throw resourceNotFound(objectId);
     const upn = options.newUserPrincipalName ?? originalUserPrincipalName(user.id, user.userPrincipalName);
-    this.checkUserPrincipalName(upn, where);
+    this.checkUserPrincipalName(upn);
     const conflicting = this.store.reservedBy(addressesOf(user), user.id, { activeOnly: true });
-    if (conflicting.length > 0 && !options.autoReconcileProxyConflict) throw objectConflict('proxyAddresses', where);
+    if (conflicting.length > 0 && !options.autoReconcileProxyConflict) throw objectConflict('proxyAddresses');
     this.store.restore(user, upn, conflicting);
   }
 
   /** docs/graph-behaviour.md §5: required properties, UPN rules, then addresses reserved by active or deleted users. */
   async createUser(input: NewUserInput): Promise<{ readonly objectId: string }> {
-    const where = { method: 'POST', path: '/users' };
-    if (input.password === '') throw badRequest('A password must be specified to create a new user.', where);
+    if (input.password === '') throw badRequest('A password must be specified to create a new user.');
     for (const [property, value] of [['displayName', input.displayName], ['mailNickname', input.mailNickname], ['userPrincipalName', input.userPrincipalName]] as const) {
-      if (value === '') throw invalidValue(property, where);
+      if (value === '') throw invalidValue(property);
     }
-    if (input.mailNickname.length > 64) throw invalidValue('mailNickname', where);
-    if (input.usageLocation !== undefined && !isIsoCountryCode(input.usageLocation)) throw invalidValue('usageLocation', where);
-    this.checkUserPrincipalName(input.userPrincipalName, where);
+    if (input.mailNickname.length > 64) throw invalidValue('mailNickname');
+    if (input.usageLocation !== undefined && !isIsoCountryCode(input.usageLocation)) throw invalidValue('usageLocation');
+    this.checkUserPrincipalName(input.userPrincipalName);
     const wanted = this.store.domains.map((d) => addressKey(`${input.mailNickname}@${d}`));
-    if (this.store.reservedBy(wanted, '', { activeOnly: false }).length > 0) throw objectConflict('proxyAddresses', where);
+    if (this.store.reservedBy(wanted, '', { activeOnly: false }).length > 0) throw objectConflict('proxyAddresses');
     const id = this.newId().toLowerCase();
     this.store.add({
       id, userPrincipalName: input.userPrincipalName, displayName: input.displayName, accountEnabled: input.accountEnabled,
@@ -94,9 +91,8 @@ export class MemoryTenant implements TenantReader, TenantWriter {
   }
 
   async setUsageLocation(principal: string, usageLocation: string): Promise<void> {
-    const where = { method: 'PATCH', path: `/users/${principal}` };
-    const user = this.requireActive(principal, where);
-    if (!isIsoCountryCode(usageLocation)) throw invalidValue('usageLocation', where);
+    const user = this.requireActive(principal);
+    if (!isIsoCountryCode(usageLocation)) throw invalidValue('usageLocation');
     this.store.update(user, { usageLocation });
   }
 
@@ -105,33 +101,32 @@ export class MemoryTenant implements TenantReader, TenantWriter {
    * a usage location when adding; free seats for newly added SKUs; no removal of a group's license.
    */
   async assignLicenses(principal: string, add: readonly { readonly skuId: string; readonly disabledPlans: readonly string[] }[], remove: readonly string[]): Promise<void> {
-    const where = { method: 'POST', path: `/users/${principal}/assignLicense` };
-    const user = this.requireActive(principal, where);
+    const user = this.requireActive(principal);
     const ids = [...add.flatMap((l) => [l.skuId, ...l.disabledPlans]), ...remove];
-    if (ids.some((id) => !isGuid(id))) throw notAGuid(where);
+    if (ids.some((id) => !isGuid(id))) throw notAGuid();
     const adding = add.map((l) => ({ skuId: l.skuId.toLowerCase(), disabledPlans: l.disabledPlans.map((p) => p.toLowerCase()) }));
     const removing = remove.map((id) => id.toLowerCase());
     for (const skuId of [...adding.map((l) => l.skuId), ...removing]) {
-      if (!this.store.skus.has(skuId)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`, where);
+      if (!this.store.skus.has(skuId)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`);
     }
     for (const license of adding) {
       const plans = new Set(this.store.skus.get(license.skuId)?.servicePlans.map((p) => p.servicePlanId.toLowerCase()));
       const unknown = license.disabledPlans.find((plan) => !plans.has(plan));
-      if (unknown !== undefined) throw badRequest(`Service plan ${unknown} is not part of license ${license.skuId}.`, where);
-      if (removing.includes(license.skuId)) throw badRequest(`License ${license.skuId} cannot be added and removed in the same request.`, where);
+      if (unknown !== undefined) throw badRequest(`Service plan ${unknown} is not part of license ${license.skuId}.`);
+      if (removing.includes(license.skuId)) throw badRequest(`License ${license.skuId} cannot be added and removed in the same request.`);
     }
-    if (adding.length > 0 && !user.usageLocation) throw badRequest('License assignment cannot be done for user with invalid usage location.', where);
+    if (adding.length > 0 && !user.usageLocation) throw badRequest('License assignment cannot be done for user with invalid usage location.');
     const held = new Set(this.store.licensesOf(user).map((l) => l.skuId));
     for (const license of adding) {
       const sku = this.store.skus.get(license.skuId);
       if (sku && !held.has(license.skuId) && this.store.consumedUnits(license.skuId) >= sku.enabledUnits) {
-        throw badRequest(`Subscription with SKU ${license.skuId} does not have any available licenses.`, where);
+        throw badRequest(`Subscription with SKU ${license.skuId} does not have any available licenses.`);
       }
     }
     for (const skuId of removing) {
       const states = user.states.filter((s) => s.skuId === skuId);
       if (states.length > 0 && states.every((s) => s.assignedByGroup !== null)) {
-        throw badRequest('User license is inherited from a group membership and it cannot be removed directly from the user.', where);
+        throw badRequest('User license is inherited from a group membership and it cannot be removed directly from the user.');
       }
     }
     const kept = user.states.filter((s) => s.assignedByGroup !== null || (!removing.includes(s.skuId) && !adding.some((l) => l.skuId === s.skuId)));
@@ -139,23 +134,22 @@ export class MemoryTenant implements TenantReader, TenantWriter {
   }
 
   async setAccountEnabled(principal: string, enabled: boolean): Promise<void> {
-    const where = { method: 'PATCH', path: `/users/${principal}` };
-    this.store.update(this.requireActive(principal, where), { accountEnabled: enabled });
+    this.store.update(this.requireActive(principal), { accountEnabled: enabled });
   }
 
-  private requireActive(principal: string, where: Where): UserRecord {
+  private requireActive(principal: string): UserRecord {
     const user = this.store.findActive(principal);
-    if (!user) throw resourceNotFound(principal, where);
+    if (!user) throw resourceNotFound(principal);
     return user;
   }
 
   /** Allowed characters, a verified domain, not held by an active user (docs/graph-behaviour.md §5). */
-  private checkUserPrincipalName(upn: string, where: Where): void {
+  private checkUserPrincipalName(upn: string): void {
     const at = upn.lastIndexOf('@');
-    if (!UPN_CHARACTERS.test(upn) || at <= 0) throw invalidUserPrincipalName(where);
+    if (!UPN_CHARACTERS.test(upn) || at <= 0) throw invalidUserPrincipalName();
     const domain = upn.slice(at + 1).toLowerCase();
-    if (!this.store.domains.some((d) => d.toLowerCase() === domain)) throw unverifiedDomain(where);
-    if (this.store.isUpnTaken(upn)) throw objectConflict('userPrincipalName', where);
+    if (!this.store.domains.some((d) => d.toLowerCase() === domain)) throw unverifiedDomain();
+    if (this.store.isUpnTaken(upn)) throw objectConflict('userPrincipalName');
   }
 }
 

@@ -1,6 +1,6 @@
+import type { TenantStore } from '../directory/store.ts';
 import { GraphError } from './errors.ts';
 import type { GraphOperation } from './permissions.ts';
-import type { TenantStore } from './store.ts';
 
 /** One Graph call as a handler sees it: already authenticated, body parsed. */
 export interface GraphRequest {

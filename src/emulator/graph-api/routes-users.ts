@@ -1,15 +1,16 @@
-import { isIsoCountryCode } from '../domain/countries.ts';
-import { isGuid } from '../domain/guid.ts';
+import { isIsoCountryCode } from '../../domain/countries.ts';
+import { isGuid } from '../../domain/guid.ts';
+import { hasMailbox } from '../directory/licensing.ts';
+import type { AssignedLicense } from '../directory/model.ts';
+import type { TenantStore } from '../directory/store.ts';
+import type { UserRecord } from '../directory/user-record.ts';
 import { collectionBody, pageOf } from './collection.ts';
+import { odataContext, pickProperties, selectedProperties } from './context.ts';
 import { badRequest, GraphError } from './errors.ts';
-import { hasMailbox } from './licensing.ts';
-import type { AssignedLicense } from './model.ts';
 import type { CollectionRules } from './odata.ts';
 import { isEventual, matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import type { GraphRequest, Route } from './router.ts';
-import type { TenantStore } from './store.ts';
-import type { UserRecord } from './user-record.ts';
-import { collectionContext, mailboxSettingsOf, METADATA, projectUser, userProjection, userProperty } from './user-view.ts';
+import { mailboxSettingsOf, projectUser, userProjection, userProperty } from './user-view.ts';
 
 const USER_RULES: CollectionRules = {
   filterable: {
@@ -28,14 +29,9 @@ const USER_RULES: CollectionRules = {
   defaultTop: 100,
 };
 
-/** `@odata.context` of a single entity or a non-user collection, e.g. `…/$metadata#users/$entity`. */
-export function entityContext(entity: string): string {
-  return `${METADATA}#${entity}`;
-}
-
 /** A user as `POST /users` and the license actions answer: `users/$entity` with the default properties. */
 function userEntity(user: UserRecord, store: TenantStore): Record<string, unknown> {
-  return { '@odata.context': entityContext('users/$entity'), ...projectUser(user, store, userProjection(undefined, { collection: false })) };
+  return { '@odata.context': odataContext('users', { entity: true }), ...projectUser(user, store, userProjection(undefined, { collection: false })) };
 }
 
 /** Lists users (or deleted users): filter, order, page, project. */
@@ -55,7 +51,7 @@ export function listUsers(request: GraphRequest, store: TenantStore, source: rea
   }
   const page = pageOf(items, query, request, { sortedById: !orderBy });
   const count = query.count && query.skipToken === undefined ? items.length : undefined;
-  return collectionBody(collectionContext('users', projection), page.items.map((u) => projectUser(u, store, projection)), page, count);
+  return collectionBody(odataContext('users', { selected: projection.selected }), page.items.map((u) => projectUser(u, store, projection)), page, count);
 }
 
 function requireBodyObject(body: unknown): Record<string, unknown> {
@@ -81,6 +77,9 @@ function stringOrNull(body: Record<string, unknown>, property: string): string |
 function checkUsageLocation(value: string | null | undefined): void {
   if (typeof value === 'string' && !isIsoCountryCode(value)) throw invalidValue('usageLocation');
 }
+
+/** The properties of a licenseDetails (https://learn.microsoft.com/graph/api/resources/licensedetails). */
+const LICENSE_DETAILS_PROPERTIES = ['id', 'servicePlans', 'skuId', 'skuPartNumber'];
 
 const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'usageLocation', 'givenName', 'surname', 'jobTitle', 'mail', 'onPremisesImmutableId', 'passwordPolicies', 'userType']);
 const UPDATABLE = new Set(['accountEnabled', 'usageLocation', 'displayName', 'givenName', 'surname', 'jobTitle']);
@@ -200,8 +199,7 @@ export const USER_ROUTES: readonly Route[] = [
       const others = select?.filter((p) => p.toLowerCase() !== 'mailboxsettings');
       const projection = withMailbox && others?.length === 0 ? { names: ['id'], selected: [] } : userProjection(others, { collection: false });
       const contextNames = projection.selected === undefined ? undefined : [...projection.selected, ...(withMailbox ? ['mailboxSettings'] : [])];
-      const context = `${collectionContext('users', { ...projection, selected: contextNames })}/$entity`;
-      const body: Record<string, unknown> = { '@odata.context': context, ...projectUser(user, store, projection) };
+      const body: Record<string, unknown> = { '@odata.context': odataContext('users', { selected: contextNames, entity: true }), ...projectUser(user, store, projection) };
       if (withMailbox) body.mailboxSettings = hasMailbox(user.purpose, user.assignedPlans) ? mailboxSettingsOf(user) : null;
       return { status: 200, body };
     },
@@ -248,11 +246,13 @@ export const USER_ROUTES: readonly Route[] = [
     method: 'GET',
     pattern: '/users/{id}/licenseDetails',
     operation: 'users.licenseDetails',
-    handle: (_request, params, store) => {
+    handle: (request, params, store) => {
       const user = store.requireActive(params.id ?? '');
+      // The list supports $select (https://learn.microsoft.com/graph/api/user-list-licensedetails).
+      const selected = selectedProperties(parseSelect(request.query.get('$select')), LICENSE_DETAILS_PROPERTIES);
       const value = store.assignedLicenses(user).map((license) => {
         const sku = store.skus.get(license.skuId);
-        return {
+        const details = {
           id: Buffer.from(`${user.id}:${license.skuId}`).toString('base64url'),
           skuId: license.skuId,
           skuPartNumber: sku?.skuPartNumber ?? '',
@@ -263,8 +263,9 @@ export const USER_ROUTES: readonly Route[] = [
             appliesTo: plan.appliesTo ?? 'User',
           })),
         };
+        return pickProperties(details, selected, ['id']);
       });
-      return { status: 200, body: { '@odata.context': entityContext(`users('${user.id}')/licenseDetails`), value } };
+      return { status: 200, body: { '@odata.context': odataContext(`users('${user.id}')/licenseDetails`, { selected }), value } };
     },
   },
   {
@@ -273,7 +274,7 @@ export const USER_ROUTES: readonly Route[] = [
     operation: 'users.mailboxSettings',
     handle: (_request, params, store) => {
       const user = mailboxOf(params, store);
-      return { status: 200, body: { '@odata.context': entityContext(`users('${user.id}')/mailboxSettings`), ...mailboxSettingsOf(user) } };
+      return { status: 200, body: { '@odata.context': odataContext(`users('${user.id}')/mailboxSettings`), ...mailboxSettingsOf(user) } };
     },
   },
   {
@@ -282,7 +283,7 @@ export const USER_ROUTES: readonly Route[] = [
     operation: 'users.mailboxSettings',
     handle: (_request, params, store) => {
       const user = mailboxOf(params, store);
-      return { status: 200, body: { '@odata.context': entityContext(`users('${user.id}')/mailboxSettings/userPurpose`), value: user.purpose } };
+      return { status: 200, body: { '@odata.context': odataContext(`users('${user.id}')/mailboxSettings/userPurpose`), value: user.purpose } };
     },
   },
 ];

@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { isGuid } from '../domain/guid.ts';
+import { isGuid } from '../../domain/guid.ts';
+import type { SeedApp, SeedFederatedIdentityCredential } from '../directory/model.ts';
+import type { BearerVerification } from './bearer.ts';
+import { GRAPH_RESOURCE, isGraphAudience, verifyGraphBearer } from './bearer.ts';
 import { checkClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './client-assertion.ts';
 import type { FederationKeys } from './federation.ts';
 import { createFederationKeys } from './federation.ts';
-import type { BearerVerification } from './bearer.ts';
-import { GRAPH_RESOURCE, isGraphAudience, verifyGraphBearer } from './bearer.ts';
 import { base64url, hs256 } from './jwt.ts';
-import type { SeedApp, SeedFederatedIdentityCredential } from './model.ts';
 import type { Echo, StsFailure } from './sts-failure.ts';
 import { failure } from './sts-failure.ts';
 
@@ -16,8 +16,8 @@ import { failure } from './sts-failure.ts';
  * `POST /{tenant}/oauth2/v2.0/token` to `issueToken` and the `Authorization` header of every Graph call to
  * `verifyBearer`, which checks the token against this issuer's key. An app authenticates with its client secret, or with a client assertion
  * that is a federated token its `federatedIdentityCredentials` trust (workload identity federation,
- * src/emulator/client-assertion.ts); the only network access is fetching such an issuer's keys, from
- * loopback issuers only (src/emulator/federation.ts).
+ * src/emulator/identity/client-assertion.ts); the only network access is fetching such an issuer's keys, from
+ * loopback issuers only (src/emulator/identity/federation.ts).
  *
  * Flow and response shapes: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  * (`MicrosoftDocs/entra-docs` `docs/identity-platform/v2-oauth2-client-creds-grant-flow.md`).
@@ -104,7 +104,7 @@ function stsTimestamp(nowMs: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Token endpoint errors are in Entra's shape (src/emulator/sts-failure.ts; shape: the reference-error-codes
+// Token endpoint errors are in Entra's shape (src/emulator/identity/sts-failure.ts; shape: the reference-error-codes
 // page and captures such as OfficeDev/microsoft-365-agents-toolkit#8621).
 
 /**

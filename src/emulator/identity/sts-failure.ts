@@ -1,5 +1,5 @@
 /**
- * A token endpoint failure before it is put in Entra's error shape (src/emulator/auth.ts `errorBody`):
+ * A token endpoint failure before it is put in Entra's error shape (src/emulator/identity/auth.ts `errorBody`):
  * {error, error_description: "AADSTSn: …\r\nTrace ID: …", error_codes, timestamp, trace_id, correlation_id, error_uri}.
  * AADSTS codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
  */

@@ -1,24 +1,24 @@
-import { RETENTION_DAYS } from '../domain/clock.ts';
+import { RETENTION_DAYS } from '../../domain/clock.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Plan } from '../domain/plan.ts';
-import { describeSku } from '../domain/sku-catalog.ts';
-import { startEmulator } from '../emulator/server.ts';
-import type { DemoCast } from '../engine/demo-tenant.ts';
-import { castDemo, DEMO_CLIENT_ID, DEMO_DRIFT_DAYS, demoSeed } from '../engine/demo-tenant.ts';
-import { planTenant } from '../engine/reconcile.ts';
-import { loadPolicy } from '../policy/load.ts';
-import { renderValidationText } from '../render/diagnostics.ts';
-import { renderPlanJson } from '../render/plan-json.ts';
-import { renderPlanText } from '../render/plan-text.ts';
-import { connectGraphTenant } from '../tenant/graph/index.ts';
-import type { GraphTenant } from '../tenant/graph/index.ts';
-import { runApplyCommand } from './apply.ts';
-import type { Outcome } from './exit-codes.ts';
-import type { CliIo } from './io.ts';
-import { useColour } from './io.ts';
+import type { Plan } from '../../domain/plan.ts';
+import { describeSku } from '../../domain/sku-catalog.ts';
+import { startEmulator } from '../../emulator/server.ts';
+import { planTenant } from '../../engine/reconcile.ts';
+import { loadPolicy } from '../../policy/load.ts';
+import { renderValidationText } from '../../render/diagnostics.ts';
+import { renderPlanJson } from '../../domain/plan-format.ts';
+import { renderPlanText } from '../../render/plan-text.ts';
+import { connectGraphTenant } from '../../tenant/graph/index.ts';
+import type { GraphTenant } from '../../tenant/graph/index.ts';
+import { runApplyCommand } from '../apply.ts';
+import type { Outcome } from '../exit-codes.ts';
+import type { CliIo } from '../io.ts';
+import { useColour } from '../io.ts';
+import type { DemoCast } from './demo-tenant.ts';
+import { castDemo, DEMO_CLIENT_ID, DEMO_DRIFT_DAYS, demoSeed } from './demo-tenant.ts';
 
 export interface DemoOptions {
   /** The demo app's secret; a fresh random one by default. Never printed (tests pass a known one to check). */

@@ -1,16 +1,18 @@
-import { addDays } from '../domain/clock.ts';
-import type { DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser } from '../domain/desired.ts';
-import { isExchangeMailboxPlan } from '../domain/exchange-plans.ts';
-import type { CatalogSku } from '../domain/sku-catalog.ts';
-import { findCatalogServicePlan, findCatalogSkus } from '../domain/sku-catalog.ts';
-import { splitUserPrincipalName } from '../domain/upn.ts';
+import { addDays } from '../../domain/clock.ts';
+import type { DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser } from '../../domain/desired.ts';
+import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
+import type { CatalogSku } from '../../domain/sku-catalog.ts';
+import { findCatalogServicePlan, findCatalogSkus } from '../../domain/sku-catalog.ts';
+import { splitUserPrincipalName } from '../../domain/upn.ts';
 
 /**
  * The tenant `tenantctl demo` reconciles: the policy's own tenant, converged, then drifted the way
  * real tenants drift (issue 5). Pure apart from the app secret, which the caller makes and passes
- * in: the same policy and `now` give the same tenant. The seed is in the emulator's Graph shapes
- * (docs/emulator.md §3); the types are restated here because the engine must not import the emulator
- * (docs/architecture.md §3), and test/cli/demo.test.ts checks that they stay assignable to its `Seed`.
+ * in: the same policy and `now` give the same tenant. The seed is in the emulator's documented
+ * Graph shapes (docs/emulator.md §3). The types are restated here rather than imported from the
+ * emulator's internals, so that this fixture depends on the seed format and not on how the emulator
+ * is organised inside; the compiler checks them where command.ts hands the seed to the emulator, and
+ * test/cli/demo.test.ts checks that they stay assignable to its `Seed`.
  */
 
 /** How many days before `now` each piece of drift happened. */

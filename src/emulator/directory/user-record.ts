@@ -28,6 +28,3 @@ export interface UserRecord {
 export function deletedUserPrincipalName(id: string, upn: string): string {
   return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
 }
-
-/** Addresses compare without their `smtp:` prefix and case-insensitively; a user reserves its mail and proxy addresses (one rule with the planner's). */
-export { addressesOf, addressKey } from '../domain/tenant-index.ts';

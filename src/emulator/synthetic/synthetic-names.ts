@@ -4,10 +4,10 @@
  * local parts.
  * Addresses are ASCII letters and dots only (UPNs allow `A–Z a–z 0–9 ' . - _ ! # ^ ~`).
  */
-import { findCatalogSkus } from '../domain/sku-catalog.ts';
-import type { CatalogSku } from '../domain/sku-catalog.ts';
-import { SKU_CATALOG_SKUS } from '../domain/sku-catalog.data.ts';
-import type { UserPurpose } from './model.ts';
+import { SKU_CATALOG_SKUS } from '../../domain/sku-catalog.data.ts';
+import { findCatalogSkus } from '../../domain/sku-catalog.ts';
+import type { CatalogSku } from '../../domain/sku-catalog.ts';
+import type { UserPurpose } from '../directory/model.ts';
 
 /** The part of the generator's seeded PRNG these helpers draw from. */
 export interface Draw {

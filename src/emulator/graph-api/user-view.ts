@@ -1,6 +1,6 @@
+import type { TenantStore } from '../directory/store.ts';
+import type { UserRecord } from '../directory/user-record.ts';
 import { GraphError, badRequest } from './errors.ts';
-import type { TenantStore } from './store.ts';
-import type { UserRecord } from './user-record.ts';
 
 /**
  * What a user looks like in a response: the default property set unless `$select` names
@@ -51,9 +51,6 @@ export interface UserProjection {
   readonly selected: readonly string[] | undefined;
 }
 
-/** `@odata.context` names Graph's own host whatever the emulator's address (docs/graph-behaviour.md §1, §12). */
-export const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
-
 export function userProjection(select: readonly string[] | undefined, options: { collection: boolean }): UserProjection {
   if (select === undefined) return { names: Object.keys(DEFAULT_PROPERTIES), selected: undefined };
   const names = new Set<string>();
@@ -80,11 +77,6 @@ export function projectUser(user: UserRecord, store: TenantStore, projection: Us
 /** The value a `$filter` reads for a property. */
 export function userProperty(user: UserRecord, store: TenantStore, property: string): unknown {
   return ALL_PROPERTIES[property]?.(user, store);
-}
-
-/** `https://graph.microsoft.com/v1.0/$metadata#users` or `…#users(a,b)` with `$select`. */
-export function collectionContext(entitySet: string, projection: UserProjection): string {
-  return `${METADATA}#${entitySet}${projection.selected ? `(${projection.selected.join(',')})` : ''}`;
 }
 
 /** The mailbox settings Exchange returns for a user that has a mailbox (docs/graph-behaviour.md §9). */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, objectConflict, resourceNotFound } from './errors.ts';
+import { badRequest, objectConflict, resourceNotFound } from '../graph-api/errors.ts';
+import { nicknameAddressKeys, proxyAddressKey, reservedAddressKeys, smtpAddressKey, userPrincipalNameKey } from './addresses.ts';
 import { directState, effectiveLicenses, enabledPlans, nextAssignedPlans } from './licensing.ts';
 import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku, UserPurpose } from './model.ts';
 import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from './model.ts';
 import type { UserRecord } from './user-record.ts';
-import { addressesOf, addressKey, deletedUserPrincipalName } from './user-record.ts';
+import { deletedUserPrincipalName } from './user-record.ts';
 
 export interface GroupRecord {
   readonly id: string;
@@ -55,7 +56,7 @@ export class TenantStore {
   private readonly active = new Map<string, UserRecord>();
   private readonly deleted = new Map<string, UserRecord>();
   private readonly activeByUpn = new Map<string, UserRecord>();
-  /** Address key → ids of users (active or deleted) that reserve it. */
+  /** Address key (addresses.ts) → ids of users (active or deleted) that reserve it. */
   private readonly addressOwners = new Map<string, Set<string>>();
   private readonly consumed = new Map<string, number>();
   private sortedActive: UserRecord[] | undefined;
@@ -95,7 +96,7 @@ export class TenantStore {
 
   /** An active user by id or UPN (case-insensitive), as `/users/{id | userPrincipalName}` finds it. */
   findActive(idOrUpn: string): UserRecord | undefined {
-    return this.active.get(idOrUpn.toLowerCase()) ?? this.activeByUpn.get(idOrUpn.toLowerCase());
+    return this.active.get(idOrUpn.toLowerCase()) ?? this.activeByUpn.get(userPrincipalNameKey(idOrUpn));
   }
 
   requireActive(idOrUpn: string): UserRecord {
@@ -171,11 +172,11 @@ export class TenantStore {
     // only (a new hire may take a deleted user's UPN: that is what makes restores conflict).
     // A seed may hold the conflicts that restores must resolve; only Graph callers are checked.
     if (!options.seeding) {
-      const wanted = [...addressesOf(user), ...this.domains.map((d) => addressKey(`${user.mailNickname}@${d}`))];
+      const wanted = [...reservedAddressKeys(user), ...nicknameAddressKeys(user.mailNickname, this.domains)];
       if (wanted.some((key) => (this.addressOwners.get(key)?.size ?? 0) > 0)) throw objectConflict('proxyAddresses');
     }
     (deleted ? this.deleted : this.active).set(id, user);
-    if (!deleted) this.activeByUpn.set(user.userPrincipalName.toLowerCase(), user);
+    if (!deleted) this.activeByUpn.set(userPrincipalNameKey(user.userPrincipalName), user);
     this.reserveAddresses(user);
     this.invalidateOrder();
     return user;
@@ -193,7 +194,7 @@ export class TenantStore {
       throw badRequest(message, [{ code: 'InvalidValue', message, target: 'userPrincipalName' }]);
     }
     // Only active users hold a UPN: a deleted one's carries the id prefix (§5).
-    if (!options.forDeleted && this.activeByUpn.has(upn.toLowerCase())) throw objectConflict('userPrincipalName');
+    if (!options.forDeleted && this.activeByUpn.has(userPrincipalNameKey(upn))) throw objectConflict('userPrincipalName');
   }
 
   updateUser(user: UserRecord, changes: { accountEnabled?: boolean; usageLocation?: string | null; displayName?: string; givenName?: string | null; surname?: string | null; jobTitle?: string | null }): void {
@@ -204,7 +205,7 @@ export class TenantStore {
   softDelete(user: UserRecord): void {
     this.countSeats(user, -1);
     this.active.delete(user.id);
-    this.activeByUpn.delete(user.userPrincipalName.toLowerCase());
+    this.activeByUpn.delete(userPrincipalNameKey(user.userPrincipalName));
     user.originalUserPrincipalName = user.userPrincipalName;
     user.userPrincipalName = deletedUserPrincipalName(user.id, user.userPrincipalName);
     user.deletedDateTime = this.now;
@@ -233,12 +234,12 @@ export class TenantStore {
     if (!user) throw resourceNotFound(id);
     const upn = options.newUserPrincipalName ?? user.originalUserPrincipalName;
     this.checkUserPrincipalName(upn);
-    const conflicting = addressesOf(user).filter((key) => [...(this.addressOwners.get(key) ?? [])].some((owner) => owner !== user.id && this.active.has(owner)));
+    const conflicting = reservedAddressKeys(user).filter((key) => [...(this.addressOwners.get(key) ?? [])].some((owner) => owner !== user.id && this.active.has(owner)));
     if (conflicting.length > 0 && options.autoReconcileProxyConflict !== true) throw objectConflict('proxyAddresses');
     if (conflicting.length > 0) {
       this.releaseAddresses(user);
-      user.proxyAddresses = user.proxyAddresses.filter((address) => !conflicting.includes(addressKey(address)));
-      if (user.mail && conflicting.includes(addressKey(user.mail))) user.mail = null;
+      user.proxyAddresses = user.proxyAddresses.filter((address) => !conflicting.includes(proxyAddressKey(address)));
+      if (user.mail !== null && conflicting.includes(smtpAddressKey(user.mail))) user.mail = null;
       this.reserveAddresses(user);
     }
     this.deleted.delete(user.id);
@@ -247,7 +248,7 @@ export class TenantStore {
     user.deletedDateTime = null;
     this.countSeats(user, +1);
     this.active.set(user.id, user);
-    this.activeByUpn.set(upn.toLowerCase(), user);
+    this.activeByUpn.set(userPrincipalNameKey(upn), user);
     this.invalidateOrder();
     return user;
   }
@@ -322,7 +323,7 @@ export class TenantStore {
   /** Exchange gives a newly licensed user without mail its UPN as primary address. */
   private provisionMailAddress(user: UserRecord): void {
     if (user.mail !== null || !user.assignedPlans.some((p) => p.service === 'exchange' && p.capabilityStatus === 'Enabled')) return;
-    const key = addressKey(user.userPrincipalName);
+    const key = smtpAddressKey(user.userPrincipalName);
     if ((this.addressOwners.get(key)?.size ?? 0) > 0) return;
     user.mail = user.userPrincipalName;
     user.proxyAddresses = [`SMTP:${user.userPrincipalName}`, ...user.proxyAddresses];
@@ -330,7 +331,7 @@ export class TenantStore {
   }
 
   private reserveAddresses(user: UserRecord): void {
-    for (const key of addressesOf(user)) {
+    for (const key of reservedAddressKeys(user)) {
       const owners = this.addressOwners.get(key) ?? new Set<string>();
       owners.add(user.id);
       this.addressOwners.set(key, owners);
@@ -338,7 +339,7 @@ export class TenantStore {
   }
 
   private releaseAddresses(user: UserRecord): void {
-    for (const key of addressesOf(user)) {
+    for (const key of reservedAddressKeys(user)) {
       const owners = this.addressOwners.get(key);
       owners?.delete(user.id);
       if (owners?.size === 0) this.addressOwners.delete(key);

@@ -131,4 +131,4 @@ export interface Seed {
 }
 
 /** Entra keeps soft-deleted users this long (https://learn.microsoft.com/entra/fundamentals/users-restore): the planner's number. */
-export { DAY_MS, RETENTION_DAYS as SOFT_DELETE_RETENTION_DAYS } from '../domain/clock.ts';
+export { DAY_MS, RETENTION_DAYS as SOFT_DELETE_RETENTION_DAYS } from '../../domain/clock.ts';

@@ -1,4 +1,4 @@
-import { isExchangeMailboxPlan } from '../domain/exchange-plans.ts';
+import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import type { AssignedLicense, AssignedPlan, LicenseAssignmentState, SeedSku } from './model.ts';
 
 /**

@@ -1,11 +1,12 @@
+import type { TenantStore } from '../directory/store.ts';
+import type { UserRecord } from '../directory/user-record.ts';
 import { collectionBody, pageOf } from './collection.ts';
+import { odataContext, pickProperties, selectedProperties } from './context.ts';
 import { badRequest, resourceNotFound, unsupportedQuery } from './errors.ts';
 import type { CollectionRules } from './odata.ts';
 import { matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import type { GraphRequest, Route } from './router.ts';
-import { entityContext, listUsers } from './routes-users.ts';
-import type { TenantStore } from './store.ts';
-import type { UserRecord } from './user-record.ts';
+import { listUsers } from './routes-users.ts';
 import { projectUser, userProjection } from './user-view.ts';
 
 const DELETED_RULES: CollectionRules = {
@@ -35,9 +36,14 @@ function parseRestoreBody(body: unknown): { autoReconcileProxyConflict?: boolean
   return result;
 }
 
-/** A deleted (or just restored) user as Graph answers it: a `directoryObjects` entity of type user. */
+/**
+ * A deleted (or just restored) user as Graph answers it: a `directoryObjects` entity of type user,
+ * `#directoryObjects/$entity`, or `#directoryObjects(id,displayName)/$entity` with `$select`
+ * (https://learn.microsoft.com/graph/api/directory-deleteditems-get; OData's projected entity).
+ */
 function directoryObjectUser(user: UserRecord, store: TenantStore, select: readonly string[] | undefined): Record<string, unknown> {
-  return { '@odata.context': entityContext('directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, userProjection(select, { collection: false })) };
+  const projection = userProjection(select, { collection: false });
+  return { '@odata.context': odataContext('directoryObjects', { selected: projection.selected, entity: true }), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, projection) };
 }
 
 function deletedItem(request: GraphRequest, store: TenantStore, id: string): Record<string, unknown> {
@@ -64,10 +70,10 @@ function skuJson(store: TenantStore, skuId: string): Record<string, unknown> {
   };
 }
 
-function selectFields(json: Record<string, unknown>, select: readonly string[] | undefined, always: readonly string[]): Record<string, unknown> {
-  if (!select) return json;
-  return Object.fromEntries(Object.entries(json).filter(([key]) => always.includes(key) || select.some((s) => s.toLowerCase() === key.toLowerCase())));
-}
+/** The properties of the entities built whole here, for `$select` (their Graph resource pages). */
+const SKU_PROPERTIES = ['accountId', 'accountName', 'appliesTo', 'capabilityStatus', 'consumedUnits', 'id', 'prepaidUnits', 'servicePlans', 'skuId', 'skuPartNumber', 'subscriptionIds'];
+const ORGANIZATION_PROPERTIES = ['displayName', 'id', 'tenantType', 'verifiedDomains'];
+const GROUP_PROPERTIES = ['assignedLicenses', 'displayName', 'id'];
 
 export const DIRECTORY_ROUTES: readonly Route[] = [
   {
@@ -113,9 +119,11 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       // Observed on a live tenant (docs/graph-behaviour.md §7, emulator contract 18).
       if (request.query.has('$top')) throw unsupportedQuery('This resource does not support custom page sizes. Please retry without a page size argument.');
       if (request.query.has('$filter')) throw unsupportedQuery('This resource does not support $filter.');
-      const select = parseSelect(request.query.get('$select'));
-      const value = [...store.skus.keys()].map((skuId) => selectFields(skuJson(store, skuId), select, ['id']));
-      return { status: 200, body: { '@odata.context': entityContext('subscribedSkus'), value } };
+      // With $select the context names the properties, `#subscribedSkus(skuId,skuPartNumber)`: Microsoft documents no such
+      // answer for SKUs, so the emulator follows OData, as Graph's documented answers for users and groups do.
+      const selected = selectedProperties(parseSelect(request.query.get('$select')), SKU_PROPERTIES);
+      const value = [...store.skus.keys()].map((skuId) => pickProperties(skuJson(store, skuId), selected, ['id']));
+      return { status: 200, body: { '@odata.context': odataContext('subscribedSkus', { selected }), value } };
     },
   },
   {
@@ -129,7 +137,8 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
         tenantType: 'AAD',
         verifiedDomains: store.domains.map((name, i) => ({ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: i === 0, isInitial: name.endsWith('.onmicrosoft.com') || (i === 0 && !store.domains.some((d) => d.endsWith('.onmicrosoft.com'))), name, type: 'Managed' })),
       };
-      return { status: 200, body: { '@odata.context': entityContext('organization'), value: [selectFields(organization, parseSelect(request.query.get('$select')), ['id'])] } };
+      const selected = selectedProperties(parseSelect(request.query.get('$select')), ORGANIZATION_PROPERTIES);
+      return { status: 200, body: { '@odata.context': odataContext('organization', { selected }), value: [pickProperties(organization, selected, ['id'])] } };
     },
   },
   {
@@ -145,8 +154,9 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       const matching = filter ? groups.filter((g) => matchesFilter(filter, (p) => (g as Record<string, unknown>)[p])) : groups;
       const page = pageOf(matching, query, request, { sortedById: true });
       // assignedLicenses is returned only on $select, like the user's.
-      const value = page.items.map((g) => (query.select ? selectFields(g, query.select, ['id']) : { id: g.id, displayName: g.displayName }));
-      return { status: 200, body: collectionBody(entityContext('groups'), value, page, query.count && !query.skipToken ? matching.length : undefined) };
+      const selected = selectedProperties(query.select, GROUP_PROPERTIES);
+      const value = page.items.map((g) => (selected ? pickProperties(g, selected, ['id']) : { id: g.id, displayName: g.displayName }));
+      return { status: 200, body: collectionBody(odataContext('groups', { selected }), value, page, query.count && !query.skipToken ? matching.length : undefined) };
     },
   },
   {
@@ -164,7 +174,7 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       const projection = userProjection(query.select, { collection: true });
       const page = pageOf(members, query, request, { sortedById: true });
       const value = page.items.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...projectUser(u, store, projection) }));
-      return { status: 200, body: collectionBody(entityContext('directoryObjects'), value, page, undefined) };
+      return { status: 200, body: collectionBody(odataContext('directoryObjects', { selected: projection.selected }), value, page, undefined) };
     },
   },
 ];

@@ -7,9 +7,11 @@ import { findCatalogServicePlan, findCatalogSkus } from '../domain/sku-catalog.t
 import { isValidUserPrincipalName } from '../domain/upn.ts';
 
 /**
- * `tenantctl export`: a policy describing today's tenant, for adoption. Pure: the observed tenant
- * in, the files' text out. The policy is written so that `validate` accepts it and `plan` against
- * the same tenant finds nothing to change:
+ * `tenantctl export`: a policy describing today's tenant, for adoption; the way back of load.ts,
+ * and kept beside it so that what is written and what is read stay one format. Pure: the observed
+ * tenant in, the files' text out (src/cli/export.ts reads the tenant and writes the files). The
+ * policy is written so that `validate` accepts it and `plan` against the same tenant finds nothing
+ * to change:
  * - active accounts only (soft-deleted ones are not "today's tenant"; declaring them would plan restores);
  * - an account is a mailbox when it is blocked and Exchange says shared/room/equipment (a mailbox's
  *   sign-in is always kept blocked, so an enabled one is exported as a user);

@@ -16,11 +16,11 @@
  *   active user's primary address as a secondary `smtp:` address.
  * - The app's clientSecret `synthetic-secret-<seed>` is a fixed local test credential, not a secret.
  */
-import { isExchangeMailboxPlan } from '../domain/exchange-plans.ts';
-import { isGuid } from '../domain/guid.ts';
-import type { CatalogSku } from '../domain/sku-catalog.ts';
-import { DAY_MS } from './model.ts';
-import type { AssignedLicense, AssignedPlan, Seed, SeedGroup, SeedSku, SeedUser, UserPurpose } from './model.ts';
+import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
+import { isGuid } from '../../domain/guid.ts';
+import type { CatalogSku } from '../../domain/sku-catalog.ts';
+import { DAY_MS } from '../directory/model.ts';
+import type { AssignedLicense, AssignedPlan, Seed, SeedGroup, SeedSku, SeedUser, UserPurpose } from '../directory/model.ts';
 import { aliasBase, mailboxName, maxSyntheticSkus, skuChoices, namesake, newPerson, uniqueLocal, usageLocation } from './synthetic-names.ts';
 import type { Person } from './synthetic-names.ts';
 

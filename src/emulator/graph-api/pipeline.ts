@@ -1,11 +1,11 @@
+import type { FaultDecision, FaultInjector } from '../controls/faults.ts';
+import type { TenantStore } from '../directory/store.ts';
 import { errorEnvelope, GraphError, innerErrorDate, insufficientPrivileges, newRequestId } from './errors.ts';
-import type { FaultDecision, FaultInjector } from './faults.ts';
 import { isAuthorised } from './permissions.ts';
 import type { GraphRequest, GraphResponse, Route } from './router.ts';
 import { matchRoute } from './router.ts';
 import { DIRECTORY_ROUTES } from './routes-directory.ts';
 import { USER_ROUTES } from './routes-users.ts';
-import type { TenantStore } from './store.ts';
 import type { Throttler } from './throttle.ts';
 import { formatLimitPercentage, resourceUnitCost, throttledResponseBody, throttleScope } from './throttle.ts';
 

@@ -1,7 +1,7 @@
+import type { SeedFederatedIdentityCredential } from '../directory/model.ts';
 import type { FederationKeys } from './federation.ts';
 import { FEDERATED_ALGORITHMS, isLoopbackUrl, verifyFederatedSignature } from './federation.ts';
 import { claim, CLOCK_SKEW_SECONDS, numericClaim, parseCompactJws } from './jwt.ts';
-import type { SeedFederatedIdentityCredential } from './model.ts';
 import type { Echo, StsFailure } from './sts-failure.ts';
 import { failure } from './sts-failure.ts';
 

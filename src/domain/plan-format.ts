@@ -1,0 +1,265 @@
+import type { Diagnostic, Severity } from './diagnostics.ts';
+import type { Change, ChangeAction, Plan, PlannedLicense } from './plan.ts';
+import { ACTION_ORDER, PLAN_FORMAT_VERSION, summarise } from './plan.ts';
+
+/**
+ * The saved plan (`tenantctl plan --out`, `plan --format json`; docs/cli-reference.md §12): one set of
+ * tables below says which fields each part of a plan has, their types and their order. The writer
+ * emits exactly those fields in that order (the same plan always gives the same bytes, so a saved
+ * plan diffs cleanly and can be hashed); the reader accepts exactly those fields with those types,
+ * and refuses anything else naming the field (`changes[3].details.add[0].skuId must be a string`).
+ * Adding a field to a plan type without adding it here fails type checking.
+ */
+
+/** A saved plan that cannot be used; the message says why and what to do. */
+export class SavedPlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SavedPlanError';
+  }
+}
+
+type Spec =
+  | { readonly type: 'string' | 'number' | 'boolean' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'nullable'; readonly of: Spec }
+  | { readonly type: 'array'; readonly of: Spec }
+  | { readonly type: 'object'; readonly fields: Fields }
+  /** A change: its fields depend on its action (CHANGES). */
+  | { readonly type: 'change' };
+
+interface Field {
+  readonly spec: Spec;
+  readonly optional: boolean;
+}
+
+type Fields = Readonly<Record<string, Field>>;
+type Required = Field & { readonly optional: false };
+type Optional = Field & { readonly optional: true };
+
+const string: Spec = { type: 'string' };
+const number: Spec = { type: 'number' };
+const boolean: Spec = { type: 'boolean' };
+const oneOf = (values: readonly string[]): Spec => ({ type: 'enum', values });
+const nullable = (of: Spec): Spec => ({ type: 'nullable', of });
+const arrayOf = (of: Spec): Spec => ({ type: 'array', of });
+const object = (fields: Fields): Spec => ({ type: 'object', fields });
+const required = (spec: Spec): Required => ({ spec, optional: false });
+const optional = (spec: Spec): Optional => ({ spec, optional: true });
+
+/**
+ * The fields of T, each marked required or optional as T has it, in the order they are written.
+ * Naming a key T lacks, leaving one out, or marking an optional key required fails type checking.
+ */
+type FieldsOf<T> = { readonly [K in keyof T]-?: undefined extends T[K] ? Optional : Required };
+const fieldsOf = <T>() => (fields: FieldsOf<T>): Fields => fields as Fields;
+
+/** The change type whose action may be A (SignInChange carries two). */
+type ChangeOf<A extends ChangeAction> = Change extends infer C ? (C extends Change ? (A extends C['action'] ? C : never) : never) : never;
+type Details<A extends ChangeAction> = ChangeOf<A>['details'];
+
+const LICENSE = fieldsOf<PlannedLicense>()({
+  skuId: required(string),
+  skuPartNumber: required(string),
+  disabledPlans: required(arrayOf(string)),
+  disabledPlanNames: required(arrayOf(string)),
+  replaces: optional(object(fieldsOf<NonNullable<PlannedLicense['replaces']>>()({ disabledPlans: required(arrayOf(string)), disabledPlanNames: required(arrayOf(string)) }))),
+});
+
+const REMOVED_LICENSE = fieldsOf<Details<'remove-licenses'>['remove'][number]>()({ skuId: required(string), skuPartNumber: required(string) });
+
+/** Each action's details. */
+const DETAILS: { readonly [A in ChangeAction]: Fields } = {
+  'restore-user': fieldsOf<Details<'restore-user'>>()({
+    deletedDateTime: required(string),
+    restorableUntil: required(string),
+    daysLeft: required(number),
+    newUserPrincipalName: optional(string),
+    autoReconcileProxyConflict: required(boolean),
+    conflictingAddresses: required(arrayOf(string)),
+    licenses: required(arrayOf(string)),
+  }),
+  'create-user': fieldsOf<Details<'create-user'>>()({ displayName: required(string), mailNickname: required(string), accountEnabled: required(boolean), usageLocation: optional(string) }),
+  'set-usage-location': fieldsOf<Details<'set-usage-location'>>()({ from: required(nullable(string)), to: required(string) }),
+  'assign-licenses': fieldsOf<Details<'assign-licenses'>>()({ add: required(arrayOf(object(LICENSE))) }),
+  'remove-licenses': fieldsOf<Details<'remove-licenses'>>()({ remove: required(arrayOf(object(REMOVED_LICENSE))) }),
+  'enable-sign-in': fieldsOf<Details<'enable-sign-in'>>()({ from: required(boolean), to: required(boolean) }),
+  'block-sign-in': fieldsOf<Details<'block-sign-in'>>()({ from: required(boolean), to: required(boolean) }),
+};
+
+/** The fields every change has, as `change` lays them out around its object id. */
+const action = (name: ChangeAction): Required => required(oneOf([name]));
+const upn = required(string);
+const reason = required(string);
+const details = (name: ChangeAction): Required => required(object(DETAILS[name]));
+
+/** Each action's change: which object it names (a restore and a removal always, a creation never) and its details. */
+const CHANGES: { readonly [A in ChangeAction]: Fields } = {
+  'restore-user': fieldsOf<ChangeOf<'restore-user'>>()({ action: action('restore-user'), userPrincipalName: upn, objectId: required(string), reason, details: details('restore-user') }),
+  'create-user': fieldsOf<ChangeOf<'create-user'>>()({ action: action('create-user'), userPrincipalName: upn, reason, details: details('create-user') }),
+  'set-usage-location': fieldsOf<ChangeOf<'set-usage-location'>>()({ action: action('set-usage-location'), userPrincipalName: upn, objectId: optional(string), reason, details: details('set-usage-location') }),
+  'assign-licenses': fieldsOf<ChangeOf<'assign-licenses'>>()({ action: action('assign-licenses'), userPrincipalName: upn, objectId: optional(string), reason, details: details('assign-licenses') }),
+  'remove-licenses': fieldsOf<ChangeOf<'remove-licenses'>>()({ action: action('remove-licenses'), userPrincipalName: upn, objectId: required(string), reason, details: details('remove-licenses') }),
+  'enable-sign-in': fieldsOf<ChangeOf<'enable-sign-in'>>()({ action: action('enable-sign-in'), userPrincipalName: upn, objectId: optional(string), reason, details: details('enable-sign-in') }),
+  'block-sign-in': fieldsOf<ChangeOf<'block-sign-in'>>()({ action: action('block-sign-in'), userPrincipalName: upn, objectId: optional(string), reason, details: details('block-sign-in') }),
+};
+
+const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** A diagnostic as a plan carries it: no source location (a plan's diagnostics are about the tenant). */
+type PlanDiagnostic = Pick<Diagnostic, 'severity' | 'code' | 'userPrincipalName' | 'message'>;
+const DIAGNOSTIC = fieldsOf<PlanDiagnostic>()({ severity: required(oneOf(SEVERITIES)), code: required(string), userPrincipalName: optional(string), message: required(string) });
+
+/** The plan's own fields, in the order they are written. */
+const PLAN = fieldsOf<Plan>()({
+  formatVersion: required(number),
+  tenantId: required(string),
+  createdAt: required(string),
+  policyDigest: required(string),
+  changes: required(arrayOf({ type: 'change' })),
+  diagnostics: required(arrayOf(object(DIAGNOSTIC))),
+  summary: required(object(Object.fromEntries(ACTION_ORDER.map((name) => [name, optional(number)])))),
+});
+
+// ---------------------------------------------------------------------------------------------- writer
+
+/** The plan as a saved plan: the tables' fields in the tables' order, 2-space indent, trailing newline. */
+export function renderPlanJson(plan: Plan): string {
+  return `${JSON.stringify(write(object(PLAN), plan), null, 2)}\n`;
+}
+
+/** A diagnostic as a plan carries it: severity, code, the principal it names, message (no source location). */
+export function canonicalDiagnostic(diagnostic: Diagnostic): Record<string, unknown> {
+  return write(object(DIAGNOSTIC), diagnostic) as Record<string, unknown>;
+}
+
+/** A change with exactly its table's fields in the table's order: what is saved, and what the apply gate compares. */
+export function canonicalChange(change: Change): Record<string, unknown> {
+  return write(object(CHANGES[change.action]), change) as Record<string, unknown>;
+}
+
+function write(spec: Spec, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  switch (spec.type) {
+    case 'change':
+      return canonicalChange(value as Change);
+    case 'array':
+      return (value as unknown[]).map((item) => write(spec.of, item));
+    case 'nullable':
+      return write(spec.of, value);
+    case 'object': {
+      const json: Record<string, unknown> = {};
+      const source = value as Record<string, unknown>;
+      for (const [key, field] of Object.entries(spec.fields)) {
+        if (source[key] !== undefined) json[key] = write(field.spec, source[key]);
+      }
+      return json;
+    }
+    default:
+      return value;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- reader
+
+/** A field that is not as the tables say, named by its path in the file. */
+class Malformed extends Error {}
+
+/**
+ * Reads a plan saved by `tenantctl plan --out`: refuses what is not JSON, a formatVersion this
+ * tenantctl does not read, and any field that is missing, of the wrong type, or unknown, naming it.
+ */
+export function parseSavedPlan(text: string, file: string): Plan {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new SavedPlanError(`${file} is not JSON; save a plan with: tenantctl plan --out ${file}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SavedPlanError(`${file} is not a saved plan (a JSON object); save a plan with: tenantctl plan --out ${file}`);
+  const version = (json as Record<string, unknown>).formatVersion;
+  if (version !== PLAN_FORMAT_VERSION) {
+    throw new SavedPlanError(`${file} has formatVersion ${JSON.stringify(version)}; this tenantctl reads only ${PLAN_FORMAT_VERSION}. Make the plan again with this version: tenantctl plan --out ${file}`);
+  }
+  try {
+    return readPlan(json as Record<string, unknown>);
+  } catch (error) {
+    if (error instanceof Malformed) throw new SavedPlanError(`${file} is not a plan tenantctl wrote: ${error.message}. Nothing was changed; make the plan again with: tenantctl plan --out ${file}`);
+    throw error;
+  }
+}
+
+function readPlan(json: Record<string, unknown>): Plan {
+  readFields(PLAN, json, '');
+  const plan = json as unknown as Plan;
+  const changes = plan.changes;
+  // The summary is derived from the changes: a summary that disagrees was edited.
+  const counted = summarise(changes);
+  for (const action of ACTION_ORDER) {
+    const written = plan.summary[action];
+    if ((written ?? 0) !== (counted[action] ?? 0)) {
+      throw new Malformed(`summary.${action} is ${written ?? 'missing'}, but the plan has ${counted[action] ?? 0} ${action} change${counted[action] === 1 ? '' : 's'}`);
+    }
+  }
+  return plan;
+}
+
+function readChange(value: unknown, path: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Malformed(`${path} must be an object, not ${shown(value)}`);
+  const name = (value as Record<string, unknown>).action;
+  if (typeof name !== 'string' || !(ACTION_ORDER as readonly string[]).includes(name)) {
+    throw new Malformed(`${path}.action must be one of ${ACTION_ORDER.join(', ')}, not ${shown(name)}`);
+  }
+  readFields(CHANGES[name as ChangeAction], value as Record<string, unknown>, path);
+}
+
+function readFields(fields: Fields, value: Record<string, unknown>, path: string): void {
+  const at = (key: string): string => (path === '' ? key : `${path}.${key}`);
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(fields, key)) throw new Malformed(`${at(key)} is not a field of ${path === '' ? 'a plan' : path}`);
+  }
+  for (const [key, field] of Object.entries(fields)) {
+    const item = value[key];
+    if (item === undefined) {
+      if (field.optional) continue;
+      throw new Malformed(`${at(key)} is missing`);
+    }
+    readValue(field.spec, item, at(key));
+  }
+}
+
+function readValue(spec: Spec, value: unknown, path: string): void {
+  switch (spec.type) {
+    case 'string':
+    case 'boolean':
+      if (typeof value !== spec.type) throw new Malformed(`${path} must be a ${spec.type}, not ${shown(value)}`);
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Malformed(`${path} must be a number, not ${shown(value)}`);
+      return;
+    case 'enum':
+      if (typeof value !== 'string' || !spec.values.includes(value)) throw new Malformed(`${path} must be ${spec.values.length === 1 ? spec.values[0] : `one of ${spec.values.join(', ')}`}, not ${shown(value)}`);
+      return;
+    case 'nullable':
+      if (value !== null) readValue(spec.of, value, path);
+      return;
+    case 'array':
+      if (!Array.isArray(value)) throw new Malformed(`${path} must be a list, not ${shown(value)}`);
+      value.forEach((item, index) => readValue(spec.of, item, `${path}[${index}]`));
+      return;
+    case 'object':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Malformed(`${path} must be an object, not ${shown(value)}`);
+      readFields(spec.fields, value as Record<string, unknown>, path);
+      return;
+    case 'change':
+      readChange(value, path);
+      return;
+  }
+}
+
+/** A value as a message shows it: JSON, cut short. */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

@@ -1,0 +1,72 @@
+import type { ChangeAction } from '../domain/plan.ts';
+import { ACTION_ORDER } from '../domain/plan.ts';
+import type { ChangeOutcome } from '../domain/outcome.ts';
+import type { ApplyReport } from './apply-report.ts';
+import { blockingErrors } from './apply-report.ts';
+
+/**
+ * `tenantctl apply` for people (docs/cli-reference.md §4). Three parts, which the CLI writes in this
+ * order: `failures` (stderr), `summary` (stdout: the result), `blocked` (stderr: the closing note on
+ * why the run exits 1 although everything it tried applied). Each part is empty or whole lines.
+ */
+export interface ApplyTextView {
+  /** One line per failed change (Graph's code, message and request id) and per skipped change (why). */
+  readonly failures: string;
+  /** The summary line (summariseOutcomes) or, for a plan without changes, "Nothing to apply." */
+  readonly summary: string;
+  /** "N errors in the plan: what they name was not applied." when the plan held errors. */
+  readonly blocked: string;
+}
+
+/**
+ * With nothing to apply there is only "Nothing to apply.": the plan's errors were shown with the
+ * plan (the preview, or the reviewed saved plan).
+ */
+export function renderApplyText(report: ApplyReport): ApplyTextView {
+  if (report.plan.changes.length === 0) return { failures: '', summary: 'Nothing to apply.\n', blocked: '' };
+  const errors = blockingErrors(report.plan).length;
+  return {
+    failures: report.outcomes.map(failureLine).join(''),
+    summary: `${summariseOutcomes(report.outcomes)}\n`,
+    blocked: errors === 0 ? '' : `${errors} error${errors === 1 ? '' : 's'} in the plan: what they name was not applied.\n`,
+  };
+}
+
+function failureLine(outcome: ChangeOutcome): string {
+  const { action, userPrincipalName } = outcome.change;
+  switch (outcome.status) {
+    case 'applied':
+      return '';
+    case 'failed': {
+      const { code, message, requestId } = outcome.error;
+      return `failed  ${action}  ${userPrincipalName}: ${code}: ${message}${requestId ? ` (request-id ${requestId})` : ''}\n`;
+    }
+    case 'skipped':
+      return `skipped  ${action}  ${userPrincipalName}: ${outcome.reason}\n`;
+  }
+}
+
+/** What the summary line calls the applied changes of each action. */
+const APPLIED_WORDS: Readonly<Record<ChangeAction, string>> = {
+  'restore-user': 'restored',
+  'create-user': 'created',
+  'set-usage-location': 'usage locations set',
+  'assign-licenses': 'licensed',
+  'remove-licenses': 'unlicensed',
+  'enable-sign-in': 'enabled',
+  'block-sign-in': 'blocked',
+};
+
+/**
+ * "Apply complete: 3 restored, 5 licensed, 1 blocked, 1 failed." (no newline): applied changes per
+ * action in plan order, then the failed and skipped ones; "Apply complete: nothing to do." for none.
+ */
+export function summariseOutcomes(outcomes: readonly ChangeOutcome[]): string {
+  const count = (matches: (o: ChangeOutcome) => boolean): number => outcomes.filter(matches).length;
+  const parts = [
+    ...ACTION_ORDER.map((action) => [count((o) => o.status === 'applied' && o.change.action === action), APPLIED_WORDS[action]] as const),
+    [count((o) => o.status === 'failed'), 'failed'] as const,
+    [count((o) => o.status === 'skipped'), 'skipped'] as const,
+  ].filter(([n]) => n > 0).map(([n, word]) => `${n} ${word}`);
+  return parts.length === 0 ? 'Apply complete: nothing to do.' : `Apply complete: ${parts.join(', ')}.`;
+}

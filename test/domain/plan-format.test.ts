@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Change, Plan } from '../../src/domain/plan.ts';
+import { ACTION_ORDER } from '../../src/domain/plan.ts';
+import { parseSavedPlan, renderPlanJson, SavedPlanError } from '../../src/domain/plan-format.ts';
+import { assignLicenses, convergedPlan, createUser, everyActionPlan, license, planOf, restoreUser, tenantMismatchPlan } from '../support/plans.ts';
+
+const golden = (name: string): string => `../fixtures/golden/${name}`;
+
+/** The same data with every object's keys in reverse order: what a planner built differently would give. */
+function reverseKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(reverseKeys) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)])) as T;
+}
+
+/**
+ * Golden saved plans (docs/cli-reference.md §12). A change here changes a public format: check that
+ * formatVersion should not move. Accept with `npx vitest run test/render -u` (the path before -u: vitest 5 reads `-u <word>` as the update mode).
+ */
+describe.each([
+  ['every-action', everyActionPlan],
+  ['converged', convergedPlan],
+  ['tenant-mismatch', tenantMismatchPlan],
+])('plan json for the %s plan', (name, build) => {
+  it('matches the golden file', async () => {
+    await expect(renderPlanJson(build())).toMatchFileSnapshot(golden(`plan-${name}.json`));
+  });
+
+  it('does not depend on the key order of the plan objects', () => {
+    expect(renderPlanJson(reverseKeys(build()))).toBe(renderPlanJson(build()));
+  });
+
+  it('is JSON with a 2-space indent and a trailing newline', () => {
+    const text = renderPlanJson(build());
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.split('\n')[1]).toBe('  "formatVersion": 1,');
+    expect(JSON.stringify(JSON.parse(text), null, 2)).toBe(text.trimEnd());
+  });
+});
+
+describe('shape', () => {
+  const json = JSON.parse(renderPlanJson(everyActionPlan())) as Record<string, unknown> & { changes: Record<string, unknown>[]; diagnostics: Record<string, unknown>[] };
+
+  it('has the saved-plan keys, in order', () => {
+    expect(Object.keys(json)).toEqual(['formatVersion', 'tenantId', 'createdAt', 'policyDigest', 'changes', 'diagnostics', 'summary']);
+    expect(Object.keys(json.summary as object)).toEqual(['restore-user', 'create-user', 'set-usage-location', 'assign-licenses', 'remove-licenses', 'enable-sign-in', 'block-sign-in']);
+  });
+
+  it.each<[string, Change, readonly string[]]>([
+    ['with an object id', restoreUser('a@contoso.com'), ['action', 'userPrincipalName', 'objectId', 'reason', 'details']],
+    ['without one (a new user)', createUser('b@contoso.com'), ['action', 'userPrincipalName', 'reason', 'details']],
+  ])('writes a change %s', (_name, change, keys) => {
+    const [written] = (JSON.parse(renderPlanJson(planOf([change]))) as { changes: object[] }).changes;
+    expect(Object.keys(written ?? {})).toEqual(keys);
+  });
+
+  it('writes userPrincipalName on a diagnostic only when it names one', () => {
+    expect(json.diagnostics.map((d) => Object.keys(d).join(','))).toContain('severity,code,message');
+    expect(json.diagnostics.map((d) => Object.keys(d).join(','))).toContain('severity,code,userPrincipalName,message');
+  });
+
+  it('keeps exact before/after of licenses', () => {
+    const plan: Plan = planOf([assignLicenses('a@contoso.com', [license('ENTERPRISEPACK', ['YAMMER_ENTERPRISE'], ['SWAY'])])]);
+    const [change] = (JSON.parse(renderPlanJson(plan)) as { changes: { details: unknown }[] }).changes;
+    expect(change?.details).toEqual({
+      add: [{
+        skuId: '6fd2c87f-b296-42f0-b197-1e91e994b900',
+        skuPartNumber: 'ENTERPRISEPACK',
+        disabledPlans: ['7547a3fe-08ee-4ccb-b430-5077c5041653'],
+        disabledPlanNames: ['YAMMER_ENTERPRISE'],
+        replaces: { disabledPlans: ['a23b959c-7ce8-4e57-9140-b90eb88a9e97'], disabledPlanNames: ['SWAY'] },
+      }],
+    });
+  });
+});
+
+/**
+ * Reading a saved plan back: the reader is driven by the same tables as the writer, so everything
+ * the writer emits reads back as the same plan, and anything else is refused naming the field.
+ */
+describe('parseSavedPlan', () => {
+  type Json = Record<string, unknown>;
+  const saved = (): Json & { changes: Json[]; diagnostics: Json[]; summary: Json } => JSON.parse(renderPlanJson(everyActionPlan())) as never;
+  const refusal = (json: unknown): string => {
+    try {
+      parseSavedPlan(JSON.stringify(json), 'p.json');
+    } catch (error) {
+      expect(error).toBeInstanceOf(SavedPlanError);
+      return (error as Error).message;
+    }
+    throw new Error('the plan was accepted');
+  };
+  const details = (json: Json, index: number): Json => (json.changes as Json[])[index]?.details as Json;
+
+  it.each([
+    ['every-action', everyActionPlan],
+    ['converged', convergedPlan],
+    ['tenant-mismatch', tenantMismatchPlan],
+  ])('reads back what it wrote for the %s plan, to the same bytes', (_name, build) => {
+    const text = renderPlanJson(build());
+    expect(renderPlanJson(parseSavedPlan(text, 'p.json'))).toBe(text);
+    expect(parseSavedPlan(text, 'p.json')).toEqual(JSON.parse(text));
+  });
+
+  it.each<[string, (json: ReturnType<typeof saved>) => void, string]>([
+    ['a detail of the wrong type', (j) => { details(j, 0).daysLeft = '30'; }, 'changes[0].details.daysLeft must be a number, not "30"'],
+    ['an unknown action', (j) => { (j.changes[8] as Json).action = 'delete-user'; }, `changes[8].action must be one of ${ACTION_ORDER.join(', ')}, not "delete-user"`],
+    ['a missing detail', (j) => { delete details(j, 11).to; }, 'changes[11].details.to is missing'],
+    ['a restore without its object', (j) => { delete (j.changes[0] as Json).objectId; }, 'changes[0].objectId is missing'],
+    ['a creation that names an object', (j) => { (j.changes[3] as Json).objectId = '00000000-0000-4000-8000-000000000001'; }, 'changes[3].objectId is not a field of changes[3]'],
+    ['an unknown detail', (j) => { details(j, 9).force = true; }, 'changes[9].details.force is not a field of changes[9].details'],
+    ['a license without its SKU id', (j) => { ((details(j, 1).add as Json[])[0] as Json).skuId = 42; }, 'changes[1].details.add[0].skuId must be a string, not 42'],
+    ['a sign-in change to "yes"', (j) => { details(j, 11).to = 'yes'; }, 'changes[11].details.to must be a boolean, not "yes"'],
+    ['a removal list that is not a list', (j) => { details(j, 8).remove = { skuId: 'x' }; }, 'changes[8].details.remove must be a list, not {"skuId":"x"}'],
+    ['a change that is not an object', (j) => { (j.changes as unknown[])[2] = 'restore dave'; }, 'changes[2] must be an object, not "restore dave"'],
+    ['changes that are not a list', (j) => { (j as Json).changes = {}; }, 'changes must be a list, not {}'],
+    ['a missing tenant', (j) => { delete j.tenantId; }, 'tenantId is missing'],
+    ['an unknown severity', (j) => { (j.diagnostics[0] as Json).severity = 'fatal'; }, 'diagnostics[0].severity must be one of error, warning, info, not "fatal"'],
+    ['an unknown top-level field', (j) => { j.approvedBy = 'me'; }, 'approvedBy is not a field of a plan'],
+    ['a summary that disagrees with the changes', (j) => { j.summary['block-sign-in'] = 7; }, 'summary.block-sign-in is 7, but the plan has 1 block-sign-in change'],
+    ['a summary missing a count', (j) => { delete j.summary['restore-user']; }, 'summary.restore-user is missing, but the plan has 2 restore-user changes'],
+  ])('refuses %s, naming the field', (_name, edit, problem) => {
+    const json = saved();
+    edit(json);
+    expect(refusal(json)).toBe(`p.json is not a plan tenantctl wrote: ${problem}. Nothing was changed; make the plan again with: tenantctl plan --out p.json`);
+  });
+
+  it('refuses JSON that is not an object', () => {
+    expect(refusal([1, 2])).toBe('p.json is not a saved plan (a JSON object); save a plan with: tenantctl plan --out p.json');
+  });
+
+  /** Every value in the JSON, with its path as the reader names it (changes[1].details.add[0].skuId). */
+  function leaves(value: unknown, path = ''): { path: string; value: unknown }[] {
+    if (Array.isArray(value)) return value.flatMap((item, index) => leaves(item, `${path}[${index}]`));
+    if (value !== null && typeof value === 'object') {
+      return Object.entries(value).flatMap(([key, item]) => leaves(item, path === '' ? key : `${path}.${key}`));
+    }
+    return [{ path, value }];
+  }
+  const set = (json: Json, path: string, value: unknown): void => {
+    const keys = path.replace(/\[(\d+)\]/gu, '.$1').split('.');
+    const last = keys.pop() ?? '';
+    const parent = keys.reduce<Json>((node, key) => node[key] as Json, json);
+    parent[last] = value;
+  };
+
+  it('refuses a value of another type anywhere in the plan, naming its path', () => {
+    const paths = leaves(saved());
+    fc.assert(fc.property(fc.constantFrom(...paths), fc.constantFrom<unknown>(42, 'x', true, [], {}, null), ({ path, value: was }, wrong) => {
+      // Only a value of another JSON type (a number where a number was is a wrong summary, tested above).
+      fc.pre(typeof wrong !== typeof was && !(path.endsWith('.from') && wrong === null));
+      const json = saved();
+      set(json, path, wrong);
+      expect(refusal(json)).toContain(path);
+    }), { numRuns: 300 });
+  });
+});
