@@ -1,15 +1,20 @@
 // ESLint flat config. Besides style, it enforces the layer directions of docs/architecture.md §3
 // for static imports, `export … from` and `import()` alike: cli, pulumi -> engine -> policy, render,
-// the tenant port -> domain; the front ends wire the Graph adapter; the emulator depends on domain only.
+// the tenant port -> domain; the front ends wire the Graph adapter; the emulator depends on domain only,
+// and inside it graph-api, identity and synthetic build on directory; the package root (src/index.ts)
+// pulls in neither the emulator, the CLI, the Pulumi resources nor the test-only memory adapter.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const io = ['node:*', 'fs', 'fs/*', 'path', 'http', 'https', 'net', 'child_process', 'os', 'crypto', 'process'];
 const ioLibraries = ['@microsoft/microsoft-graph-client', '@azure/*', 'yaml', 'ajv', 'ajv/*', 'ajv-formats', 'commander', '@pulumi/*'];
 const tenantForbidden = ['policy', 'engine', 'render', 'cli', 'pulumi', 'emulator'];
+const emulatorForbidden = ['policy', 'tenant', 'engine', 'render', 'cli', 'pulumi'];
+const emulatorModules = [{ group: ['@microsoft/microsoft-graph-client', '@azure/*'], message: 'The emulator shares nothing with the Graph client: not its SDK, not its credential library.' }];
 
 /**
- * The layer rule as data, one entry per folder of src/ (test/lint/layers.test.ts probes every entry):
+ * The layer rule as data, one entry per folder of src/, of src/tenant/ and of src/emulator/, and one
+ * (folder '') for the files directly under src/, the package root (test/lint/layers.test.ts probes every entry):
  * - `forbidden`: folders of src/ the layer must not import;
  * - `modules`: module specifiers it must not import, in no-restricted-imports' (gitignore) syntax;
  * - `computedImports: false`: no `import()` of a module name computed at run time;
@@ -49,14 +54,26 @@ export const LAYERS = [
   { folder: 'pulumi', forbidden: ['cli', 'emulator', 'tenant/memory'] },
   // The emulator may use pure domain data (the SKU catalog, the Exchange plan list), nothing of the Graph client:
   // not the adapter, not the SDK, not its credentials. Were both built on one misreading of Graph, no test would notice.
-  {
-    folder: 'emulator',
-    forbidden: ['policy', 'tenant', 'engine', 'render', 'cli', 'pulumi'],
-    modules: [{ group: ['@microsoft/microsoft-graph-client', '@azure/*'], message: 'The emulator shares nothing with the Graph client: not its SDK, not its credential library.' }],
-  },
+  { folder: 'emulator', forbidden: emulatorForbidden, modules: emulatorModules },
+  // Inside the emulator (docs/emulator.md): directory, the emulated tenant, is at the bottom and controls stand
+  // alone; graph-api builds on both, identity and synthetic on directory; only server.ts joins the parts.
+  { folder: 'emulator/directory', forbidden: [...emulatorForbidden, 'emulator/graph-api', 'emulator/identity', 'emulator/controls', 'emulator/synthetic'], modules: emulatorModules },
+  { folder: 'emulator/controls', forbidden: [...emulatorForbidden, 'emulator/directory', 'emulator/graph-api', 'emulator/identity', 'emulator/synthetic'], modules: emulatorModules },
+  { folder: 'emulator/graph-api', forbidden: [...emulatorForbidden, 'emulator/identity', 'emulator/synthetic'], modules: emulatorModules },
+  { folder: 'emulator/identity', forbidden: [...emulatorForbidden, 'emulator/graph-api', 'emulator/controls', 'emulator/synthetic'], modules: emulatorModules },
+  { folder: 'emulator/synthetic', forbidden: [...emulatorForbidden, 'emulator/graph-api', 'emulator/identity', 'emulator/controls'], modules: emulatorModules },
   // The edge may import every layer, but not the in-memory adapter: it serves tests only and is not built into dist/.
   { folder: 'cli', forbidden: ['tenant/memory'] },
+  // The package root (src/index.ts, docs/library.md) re-exports the library's layers. The emulator and the Pulumi
+  // resources are entries of their own (tenantctl/emulator, tenantctl/pulumi), the CLI is the executable's, and the
+  // in-memory adapter is not in the package.
+  { folder: '', forbidden: ['tenant/memory', 'cli', 'pulumi', 'emulator'] },
 ];
+
+/** A layer's files, as the messages name them: `src/policy`, or `src/*.ts` for the package root. */
+function layerName(layer) {
+  return layer.folder === '' ? 'src/*.ts' : `src/${layer.folder}`;
+}
 
 /**
  * How an import names a folder of src/: by relative path, so by the folder's own name wherever it
@@ -73,7 +90,7 @@ function restrictedPatterns(layer) {
     ...(layer.modules ?? []),
     ...layer.forbidden.map((other) => ({
       group: folderGroup(other),
-      message: `src/${layer.folder} must not import src/${other} (see docs/architecture.md §3, "Dependency directions").`,
+      message: `${layerName(layer)} must not import src/${other} (see docs/architecture.md §3, "Dependency directions").`,
     })),
   ];
 }
@@ -121,7 +138,7 @@ function layerConfig(layer) {
   const patterns = restrictedPatterns(layer);
   const syntax = [...dynamicImportSyntax(patterns), ...(layer.computedImports === false ? [COMPUTED_IMPORT] : []), ...(layer.syntax ?? [])];
   return {
-    files: [`src/${layer.folder}/**/*.ts`],
+    files: [layer.folder === '' ? 'src/*.ts' : `src/${layer.folder}/**/*.ts`],
     rules: {
       'no-restricted-imports': patterns.length > 0 ? ['error', { patterns }] : 'off',
       'no-restricted-syntax': syntax.length > 0 ? ['error', ...syntax] : 'off',

@@ -47,5 +47,6 @@ export type { TextOptions, ValidationReport } from './render/diagnostics.ts';
 // Apply: a reviewed, saved plan, exactly as saved (as `tenantctl apply PLAN.json --auto-approve`).
 export { applySavedPlan } from './engine/apply-saved-plan.ts';
 export type { ApplySavedPlanInput, ApplySavedPlanResult } from './engine/apply-saved-plan.ts';
+export type { RefusalCode } from './engine/apply-gate.ts';
 export { parseSavedPlan, SavedPlanError } from './domain/plan-format.ts';
 export type { ChangeOutcome, FailureInfo } from './engine/apply.ts';

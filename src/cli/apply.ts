@@ -2,7 +2,6 @@ import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hasErrors } from '../domain/diagnostics.ts';
 import type { Plan } from '../domain/plan.ts';
-import type { ChangeOutcome } from '../engine/apply.ts';
 import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
@@ -10,6 +9,7 @@ import { gateApply } from '../engine/apply-gate.ts';
 import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
 import type { ApplyReport } from '../render/apply-report.ts';
 import { renderApplyJson } from '../render/apply-json.ts';
+import { renderAuditLine } from '../render/apply-audit.ts';
 import { renderApplyText } from '../render/apply-text.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import { renderPlanText } from '../render/plan-text.ts';
@@ -76,7 +76,7 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
   }
   if (plan.changes.length === 0) {
     printResult({ plan, outcomes: [] }, format, io);
-    return hasErrors(fresh.plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
+    return hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
   if (!options.autoApprove) {
     if (!io.confirm) return refuse('there is no terminal to confirm on; review the plan, then run with --auto-approve (or apply a saved plan in a pipeline with --auto-approve)');
@@ -92,7 +92,7 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     onOutcome: (outcome) => {
       done++;
       if (progress) io.stderr.write(`\r${done}/${plan.changes.length} changes`);
-      if (options.auditLog !== undefined) audit.push(auditLine(outcome, io.now()));
+      if (options.auditLog !== undefined) audit.push(renderAuditLine(outcome, io.now()));
     },
   });
   if (progress) io.stderr.write('\n');
@@ -111,19 +111,4 @@ function printResult(report: ApplyReport, format: ApplyFormat, io: CliIo): void 
   for (const [stream, text] of [[io.stderr, view.failures], [io.stdout, view.summary], [io.stderr, view.blocked]] as const) {
     if (text !== '') stream.write(text);
   }
-}
-
-/** One JSON line: time, action, principal, outcome, Graph request id. Never a token or password. */
-function auditLine(outcome: ChangeOutcome, time: string): string {
-  const change = outcome.change;
-  return `${JSON.stringify({
-    time,
-    action: change.action,
-    userPrincipalName: change.userPrincipalName,
-    ...('objectId' in change && change.objectId ? { objectId: change.objectId } : {}),
-    outcome: outcome.status,
-    ...(outcome.status === 'failed' ? { code: outcome.error.code, message: outcome.error.message, requestId: outcome.error.requestId } : {}),
-    ...(outcome.status === 'skipped' ? { reason: outcome.reason } : {}),
-    ...(outcome.status === 'applied' && outcome.note ? { note: outcome.note } : {}),
-  })}\n`;
 }

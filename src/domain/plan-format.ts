@@ -133,6 +133,12 @@ export function canonicalDiagnostic(diagnostic: Diagnostic): Record<string, unkn
   return write(object(DIAGNOSTIC), diagnostic) as Record<string, unknown>;
 }
 
+/** Which change this is: its action, principal and object (when it names one), in the saved plan's order. Outcome reports lead with it. */
+export function changeIdentity(change: Change): { readonly action: ChangeAction; readonly userPrincipalName: string; readonly objectId?: string } {
+  const { action: name, userPrincipalName, objectId } = canonicalChange(change) as { action: ChangeAction; userPrincipalName: string; objectId?: string };
+  return objectId === undefined ? { action: name, userPrincipalName } : { action: name, userPrincipalName, objectId };
+}
+
 /** A change with exactly its table's fields in the table's order: what is saved, and what the apply gate compares. */
 export function canonicalChange(change: Change): Record<string, unknown> {
   return write(object(CHANGES[change.action]), change) as Record<string, unknown>;

@@ -23,6 +23,8 @@ export interface Emulator {
   requests(): readonly RequestLogEntry[];
   /** Calls of the token endpoint. */
   tokenRequests(): readonly TokenRequestLogEntry[];
+  /** Resolves once no request is being handled, including one whose client went away: wait for this, never for time. */
+  whenIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     tenantId: server.tenantId,
     requests: () => server.requests(),
     tokenRequests: () => server.tokenRequests(),
+    whenIdle: () => server.whenIdle(),
     close: () => server.close(),
   };
 }

@@ -20,6 +20,9 @@ import { createTokenIssuer, ENTRA_GRANTS } from './identity/auth.ts';
 import type { TokenIssuer } from './identity/auth.ts';
 import { createFederationKeys } from './identity/federation.ts';
 
+/** How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=120`). */
+export const IDLE_CONNECTION_MS = 120_000;
+
 /** One entry of `GET /_emulator/requests`. */
 export interface RequestLogEntry {
   readonly seq: number;
@@ -138,14 +141,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         for (const waiter of waiters) waiter();
       });
   });
-  // Never close an idle keep-alive connection from the server side. Node's default does, on a timer
-  // (keepAliveTimeout 5 s + keepAliveTimeoutBuffer 1 s), and a client whose event loop was busy for
-  // longer sends its next request on the pooled socket in the same turn as that timer fires: the
-  // server destroys a socket with an unread request in it, the kernel answers RST, and fetch fails
-  // with ECONNRESET (or `other side closed`). The tests and the in-process CLI share this event loop,
-  // so 6 s of synchronous work (a 10,000-principal policy under CPU load) was enough. Clients close
-  // their idle connections themselves (undici after 4 s), and close() destroys the rest.
-  server.keepAliveTimeout = 0;
+  // Idle keep-alive connections are closed after IDLE_CONNECTION_MS, not Node's default 5 s (+1 s):
+  // with that, a client whose event loop was busy for longer (the tests and the in-process CLI share
+  // this event loop; 6 s of synchronous work on a 10,000-principal policy under CPU load was enough)
+  // sends its next request on the pooled socket in the same turn as the server's idle timer fires,
+  // the server destroys a socket with an unread request in it, and fetch fails with ECONNRESET.
+  // Graph's front doors also close idle connections after minutes, not seconds; close() destroys the rest.
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -64,8 +64,16 @@ export interface ApplyGateInput {
 export function gateApply(input: ApplyGateInput): ApplyGate {
   const { fresh, reviewed } = input;
   const refuse = (code: RefusalCode, reason: string): ApplyRefusal => ({ kind: 'refused', code, reason });
-  // The tenant the credentials reach; a plan stopped by the permission preflight read none.
-  const reached = fresh.observed?.tenantId ?? (fresh.plan.tenantId === '' ? undefined : fresh.plan.tenantId);
+  const blockers = input.purpose === 'preview' ? fresh.applyBlockers.filter((d) => d.severity === 'error') : fresh.applyBlockers;
+  const credentials = (): ApplyRefusal => {
+    const what = blockers.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
+    return refuse('credentials', `${what}:\n${blockers.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
+  };
+  // The tenant the credentials reach. A plan the permission preflight stopped read nothing: its
+  // tenant is only what the policy declares and its changes are none, so nothing can be compared
+  // with what was reviewed, and the missing permission is the answer.
+  const reached = fresh.observed?.tenantId;
+  if (reached === undefined && blockers.length > 0) return credentials();
   const expectedTenant = reviewed?.kind === 'saved-plan' ? reviewed.plan.tenantId : reviewed?.tenantId;
   if (reviewed && expectedTenant !== undefined && reached !== undefined && expectedTenant.toLowerCase() !== reached.toLowerCase()) {
     return refuse('other-tenant', `${reviewed.name} is for tenant ${expectedTenant}, but the credentials reach ${reached}`);
@@ -79,11 +87,7 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
     if (stale.length > 0) return refuse('stale-plan', `plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
   }
   // Apply checks its own credentials (the fresh plan's): a plan made by a read-only identity carries these as warnings.
-  const blockers = input.purpose === 'preview' ? fresh.applyBlockers.filter((d) => d.severity === 'error') : fresh.applyBlockers;
-  if (blockers.length > 0) {
-    const what = blockers.some((d) => d.code === 'tenant-mismatch') ? 'the credentials reach another tenant' : 'these credentials cannot make the plan\'s changes';
-    return refuse('credentials', `${what}:\n${blockers.map((d) => `  ${d.code}  ${d.message}`).join('\n')}`);
-  }
+  if (blockers.length > 0) return credentials();
   const whole = reviewed?.kind === 'saved-plan' ? reviewed.plan : fresh.plan;
   const plan = input.principal === undefined ? whole : shareOfPlan(whole, input.principal);
   if (input.purpose !== 'preview' && input.maxChanges !== undefined && plan.changes.length > input.maxChanges) {

@@ -1,6 +1,6 @@
 import type { ChangeAction } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
-import { canonicalDiagnostic } from '../domain/plan-format.ts';
+import { canonicalDiagnostic, changeIdentity } from '../domain/plan-format.ts';
 import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { ApplyReport } from './apply-report.ts';
 import { blockingErrors } from './apply-report.ts';
@@ -28,13 +28,7 @@ export function renderApplyJson(report: ApplyReport): string {
 }
 
 function outcomeJson(outcome: ChangeOutcome): Record<string, unknown> {
-  const change = outcome.change;
-  const json = {
-    action: change.action,
-    userPrincipalName: change.userPrincipalName,
-    ...('objectId' in change && change.objectId !== undefined ? { objectId: change.objectId } : {}),
-    status: outcome.status,
-  };
+  const json = { ...changeIdentity(outcome.change), status: outcome.status };
   switch (outcome.status) {
     case 'applied':
       return outcome.note === undefined ? json : { ...json, note: outcome.note };

@@ -2,12 +2,11 @@ import type { Diagnostic } from '../domain/diagnostics.ts';
 import { countDiagnostics } from '../domain/diagnostics.ts';
 import type { ChangeAction, Plan } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
-import { normaliseUserPrincipalName } from '../domain/upn.ts';
 import type { PrincipalChanges } from '../domain/principal-changes.ts';
 import { groupByPrincipal } from '../domain/principal-changes.ts';
 import {
-  EFFECT_SYMBOLS, SUMMARY_VERBS, describeChange, errorCodesByPrincipal, formatCount, isRefused, plural,
-  printable, renderPlanSummary, sortBySeverity,
+  EFFECT_SYMBOLS, SUMMARY_VERBS, describeChange, formatCount, isRefused, plural,
+  printable, renderPlanSummary, skippedBecause, sortBySeverity,
 } from './plan-text.ts';
 
 /**
@@ -157,8 +156,7 @@ function countByCode(diagnostics: readonly Diagnostic[]): string {
 function addChanges(out: Budget, plan: Plan, now: Date | string | undefined): void {
   const groups = groupByActions(groupByPrincipal(plan.changes));
   if (groups.length === 0) return;
-  const skipped = errorCodesByPrincipal(plan.diagnostics);
-  const blocks = groups.map((group) => ({ ...group, blocks: group.principals.map((p) => principalBlock(p, skipped, now)) }));
+  const blocks = groups.map((group) => ({ ...group, blocks: group.principals.map((p) => principalBlock(p, skippedBecause(plan, p.userPrincipalName), now)) }));
   const fence = fenceFor(blocks.flatMap((g) => g.blocks));
 
   out.add('### Changes by principal\n\n');
@@ -221,9 +219,8 @@ function groupByActions(principals: readonly PrincipalChanges[]): readonly Actio
 }
 
 /** One principal inside a ```diff block: its name, then `+`/`~`/`-` sentences (coloured by GitHub). */
-function principalBlock(principal: PrincipalChanges, skipped: ReadonlyMap<string, readonly string[]>, now: Date | string | undefined): string {
-  const codes = skipped.get(normaliseUserPrincipalName(principal.userPrincipalName));
-  const lines = [`${printable(principal.userPrincipalName)}${codes === undefined ? '' : `  (skipped by apply: ${codes.join(', ')})`}`];
+function principalBlock(principal: PrincipalChanges, codes: readonly string[], now: Date | string | undefined): string {
+  const lines = [`${printable(principal.userPrincipalName)}${codes.length === 0 ? '' : `  (skipped by apply: ${codes.join(', ')})`}`];
   for (const change of principal.changes) {
     for (const sentence of describeChange(change, now)) lines.push(`${EFFECT_SYMBOLS[sentence.effect]} ${printable(sentence.text)}`);
   }

@@ -4,8 +4,7 @@ import { countDiagnostics, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Change, ChangeAction, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
 import { describeSku, findCatalogSkus } from '../domain/sku-catalog.ts';
-import { groupByPrincipal } from '../domain/principal-changes.ts';
-import { normaliseUserPrincipalName } from '../domain/upn.ts';
+import { groupByPrincipal, PlanByPrincipal } from '../domain/principal-changes.ts';
 
 /**
  * `tenantctl plan` for a terminal, in the manner of Terraform's plan output: diagnostics first,
@@ -74,11 +73,10 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
 
   const principals = groupByPrincipal(plan.changes);
   if (principals.length > 0) {
-    const skipped = errorCodesByPrincipal(plan.diagnostics);
     sections.push('tenantctl will make these changes:');
     for (const principal of principals) {
-      const codes = skipped.get(normaliseUserPrincipalName(principal.userPrincipalName));
-      const note = codes === undefined ? '' : ` ${paint('red', `(skipped by apply: ${codes.join(', ')})`)}`;
+      const codes = skippedBecause(plan, principal.userPrincipalName);
+      const note = codes.length === 0 ? '' : ` ${paint('red', `(skipped by apply: ${codes.join(', ')})`)}`;
       const lines = [`${paint('bold', printable(principal.userPrincipalName))}${note}`];
       for (const change of principal.changes) {
         for (const sentence of describeChange(change, options.now)) {
@@ -125,17 +123,10 @@ export function sortBySeverity(diagnostics: readonly Diagnostic[]): readonly Dia
   return [...diagnostics].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
-/** Codes of the errors that name each principal (by normalised UPN); apply skips those principals. */
-export function errorCodesByPrincipal(diagnostics: readonly Diagnostic[]): ReadonlyMap<string, readonly string[]> {
-  const codes = new Map<string, string[]>();
-  for (const d of diagnostics) {
-    if (d.severity !== 'error' || d.userPrincipalName === undefined) continue;
-    const key = normaliseUserPrincipalName(d.userPrincipalName);
-    const list = codes.get(key) ?? [];
-    if (!list.includes(d.code)) list.push(d.code);
-    codes.set(key, list);
-  }
-  return codes;
+/** Codes of the errors that name the principal (apply skips it), each once; none when apply goes ahead. */
+export function skippedBecause(plan: Plan, userPrincipalName: string): readonly string[] {
+  const codes = PlanByPrincipal.of(plan).shareOf(userPrincipalName).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+  return [...new Set(codes)];
 }
 
 /** One sentence per change; an assign-licenses change gives one per license. */

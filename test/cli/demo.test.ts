@@ -40,8 +40,9 @@ async function demoWithKnownSecret(): Promise<{ code: number; stdout: string; st
 
 describe('tenantctl demo', () => {
   // How long the demo takes is not asserted here: a wall-clock bound tests the machine as much as
-  // the demo. Speed is measured in bench/ (bench/startup.ts for start-up, bench/plan.ts and
-  // bench/apply.ts for plan and apply against the emulator; results in bench/RESULTS.md).
+  // the demo. Speed belongs in bench/ (results in bench/RESULTS.md): bench/startup.ts measures
+  // start-up, bench/plan.ts and bench/apply.ts plan and apply against the emulator; the demo as a
+  // whole has no benchmark of its own.
   it('tells plan → apply → plan and ends with "No changes."', async () => {
     const run = await runTenantctl(['demo'], { cwd: repo, now: NOW });
 

@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
+import { describeFailure } from '../../src/cli/failures.ts';
+import { TenantError } from '../../src/tenant/errors.ts';
+import { AuthenticationError, GraphRequestError, GraphResponseError } from '../../src/tenant/graph/errors.ts';
 import { runTenantctl } from '../support/cli.ts';
 import { contoso, RECONCILER, TENANT_ID } from '../support/emulator.ts';
 
@@ -38,5 +41,22 @@ describe('plan when the connection cannot work', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).not.toContain('internal error');
     expect(run.stderr).toMatch(/http/u);
+  });
+});
+
+describe('describeFailure: which errors are said plainly', () => {
+  it.each([
+    // The port's error, whichever adapter threw it (the in-memory one throws it as it is).
+    { what: "the tenant port's TenantError", error: new TenantError({ status: 503, code: 'ServiceUnavailable', message: 'Service unavailable.' }), said: 'Microsoft Graph failed: Service unavailable.' },
+    { what: "the Graph adapter's GraphRequestError", error: new GraphRequestError({ status: 0, code: 'NetworkError', message: 'No answer from Graph: socket hang up' }), said: 'Microsoft Graph failed: No answer from Graph: socket hang up' },
+    { what: 'an answer that cannot be read', error: new GraphResponseError('Graph sent the same @odata.nextLink twice while listing users.'), said: 'Microsoft Graph failed: Graph sent the same @odata.nextLink twice while listing users.' },
+    { what: 'a failed sign-in', error: new AuthenticationError('emulator', 'invalid_client'), said: 'cannot sign in: emulator: invalid_client' },
+  ])('$what', ({ error, said }) => {
+    expect(describeFailure(error)).toBe(said);
+  });
+
+  it('leaves anything else to be reported as a bug', () => {
+    expect(describeFailure(new TypeError('x is undefined'))).toBeUndefined();
+    expect(describeFailure(Object.assign(new Error('looks like one'), { kind: 'network', status: 0 }))).toBeUndefined();
   });
 });

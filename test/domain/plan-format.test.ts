@@ -16,7 +16,7 @@ function reverseKeys<T>(value: T): T {
 
 /**
  * Golden saved plans (docs/cli-reference.md §12). A change here changes a public format: check that
- * formatVersion should not move. Accept with `npx vitest run test/render -u` (the path before -u: vitest 5 reads `-u <word>` as the update mode).
+ * formatVersion should not move. Accept with `npx vitest run test/domain/plan-format.test.ts -u` (the path before -u: vitest 5 reads `-u <word>` as the update mode).
  */
 describe.each([
   ['every-action', everyActionPlan],

@@ -176,19 +176,26 @@ function seedThatMayReadEverything(): Seed {
 
 describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1.0-Prod.csdl)', () => {
   const seed = seedThatMayReadEverything();
-  let schema: CsdlSchema;
   let emulator: RunningEmulator;
   let token = '';
-  /** Active users, from the default `GET /users`. */
-  let users: Json[] = [];
+
+  // Nothing below runs in a hook but starting the emulator: each piece of work (parsing the CSDL,
+  // discovering the user properties, reading the fixture's users) is done once, by the first test
+  // that needs it, and kept for the others.
+
+  let parsed: CsdlSchema | undefined;
+  /** The vendored CSDL (loadCsdl parses it once per process). */
+  function schema(): CsdlSchema {
+    if (!parsed) {
+      parsed = loadCsdl();
+      const { readMs, parseMs, modelMs } = parsed.timings;
+      console.info(`CSDL read and parsed: read ${readMs.toFixed(0)} ms, XML ${parseMs.toFixed(0)} ms, model ${modelMs.toFixed(0)} ms`);
+    }
+    return parsed;
+  }
+
   /** CSDL user properties (structural), in CSDL order. */
-  let csdlUserProperties: string[] = [];
-  /** User properties that `GET /users?$select=X` returns (200). */
-  const inCollection: string[] = [];
-  /** User properties that `GET /users/{id}?$select=X` returns (200). */
-  const onEntity: string[] = [];
-  const probeProblems: string[] = [];
-  const probeStatuses = new Map<string, number>();
+  const csdlUserProperties = (): string[] => [...schema().properties('graph.user').values()].filter((p) => !p.navigation).map((p) => p.name);
 
   async function call(method: string, path: string, body?: unknown): Promise<Reply> {
     const response = await fetch(`${emulator.url}/v1.0${path}`, {
@@ -206,34 +213,61 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     return reply;
   }
 
-  /** Asks for one property at a time; keeps those the emulator answers 200, checking each came back under its own name. */
-  async function probe(name: string, pathFor: (property: string) => string, kept: string[]): Promise<void> {
-    const path = pathFor(name);
-    const reply = await call('GET', path);
-    probeStatuses.set(path, reply.status);
-    if (reply.status !== 200) return;
-    kept.push(name);
-    const body = objectOf(reply.body, path);
-    const objects = Array.isArray(body.value) ? body.value.map((item, i) => objectOf(item, `${path} value[${i}]`)) : [body];
-    if (objects.length === 0) probeProblems.push(`${path}: no object came back to show ${name}`);
-    for (const object of objects) if (!(name in object)) probeProblems.push(`${path}: answered 200 without ${name} (keys: ${propertyKeys(object).join(', ')})`);
+  let activeUsers: Promise<Json[]> | undefined;
+  /** Active users, from the default `GET /users` (read before any test changes the tenant). */
+  const users = (): Promise<Json[]> => (activeUsers ??= get('/users').then((reply) => valuesOf(reply, 'GET /users')));
+
+  /** One `$select` of one property: the status, and what is wrong with a 200 answer. */
+  interface Probe {
+    readonly path: string;
+    readonly status: number;
+    readonly problems: readonly string[];
   }
 
-  beforeAll(async () => {
-    const start = performance.now();
-    schema = loadCsdl();
-    const loadMs = performance.now() - start;
-    console.info(`CSDL read and parsed in ${loadMs.toFixed(0)} ms (read ${schema.timings.readMs.toFixed(0)} ms, XML ${schema.timings.parseMs.toFixed(0)} ms, model ${schema.timings.modelMs.toFixed(0)} ms)`);
+  /** Asks for one property; a 200 answer must show it, under its own name, on every object it returns. */
+  async function probe(name: string, path: string): Promise<Probe> {
+    const reply = await call('GET', path);
+    if (reply.status !== 200) return { path, status: reply.status, problems: [] };
+    const body = objectOf(reply.body, path);
+    const objects = Array.isArray(body.value) ? body.value.map((item, i) => objectOf(item, `${path} value[${i}]`)) : [body];
+    const problems = objects.length === 0 ? [`${path}: no object came back to show ${name}`] : [];
+    for (const object of objects) if (!(name in object)) problems.push(`${path}: answered 200 without ${name} (keys: ${propertyKeys(object).join(', ')})`);
+    return { path, status: reply.status, problems };
+  }
 
+  interface Discovery {
+    readonly probes: readonly Probe[];
+    /** User properties that `GET /users?$select=X` returns (200). */
+    readonly inCollection: readonly string[];
+    /** User properties that `GET /users/{id}?$select=X` returns (200). */
+    readonly onEntity: readonly string[];
+  }
+
+  let discovery: Promise<Discovery> | undefined;
+  /** The user properties the emulator returns: each CSDL property asked for alone, of the collection and of one user. */
+  function discovered(): Promise<Discovery> {
+    discovery ??= (async () => {
+      const someone = String(first(await users(), 'GET /users').id);
+      const probes: Probe[] = [];
+      const inCollection: string[] = [];
+      const onEntity: string[] = [];
+      for (const name of csdlUserProperties()) {
+        const inList = await probe(name, `/users?$select=${name}`);
+        const onOne = await probe(name, `/users/${someone}?$select=${name}`);
+        probes.push(inList, onOne);
+        if (inList.status === 200) inCollection.push(name);
+        if (onOne.status === 200) onEntity.push(name);
+      }
+      return { probes, inCollection, onEntity };
+    })();
+    return discovery;
+  }
+  const inCollection = async (): Promise<readonly string[]> => (await discovered()).inCollection;
+  const onEntity = async (): Promise<readonly string[]> => (await discovered()).onEntity;
+
+  beforeAll(async () => {
     emulator = await startEmulator({ seed });
     token = await tokenFor(emulator.url, seed);
-    users = valuesOf(await get('/users'), 'GET /users');
-    const someone = String(first(users, 'GET /users').id);
-    csdlUserProperties = [...schema.properties('graph.user').values()].filter((p) => !p.navigation).map((p) => p.name);
-    for (const name of csdlUserProperties) {
-      await probe(name, (p) => `/users?$select=${p}`, inCollection);
-      await probe(name, (p) => `/users/${someone}?$select=${p}`, onEntity);
-    }
   });
 
   afterAll(async () => {
@@ -242,33 +276,36 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
 
   describe('the CSDL model', () => {
     it('parses once, resolving the aliases the file declares', () => {
-      expect(loadCsdl()).toBe(schema);
-      expect(schema.namespaces.get('microsoft.graph')).toBe('graph');
-      expect(schema.resolveTypeName('graph.user')).toBe('microsoft.graph.user');
-      expect(schema.resolveTypeName('Collection(graph.assignedLicense)')).toBe('Collection(microsoft.graph.assignedLicense)');
-      expect(schema.structuredType('graph.user')).toBe(schema.structuredType('microsoft.graph.user'));
+      const csdl = schema();
+      expect(loadCsdl()).toBe(csdl);
+      expect(csdl.namespaces.get('microsoft.graph')).toBe('graph');
+      expect(csdl.resolveTypeName('graph.user')).toBe('microsoft.graph.user');
+      expect(csdl.resolveTypeName('Collection(graph.assignedLicense)')).toBe('Collection(microsoft.graph.assignedLicense)');
+      expect(csdl.structuredType('graph.user')).toBe(csdl.structuredType('microsoft.graph.user'));
       // Other schemas have types of the same short name: they stay apart.
-      expect(schema.structuredType('microsoft.graph.termStore.group')?.fullName).toBe('microsoft.graph.termStore.group');
-      expect(schema.structuredType('microsoft.graph.termStore.group')).not.toBe(schema.structuredType('microsoft.graph.group'));
-      expect(schema.unresolvedReferences()).toEqual([]);
+      expect(csdl.structuredType('microsoft.graph.termStore.group')?.fullName).toBe('microsoft.graph.termStore.group');
+      expect(csdl.structuredType('microsoft.graph.termStore.group')).not.toBe(csdl.structuredType('microsoft.graph.group'));
+      expect(csdl.unresolvedReferences()).toEqual([]);
     });
 
     it('resolves BaseType chains: user → directoryObject → entity', () => {
-      expect(schema.baseChain('graph.user').map((t) => t.fullName)).toEqual(['microsoft.graph.user', 'microsoft.graph.directoryObject', 'microsoft.graph.entity']);
-      const properties = schema.properties('graph.user');
+      const csdl = schema();
+      expect(csdl.baseChain('graph.user').map((t) => t.fullName)).toEqual(['microsoft.graph.user', 'microsoft.graph.directoryObject', 'microsoft.graph.entity']);
+      const properties = csdl.properties('graph.user');
       expect(properties.get('id')?.declaredBy).toBe('microsoft.graph.entity');
       expect(properties.get('deletedDateTime')?.declaredBy).toBe('microsoft.graph.directoryObject');
       expect(properties.get('assignedLicenses')).toMatchObject({ type: 'Collection(microsoft.graph.assignedLicense)', nullable: false, navigation: false });
-      expect(schema.isDerivedFrom('graph.user', 'graph.directoryObject')).toBe(true);
-      expect(schema.isDerivedFrom('graph.subscribedSku', 'graph.directoryObject')).toBe(false);
+      expect(csdl.isDerivedFrom('graph.user', 'graph.directoryObject')).toBe(true);
+      expect(csdl.isDerivedFrom('graph.subscribedSku', 'graph.directoryObject')).toBe(false);
     });
 
     it('reads bound actions by name and binding type, without bindingParameter', () => {
-      const restore = schema.boundAction('restore', 'graph.directoryObject');
+      const csdl = schema();
+      const restore = csdl.boundAction('restore', 'graph.directoryObject');
       expect(restore?.parameters.map((p) => p.name)).not.toContain('bindingParameter');
       expect(restore?.returnType).toBe('microsoft.graph.directoryObject');
-      expect(schema.boundAction('restore', 'microsoft.graph.directoryObject')).toBe(restore);
-      expect(schema.boundAction('assignLicense', 'graph.user')).not.toBe(schema.boundAction('assignLicense', 'graph.group'));
+      expect(csdl.boundAction('restore', 'microsoft.graph.directoryObject')).toBe(restore);
+      expect(csdl.boundAction('assignLicense', 'graph.user')).not.toBe(csdl.boundAction('assignLicense', 'graph.group'));
     });
   });
 
@@ -276,20 +313,20 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     // Copies of real responses, each broken in one way. Only the problems a change introduces are
     // compared, so these tests fail when the checker misses a mistake, not when the emulator has one
     // (the response tests below report those).
-    let realUser: Json;
-    let realSkus: Json;
-    let realMailbox: Json;
-
-    beforeAll(async () => {
-      realUser = objectOf((await get(`/users/${String(first(users, 'users').id)}?$select=${onEntity.join(',')}`)).body, 'user');
-      realSkus = objectOf((await get('/subscribedSkus')).body, 'subscribedSkus');
-      const withMailbox = [];
-      for (const user of users) {
-        const reply = await call('GET', `/users/${String(user.id)}/mailboxSettings`);
-        if (reply.status === 200) withMailbox.push(objectOf(reply.body, 'mailboxSettings'));
+    let userRead: Promise<Json> | undefined;
+    /** A real user, with every property the emulator returns for one user. */
+    const readRealUser = (): Promise<Json> => (userRead ??= (async () => objectOf((await get(`/users/${String(first(await users(), 'users').id)}?$select=${(await onEntity()).join(',')}`)).body, 'user'))());
+    let skusRead: Promise<Json> | undefined;
+    const readRealSkus = (): Promise<Json> => (skusRead ??= get('/subscribedSkus').then((reply) => objectOf(reply.body, 'subscribedSkus')));
+    let mailboxRead: Promise<Json> | undefined;
+    /** The mailbox settings of the first user with a mailbox. */
+    const readRealMailbox = (): Promise<Json> => (mailboxRead ??= (async () => {
+      for (const someone of await users()) {
+        const reply = await call('GET', `/users/${String(someone.id)}/mailboxSettings`);
+        if (reply.status === 200) return objectOf(reply.body, 'mailboxSettings');
       }
-      realMailbox = first(withMailbox, 'users with a mailbox');
-    });
+      throw new Error('users with a mailbox: empty');
+    })());
 
     /** The problems `check` finds in `broken` and not in `original`. */
     function introduced(original: unknown, broken: unknown, check: (json: unknown) => string[]): string[] {
@@ -299,11 +336,13 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
 
     const asUser = (json: unknown): string[] => checkJsonAgainstType(json, 'graph.user');
 
-    it('fails when userPrincipalName is misspelled userPrincipleName', () => {
+    it('fails when userPrincipalName is misspelled userPrincipleName', async () => {
+      const realUser = await readRealUser();
       expect(introduced(realUser, renameKey(realUser, 'userPrincipalName', 'userPrincipleName'), asUser)).toEqual(['user.userPrincipleName: no such property on microsoft.graph.user']);
     });
 
-    it('fails when a property differs only in case (OData JSON names are case-sensitive)', () => {
+    it('fails when a property differs only in case (OData JSON names are case-sensitive)', async () => {
+      const realUser = await readRealUser();
       expect(introduced(realUser, renameKey(realUser, 'assignedLicenses', 'AssignedLicenses'), asUser)).toEqual(['user.AssignedLicenses: no such property on microsoft.graph.user']);
     });
 
@@ -320,17 +359,20 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
       { name: 'an @odata.type that names no type', property: '@odata.type', value: '#microsoft.graph.usr', problem: 'user.@odata.type: "#microsoft.graph.usr" names no entity or complex type in the CSDL' },
       { name: 'an @odata.type that is not derived from the declared type', property: '@odata.type', value: '#microsoft.graph.group', problem: 'user.@odata.type: microsoft.graph.group is not microsoft.graph.user or derived from it' },
       { name: 'an unknown instance annotation', property: '@odata.nextlink', value: 'http://127.0.0.1/x', problem: 'user.@odata.nextlink: not OData control information and not a Term of the CSDL' },
-    ])('fails on $name', ({ property, value, problem }) => {
+    ])('fails on $name', async ({ property, value, problem }) => {
+      const realUser = await readRealUser();
       expect(introduced(realUser, { ...realUser, [property]: value }, asUser)).toEqual([problem]);
     });
 
-    it('checks an object as the type its @odata.type names', () => {
+    it('checks an object as the type its @odata.type names', async () => {
+      const realUser = await readRealUser();
       const asDirectoryObject = { ...realUser, '@odata.type': '#microsoft.graph.user' };
       expect(checkJsonAgainstType(asDirectoryObject, 'graph.directoryObject', { label: 'user' })).toEqual(asUser(realUser));
       expect(checkJsonAgainstType({ ...realUser, userPrincipalName: 'x@contoso.com' }, 'graph.directoryObject', { label: 'directoryObject' })).toContain('directoryObject.userPrincipalName: no such property on microsoft.graph.directoryObject');
     });
 
-    it('fails on a number where the CSDL has Edm.String, and on a fractional Int32, inside a collection response', () => {
+    it('fails on a number where the CSDL has Edm.String, and on a fractional Int32, inside a collection response', async () => {
+      const realSkus = await readRealSkus();
       const skus = valuesOf({ status: 200, body: realSkus }, 'subscribedSkus');
       const sku = first(skus, 'subscribedSkus');
       const broken = { ...realSkus, value: [{ ...sku, skuPartNumber: 7, consumedUnits: 1.5 }, ...skus.slice(1)] };
@@ -340,7 +382,8 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
       ]);
     });
 
-    it('fails on a misspelled property inside a nested complex collection (servicePlanInfo)', () => {
+    it('fails on a misspelled property inside a nested complex collection (servicePlanInfo)', async () => {
+      const realSkus = await readRealSkus();
       const sku = first(valuesOf({ status: 200, body: realSkus }, 'subscribedSkus'), 'subscribedSkus');
       const plans = sku.servicePlans as Json[];
       const broken = { ...sku, servicePlans: [renameKey(first(plans, 'servicePlans'), 'servicePlanName', 'servicePlanNmae'), ...plans.slice(1)] };
@@ -349,7 +392,8 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
       ]);
     });
 
-    it('fails on a TimeOfDay in a bad format (mailboxSettings.workingHours)', () => {
+    it('fails on a TimeOfDay in a bad format (mailboxSettings.workingHours)', async () => {
+      const realMailbox = await readRealMailbox();
       const workingHours = objectOf(realMailbox.workingHours, 'workingHours');
       const broken = { ...realMailbox, workingHours: { ...workingHours, startTime: '8am' } };
       expect(introduced(realMailbox, broken, (json) => checkJsonAgainstType(json, 'graph.mailboxSettings'))).toEqual([
@@ -357,34 +401,38 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
       ]);
     });
 
-    it('fails on something other than value and annotations around a collection', () => {
+    it('fails on something other than value and annotations around a collection', async () => {
+      const realSkus = await readRealSkus();
       expect(introduced(realSkus, { ...realSkus, values: [] }, (json) => checkCollectionResponse(json, 'graph.subscribedSku'))).toEqual([
         'subscribedSku.values: a response with a value carries nothing else but annotations',
       ]);
     });
 
     it('passes a payload made from the CSDL itself (every property of user filled in)', () => {
-      expect(asUser(sampleOf(schema, 'microsoft.graph.user'))).toEqual([]);
+      expect(asUser(sampleOf(schema(), 'microsoft.graph.user'))).toEqual([]);
     });
   });
 
   describe('discovering the user properties the emulator returns', () => {
-    it('asks for every structural property of the CSDL user type, and gets 200, 400 or 501 (never a crash)', () => {
-      expect(csdlUserProperties.length).toBeGreaterThan(50);
-      expect(probeStatuses.size).toBe(csdlUserProperties.length * 2);
-      const unexpected = [...probeStatuses].filter(([, status]) => ![200, 400, 501].includes(status)).map(([path, status]) => `${path}: ${status}`);
+    it('asks for every structural property of the CSDL user type, and gets 200, 400 or 501 (never a crash)', async () => {
+      const { probes } = await discovered();
+      expect(csdlUserProperties().length).toBeGreaterThan(50);
+      expect(new Set(probes.map((p) => p.path)).size).toBe(csdlUserProperties().length * 2);
+      const unexpected = probes.filter(({ status }) => ![200, 400, 501].includes(status)).map(({ path, status }) => `${path}: ${status}`);
       expect(unexpected).toEqual([]);
     });
 
-    it('finds each selected property in the response under its CSDL name', () => {
+    it('finds each selected property in the response under its CSDL name', async () => {
+      const { probes, inCollection, onEntity } = await discovered();
       expect(inCollection.length).toBeGreaterThan(0);
-      expect(onEntity).toEqual(expect.arrayContaining(inCollection));
-      expect(probeProblems).toEqual([]);
+      expect(onEntity).toEqual(expect.arrayContaining([...inCollection]));
+      expect(probes.flatMap((p) => p.problems)).toEqual([]);
     });
 
-    it('can return every user property the seed sets (a property the emulator renamed would not be found)', () => {
+    it('can return every user property the seed sets (a property the emulator renamed would not be found)', async () => {
+      const { onEntity } = await discovered();
       const seedProperties = new Set([...seed.users, ...seed.deletedUsers].flatMap((user) => Object.keys(user)));
-      expect(sorted([...seedProperties].filter((name) => !csdlUserProperties.includes(name)))).toEqual([]);
+      expect(sorted([...seedProperties].filter((name) => !csdlUserProperties().includes(name)))).toEqual([]);
       expect(sorted([...seedProperties].filter((name) => !onEntity.includes(name)))).toEqual([]);
     });
   });
@@ -397,8 +445,9 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     });
 
     it('GET /users?$select=<every property the emulator returns in a collection> → Collection(microsoft.graph.user)', async () => {
-      const reply = await get(`/users?$select=${inCollection.join(',')}`);
-      for (const user of valuesOf(reply, 'users')) expect(sorted(propertyKeys(user))).toEqual(sorted(inCollection));
+      const selected = await inCollection();
+      const reply = await get(`/users?$select=${selected.join(',')}`);
+      for (const user of valuesOf(reply, 'users')) expect(sorted(propertyKeys(user))).toEqual(sorted(selected));
       expect(checkCollectionResponse(reply.body, 'graph.user')).toEqual([]);
     });
 
@@ -412,7 +461,7 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
 
     it('GET /users/{id} for each user → microsoft.graph.user', async () => {
       const problems: string[] = [];
-      for (const user of users) {
+      for (const user of await users()) {
         const path = `/users/${String(user.id)}`;
         problems.push(...checkJsonAgainstType((await get(path)).body, 'graph.user').map((p) => `GET ${path}: ${p}`));
       }
@@ -421,10 +470,11 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
 
     it('GET /users/{id}?$select=<every property the emulator returns for one user, mailboxSettings too> for each user → microsoft.graph.user', async () => {
       const problems: string[] = [];
-      for (const user of users) {
-        const path = `/users/${String(user.id)}?$select=${onEntity.join(',')}`;
+      const selected = await onEntity();
+      for (const user of await users()) {
+        const path = `/users/${String(user.id)}?$select=${selected.join(',')}`;
         const body = objectOf((await get(path)).body, path);
-        expect(sorted(propertyKeys(body))).toEqual(sorted(onEntity));
+        expect(sorted(propertyKeys(body))).toEqual(sorted(selected));
         problems.push(...checkJsonAgainstType(body, 'graph.user').map((p) => `GET ${path}: ${p}`));
       }
       expect(problems).toEqual([]);
@@ -433,7 +483,7 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     it('GET /users/{id}/licenseDetails for each user → Collection(microsoft.graph.licenseDetails)', async () => {
       const problems: string[] = [];
       let details = 0;
-      for (const user of users) {
+      for (const user of await users()) {
         const path = `/users/${String(user.id)}/licenseDetails`;
         const reply = await get(path);
         details += valuesOf(reply, path).length;
@@ -446,7 +496,7 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     it('GET /users/{id}/mailboxSettings for each user with a mailbox, the shared support@contoso.com too → microsoft.graph.mailboxSettings', async () => {
       const problems: string[] = [];
       const purposes: unknown[] = [];
-      for (const user of users) {
+      for (const user of await users()) {
         const path = `/users/${String(user.id)}/mailboxSettings`;
         const reply = await call('GET', path);
         if (reply.status === 404) continue;
@@ -459,9 +509,9 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     });
 
     it('GET /users/{id}/mailboxSettings/userPurpose → the CSDL type of mailboxSettings.userPurpose', async () => {
-      const property = schema.properties('graph.mailboxSettings').get('userPurpose');
+      const property = schema().properties('graph.mailboxSettings').get('userPurpose');
       if (!property) throw new Error('the CSDL mailboxSettings has no userPurpose');
-      const support = users.find((user) => user.userPrincipalName === 'support@contoso.com');
+      const support = (await users()).find((user) => user.userPrincipalName === 'support@contoso.com');
       const reply = await get(`/users/${String(support?.id)}/mailboxSettings/userPurpose`);
       expect(checkValueResponse(reply.body, property.type, { label: 'mailboxSettings.userPurpose' })).toEqual([]);
     });
@@ -473,17 +523,19 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     });
 
     it('GET /directory/deletedItems/microsoft.graph.user?$select=<all> → Collection(microsoft.graph.user)', async () => {
-      const reply = await get(`/directory/deletedItems/microsoft.graph.user?$select=${inCollection.join(',')}`);
-      for (const user of valuesOf(reply, 'deletedItems')) expect(sorted(propertyKeys(user))).toEqual(sorted(inCollection));
+      const selected = await inCollection();
+      const reply = await get(`/directory/deletedItems/microsoft.graph.user?$select=${selected.join(',')}`);
+      for (const user of valuesOf(reply, 'deletedItems')) expect(sorted(propertyKeys(user))).toEqual(sorted(selected));
       expect(checkCollectionResponse(reply.body, 'graph.user')).toEqual([]);
     });
 
     it('GET /directory/deletedItems/{id}?$select=<all> for each deleted user → microsoft.graph.directoryObject (as its @odata.type)', async () => {
       const problems: string[] = [];
+      const selected = await inCollection();
       const deletedUsers = valuesOf(await get('/directory/deletedItems/microsoft.graph.user'), 'deletedItems');
       expect(deletedUsers.length).toBeGreaterThan(0);
       for (const deleted of deletedUsers) {
-        const path = `/directory/deletedItems/${String(deleted.id)}?$select=${inCollection.join(',')}`;
+        const path = `/directory/deletedItems/${String(deleted.id)}?$select=${selected.join(',')}`;
         const body = objectOf((await get(path)).body, path);
         expect(body['@odata.type']).toBeDefined();
         problems.push(...checkJsonAgainstType(body, 'graph.directoryObject').map((p) => `GET ${path}: ${p}`));
@@ -519,8 +571,9 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
 
     it('GET /groups/{id}/members → Collection(microsoft.graph.directoryObject), each as its @odata.type', async () => {
       const problems: string[] = [];
+      const selected = await inCollection();
       for (const group of seed.groups) {
-        for (const query of ['', `?$select=${inCollection.join(',')}`]) {
+        for (const query of ['', `?$select=${selected.join(',')}`]) {
           const path = `/groups/${group.id}/members${query}`;
           const reply = await get(path);
           expect(valuesOf(reply, path).length).toBe(group.members.length);
@@ -542,7 +595,7 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
       const reply = await call('POST', `/directory/deletedItems/${candidate.id}/restore`);
       expect(reply.status).toBe(200);
       expect(checkJsonAgainstType(reply.body, 'graph.directoryObject')).toEqual([]);
-      expect(checkJsonAgainstType(reply.body, schema.boundAction('restore', 'graph.directoryObject')?.returnType ?? 'missing')).toEqual([]);
+      expect(checkJsonAgainstType(reply.body, schema().boundAction('restore', 'graph.directoryObject')?.returnType ?? 'missing')).toEqual([]);
     });
 
     it('POST /users/{id}/assignLicense → microsoft.graph.user', async () => {
@@ -553,7 +606,7 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
       const reply = await call('POST', `/users/${String(holder.id)}/assignLicense`, { addLicenses: [{ skuId: direct.skuId, disabledPlans: [] }], removeLicenses: [] });
       expect(reply.status).toBe(200);
       expect(checkJsonAgainstType(reply.body, 'graph.user')).toEqual([]);
-      expect(checkJsonAgainstType(reply.body, schema.boundAction('assignLicense', 'graph.user')?.returnType ?? 'missing')).toEqual([]);
+      expect(checkJsonAgainstType(reply.body, schema().boundAction('assignLicense', 'graph.user')?.returnType ?? 'missing')).toEqual([]);
     });
 
     it('POST /users → microsoft.graph.user', async () => {
@@ -571,42 +624,43 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
   });
 
   describe('action parameters', () => {
-    let restore: CsdlAction;
-    let assignLicense: CsdlAction;
     const MISSING_DELETED_ID = '00000000-0000-4000-8000-00000000dead';
 
-    beforeAll(() => {
-      const r = schema.boundAction('restore', 'graph.directoryObject');
-      const a = schema.boundAction('assignLicense', 'graph.user');
-      if (!r || !a) throw new Error('the CSDL lacks restore on directoryObject or assignLicense on user');
-      restore = r;
-      assignLicense = a;
-    });
+    function boundAction(name: string, bindingType: string): CsdlAction {
+      const action = schema().boundAction(name, bindingType);
+      if (!action) throw new Error(`the CSDL lacks ${name} on ${bindingType}`);
+      return action;
+    }
+    const restoreAction = (): CsdlAction => boundAction('restore', 'graph.directoryObject');
+    const assignLicenseAction = (): CsdlAction => boundAction('assignLicense', 'graph.user');
 
     it('restore: RESTORE_PARAMETERS has exactly the CSDL parameters, with their types', () => {
+      const restore = restoreAction();
       expect(Object.fromEntries(sorted(Object.keys(RESTORE_PARAMETERS)).map((name) => [name, RESTORE_PARAMETERS[name]]))).toEqual(
         Object.fromEntries(sorted(restore.parameters.map((p) => p.name)).map((name) => [name, restore.parameters.find((p) => p.name === name)?.type])),
       );
     });
 
     it('restore: the endpoint accepts each CSDL parameter alone and no body at all (all optional in the CSDL), and refuses other names', async () => {
+      const restore = restoreAction();
       // An id that is not in the recycle bin: a body the emulator accepts reaches the lookup (404); one it refuses is 400.
       const path = `/directory/deletedItems/${MISSING_DELETED_ID}/restore`;
       expect(restore.parameters.every((p) => p.optional)).toBe(true);
       expect((await call('POST', path)).status).toBe(404);
       expect((await call('POST', path, {})).status).toBe(404);
       for (const parameter of restore.parameters) {
-        expect({ parameter: parameter.name, status: (await call('POST', path, { [parameter.name]: sampleOf(schema, parameter.type) })).status }).toEqual({ parameter: parameter.name, status: 404 });
+        expect({ parameter: parameter.name, status: (await call('POST', path, { [parameter.name]: sampleOf(schema(), parameter.type) })).status }).toEqual({ parameter: parameter.name, status: 404 });
       }
       expect((await call('POST', path, { newUserPrincipleName: 'x@contoso.com' })).status).toBe(400);
     });
 
     it('restore: the endpoint refuses values of other types than the CSDL parameter types', async () => {
+      const restore = restoreAction();
       const path = `/directory/deletedItems/${MISSING_DELETED_ID}/restore`;
       const outcomes: string[] = [];
       for (const parameter of restore.parameters) {
-        for (const { what, value } of invalidSamplesOf(schema, parameter.type, parameter.name)) {
-          expect(checkValueAgainstTypeReference(value, parameter.type, parameter.nullable, parameter.name, schema)).not.toEqual([]);
+        for (const { what, value } of invalidSamplesOf(schema(), parameter.type, parameter.name)) {
+          expect(checkValueAgainstTypeReference(value, parameter.type, parameter.nullable, parameter.name, schema())).not.toEqual([]);
           outcomes.push(`${what}: ${(await call('POST', path, { [parameter.name]: value })).status}`);
         }
       }
@@ -615,13 +669,14 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     });
 
     it('assignLicense: the body parser requires exactly the CSDL parameters (derived by probing it)', () => {
+      const assignLicense = assignLicenseAction();
       const csdlNames = sorted(assignLicense.parameters.map((p) => p.name));
       expect(assignLicense.parameters.every((p) => !p.optional)).toBe(true);
       // Names the emulator asks for when the body is empty.
       const missing = /The missing parameters are: (.+)\.$/u.exec(graphErrorMessage(() => parseAssignLicenseBody({})))?.[1];
       expect(sorted((missing ?? '').split(',').map((name) => name.trim()))).toEqual(csdlNames);
       // The full CSDL body is accepted; dropping any one parameter, or adding one, is refused.
-      const full = Object.fromEntries(assignLicense.parameters.map((p) => [p.name, sampleOf(schema, p.type)]));
+      const full = Object.fromEntries(assignLicense.parameters.map((p) => [p.name, sampleOf(schema(), p.type)]));
       const parsed = parseAssignLicenseBody(full);
       expect(sorted(Object.keys(parsed))).toEqual(csdlNames);
       for (const parameter of assignLicense.parameters) {
@@ -632,23 +687,25 @@ describe('the emulator against Microsoft Graph v1.0 CSDL (test/fixtures/graph/v1
     });
 
     it('assignLicense: parameter types are Collection(graph.assignedLicense) and Collection(Edm.Guid), as the CSDL says', () => {
+      const assignLicense = assignLicenseAction();
       expect(Object.fromEntries(assignLicense.parameters.map((p) => [p.name, p.type]))).toEqual({
-        addLicenses: schema.resolveTypeName('Collection(graph.assignedLicense)'),
+        addLicenses: schema().resolveTypeName('Collection(graph.assignedLicense)'),
         removeLicenses: 'Collection(Edm.Guid)',
       });
-      const full = Object.fromEntries(assignLicense.parameters.map((p) => [p.name, sampleOf(schema, p.type)]));
+      const full = Object.fromEntries(assignLicense.parameters.map((p) => [p.name, sampleOf(schema(), p.type)]));
       const parsed = parseAssignLicenseBody(full) as Record<string, unknown>;
       for (const parameter of assignLicense.parameters) {
-        expect(checkValueAgainstTypeReference(parsed[parameter.name], parameter.type, parameter.nullable, parameter.name, schema)).toEqual([]);
+        expect(checkValueAgainstTypeReference(parsed[parameter.name], parameter.type, parameter.nullable, parameter.name, schema())).toEqual([]);
       }
     });
 
     it('assignLicense: the body parser refuses values of other types than the CSDL parameter types', () => {
-      const full = Object.fromEntries(assignLicense.parameters.map((p) => [p.name, sampleOf(schema, p.type)]));
+      const assignLicense = assignLicenseAction();
+      const full = Object.fromEntries(assignLicense.parameters.map((p) => [p.name, sampleOf(schema(), p.type)]));
       const outcomes: string[] = [];
       for (const parameter of assignLicense.parameters) {
-        for (const { what, value } of invalidSamplesOf(schema, parameter.type, parameter.name)) {
-          expect(checkValueAgainstTypeReference(value, parameter.type, parameter.nullable, parameter.name, schema)).not.toEqual([]);
+        for (const { what, value } of invalidSamplesOf(schema(), parameter.type, parameter.name)) {
+          expect(checkValueAgainstTypeReference(value, parameter.type, parameter.nullable, parameter.name, schema())).not.toEqual([]);
           outcomes.push(`${what}: ${graphErrorStatus(() => parseAssignLicenseBody({ ...full, [parameter.name]: value }))}`);
         }
       }

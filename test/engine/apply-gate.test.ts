@@ -253,6 +253,26 @@ describe('gateApply', () => {
     await expectNotRepaired(memory);
   });
 
+  it('refuses a saved plan with credentials that cannot even read the tenant: the missing permission, not "stale" (nothing was read to compare)', async () => {
+    const dir = policyDir(POLICY);
+    const saved = await savedPlan(contosoTenant(), dir);
+    const memory = contosoTenant(['LicenseAssignment.Read.All', 'MailboxSettings.Read']);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+    const fresh = await freshPlan(watched.tenant, dir);
+    expect(fresh.observed).toBeUndefined();
+
+    const gate = await gateThenApply(watched.tenant, { fresh, reviewed: saved });
+
+    if (gate.kind !== 'refused') throw new Error('expected a refusal');
+    expect(gate.code).toBe('credentials');
+    expect(gate.reason).toMatch(/^these credentials cannot make the plan's changes:\n {2}missing-permission {2}.*User\.Read\.All/u);
+    // A Pulumi stack's tenant cannot be compared with a tenant nothing was read from either.
+    expect(gateApply({ fresh, reviewed: { kind: 'program', name: 'this stack\'s state', tenantId: OTHER_TENANT }, purpose: 'preview' })).toMatchObject({ kind: 'refused', code: 'credentials' });
+    await expectNothingWritten(memory, watched, before);
+    await expectNotRepaired(memory);
+  });
+
   it.each([
     ['the reconciler\'s credentials', undefined],
     // Lacking GroupMember.Read.All too: the tenant mismatch is still what the refusal leads with.

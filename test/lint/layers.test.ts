@@ -2,7 +2,8 @@
  * The layer rule of eslint.config.js fires (docs/architecture.md §3): probe code is linted as if it
  * were a file in a layer's folder, with the project's own config. Static imports, `export … from`
  * and `import()` must be held to the same lists; the table-driven cases come from the config's own
- * `LAYERS`, so that every entry in it is probed.
+ * `LAYERS`, so that every entry in it is probed. An entry's `folder` is relative to src/; the entry
+ * with folder '' holds the files directly under src/ (src/index.ts, the package root).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -49,12 +50,18 @@ async function verdicts(filePath: string, specifier: string): Promise<{ static: 
   return { static: of(1, 'no-restricted-imports'), dynamic: of(2, 'no-restricted-syntax') };
 }
 
+/** How the messages name a layer's files: `src/policy`, or `src/*.ts` for the package root (folder ''). */
+const layerName = (layer: string): string => (layer === '' ? 'src/*.ts' : `src/${layer}`);
+
 const layerMessage = (layer: string, other: string): string =>
-  `src/${layer} must not import src/${other} (see docs/architecture.md §3, "Dependency directions").`;
+  `${layerName(layer)} must not import src/${other} (see docs/architecture.md §3, "Dependency directions").`;
+
+/** A probe file among a layer's files: src/<folder>/probe.ts, or src/probe.ts for the package root. */
+const probeFile = (layer: string): string => path.posix.join('src', layer, 'probe.ts');
 
 /** How a file in src/<from>/ names a module in src/<to>/. */
 function relativeSpecifier(from: string, to: string): string {
-  const relative = path.posix.relative(`src/${from}`, `src/${to}`);
+  const relative = path.posix.relative(path.posix.join('src', from), path.posix.join('src', to));
   return `${relative.startsWith('.') ? relative : `./${relative}`}/probe.ts`;
 }
 
@@ -90,6 +97,16 @@ describe('the layer rule in eslint.config.js', () => {
     ['policy imports the CLI', 'src/policy/probe.ts', "import { runCli } from '../cli/program.ts';\nexport const r = runCli;\n", /must not import src\/cli/],
     ['render does I/O', 'src/render/probe.ts', "import { writeFileSync } from 'node:fs';\nexport const w = writeFileSync;\n", /Renderers are pure/],
     ['render does I/O with import()', 'src/render/probe.ts', "export const fs = await import('node:fs/promises');\n", /no-restricted-syntax: Renderers are pure/],
+    ['the package root re-exports the test-only memory adapter', 'src/probe-root.ts', "export { createMemoryTenant } from './tenant/memory/tenant.ts';\n", /no-restricted-imports: .*src\/\*\.ts must not import src\/tenant\/memory/],
+    ['the package root re-exports the emulator server', 'src/probe-root.ts', "export { startEmulator } from './emulator/server.ts';\n", /no-restricted-imports: .*src\/\*\.ts must not import src\/emulator/],
+    ['the package root imports the emulator entry with import()', 'src/index.ts', "export const emulator = await import('./emulator/index.ts');\n", /no-restricted-syntax: src\/\*\.ts must not import src\/emulator/],
+    ['the package root re-exports the CLI', 'src/probe-root.ts', "export { runCli } from './cli/program.ts';\n", /no-restricted-imports: .*src\/\*\.ts must not import src\/cli/],
+    ['the emulated directory raises graph-api\'s errors', 'src/emulator/directory/probe.ts', "import { badRequest } from '../graph-api/errors.ts';\nexport const b = badRequest;\n", /no-restricted-imports: .*src\/emulator\/directory must not import src\/emulator\/graph-api/],
+    ['the emulated directory imports graph-api with import()', 'src/emulator/directory/probe.ts', "export const errors = await import('../graph-api/errors.ts');\n", /no-restricted-syntax: src\/emulator\/directory must not import src\/emulator\/graph-api/],
+    ['the emulated directory imports the token endpoint', 'src/emulator/directory/probe.ts', "import { createTokenIssuer } from '../identity/auth.ts';\nexport const t = createTokenIssuer;\n", /must not import src\/emulator\/identity/],
+    ['the emulated directory imports fault injection', 'src/emulator/directory/probe.ts', "import { createFaultInjector } from '../controls/faults.ts';\nexport const f = createFaultInjector;\n", /must not import src\/emulator\/controls/],
+    ['graph-api imports the token endpoint', 'src/emulator/graph-api/probe.ts', "import { verifyGraphBearer } from '../identity/bearer.ts';\nexport const v = verifyGraphBearer;\n", /must not import src\/emulator\/identity/],
+    ['an emulator sub-folder imports the Graph SDK', 'src/emulator/directory/probe.ts', "export const sdk = await import('@microsoft/microsoft-graph-client');\n", /no-restricted-syntax: The emulator shares nothing with the Graph client/],
   ])('fails when %s', async (_name, file, code, expected) => {
     const messages = await problems(file, code);
     expect(messages.some((m) => expected.test(m)), messages.join('\n')).toBe(true);
@@ -105,48 +122,55 @@ describe('the layer rule in eslint.config.js', () => {
     ['cli imports a computed module name', 'src/cli/probe.ts', 'export const load = (name: string): Promise<unknown> => import(name);\n'],
     ['the memory adapter imports the port and the domain', 'src/tenant/memory/probe.ts', "import type { TenantReader } from '../port.ts';\nimport { addDays } from '../../domain/clock.ts';\nexport type R = TenantReader;\nexport const a = addDays;\n"],
     ['the Graph adapter imports @azure/identity', 'src/tenant/graph/probe.ts', "export const identity = await import('@azure/identity');\n"],
+    ['the package root re-exports the engine, the port and the Graph adapter', 'src/probe-root.ts', "export { planTenant } from './engine/reconcile.ts';\nexport { TenantError } from './tenant/port.ts';\nexport { connectGraphTenant } from './tenant/graph/index.ts';\n"],
+    ['graph-api imports the directory and fault injection', 'src/emulator/graph-api/probe.ts', "import type { TenantStore } from '../directory/store.ts';\nimport type { FaultInjector } from '../controls/faults.ts';\nexport type T = [TenantStore, FaultInjector];\n"],
+    ['the token endpoint imports the seed model', 'src/emulator/identity/probe.ts', "import type { SeedApp } from '../directory/model.ts';\nexport type A = SeedApp;\n"],
+    ['the server joins the parts', 'src/emulator/probe.ts', "import { loadSeed } from './directory/seed.ts';\nimport { executeGraphRequest } from './graph-api/pipeline.ts';\nimport { createTokenIssuer } from './identity/auth.ts';\nexport const parts = [loadSeed, executeGraphRequest, createTokenIssuer];\n"],
   ])('passes when %s', async (_name, file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });
 });
 
 describe('every entry of LAYERS, statically and with import()', () => {
-  it('has an entry for every folder of src/ and src/tenant/, and no entry without a folder', () => {
+  it('has an entry for the files directly under src/, for every folder of src/, src/tenant/ and src/emulator/, and no entry without its files', () => {
+    const entries = (dir: string) => readdirSync(path.join(repo, dir), { withFileTypes: true });
     const folders = (dir: string): string[] =>
-      readdirSync(path.join(repo, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.posix.join(dir, e.name).replace(/^src\//u, ''));
-    const expected = [...folders('src'), ...folders('src/tenant')].sort();
+      entries(dir).filter((e) => e.isDirectory()).map((e) => path.posix.join(dir, e.name).replace(/^src\//u, ''));
+    const root = entries('src').some((e) => e.isFile() && e.name.endsWith('.ts')) ? [''] : [];
+    const expected = [...root, ...folders('src'), ...folders('src/tenant'), ...folders('src/emulator')].sort();
     expect(LAYERS.map((l) => l.folder).sort()).toEqual(expected);
   });
 
   const forbiddenFolders = LAYERS.flatMap((layer) =>
-    layer.forbidden.map((other) => [layer.folder, other, relativeSpecifier(layer.folder, other)] as const));
-  it.each(forbiddenFolders)('src/%s must not import src/%s (%s)', async (layer, other, specifier) => {
-    const found = await verdicts(`src/${layer}/probe.ts`, specifier);
+    layer.forbidden.map((other) => [layerName(layer.folder), other, relativeSpecifier(layer.folder, other), layer.folder] as const));
+  it.each(forbiddenFolders)('%s must not import src/%s (%s)', async (_name, other, specifier, layer) => {
+    const found = await verdicts(probeFile(layer), specifier);
     expect(found.static).toContain(layerMessage(layer, other));
     expect(found.dynamic).toContain(layerMessage(layer, other));
   });
 
   const forbiddenModules = LAYERS.flatMap((layer) =>
-    (layer.modules ?? []).flatMap(({ group, message }) => group.map((pattern) => [layer.folder, pattern.replaceAll('*', 'probe'), message] as const)));
-  it.each(forbiddenModules)('src/%s must not import %s', async (layer, specifier, message) => {
-    const found = await verdicts(`src/${layer}/probe.ts`, specifier);
+    (layer.modules ?? []).flatMap(({ group, message }) => group.map((pattern) => [layerName(layer.folder), pattern.replaceAll('*', 'probe'), message, layer.folder] as const)));
+  it.each(forbiddenModules)('%s must not import %s', async (_name, specifier, message, layer) => {
+    const found = await verdicts(probeFile(layer), specifier);
     expect(found.static).toContain(message);
     expect(found.dynamic).toContain(message);
   });
 
+  // Nothing imports the package root (folder ''), so it is no layer's allowed import.
   const allowedFolders = LAYERS.flatMap((layer) =>
     LAYERS.map((l) => l.folder)
-      .filter((other) => other !== layer.folder && !layer.forbidden.some((f) => isUnder(other, f)))
-      .map((other) => [layer.folder, other, relativeSpecifier(layer.folder, other)] as const));
-  it.each(allowedFolders)('src/%s may import src/%s (%s)', async (layer, _other, specifier) => {
-    expect(await verdicts(`src/${layer}/probe.ts`, specifier)).toEqual({ static: [], dynamic: [] });
+      .filter((other) => other !== '' && other !== layer.folder && !layer.forbidden.some((f) => isUnder(other, f)))
+      .map((other) => [layerName(layer.folder), other, relativeSpecifier(layer.folder, other), layer.folder] as const));
+  it.each(allowedFolders)('%s may import src/%s (%s)', async (_name, _other, specifier, layer) => {
+    expect(await verdicts(probeFile(layer), specifier)).toEqual({ static: [], dynamic: [] });
   });
 
   // Specifiers near the patterns' edges: import() must get exactly the messages the static import gets.
-  const edges = ['node:fs/promises', 'FS', 'fs/promises', 'path', './path-like.ts', 'ajv-formats', 'ajv/dist/2020.js', '@azure/identity', '@azure', '@pulumi/pulumi/runtime', 'yaml', 'yaml-extra', '../engine-like.ts', '../../tenant/port.ts', './graph/index.ts'];
-  const edgeCases = LAYERS.flatMap((layer) => edges.map((specifier) => [layer.folder, specifier] as const));
-  it.each(edgeCases)('src/%s: import() of %s gets the same verdict as a static import', async (layer, specifier) => {
-    const found = await verdicts(`src/${layer}/probe.ts`, specifier);
+  const edges = ['node:fs/promises', 'FS', 'fs/promises', 'path', './path-like.ts', 'ajv-formats', 'ajv/dist/2020.js', '@azure/identity', '@azure', '@pulumi/pulumi/runtime', 'yaml', 'yaml-extra', '../engine-like.ts', '../../tenant/port.ts', './graph/index.ts', '../graph-api-like.ts', './routes-directory.ts', '../directory.ts', '../identity/index.ts', './emulator-like.ts'];
+  const edgeCases = LAYERS.flatMap((layer) => edges.map((specifier) => [layerName(layer.folder), specifier, layer.folder] as const));
+  it.each(edgeCases)('%s: import() of %s gets the same verdict as a static import', async (_name, specifier, layer) => {
+    const found = await verdicts(probeFile(layer), specifier);
     expect(found.dynamic).toEqual(found.static);
   });
 });

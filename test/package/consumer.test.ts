@@ -121,13 +121,14 @@ export async function check(seed: Seed): Promise<void> {
   void emulator.store;
   // @ts-expect-error url is a string
   const port: number = emulator.url;
+  const idle: Promise<void> = emulator.whenIdle();
   const plan: Plan | undefined = undefined;
   const result: ApplySavedPlanResult = await applySavedPlan({ planText: '{}', paths: [], cwd: '.', tenant: undefined as never, now: '' });
   if (result.kind === 'applied') void result.outcomes;
   // @ts-expect-error planTenant takes one object
   void planTenant('policies/');
   const outputs: TenantStackOutputs = await declareTenant({ policies: ['policies/'] });
-  void [files, port, plan, outputs, renderPlanText, TenantUser];
+  void [files, port, idle, plan, outputs, renderPlanText, TenantUser];
 }
 `,
   // skipLibCheck off: an error inside a shipped .d.ts fails too.
@@ -325,7 +326,12 @@ describe('action.yml, run as a GitHub runner runs it, installing the packed tena
       const apply = await action({ command: 'apply', 'plan-file': 'plan-action.json', args: '--auto-approve' });
       expect(apply.exitCode, apply.stdout + apply.stderr).toBe(0);
       expect(apply.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'true' });
-      expect(readFileSync(apply.outputs['stdout-file'] ?? '', 'utf8')).toMatch(/^Apply complete: /mu);
+      // The action applies with --format json and reads the result from tenantctl's own document.
+      const result = JSON.parse(readFileSync(apply.outputs['result-file'] ?? '', 'utf8')) as { formatVersion: number; summary: { applied: Record<string, number>; failed: number } };
+      expect(result.formatVersion).toBe(1);
+      expect(Object.keys(result.summary.applied).length).toBeGreaterThan(0);
+      expect(result.summary.failed).toBe(0);
+      expect(apply.stdout).toMatch(/^Applied \d+ changes? /mu);
 
       const drift = await action({ command: 'plan' });
       expect(drift.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'false', planned: 'true' });

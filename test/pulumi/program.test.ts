@@ -23,6 +23,8 @@ interface Registered {
 }
 
 let registered: Registered[] = [];
+/** Called after every registration (see `settle`). */
+const onRegistered = new Set<() => void>();
 let invoked: { token: string; inputs: Record<string, unknown> }[] = [];
 let azureAd = { tenantId: '8f3c1a52-0000-4000-8000-000000000001', domains: [{ domainName: 'contoso.com', verified: true }] };
 
@@ -41,6 +43,7 @@ function mockPulumi(project: string): Promise<void> {
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        for (const listener of [...onRegistered]) listener();
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: (args) => {
@@ -86,9 +89,21 @@ function project(files: Record<string, string> = { 'policies/tenant.yaml': POLIC
   return dir;
 }
 
-/** Waits for the registrations (they complete asynchronously, in no set order), then sorts them by name. */
+/**
+ * Waits for `count` registrations (they complete asynchronously, in no set order), told by the mock's
+ * `newResource` as each arrives, then sorts them by name. No timeout of its own: the suite's applies.
+ */
 async function settle(count: number): Promise<void> {
-  await vi.waitFor(() => expect(registered).toHaveLength(count), { timeout: 5000 });
+  await new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (registered.length < count) return;
+      onRegistered.delete(check);
+      resolve();
+    };
+    onRegistered.add(check);
+    check();
+  });
+  expect(registered).toHaveLength(count);
   registered.sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -254,6 +254,10 @@ describe('diff', () => {
     expect(await provider.diff?.(DAVE, stateFor(dave, DAVE), dave)).toMatchObject({ changes: true, replaces: [] });
     await expect(provider.create(dave)).rejects.toThrow(/^dave@contoso\.com: not changed: these credentials cannot make the plan's changes:\n {2}missing-permission {2}these credentials lack the application permission User\.DeleteRestore\.All/u);
     await expect(provider.update?.(DAVE, stateFor(dave, DAVE), dave)).rejects.toThrow(/not changed: [^]*User\.DeleteRestore\.All/u);
+    // A principal with nothing to change is adopted as it is: the gate stops writes, and there are none.
+    const bob = the(inputs, 'bob@contoso.com');
+    expect((await provider.create(bob)).id).toBe(BOB);
+    expect((await provider.update?.(BOB, stateFor(bob, BOB), bob))?.outs.lastChanges).toEqual([]);
     expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
   });
 

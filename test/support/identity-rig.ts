@@ -50,11 +50,16 @@ export async function startIdentityRig(seed: Seed): Promise<IdentityRig> {
   };
 }
 
-/** identity-child.ts with PATH, the CA, TENANTCTL_GRAPH_URL and AZURE_AUTHORITY_HOST set, plus `env`. */
-export async function runIdentityChild(rig: IdentityRig, env: Readonly<Record<string, string>>): Promise<ChildRun> {
+/**
+ * identity-child.ts with PATH, the CA, TENANTCTL_GRAPH_URL and AZURE_AUTHORITY_HOST set, plus `env`.
+ * No timeout of its own: the child is killed when `signal` aborts (pass the test context's, which
+ * vitest aborts when the test times out or the run is cancelled).
+ */
+export async function runIdentityChild(rig: IdentityRig, env: Readonly<Record<string, string>>, signal: AbortSignal): Promise<ChildRun> {
   const { stdout, stderr } = await run(process.execPath, [fileURLToPath(new URL('./identity-child.ts', import.meta.url))], {
     env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: join(rig.directory, 'ca.pem'), TENANTCTL_GRAPH_URL: rig.front.url, AZURE_AUTHORITY_HOST: rig.front.url, ...env },
-    timeout: 60_000,
+    signal,
+    killSignal: 'SIGKILL',
   });
   return { result: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>, stdout, stderr };
 }

@@ -168,6 +168,8 @@ process.once('beforeExit', () => {
     providerTexts: serializedProviders.size,
     providerText: [...serializedProviders][0],
     ms: Date.now() - started,
+    // maxRSS is in kilobytes (KiB on Linux).
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   })}\n`);
 });
 pulumiRequire('./cmd/run/index.js');

@@ -11,8 +11,14 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { validateAction, validateWorkflow } from '@action-validator/core';
 import type { ValidationError } from '@action-validator/core';
+import type { ChangeOutcome } from '../../src/domain/outcome.ts';
+import type { Change, Plan } from '../../src/domain/plan.ts';
+import { PLAN_FORMAT_VERSION, summarise } from '../../src/domain/plan.ts';
+import { renderPlanJson } from '../../src/domain/plan-format.ts';
+import { renderApplyJson } from '../../src/render/apply-json.ts';
 import { runTenantctl } from './cli.ts';
 
 /** One simple command: its words, with quotes removed and redirections (and their targets) dropped. */
@@ -297,14 +303,19 @@ export interface RecordedInvocation {
 
 /**
  * Writes, in `dir`, a package named tenantctl (this checkout's version) for the action's `version`
- * input (`npm install DIR` links it). Its `tenantctl` appends each command line to the file in
- * TENANTCTL_ARGV_LOG (the number of arguments, the directory, then the arguments, each ended by a NUL
- * byte), answers `--version` with that version, and otherwise
+ * input (`npm install DIR` links it). Its root (`import … from 'tenantctl'`) exports this checkout's
+ * parseSavedPlan and SavedPlanError, the reader the action reads a saved plan with (it is TypeScript:
+ * importing it takes a Node.js that strips types, 24 or newer, as the action's set-up Node.js is in
+ * the tests). Its `tenantctl` appends each command line to the file in TENANTCTL_ARGV_LOG (the number
+ * of arguments, the directory, then the arguments, each ended by a NUL byte), answers `--version` with
+ * that version, and otherwise
  * - `delegate: false` (a bash script: the tests run it hundreds of times): writes FAKE_TENANTCTL_STDOUT
  *   / FAKE_TENANTCTL_STDERR; writes the file named by --out: FAKE_TENANTCTL_SAVED_PLAN when set (a plan
- *   with errors: written, yet exit 1), else unless it fails a plan whose `changes` has one entry when
- *   it exits 2 and none otherwise; appends FAKE_TENANTCTL_AUDIT to the file named by --audit-log; and
- *   exits with FAKE_TENANTCTL_EXIT (default 0). Each variable may be given for one subcommand:
+ *   with errors: written, yet exit 1), else unless it fails a saved plan as tenantctl writes it
+ *   (standInPlan) with one change when it exits 2 and none otherwise; for `apply --format json`
+ *   without FAKE_TENANTCTL_STDOUT, prints apply's document of nothing applied (standInApplyResult)
+ *   unless it fails; appends FAKE_TENANTCTL_AUDIT to the file named by --audit-log; and exits with
+ *   FAKE_TENANTCTL_EXIT (default 0). Each variable may be given for one subcommand:
  *   FAKE_TENANTCTL_PLAN_EXIT over FAKE_TENANTCTL_EXIT;
  * - `delegate: true`: runs this checkout's bin/tenantctl.js with the same arguments, environment and
  *   directory, in its own process (on nodeForSources(), with a compile cache), and exits as it does.
@@ -313,7 +324,9 @@ export function tenantctlStandIn(dir: string, { delegate }: { delegate: boolean 
   const { version } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
   mkdirSync(path.join(dir, 'bin'), { recursive: true });
   const name = delegate ? 'tenantctl.cjs' : 'tenantctl.sh';
-  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'tenantctl', version, bin: { tenantctl: `bin/${name}` } }, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'tenantctl', version, bin: { tenantctl: `bin/${name}` }, exports: { '.': './index.mjs' } }, null, 2)}\n`);
+  // The package root, as far as the action imports it: the product's own reader of saved plans.
+  writeFileSync(path.join(dir, 'index.mjs'), `export { parseSavedPlan, SavedPlanError } from ${JSON.stringify(pathToFileURL(path.join(repo, 'src', 'domain', 'plan-format.ts')).href)};\n`);
   const bin = path.join(dir, 'bin', name);
   writeFileSync(bin, delegate ? [
     // It runs this checkout's TypeScript in its own process: on the Node.js that can.
@@ -343,28 +356,75 @@ export function tenantctlStandIn(dir: string, { delegate }: { delegate: boolean 
     'command=${1:-}',
     'exit_code=$(told "$command" EXIT)',
     'exit_code=${exit_code:-0}',
-    'out=\'\' audit=\'\'',
+    'out=\'\' audit=\'\' format=\'\'',
     'args=("$@")',
     'for ((i = 0; i < ${#args[@]}; i++)); do',
     '  case "${args[i]}" in',
     '    --out) out=${args[i + 1]:-} ;;',
     '    --audit-log) audit=${args[i + 1]:-} ;;',
+    '    --format) format=${args[i + 1]:-} ;;',
+    '    --format=*) format=${args[i]#--format=} ;;',
     '  esac',
     'done',
     'if [[ -n "$out" ]]; then',
     '  if [[ -n "$(told "$command" SAVED_PLAN)" ]]; then told "$command" SAVED_PLAN > "$out"',
-    '  elif [[ "$exit_code" == 2 ]]; then echo \'{"stand-in": true, "changes": [{"action": "stand-in"}]}\' > "$out"',
-    '  elif [[ "$exit_code" != 1 ]]; then echo \'{"stand-in": true, "changes": []}\' > "$out"',
+    `  elif [[ "$exit_code" == 2 ]]; then printf '%s' ${shellQuoted(standInPlan({ changes: 1 }))} > "$out"`,
+    `  elif [[ "$exit_code" != 1 ]]; then printf '%s' ${shellQuoted(standInPlan())} > "$out"`,
     '  fi',
     'fi',
     'if [[ -n "$audit" && -n "$(told "$command" AUDIT)" ]]; then told "$command" AUDIT >> "$audit"; fi',
-    'told "$command" STDOUT',
+    `if [[ "$command" == apply && "$format" == json && -z "$(told "$command" STDOUT)" && "$exit_code" == 0 ]]; then printf '%s' ${shellQuoted(standInApplyResult([]))}`,
+    'else told "$command" STDOUT',
+    'fi',
     'told "$command" STDERR >&2',
     'exit "$exit_code"',
     '',
   ].join('\n'));
   chmodSync(bin, 0o755);
   return dir;
+}
+
+/** A word for bash: single-quoted. */
+const shellQuoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+
+/** The stand-in's changes: set usage locations, the simplest change a saved plan can hold. */
+const standInChanges = (count: number): Change[] =>
+  Array.from({ length: count }, (_, i) => ({ action: 'set-usage-location', userPrincipalName: `user${i}@contoso.com`, reason: 'the policy sets another usage location', details: { from: null, to: 'US' } }));
+
+function standInPlanOf({ changes = 0, errors = 0 }: { changes?: number; errors?: number }): Plan {
+  const planned = standInChanges(changes);
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    tenantId: '00000000-0000-4000-8000-00000000beef',
+    createdAt: '2026-11-22T00:00:00.000Z',
+    policyDigest: 'sha256:stand-in',
+    changes: planned,
+    diagnostics: Array.from({ length: errors }, (_, i) => ({ severity: 'error' as const, code: 'not-restorable' as const, userPrincipalName: `purged${i}@contoso.com`, message: 'not in the tenant, and not in the recycle bin: nothing to restore' })),
+    summary: summarise(planned),
+  };
+}
+
+/**
+ * A saved plan exactly as tenantctl writes it (renderPlanJson), with `changes` changes (each setting a
+ * user's usage location) and `errors` error findings (a user purged for good): what the stand-in saves.
+ */
+export function standInPlan(shape: { changes?: number; errors?: number } = {}): string {
+  return renderPlanJson(standInPlanOf(shape));
+}
+
+/**
+ * `tenantctl apply --format json`'s document exactly as tenantctl prints it (renderApplyJson): one
+ * change per status given, in order, of a plan with `errors` error findings (apply's `blocked`).
+ */
+export function standInApplyResult(statuses: readonly ChangeOutcome['status'][], { errors = 0 }: { errors?: number } = {}): string {
+  const plan = standInPlanOf({ changes: statuses.length, errors });
+  const outcomes = statuses.map((status, i): ChangeOutcome => {
+    const change = plan.changes[i] as Change;
+    if (status === 'applied') return { change, status };
+    if (status === 'failed') return { change, status, error: { status: 400, code: 'Request_BadRequest', message: 'the stand-in failed this change', requestId: null } };
+    return { change, status, reason: 'an earlier step of this user failed' };
+  });
+  return renderApplyJson({ plan, outcomes });
 }
 
 /**

@@ -33,8 +33,8 @@ afterAll(async () => {
 });
 
 /** The child as the app with federated credentials only: no secret in its environment. */
-function runChild(env: Record<string, string>): Promise<ChildRun> {
-  return runIdentityChild(rig, { AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: FEDERATED, ...env });
+function runChild(env: Record<string, string>, signal: AbortSignal): Promise<ChildRun> {
+  return runIdentityChild(rig, { AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: FEDERATED, ...env }, signal);
 }
 
 /** What every federated run must show: the tenant read and written, the roles, no token printed, an assertion at the token endpoint. */
@@ -52,9 +52,9 @@ function expectFederatedRun({ result, stdout, stderr }: ChildRun, credential: st
 }
 
 describe('Graph adapter with @azure/identity and a federated token (no secret)', () => {
-  it('GitHub Actions OIDC: ClientAssertionCredential requests the job’s token, the emulator verifies it with the issuer’s keys', async () => {
+  it('GitHub Actions OIDC: ClientAssertionCredential requests the job’s token, the emulator verifies it with the issuer’s keys', async ({ signal }) => {
     const before = rig.emulator.tokenRequests().length;
-    const child = await runChild({ ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken });
+    const child = await runChild({ ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken }, signal);
     expectFederatedRun(child, 'github-oidc', before);
     expect(String(child.result.description)).toBe(`GitHub Actions OIDC for app ${FEDERATED} in tenant ${TENANT_ID} → ${rig.front.url}`);
     // The token request carried GitHub's audience for Entra; the emulator then read discovery and keys.
@@ -63,11 +63,11 @@ describe('Graph adapter with @azure/identity and a federated token (no secret)',
     expect(rig.emulator.requests().some((r) => r.method === 'PATCH' && r.appId === FEDERATED && r.status === 204)).toBe(true);
   });
 
-  it('AZURE_FEDERATED_TOKEN_FILE: WorkloadIdentityCredential sends the file’s token', async () => {
+  it('AZURE_FEDERATED_TOKEN_FILE: WorkloadIdentityCredential sends the file’s token', async ({ signal }) => {
     const tokenFile = join(rig.directory, 'federated-token');
     await writeFile(tokenFile, oidc.issue({ subject: 'system:serviceaccount:tenant:tenantctl' }));
     const before = rig.emulator.tokenRequests().length;
-    const child = await runChild({ AZURE_FEDERATED_TOKEN_FILE: tokenFile });
+    const child = await runChild({ AZURE_FEDERATED_TOKEN_FILE: tokenFile }, signal);
     expectFederatedRun(child, 'workload-identity', before);
     expect(String(child.result.description)).toContain(`workload identity (${tokenFile}) for app ${FEDERATED}`);
   });

@@ -20,12 +20,12 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 
 describe('Graph adapter with @azure/identity over HTTPS', () => {
-  it('authenticates with ClientSecretCredential through MSAL, then reads and writes over HTTPS', async () => {
+  it('authenticates with ClientSecretCredential through MSAL, then reads and writes over HTTPS', async ({ signal }) => {
     const app = seed.apps[0] as (typeof seed.apps)[number];
     const secret = app.clientSecret;
     if (secret === undefined) throw new Error('the fixture’s first app has a secret');
     const { front, emulator } = rig;
-    const { result, stdout, stderr } = await runIdentityChild(rig, { AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: secret });
+    const { result, stdout, stderr } = await runIdentityChild(rig, { AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: secret }, signal);
     expect(result, stderr).toMatchObject({ credential: 'client-secret', tenantId: TENANT_ID, deletedUsers: 3, mailboxes: [{ kind: 'mailbox', userPurpose: 'shared' }] });
     expect(result.roles).toEqual(app.roles);
     expect(result.users).toContainEqual(['support@contoso.com', true]);

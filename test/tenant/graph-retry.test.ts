@@ -96,6 +96,20 @@ describe('withRetries', () => {
     expect({ calls, sleeps: env.sleeps }).toEqual({ calls: 5, sleeps: [10, 10, 10, 10] });
   });
 
+  it('counts a 429 or 503 with Retry-After: 0 as an attempt (it waits nothing), so an endless run of them ends', async () => {
+    const env = environment();
+    let calls = 0;
+    const error = await withRetries(async () => {
+      calls++;
+      // A guard, so that the loop this test is about cannot run forever.
+      if (calls > 50) throw new Error('still retrying');
+      throw graphError(calls % 2 === 1 ? 429 : 503, { retryAfterMs: 0 });
+    }, env, { ...DEFAULT_RETRY_POLICY, maxAttempts: 4 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphRequestError);
+    // Retried at once, as Graph says, but only as often as any other retryable failure.
+    expect({ calls, sleeps: env.sleeps }).toEqual({ calls: 4, sleeps: [0, 0, 0] });
+  });
+
   it('succeeds after more throttled answers than maxAttempts', async () => {
     const env = environment();
     let calls = 0;
@@ -156,6 +170,17 @@ describe('GraphHttp retries', () => {
     expect(ids[0]).toBeTruthy();
     expect(ids[1]).toBe(ids[0]);
     expect(fake.calls.map((c) => c.url)).toEqual(['https://graph.microsoft.com/v1.0/users', 'https://graph.microsoft.com/v1.0/users']);
+  });
+
+  it.each([
+    { what: 'Retry-After: 0', header: '0' },
+    { what: 'a Retry-After date already past', header: 'Sun, 22 Nov 2026 09:00:00 GMT' },
+  ])('gives up on 429s with $what after maxAttempts, not never', async ({ header }) => {
+    const env = environment();
+    const fake = scriptedFetch([(_url, _init) => (fake.calls.length > 50 ? new Error('still retrying') : throttled(header))]);
+    const error = await http(fake, env).get('/users').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'GraphRequestError', status: 429, kind: 'throttled', retryAfterMs: 0 });
+    expect({ calls: fake.calls.length, sleeps: env.sleeps }).toEqual({ calls: DEFAULT_RETRY_POLICY.maxAttempts, sleeps: [0, 0, 0, 0, 0, 0] });
   });
 
   it('retries a GET over connection resets, but not a non-idempotent POST', async () => {

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordedInvocations, runnerWithStandIn } from '../support/workflow-commands.ts';
+import { recordedInvocations, runnerWithStandIn, standInApplyResult, standInPlan } from '../support/workflow-commands.ts';
 import { FakeGitHub, hasGitHubTools } from './fake-github.ts';
 import type { JobRun, Scalar } from './workflow-jobs.ts';
 import { CALLER_REPOSITORY, EVENT, githubContext, HEAD_SHA, MERGE_SHA, onlyJob, PR, readWorkflowFile, runJob, stepOf, uploads } from './workflow-jobs.ts';
@@ -31,10 +31,8 @@ const callerWith = (name: Name): Readonly<Record<string, Scalar>> => onlyJob(rea
 /** What the stand-in tenantctl answers: per subcommand (`plan: { EXIT: '2', STDOUT: … }`), as FAKE_TENANTCTL_<SUBCOMMAND>_<NAME>. */
 type Told = Partial<Record<'validate' | 'plan' | 'apply', Partial<Record<'EXIT' | 'STDOUT' | 'STDERR' | 'SAVED_PLAN' | 'AUDIT', string>>>>;
 
-const planWithErrors = (changes: number): string => JSON.stringify({
-  changes: Array.from({ length: changes }, (_, i) => ({ action: 'restore-user', userPrincipalName: `user${i}@contoso.com` })),
-  diagnostics: [{ severity: 'error', code: 'not-restorable', userPrincipalName: 'frank@contoso.com', message: 'not in the tenant and nothing to restore' }],
-});
+/** A saved plan, as tenantctl writes it, with `changes` changes and an error finding (a user purged for good). */
+const planWithErrors = (changes: number): string => standInPlan({ changes, errors: 1 });
 
 describe.skipIf(!hasGitHubTools())('the workflows\' GitHub steps, run against a fake GitHub (skipped without jq and curl on PATH: the workflows\' scripts use jq, as GitHub\'s runners have it, and the fake gh curl)', () => {
   let standIn: string;
@@ -172,12 +170,13 @@ describe.skipIf(!hasGitHubTools())('the workflows\' GitHub steps, run against a 
         { id: 205, conclusion: 'success', startedAt: '2026-11-22T10:00:00Z', headSha: '0'.repeat(40) }, // another commit
         { id: 206, conclusion: 'success', startedAt: '2026-11-22T10:00:00Z', workflow: 'drift.yml' }, // another workflow
       ]);
-      const run = await runWorkflow('apply.yml', gitHub, { ...ENV, runId: 210, told: { apply: { STDOUT: 'Apply complete: 1 restored.\n' } } });
+      const run = await runWorkflow('apply.yml', gitHub, { ...ENV, runId: 210, told: { apply: { STDOUT: standInApplyResult(['applied']) } } });
       expect(run.failed, failure(run)).toBe(false);
       const planFile = stepOf(run, 'reviewed')?.outputs?.['plan-file'] ?? '';
       expect(planFile).toBe(path.join(runnerTemp, 'reviewed-plan', 'plan.json'));
       expect(JSON.parse(readFileSync(planFile, 'utf8'))).toEqual({ run: 203, changes: [] });
-      expect(run.argv).toEqual([['apply', planFile, '--policy', 'policies/', '--auto-approve', '--audit-log', 'audit.jsonl']]);
+      expect(run.argv).toEqual([['apply', planFile, '--policy', 'policies/', '--format', 'json', '--auto-approve', '--audit-log', 'audit.jsonl']]);
+      expect(stepOf(run, 'apply')?.action?.outputs).toMatchObject({ 'exit-code': '0', 'has-changes': 'true' });
       expect(ghCalls(gitHub)).toEqual([
         `api repos/${CALLER_REPOSITORY}/commits/${MERGE_SHA}/pulls`,
         `api repos/${CALLER_REPOSITORY}/actions/workflows/plan.yml/runs?event=pull_request&status=completed&head_sha=${HEAD_SHA}&per_page=100`,
@@ -185,6 +184,24 @@ describe.skipIf(!hasGitHubTools())('the workflows\' GitHub steps, run against a 
       ]);
       expect(gitHub.calls().at(-1)?.args).toEqual(['run', 'download', '203', '--repo', CALLER_REPOSITORY, '--name', `tenantctl-plan-pr${PR}-${HEAD_SHA}`, '--dir', `${runnerTemp}/reviewed-plan`]);
       expect(run.summary).toContain(`The plan reviewed in #${PR} (${HEAD_SHA.slice(0, 7)}), from [run 203]`);
+    });
+
+    it('sums apply\'s JSON result up in the job\'s summary: the counts, each change it did not apply (Graph\'s code and message, or why it was skipped), each error of the plan; the step fails on exit 1', async () => {
+      const gitHub = reviewed([{ id: 231, conclusion: 'success', startedAt: '2026-11-22T08:00:00Z' }]);
+      const run = await runWorkflow('apply.yml', gitHub, { ...ENV, runId: 232, told: { apply: { EXIT: '1', STDOUT: standInApplyResult(['applied', 'failed', 'skipped'], { errors: 1 }) } } });
+      expect(stepOf(run, 'apply')?.action?.outputs).toMatchObject({ 'exit-code': '1', 'has-changes': 'true' });
+      expect(stepOf(run, 'apply')?.outcome).toBe('failure');
+      expect(stepOf(run, 'Summarise')?.outcome).toBe('success');
+      expect(run.summary).toContain([
+        '| applied | failed | skipped | errors in the plan |',
+        '|---|---|---|---|',
+        '| 1 (set-usage-location 1) | 1 | 1 | 1 |',
+        '',
+        '- failed: `set-usage-location` user1@contoso.com: Request_BadRequest the stand-in failed this change',
+        '- skipped: `set-usage-location` user2@contoso.com: an earlier step of this user failed',
+        '- an error in the plan, left alone: `not-restorable` purged0@contoso.com: not in the tenant, and not in the recycle bin: nothing to restore',
+      ].join('\n'));
+      expect(run.failed).toBe(true);
     });
 
     it('refuses, applying nothing, a push no pull request was merged as, a pull request without a finished plan run, and a run that made no plan', async () => {

@@ -12,6 +12,7 @@ import type { Plan } from '../../src/domain/plan.ts';
 import { DEMO_CLIENT_ID } from '../../src/cli/demo/demo-tenant.ts';
 import { lastSeq, readState, requestsSince, writesIn } from '../support/apply-e2e.ts';
 import { hasGitHubTools } from './fake-github.ts';
+import type { ApplyResult } from './pipeline.ts';
 import { ENVIRONMENT, file, outputsOf, pipelineRig, pipelineSeed, planComment, READER, SINGLE } from './pipeline.ts';
 import { HEAD_SHA, MERGE_SHA, PR, stepOf, uploads } from './workflow-jobs.ts';
 
@@ -38,7 +39,9 @@ describe.skipIf(!hasGitHubTools())('the workflows\' jobs when something is wrong
     expect(stderr).toContain('Nothing was changed.');
     expect(stderr).toContain('these credentials cannot make the plan\'s changes');
     for (const permission of writePermissions) expect(stderr).toContain(permission);
-    expect(file(run?.outputs['stdout-file'])).not.toMatch(/^Apply complete/mu);
+    // A refusal prints no result: there is none to read.
+    expect(run?.outputs['result-file']).toBe('');
+    expect(file(run?.outputs['stdout-file'])).toBe('');
     // The summary and the audit-log upload still run (if: !cancelled()); there is no audit log.
     expect(stepNamed(apply, 'Summarise')?.outcome).toBe('success');
     expect(apply.summary).toContain('Nothing was changed.');
@@ -95,7 +98,13 @@ describe.skipIf(!hasGitHubTools())('the workflows\' jobs when something is wrong
     const apply = await rig.job('apply.yml', checkout, variables, gitHub);
     const applied = outputsOf(apply, 'apply');
     expect(applied, stepNamed(apply, 'apply')?.action?.stderr).toMatchObject({ 'exit-code': '1', 'has-changes': 'true' });
-    expect(file(applied['stderr-file'])).toContain('1 error in the plan: what they name was not applied.');
+    // apply's result names what it left alone; the log and the job's summary say so.
+    const result = JSON.parse(file(applied['result-file'])) as ApplyResult;
+    expect(result.blocked.map((d) => [d.code, d.userPrincipalName])).toEqual([['not-restorable', purged]]);
+    expect(result.summary).toMatchObject({ failed: 0, skipped: 0 });
+    expect(stepNamed(apply, 'apply')?.action?.stdout).toContain(`Applied ${savedPlan.changes.length} changes (`);
+    expect(stepNamed(apply, 'apply')?.action?.stdout).toContain('; 1 error in the plan: what it names was not applied.\n');
+    expect(apply.summary).toContain(`- an error in the plan, left alone: \`not-restorable\` ${purged}: `);
     expect(apply.failed).toBe(true);
     const audit = file(path.join(checkout, 'audit.jsonl')).trim().split('\n').map((line) => JSON.parse(line) as { outcome: string; userPrincipalName: string });
     expect(audit).toHaveLength(savedPlan.changes.length);

@@ -47,7 +47,7 @@ describe.skipIf(!hasGitHubTools())('the workflows\' jobs, in pipeline order, thr
     gitHub.uploadArtifact(4999, `tenantctl-plan-pr${next}-${head}`, outputsOf(drift, 'plan')['plan-file'] ?? '');
     const nothing = await rig.job('apply.yml', checkout, variables, gitHub, { sha: merge });
     expect(outputsOf(nothing, 'apply')).toMatchObject({ 'exit-code': '0', 'has-changes': 'false' });
-    expect(file(outputsOf(nothing, 'apply')['stdout-file'])).toContain('Nothing to apply.');
+    expect(JSON.parse(file(outputsOf(nothing, 'apply')['result-file']))).toMatchObject({ outcomes: [], summary: { applied: {}, failed: 0, skipped: 0 }, blocked: [] });
 
     expect([plan, apply, drift, nothing].flatMap((r) => r.argv.map((args) => args[0]))).toEqual(['validate', 'plan', 'apply', 'plan', 'apply']);
     const tokens = rig.emulator.tokenRequests().slice(tokensBefore);

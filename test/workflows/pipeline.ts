@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { writeNeeds } from '../../src/domain/permissions.ts';
 import type { Plan } from '../../src/domain/plan.ts';
+import { summarise } from '../../src/domain/plan.ts';
 import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
@@ -37,6 +38,14 @@ const callerWith = (name: Name): Readonly<Record<string, Scalar>> => onlyJob(rea
 /** The action's runs in a job, in order. */
 const actionRuns = (run: JobRun): CompositeRun[] => run.steps.flatMap((s) => (s.action ? [s.action] : []));
 const stepNamed = stepOf;
+
+/** What `tenantctl apply --format json` prints (docs/cli-reference.md §4), as far as these tests read it. */
+export interface ApplyResult {
+  readonly formatVersion: number;
+  readonly outcomes: readonly { readonly action: string; readonly userPrincipalName: string; readonly status: 'applied' | 'failed' | 'skipped' }[];
+  readonly summary: { readonly applied: Readonly<Record<string, number>>; readonly failed: number; readonly skipped: number };
+  readonly blocked: readonly { readonly code: string; readonly userPrincipalName?: string }[];
+}
 
 /** A job's run, with the tenantctl command lines the action ran in it. */
 export type TracedJob = JobRun & { argv: string[][] };
@@ -200,7 +209,13 @@ export function pipelineRig({ install }: { install: 'npm' | 'preinstalled' }) {
     expect(apply['exit-code'], stepNamed(run, 'apply')?.action?.stderr).toBe('0');
     expect(apply['has-changes']).toBe('true');
     expect(run.failed).toBe(false);
-    expect(file(apply['stdout-file'])).toMatch(/^Apply complete: /mu);
+    // apply's own result: every change of the plan applied; the log and the job's summary say so.
+    expect(apply['result-file']).toBe(apply['stdout-file']);
+    const result = JSON.parse(file(apply['result-file'])) as ApplyResult;
+    expect(result.outcomes.map((o) => o.status)).toEqual(plan.changes.map(() => 'applied'));
+    expect(result.summary).toEqual({ applied: summarise(plan.changes), failed: 0, skipped: 0 });
+    expect(stepNamed(run, 'apply')?.action?.stdout).toContain(`Applied ${plan.changes.length} changes (`);
+    expect(run.summary).toContain(`| ${plan.changes.length} (`);
     const [upload] = uploads(run);
     expect(upload).toEqual({ name: `tenantctl-audit-${MERGE_SHA}-1`, path: './audit.jsonl' });
     const audit = file(path.join(checkout, upload?.path ?? '')).trim().split('\n').map((line) => JSON.parse(line) as { outcome: string });

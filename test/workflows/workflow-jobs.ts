@@ -7,8 +7,10 @@
  * test/support/composite-action.ts; `run:` steps run in bash as the runner runs them (GITHUB_OUTPUT,
  * GITHUB_STEP_SUMMARY, GITHUB_ENV, GITHUB_PATH, the default GITHUB_* variables), with a fake `gh` on
  * PATH that talks to a small fake GitHub (fake-github.ts); `actions/upload-artifact` stores the file in
- * that GitHub under the run; checkout is the workspace the test prepared. Every expression on the way
- * is evaluated, and one this cannot evaluate throws.
+ * that GitHub under the run; checkout is the workspace the test prepared; the action's own
+ * `actions/setup-node` is not run, so the action finds a Node.js tenantctl runs on first on PATH
+ * (SET_UP_NODE), as after setup-node. Every expression on the way is evaluated, and one this cannot
+ * evaluate throws.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,12 +19,20 @@ import { evaluateCondition, machineEnvironment, parseCommandFile, runBash, subst
 import type { CompositeRun, ContextLookup, ExpressionValue } from '../support/composite-action.ts';
 import { runCompositeAction } from '../support/composite-action.ts';
 import { REPOSITORY } from '../support/oidc-issuer.ts';
+import { nodeForSources } from '../support/workflow-commands.ts';
 import { FakeGitHub } from './fake-github.ts';
 
 export const repo = new URL('../../', import.meta.url).pathname;
 export const packageVersion = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 /** How the reusable workflows name the action: this repository at the tag of its package.json version. */
 export const ACTION_REF = `tenantctl/tenantctl@v${packageVersion}`;
+
+/**
+ * What the action's `actions/setup-node` step puts first on PATH, which the local runners do not run:
+ * the directory of a Node.js tenantctl runs on (24 or newer; the machine's own may be older). The
+ * action reads tenantctl's saved plan by importing the installed package with it.
+ */
+export const SET_UP_NODE = path.dirname(nodeForSources());
 
 export type Scalar = string | number | boolean;
 
@@ -272,7 +282,7 @@ export async function runJob(options: JobRunOptions): Promise<JobRun> {
       const action = await runCompositeAction({
         actionDir: repo,
         inputs: withInputs,
-        env: { PATH, ...addedEnv, ...env, ...stepEnv, ...options.runnerEnv },
+        env: { PATH: [SET_UP_NODE, PATH].join(path.delimiter), ...addedEnv, ...env, ...stepEnv, ...options.runnerEnv },
         workspace: options.workspace,
         runnerTemp: options.runnerTemp,
       });

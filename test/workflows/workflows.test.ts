@@ -23,7 +23,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_MAX_CHARS } from '../../src/render/plan-markdown.ts';
 import { runTenantctl } from '../support/cli.ts';
 import { readCompositeAction, substituteExpressions } from '../support/composite-action.ts';
@@ -407,42 +407,53 @@ function gitHubWithReviewedPlan(plan?: string, runId = 4700): FakeGitHub {
 }
 
 describe('every tenantctl command line the workflows run', () => {
-  let surface: Awaited<ReturnType<typeof readCliSurface>>;
-  const lines = new Map<Name, string[][]>();
-  beforeAll(async () => {
-    surface = await readCliSurface();
-    const { standIn, runnerTemp } = runnerWithStandIn({ delegate: false });
-    for (const name of REUSABLE) {
-      const log = path.join(mkdtempSync(path.join(tmpdir(), 'argv-')), 'log');
-      const reviewed = path.join(mkdtempSync(path.join(tmpdir(), 'reviewed-')), 'plan.json');
-      writeFileSync(reviewed, '{"changes": []}\n');
-      const run = await runJob({
-        workflow: reusable(name).workflow,
-        with: { ...callerWith(name), 'tenantctl-version': standIn },
-        vars: { AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: 'client' },
-        github: githubContext(EVENT[name]),
-        workspace: mkdtempSync(path.join(tmpdir(), 'checkout-')),
-        runnerTemp,
-        runnerEnv: { TENANTCTL_ARGV_LOG: log },
-        gitHub: gitHubWithReviewedPlan(reviewed),
-      });
-      expect(run.failed, `${name}: ${run.steps.map((s) => `${s.name ?? s.uses}: ${s.outcome} ${s.stderr ?? ''}`).join('\n')}`).toBe(false);
-      lines.set(name, recordedInvocations(log).map((r) => [...r.args]));
-    }
-  }, 60_000);
+  // Each piece of work is started by the first test that needs it, once, and never by a hook: a job's
+  // run is as long as its steps, and belongs to the test that reads its command lines.
+  let surface: ReturnType<typeof readCliSurface> | undefined;
+  const cliSurface = (): ReturnType<typeof readCliSurface> => (surface ??= readCliSurface());
+  let runner: ReturnType<typeof runnerWithStandIn> | undefined;
+  const jobs = new Map<Name, Promise<string[][]>>();
 
-  it.each(REUSABLE)('%s makes the action run its subcommands, in order, with subcommands and options that exist', (name) => {
-    const invocations = lines.get(name) ?? [];
+  /** The command lines the action ran for a reusable workflow's job, as the stand-in recorded them. */
+  function commandLinesOf(name: Name): Promise<string[][]> {
+    let lines = jobs.get(name);
+    if (!lines) {
+      lines = (async () => {
+        const { standIn, runnerTemp } = (runner ??= runnerWithStandIn({ delegate: false }));
+        const log = path.join(mkdtempSync(path.join(tmpdir(), 'argv-')), 'log');
+        const reviewed = path.join(mkdtempSync(path.join(tmpdir(), 'reviewed-')), 'plan.json');
+        writeFileSync(reviewed, '{"changes": []}\n');
+        const run = await runJob({
+          workflow: reusable(name).workflow,
+          with: { ...callerWith(name), 'tenantctl-version': standIn },
+          vars: { AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: 'client' },
+          github: githubContext(EVENT[name]),
+          workspace: mkdtempSync(path.join(tmpdir(), 'checkout-')),
+          runnerTemp,
+          runnerEnv: { TENANTCTL_ARGV_LOG: log },
+          gitHub: gitHubWithReviewedPlan(reviewed),
+        });
+        expect(run.failed, `${name}: ${run.steps.map((s) => `${s.name ?? s.uses}: ${s.outcome} ${s.stderr ?? ''}`).join('\n')}`).toBe(false);
+        return recordedInvocations(log).map((r) => [...r.args]);
+      })();
+      jobs.set(name, lines);
+    }
+    return lines;
+  }
+
+  it.each(REUSABLE)('%s makes the action run its subcommands, in order, with subcommands and options that exist', async (name) => {
+    const [invocations, known] = await Promise.all([commandLinesOf(name), cliSurface()]);
     expect(invocations.map((args) => args[0])).toEqual(EXPECTED[name].subcommands);
-    for (const args of invocations) expect(checkInvocation(args, surface), args.join(' ')).toEqual([]);
+    for (const args of invocations) expect(checkInvocation(args, known), args.join(' ')).toEqual([]);
   });
 
-  it('would fail for a command, an option or a value that does not exist', () => {
-    expect(checkInvocation(['plna', 'policies/'], surface)).toHaveLength(1);
-    expect(checkInvocation(['plan', 'policies/', '--detailed-exit-code'], surface)).toHaveLength(1);
-    expect(checkInvocation(['plan', '--format', 'html'], surface)).toHaveLength(1);
-    expect(checkInvocation(['apply', 'plan.json', '--audit-log'], surface)).toHaveLength(1);
-    expect(checkInvocation(['apply', 'plan.json', '--auto-approve=yes'], surface)).toHaveLength(1);
+  it('would fail for a command, an option or a value that does not exist', async () => {
+    const known = await cliSurface();
+    expect(checkInvocation(['plna', 'policies/'], known)).toHaveLength(1);
+    expect(checkInvocation(['plan', 'policies/', '--detailed-exit-code'], known)).toHaveLength(1);
+    expect(checkInvocation(['plan', '--format', 'html'], known)).toHaveLength(1);
+    expect(checkInvocation(['apply', 'plan.json', '--audit-log'], known)).toHaveLength(1);
+    expect(checkInvocation(['apply', 'plan.json', '--auto-approve=yes'], known)).toHaveLength(1);
   });
 
   it('finds tenantctl in a script however it is written (so that no workflow script runs it around the action): npx, continuations, redirections, || code=$? and $( )', () => {

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import { GraphError } from '../graph-api/errors.ts';
+import { GraphError } from './errors.ts';
 import { directState } from './licensing.ts';
 import type { LicenseUnits, Seed, SeedApp, SeedUser } from './model.ts';
 import { TenantStore } from './store.ts';

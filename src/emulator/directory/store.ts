@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, objectConflict, resourceNotFound } from '../graph-api/errors.ts';
 import { nicknameAddressKeys, proxyAddressKey, reservedAddressKeys, smtpAddressKey, userPrincipalNameKey } from './addresses.ts';
+import { badRequest, objectConflict, resourceNotFound } from './errors.ts';
 import { directState, effectiveLicenses, enabledPlans, nextAssignedPlans } from './licensing.ts';
 import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku, UserPurpose } from './model.ts';
 import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from './model.ts';

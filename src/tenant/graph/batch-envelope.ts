@@ -1,5 +1,4 @@
-import type { GraphRequestError } from './errors.ts';
-import { GraphResponseError, graphErrorFromEnvelope } from './errors.ts';
+import { GraphRequestError, graphErrorFromEnvelope } from './errors.ts';
 import { parseRetryAfterMs } from './retry.ts';
 
 /**
@@ -7,7 +6,8 @@ import { parseRetryAfterMs } from './retry.ts';
  * one reading for batched reads (batch.ts) and batched writes (write-batch.ts): at most 20 requests,
  * ids unique without regard to case, answers in any order matched by id, and each item's failure
  * read as the same request sent alone would be (its own status, error envelope, `Retry-After` and
- * request ids).
+ * request ids). An item that cannot be read is that request's problem alone: it fails as the same
+ * request left unanswered would (status 0), and the items beside it stand.
  */
 export const MAX_BATCH_REQUESTS = 20;
 
@@ -43,28 +43,70 @@ export function batchRequestBody(requests: readonly BatchItemRequest[]): { reque
   };
 }
 
+/** What a `$batch` answer says about one request: its response, or why none can be read. */
+export type BatchItemResult = { readonly ok: true; readonly response: BatchItemResponse } | { readonly ok: false; readonly problem: string };
+
+/** A `$batch` answer read request by request. */
+export interface BatchAnswer {
+  /** One per request, in the requests' order. */
+  readonly items: readonly BatchItemResult[];
+  /**
+   * What is wrong with the answer as a whole, owned by no one request: no `responses` array, an item
+   * without a string id, an id that was not asked for. Empty when the envelope is sound.
+   */
+  readonly problems: readonly string[];
+}
+
 /**
- * The answer to a `$batch`, one response per request, in the requests' order. An answer that is not
- * a `$batch` answer to exactly these requests (no `responses` array, an item without a string id or
- * an HTTP status, headers that are not a map of strings, a non-JSON body that is not base64 text, an
- * id twice or not asked for, a request left without a response) throws one `GraphResponseError`:
- * whatever happened to the items, the adapter cannot tell.
+ * The answer to a `$batch`, read per request: one item's fault is that item's alone, since every
+ * item was carried out (or not) on its own (§10). An item that answers its request with a status,
+ * headers and a body as §10 describes is its response; a request left without a response, answered
+ * twice, or answered with no HTTP status, headers that are not a map of text or a non-JSON body that
+ * is not base64 text has a problem instead. Only an answer with no `responses` array at all gives
+ * every request a problem.
  */
-export function parseBatchResponse(answer: unknown, requests: readonly Pick<BatchItemRequest, 'id'>[]): BatchItemResponse[] {
+export function parseBatchResponse(answer: unknown, requests: readonly Pick<BatchItemRequest, 'id'>[]): BatchAnswer {
   const responses = isObject(answer) ? answer.responses : undefined;
-  if (!Array.isArray(responses)) throw malformed('it has no "responses" array');
+  if (!Array.isArray(responses)) {
+    const problem = 'it has no "responses" array';
+    return { items: requests.map(() => ({ ok: false, problem })), problems: [problem] };
+  }
   const index = new Map(requests.map((r, i) => [r.id.toLowerCase(), i]));
-  const parsed: (BatchItemResponse | undefined)[] = requests.map(() => undefined);
+  const answered: Record<string, unknown>[][] = requests.map(() => []);
+  const problems: string[] = [];
   responses.forEach((raw: unknown, position) => {
-    if (!isObject(raw) || typeof raw.id !== 'string') throw malformed(`responses[${position}] has no id`);
+    if (!isObject(raw) || typeof raw.id !== 'string') {
+      problems.push(`responses[${position}] has no id`);
+      return;
+    }
     const at = index.get(raw.id.toLowerCase());
-    if (at === undefined) throw malformed(`it answers request '${raw.id}', which was not sent`);
-    if (parsed[at] !== undefined) throw malformed(`it answers request '${raw.id}' twice`);
-    parsed[at] = itemResponse(raw, raw.id);
+    if (at === undefined) problems.push(`it answers request '${raw.id}', which was not sent`);
+    else answered[at]?.push(raw);
   });
-  return parsed.map((response, i) => {
-    if (response === undefined) throw malformed(`it has no response for request '${requests[i]?.id ?? ''}'`);
-    return response;
+  const items = requests.map((request, i): BatchItemResult => {
+    const [raw, ...more] = answered[i] ?? [];
+    if (raw === undefined) return { ok: false, problem: `it has no response for request '${request.id}'` };
+    if (more.length > 0) return { ok: false, problem: `it answers request '${request.id}' ${more.length + 1} times` };
+    return itemResult(raw, request.id);
+  });
+  return { items, problems };
+}
+
+/**
+ * The failure of a request whose item cannot be read: as far as the adapter can tell no answer came
+ * for it (status 0), so it may have been carried out (`mayHaveTakenEffect`), and it is retried only
+ * when it is safe to repeat, as the same request sent alone and unanswered would be. The message
+ * names the item's problem and the envelope's.
+ */
+export function unreadableItemError(problem: string, envelopeProblems: readonly string[], request: { readonly method: string; readonly url: string; readonly idempotent: boolean }): GraphRequestError {
+  const others = envelopeProblems.filter((p) => p !== problem);
+  return new GraphRequestError({
+    status: 0,
+    code: 'UnreadableBatchResponse',
+    message: `Graph's $batch answer cannot be read for this request: ${[problem, ...others].join('; ')}.`,
+    method: request.method,
+    path: request.url,
+    idempotent: request.idempotent,
   });
 }
 
@@ -84,29 +126,24 @@ export function isSuccess(response: BatchItemResponse): boolean {
   return response.status >= 200 && response.status < 300;
 }
 
-function itemResponse(raw: Record<string, unknown>, id: string): BatchItemResponse {
+function itemResult(raw: Record<string, unknown>, id: string): BatchItemResult {
+  const problem = (why: string): BatchItemResult => ({ ok: false, problem: why });
   const { status } = raw;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) throw malformed(`the response to request '${id}' has no HTTP status`);
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return problem(`the response to request '${id}' has no HTTP status`);
   const headers = new Map<string, string>();
   if (raw.headers !== undefined && raw.headers !== null) {
-    if (!isObject(raw.headers)) throw malformed(`the headers of the response to request '${id}' are not an object`);
+    if (!isObject(raw.headers)) return problem(`the headers of the response to request '${id}' are not an object`);
     for (const [name, value] of Object.entries(raw.headers)) {
-      if (typeof value !== 'string' && typeof value !== 'number') throw malformed(`header ${name} of the response to request '${id}' is not text`);
+      if (typeof value !== 'string' && typeof value !== 'number') return problem(`header ${name} of the response to request '${id}' is not text`);
       headers.set(name.toLowerCase(), String(value));
     }
   }
-  return { status, headers, body: bodyOf(raw.body, headers.get('content-type'), id) };
-}
-
-/** JSON bodies as they are; any other content type comes base64-encoded (§10) and is decoded to text. */
-function bodyOf(body: unknown, contentType: string | undefined, id: string): unknown {
-  if (body === undefined || body === null || contentType === undefined || /\bjson\b/iu.test(contentType)) return body;
-  if (typeof body !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/u.test(body)) throw malformed(`the ${contentType} body of the response to request '${id}' is not base64`);
-  return Buffer.from(body, 'base64').toString('utf8');
-}
-
-function malformed(why: string): GraphResponseError {
-  return new GraphResponseError(`Graph's $batch answer cannot be read: ${why}.`);
+  const contentType = headers.get('content-type');
+  const body = raw.body;
+  // JSON bodies as they are; any other content type comes base64-encoded (§10) and is decoded to text.
+  if (body === undefined || body === null || contentType === undefined || /\bjson\b/iu.test(contentType)) return { ok: true, response: { status, headers, body } };
+  if (typeof body !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/u.test(body)) return problem(`the ${contentType} body of the response to request '${id}' is not base64`);
+  return { ok: true, response: { status, headers, body: Buffer.from(body, 'base64').toString('utf8') } };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { GraphHttp } from './client.ts';
-import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse } from './batch-envelope.ts';
+import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse, unreadableItemError } from './batch-envelope.ts';
 import type { BatchItemResponse } from './batch-envelope.ts';
 import { GraphRequestError } from './errors.ts';
 import type { Attempt, RetryEnvironment, RetryPolicy } from './retry.ts';
@@ -11,7 +11,9 @@ import { retryEach } from './retry.ts';
  * Items that fail with a retryable status (429 inside an outer 200, 5xx) are sent again, only they,
  * in a new batch after the longest of their waits (retry.ts `retryEach`: each item's own
  * `Retry-After`, or backoff when none says). The SDK does not retry inside batches. An outer 424
- * (the throttling page's reading) counts as every item failing.
+ * (the throttling page's reading) counts as every item failing. A read whose item is missing or
+ * cannot be read is retried the same way, as a read that got no answer (status 0); the reads
+ * answered beside it stand.
  *
  * The body is built here, not with the SDK's `BatchRequestContent`: in 3.0.7 it keeps the version
  * segment in item URLs (`/v1.0/users/…`, microsoftgraph/msgraph-sdk-javascript#1451), which the
@@ -33,7 +35,7 @@ export interface BatchOptions {
   readonly concurrency?: number;
 }
 
-/** Runs the reads in batches of 20 and answers each by id. Throws only when a whole batch cannot be sent or read. */
+/** Runs the reads in batches of 20 and answers each by id. Throws only when a whole batch cannot be sent. */
 export async function readInBatches(http: GraphHttp, reads: readonly BatchRead[], options: BatchOptions): Promise<Map<string, BatchOutcome>> {
   const chunks: BatchRead[][] = [];
   for (let i = 0; i < reads.length; i += MAX_BATCH_REQUESTS) chunks.push(reads.slice(i, i + MAX_BATCH_REQUESTS));
@@ -65,9 +67,13 @@ async function sendReads(http: GraphHttp, reads: readonly BatchRead[], retry: Re
     const failed: BatchItemResponse = { status: 424, headers: new Map(), body: undefined };
     return reads.map((read) => ({ ok: false, error: itemError(read, failed, retry) }));
   }
-  return parseBatchResponse(answer, requests).map((response, i) => {
-    if (isSuccess(response)) return { ok: true, value: response };
-    return { ok: false, error: itemError(reads[i] as BatchRead, response, retry) };
+  const { items, problems } = parseBatchResponse(answer, requests);
+  return items.map((result, i) => {
+    const read = reads[i] as BatchRead;
+    // No readable answer for this read: as if it had got none (status 0), so retryEach sends it again.
+    if (!result.ok) return { ok: false, error: unreadableItemError(result.problem, problems, { method: 'GET', url: read.url, idempotent: true }) };
+    if (isSuccess(result.response)) return { ok: true, value: result.response };
+    return { ok: false, error: itemError(read, result.response, retry) };
   });
 }
 

@@ -105,6 +105,21 @@ export class GraphHttp {
 
   private typedError(error: unknown, tag: RequestTag): Error {
     if (tag.failure) return tag.failure;
+    if (error instanceof GraphError && error.statusCode >= 200 && error.statusCode < 300) {
+      // A success the SDK could not read (a body that is not JSON): not Graph refusing the request,
+      // and no answer the adapter can use. As a lost answer (status 0): it may have been carried out,
+      // and is sent again only when that is safe.
+      return new GraphRequestError({
+        status: 0,
+        code: 'UnreadableResponse',
+        message: `Graph answered HTTP ${error.statusCode}, but the answer cannot be read: ${error.message}`,
+        method: tag.method,
+        path: tag.path,
+        idempotent: tag.idempotent,
+        requestId: (error.headers ?? tag.responseHeaders)?.get('request-id') ?? null,
+        clientRequestId: tag.clientRequestId,
+      });
+    }
     if (error instanceof GraphError && error.statusCode > 0) {
       const headers = error.headers ?? tag.responseHeaders;
       let body: unknown = error.body;

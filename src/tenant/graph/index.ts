@@ -72,7 +72,7 @@ export function connectGraphTenant(options: ConnectOptions): GraphConnection {
   const choice = chooseCredential(options.env, endpoint);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const retry: RetryEnvironment = { sleep: (ms) => delay(ms), random: Math.random, nowMs: Date.now, ...options.retry };
-  const tokens = createTokenSource(choice, { fetch: fetchImpl, nowMs: retry.nowMs });
+  const tokens = createTokenSource(choice, { fetch: fetchImpl, nowMs: retry.nowMs, retry, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }) });
   const tenantId = 'tenantId' in choice ? choice.tenantId : undefined;
   const tenant = createGraphTenant({
     endpoint, tokens, fetch: fetchImpl, retry,

@@ -20,8 +20,9 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
   /**
    * A 429 or 503 that says when to come back (`Retry-After`) did no work, so waiting it out spends no
-   * attempt; this bounds the total such waiting for one request instead. Under a saturated write
-   * budget many clients are told the same instant and most lose again (bench/RESULTS.md, apply).
+   * attempt; this bounds the total such waiting for one request instead (a `Retry-After` of 0 waits
+   * nothing, so it spends an attempt: `nextRetryMs`). Under a saturated write budget many clients
+   * are told the same instant and most lose again (bench/RESULTS.md, apply).
    */
   readonly maxThrottledWaitMs: number;
 }
@@ -84,10 +85,12 @@ export function newRetryCount(): RetryCount {
  * The one retry decision, for single requests, `$batch` reads and batched writes alike: after this
  * failure, how long to wait before sending the request again, or undefined to give up. A 429/503
  * with `Retry-After` did no work: its wait spends no attempt and is bounded by `maxThrottledWaitMs`.
+ * A `Retry-After` of 0 (or an HTTP date already past) has no wait to bound, so it spends an attempt
+ * like any other retry (retried at once, as it says); else such answers would be retried forever.
  */
 export function nextRetryMs(failure: RetryableFailure, count: RetryCount, policy: RetryPolicy, random: () => number): number | undefined {
   if (!failure.retryable) return undefined;
-  if (isThrottledWithRetryAfter(failure)) {
+  if (isThrottledWithRetryAfter(failure) && failure.retryAfterMs > 0) {
     count.throttledWaitMs += failure.retryAfterMs;
     return failure.retryAfterMs > policy.maxRetryAfterMs || count.throttledWaitMs > policy.maxThrottledWaitMs ? undefined : failure.retryAfterMs;
   }

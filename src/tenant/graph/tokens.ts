@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/identity';
 import { CLOUDS } from './clouds.ts';
 import type { CredentialChoice, EmulatorCredentialChoice, FederatedTokenSource } from './credentials.ts';
-import { AuthenticationError } from './errors.ts';
+import { AuthenticationError, GraphRequestError } from './errors.ts';
+import type { RetryEnvironment, RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
 
 /**
  * Access tokens for Graph: from @azure/identity for every real credential, and with plain fetch
@@ -20,6 +23,10 @@ export interface TokenDependencies {
   readonly nowMs: () => number;
   /** Reads a federated token file (UTF-8); default node:fs. */
   readonly readFile?: (path: string) => Promise<string>;
+  /** Waiting and jitter between tries of the emulator's token request (retry.ts); default real timers and Math.random. */
+  readonly retry?: Pick<RetryEnvironment, 'sleep' | 'random'>;
+  /** How often that request is tried; default `DEFAULT_RETRY_POLICY`, as for Graph's requests. */
+  readonly retryPolicy?: RetryPolicy;
 }
 
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
@@ -164,12 +171,20 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
   return cachingSource(async () => {
     const { fields, secrets } = await emulatorClientAuthentication(choice, dependencies);
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: choice.clientId, ...fields, scope: choice.scope });
-    const send = (): Promise<Response> => dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+    // One try; no answer at all (a network failure, such as the kept-alive connection lost under it)
+    // is a status-0 failure of a request that is safe to repeat (a client-credentials request is), so
+    // the one retry loop sends it again as it would a Graph read. An answer, even a refusal, is final.
+    const send = async (): Promise<Response> => {
+      try {
+        return await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+      } catch (error) {
+        throw new GraphRequestError({ status: 0, code: 'NetworkError', message: error instanceof Error ? error.message : String(error), method: 'POST', idempotent: true });
+      }
+    };
+    const retry: RetryEnvironment = { sleep: (ms) => delay(ms), random: Math.random, ...dependencies.retry, nowMs: dependencies.nowMs };
     let response: Response;
     try {
-      // A client-credentials request is safe to repeat: once more (on a new connection) when the
-      // kept-alive one was lost under it, as the Graph requests are retried (withRetries).
-      response = await send().catch(() => send());
+      response = await withRetries(send, retry, dependencies.retryPolicy ?? DEFAULT_RETRY_POLICY);
     } catch (error) {
       throw new AuthenticationError('emulator', `no answer from ${choice.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, secrets);
     }

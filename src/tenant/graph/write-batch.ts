@@ -1,6 +1,6 @@
 import type { GraphHttp } from './client.ts';
-import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse } from './batch-envelope.ts';
-import type { BatchItemResponse } from './batch-envelope.ts';
+import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse, unreadableItemError } from './batch-envelope.ts';
+import type { BatchItemResult } from './batch-envelope.ts';
 import { GraphRequestError } from './errors.ts';
 import type { RetryEnvironment, RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
@@ -9,9 +9,12 @@ import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
  * Writes grouped into `$batch` requests of up to 20 (docs/graph-behaviour.md §10). Writes submitted while a
  * batch is being sent wait for the next one; each item is answered on its own and retried exactly as
  * the same write sent alone would be: every write runs in its own `withRetries` (retry.ts), and one
- * try of it is one item in the next batch. When the whole batch gets no answer, each item fails as if
- * its own request had failed so: the writes that are safe to repeat go again and the others reject
- * with the network error, so the caller can check what happened (apply's idempotent steps).
+ * try of it is one item in the next batch. A write whose item is answered settles as that item's
+ * status says, whatever is wrong with the items beside it. When a write gets no readable answer (the
+ * whole batch unanswered or unreadable, or its own item missing or unreadable), it fails as if its own
+ * request had got none (status 0): the writes that are safe to repeat go again and the others reject
+ * with that error, whose `mayHaveTakenEffect` tells the caller to check what happened (apply's
+ * idempotent steps).
  */
 export const MAX_WRITES_PER_BATCH = MAX_BATCH_REQUESTS;
 
@@ -85,18 +88,18 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
       for (const item of items) item.reject(error instanceof GraphRequestError ? error.forRequest(item.request) : error);
       return;
     }
-    let responses: BatchItemResponse[];
-    try {
-      responses = parseBatchResponse(answer, requests);
-    } catch (error) {
-      for (const item of items) item.reject(error);
-      return;
-    }
+    const { items: results, problems } = parseBatchResponse(answer, requests);
     items.forEach((item, index) => {
-      const response = responses[index] as BatchItemResponse;
-      notePercentage(response.headers.get('x-ms-throttle-limit-percentage'));
-      if (isSuccess(response)) item.resolve(response.body);
-      else item.reject(batchItemError(response, item.request, retry.nowMs()));
+      const result = results[index] as BatchItemResult;
+      if (!result.ok) {
+        // No readable answer for this write: it may have happened (apply asks the tenant), and it
+        // goes again only when it is safe to repeat. The writes answered beside it stand.
+        item.reject(unreadableItemError(result.problem, problems, item.request));
+        return;
+      }
+      notePercentage(result.response.headers.get('x-ms-throttle-limit-percentage'));
+      if (isSuccess(result.response)) item.resolve(result.response.body);
+      else item.reject(batchItemError(result.response, item.request, retry.nowMs()));
     });
   }
 

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { ChangeOutcome } from '../../src/domain/outcome.ts';
+import type { CreateUserChange } from '../../src/domain/plan.ts';
+import { renderAuditLine } from '../../src/render/apply-audit.ts';
+import { assignLicenses, blockSignIn, createUser, license, objectId, restoreUser } from '../support/plans.ts';
+
+/** The audit log's line (docs/cli-reference.md §11): one JSON object per change, fields in a fixed order. */
+describe('renderAuditLine', () => {
+  const TIME = '2026-11-22T10:00:03.120Z';
+  const parse = (line: string): Record<string, unknown> => {
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.trimEnd()).not.toContain('\n');
+    return JSON.parse(line) as Record<string, unknown>;
+  };
+
+  it.each<[string, ChangeOutcome, Record<string, unknown>]>([
+    ['an applied restore with a note', { change: restoreUser('dave@contoso.com', { objectId: objectId(0xd0) }), status: 'applied', note: 'it was already restored' },
+      { time: TIME, action: 'restore-user', userPrincipalName: 'dave@contoso.com', objectId: objectId(0xd0), outcome: 'applied', note: 'it was already restored' }],
+    ['a failed license assignment', { change: assignLicenses('erin@contoso.com', [license('ENTERPRISEPACK')], objectId(0xe0)), status: 'failed', error: { status: 400, code: 'Request_BadRequest', message: 'no seats', requestId: 'req-1' } },
+      { time: TIME, action: 'assign-licenses', userPrincipalName: 'erin@contoso.com', objectId: objectId(0xe0), outcome: 'failed', code: 'Request_BadRequest', message: 'no seats', requestId: 'req-1' }],
+    ['a skipped sign-in change', { change: blockSignIn('erin@contoso.com', objectId(0xe0)), status: 'skipped', reason: 'its license assignment failed' },
+      { time: TIME, action: 'block-sign-in', userPrincipalName: 'erin@contoso.com', objectId: objectId(0xe0), outcome: 'skipped', reason: 'its license assignment failed' }],
+    ['a creation (no object id yet)', { change: createUser('new@contoso.com'), status: 'applied' },
+      { time: TIME, action: 'create-user', userPrincipalName: 'new@contoso.com', outcome: 'applied' }],
+  ])('writes %s with its fields in order', (_name, outcome, expected) => {
+    const line = parse(renderAuditLine(outcome, TIME));
+    expect(line).toEqual(expected);
+    expect(Object.keys(line)).toEqual(Object.keys(expected));
+  });
+
+  it('never writes a change\'s details, even a password slipped into them', () => {
+    const change = createUser('new@contoso.com');
+    const withSecret = { ...change, details: { ...change.details, password: 'Sup3r-Secret!' } } as CreateUserChange;
+    for (const outcome of [{ change: withSecret, status: 'applied' }, { change: withSecret, status: 'skipped', reason: 'x' }] as ChangeOutcome[]) {
+      expect(renderAuditLine(outcome, TIME)).not.toContain('Sup3r-Secret!');
+      expect(renderAuditLine(outcome, TIME)).not.toContain('details');
+    }
+  });
+});
