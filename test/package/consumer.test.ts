@@ -273,7 +273,9 @@ describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
     expect(result.refused).toEqual({ kind: 'refused', code: 'invalid-plan', reason: expect.stringMatching(/^old\.json has formatVersion 99; this tenantctl reads only 1\./u) });
   }, 60_000);
 
-  it('the tenant repository\'s own Pulumi program (examples/pulumi) through Pulumi\'s run harness: preview, up, preview with nothing to do', async () => {
+  // On the oldest supported Node only: the Pulumi code is the same on both, and Node 24 runs it from
+  // the sources in test/pulumi/run-harness.test.ts (examples/pulumi where Pulumi runs it).
+  it.runIf(node === '22')('the tenant repository\'s own Pulumi program (examples/pulumi) through Pulumi\'s run harness: preview, up, preview with nothing to do', async () => {
     await reseed(emulator.url, seed);
     const nodeArgs = String((parse(readFileSync(path.join(repo, 'Pulumi.yaml'), 'utf8')) as { runtime: { options: { nodeargs?: string } } }).runtime.options.nodeargs ?? '').split(' ').filter((a) => a !== '');
     const config = { 'tenantctl:graphUrl': emulator.url, 'tenantctl:tenantId': seed.tenantId, 'tenantctl:clientId': DEMO_CLIENT_ID, 'tenantctl:clientSecret': WRITER_SECRET };
