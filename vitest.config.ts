@@ -29,6 +29,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 30_000,
+    // Files share worker processes instead of starting one per file (~0.4 s each, 90 files): the
+    // suite runs in about four fifths of the time. A file must leave the process as it found it;
+    // the guard fails the file that does not (environment, working directory, fetch, fake timers).
+    isolate: false,
+    setupFiles: ['test/support/shared-worker-guard.ts'],
     sequence: { sequencer: LongestFirst },
     // vitest leaves one core free by default: on the 2-core machines of CI that is one test file at a
     // time. The tests wait for events, never for time, so both cores can run them.

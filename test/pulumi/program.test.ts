@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { digestPolicy } from '../../src/engine/digest.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { principalInputs } from '../../src/pulumi/inputs.ts';
@@ -35,6 +35,9 @@ beforeEach(async () => {
   invoked = [];
   azureAd = { tenantId: '8f3c1a52-0000-4000-8000-000000000001', domains: [{ domainName: 'contoso.com', verified: true }] };
   await mockPulumi('tenantctl');
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
 });
 
 /** Pulumi's mocks for a preview of the project `project`: registrations and invokes recorded, azuread answered from `azureAd`. */
