@@ -133,7 +133,7 @@ writePolicy(seed, skuPartNumber, policyDir);
 
 const emulator = await spawnEmulator(['--seed', seedFile]);
 try {
-  const limitsResponse = await fetch(`${emulator.url}/_emulator/limits`, { method: 'POST', body: JSON.stringify(LIMITS) });
+  const limitsResponse = await fetch(`${emulator.url}/_emulator/limits`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(LIMITS) });
   if (limitsResponse.status !== 200) throw new Error(`limits: HTTP ${limitsResponse.status} ${await limitsResponse.text()}`);
   await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });
   const health = async (): Promise<{ cpuUserMs: number; cpuSystemMs: number }> => ((await (await fetch(`${emulator.url}/_emulator/health`)).json()) as { process: { cpuUserMs: number; cpuSystemMs: number } }).process;

@@ -1,12 +1,14 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hasErrors } from '../domain/diagnostics.ts';
+import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { Plan } from '../domain/plan.ts';
 import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
-import { gateApply } from '../engine/apply-gate.ts';
-import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
+import { doneOutcomes, gateApply, wholeOutcome } from '../engine/apply-gate.ts';
+import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, SavedPlanError, savedPlanTooLarge } from '../domain/plan-format.ts';
 import type { ApplyReport } from '../render/apply-report.ts';
 import { renderApplyJson } from '../render/apply-json.ts';
 import { renderAuditLine } from '../render/apply-audit.ts';
@@ -17,6 +19,7 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { useColour } from './io.ts';
+import { checkOutputFile } from './output-path.ts';
 
 export type ApplyFormat = 'text' | 'json';
 
@@ -46,19 +49,52 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     io.stderr.write(`tenantctl apply: ${message}\nNothing was changed.\n`);
     return { kind: 'invalid-input' };
   };
-  const maxChanges = options.maxChanges === undefined ? undefined : Number(options.maxChanges);
-  if (maxChanges !== undefined && (!Number.isInteger(maxChanges) || maxChanges < 0)) return refuse(`--max-changes takes a whole number, not "${options.maxChanges}"`);
+  // Digits only: Number() would also take "1e3", "0x10", " 5" and round 99999999999999999999.
+  const maxChanges = options.maxChanges === undefined || !/^\d{1,15}$/u.test(options.maxChanges) ? undefined : Number(options.maxChanges);
+  if (options.maxChanges !== undefined && maxChanges === undefined) return refuse(`--max-changes takes a whole number of changes (digits only, such as 50), not ${JSON.stringify(options.maxChanges)}`);
 
   // A saved plan is read and checked before the tenant is: a damaged one costs no Graph request.
   let reviewed: { plan: Plan; name: string } | undefined;
   if (saved) {
     try {
-      reviewed = { plan: parseSavedPlan(await readFile(path.resolve(io.cwd, first), 'utf8'), first), name: first };
+      const file = path.resolve(io.cwd, first);
+      // Refused by its size before it is read: the bound holds memory, not only parsing.
+      const { size } = await stat(file);
+      if (size > MAX_SAVED_PLAN_BYTES) throw savedPlanTooLarge(first, size);
+      reviewed = { plan: parseSavedPlan(await readFile(file, 'utf8'), first), name: first };
     } catch (error) {
       if (error instanceof SavedPlanError) return refuse(error.message);
       return refuse(`cannot read ${first}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  // The audit log's path is checked before the tenant is read: one that cannot be written costs no
+  // Graph request. The file itself is created with the first outcome, so a refused apply leaves none.
+  let audit: AuditLog | undefined;
+  if (options.auditLog !== undefined) {
+    const problem = await checkOutputFile(options.auditLog, io.cwd);
+    if (problem !== undefined) return refuse(`--audit-log: ${problem}`);
+    audit = openAuditLog(path.resolve(io.cwd, options.auditLog));
+  }
+  try {
+    return await planAndApply({ args, saved, reviewed, maxChanges, options, audit }, io, tenant, refuse);
+  } finally {
+    audit?.close();
+  }
+}
+
+/** What runApplyCommand has read and checked before the tenant is read. */
+interface ApplyInputs {
+  readonly args: readonly string[];
+  readonly saved: boolean;
+  readonly reviewed: { plan: Plan; name: string } | undefined;
+  readonly maxChanges: number | undefined;
+  readonly options: ApplyCommandOptions;
+  readonly audit: AuditLog | undefined;
+}
+
+/** Plan, gate, confirm, apply; each outcome goes to the audit log as it is known. */
+async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refuse: (message: string) => Outcome): Promise<Outcome> {
+  const { args, saved, reviewed, maxChanges, options, audit } = inputs;
   const paths = saved ? (options.policy ?? []) : args;
   const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, now: io.now() });
   if (fresh.kind === 'invalid-policy') {
@@ -74,8 +110,12 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     const preview = format === 'json' ? io.stderr : io.stdout;
     preview.write(renderPlanText(plan, { color: useColour({ ...io, stdout: preview }) }));
   }
+  // Changes of the reviewed plan that an interrupted earlier apply made: reported as done, not made again.
+  const alreadyDone = doneOutcomes(gate);
+  const report = (outcomes: readonly ChangeOutcome[]): ApplyReport => (reviewed ? wholeOutcome(gate, alreadyDone, outcomes, reviewed.plan) : { plan, outcomes });
   if (plan.changes.length === 0) {
-    printResult({ plan, outcomes: [] }, format, io);
+    for (const outcome of alreadyDone) audit?.write(renderAuditLine(outcome, io.clock()));
+    printResult(report([]), format, io);
     return hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
   if (!options.autoApprove) {
@@ -84,21 +124,70 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     if (!yes) return refuse('not confirmed');
   }
 
+  for (const outcome of alreadyDone) audit?.write(renderAuditLine(outcome, io.clock()));
   const progress = io.stderr.isTTY === true;
   let done = 0;
-  const audit: string[] = [];
   const result = await applyPlan(plan, tenant, {
     newPassword: newUserPassword,
     onOutcome: (outcome) => {
       done++;
       if (progress) io.stderr.write(`\r${done}/${plan.changes.length} changes`);
-      if (options.auditLog !== undefined) audit.push(renderAuditLine(outcome, io.now()));
+      // Each line as its outcome is known, with the real time (not the planning time TENANTCTL_NOW fixes).
+      audit?.write(renderAuditLine(outcome, io.clock()));
     },
   });
   if (progress) io.stderr.write('\n');
-  if (options.auditLog !== undefined) await appendFile(path.resolve(io.cwd, options.auditLog), audit.join(''), 'utf8');
-  printResult({ plan, outcomes: result.outcomes }, format, io);
+  printResult(report(result.outcomes), format, io);
+  if (audit?.failure !== undefined) {
+    io.stderr.write(`tenantctl apply: the audit log ${options.auditLog ?? ''} could not be written (${audit.failure}); ${audit.missing} of ${result.outcomes.length} outcomes are missing from it.\n`);
+    return { kind: 'invalid-input' };
+  }
   return result.outcomes.some((o) => o.status === 'failed') || hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
+}
+
+/**
+ * The audit log, open for appending from before the tenant is read until apply ends. Each line is
+ * written whole, synchronously, as its outcome is known (docs/cli-reference.md §11): a process killed
+ * mid-apply loses at most the lines of the writes in flight. A line that cannot be written (a full
+ * disk) does not stop apply, whose writes are under way: the failure and the number of lines missing
+ * are reported at the end, and apply exits 1.
+ */
+interface AuditLog {
+  write(line: string): void;
+  close(): void;
+  readonly failure: string | undefined;
+  readonly missing: number;
+}
+
+function openAuditLog(file: string): AuditLog {
+  let fd: number | undefined;
+  let failure: string | undefined;
+  let missing = 0;
+  return {
+    write(line) {
+      if (failure !== undefined) {
+        missing++;
+        return;
+      }
+      try {
+        fd ??= openSync(file, 'a');
+        const bytes = Buffer.from(line, 'utf8');
+        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+        missing++;
+      }
+    },
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+    },
+    get failure() {
+      return failure;
+    },
+    get missing() {
+      return missing;
+    },
+  };
 }
 
 /** Apply's result: the JSON document on stdout, or the text view with its problems on stderr and its summary on stdout. */

@@ -1,9 +1,10 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../policy/export.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
+import { checkOutputDirectory, writeFilesAtomically } from './output-path.ts';
 
 export interface ExportCommandOptions {
   /** The directory to write into (default policies.exported/). */
@@ -22,6 +23,12 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
   const directory = path.resolve(io.cwd, outDir);
   // Refuse before reading the tenant: a refusal should cost no Graph requests.
   const names = [TENANT_FILE, PEOPLE_FILE];
+  // A directory that cannot be made or written, or a link (or directory) where a file goes.
+  const problem = await checkOutputDirectory(outDir, io.cwd, names);
+  if (problem !== undefined) {
+    io.stderr.write(`tenantctl: --out: ${problem}. Nothing was read from the tenant.\n`);
+    return { kind: 'invalid-input' };
+  }
   const existing = (await Promise.all(names.map(async (name) => ((await exists(path.join(directory, name))) ? name : undefined)))).filter((n) => n !== undefined);
   if (existing.length > 0 && !options.force) {
     io.stderr.write(`tenantctl: ${outDir} already holds ${existing.join(', ')}; refusing to overwrite (use --force, or another --out)\n`);
@@ -40,8 +47,8 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
   const observed = blocked.length > 0 ? await tenant.readTenant({ mailboxUserPrincipalNames: blocked }) : first;
 
   const result = exportPolicy(observed);
-  await mkdir(directory, { recursive: true });
-  for (const file of result.files) await writeFile(path.join(directory, file.name), file.text, 'utf8');
+  // Each file to a temporary one beside it, then renamed: never through a link, never half written.
+  await writeFilesAtomically(outDir, io.cwd, result.files);
   if (result.skipped.length > 0) {
     const shown = result.skipped.slice(0, 10).map((s) => `  ${s.userPrincipalName}: ${s.reason}\n`).join('');
     const more = result.skipped.length > 10 ? `  … and ${result.skipped.length - 10} more\n` : '';

@@ -6,8 +6,10 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Asks a yes/no question on the terminal; undefined when there is none (apply then needs --auto-approve). */
   readonly confirm?: (question: string) => Promise<boolean>;
-  /** The current time (ISO 8601); injected so that tests fix it. */
+  /** The time to plan for (ISO 8601): the clock, or the fixed TENANTCTL_NOW; injected so that tests fix it. */
   readonly now: () => string;
+  /** The real time (ISO 8601), never fixed by TENANTCTL_NOW: when something happened (the audit log's `time`). */
+  readonly clock: () => string;
   /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
   readonly waitForStop: () => Promise<void>;
 }

@@ -21,6 +21,7 @@ const code = await runCli(process.argv.slice(2), {
   ...(process.stdin.isTTY ? { confirm: confirmOnTerminal } : {}),
   // TENANTCTL_NOW fixes the planning time (tests, the demo, reproducing a plan); real time otherwise.
   now: () => process.env.TENANTCTL_NOW ?? new Date().toISOString(),
+  clock: () => new Date().toISOString(),
   waitForStop: () =>
     new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { hasErrors } from '../domain/diagnostics.ts';
 import type { Plan } from '../domain/plan.ts';
 import { planTenant } from '../engine/reconcile.ts';
@@ -11,6 +9,7 @@ import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { useColour } from './io.ts';
+import { checkOutputFile, writeOutputFile } from './output-path.ts';
 
 export type PlanFormat = 'text' | 'markdown' | 'json';
 
@@ -23,9 +22,17 @@ export interface PlanCommandOptions {
 /**
  * `tenantctl plan [PATH...]`: what apply would change, for review. Exit 0 no changes (or changes
  * without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 an invalid policy, a refused
- * plan or any error diagnostic.
+ * plan or any error diagnostic, or an --out that cannot be written (checked before the tenant is read).
  */
 export async function runPlanCommand(paths: readonly string[], options: PlanCommandOptions, io: CliIo, reader: TenantReader): Promise<Outcome> {
+  if (options.out !== undefined) {
+    // Before anything is read: a path that cannot be written should cost no Graph request.
+    const problem = await checkOutputFile(options.out, io.cwd);
+    if (problem !== undefined) {
+      io.stderr.write(`tenantctl: --out: ${problem}. Nothing was read from the tenant.\n`);
+      return { kind: 'invalid-input' };
+    }
+  }
   const outcome = await planTenant({ paths, cwd: io.cwd, reader, now: io.now() });
   if (outcome.kind === 'invalid-policy') {
     io.stderr.write(renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: useColour(io) }));
@@ -33,7 +40,7 @@ export async function runPlanCommand(paths: readonly string[], options: PlanComm
     return { kind: 'invalid-input' };
   }
   const { plan } = outcome;
-  if (options.out !== undefined) await writeFile(path.resolve(io.cwd, options.out), renderPlanJson(plan), 'utf8');
+  if (options.out !== undefined) await writeOutputFile(options.out, io.cwd, renderPlanJson(plan));
   io.stdout.write(render(plan, options.format, useColour(io)));
   if (options.out !== undefined) io.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: tenantctl apply ${options.out}\n`);
   if (hasErrors(plan.diagnostics)) return { kind: 'invalid-input' };

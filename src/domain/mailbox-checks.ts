@@ -35,23 +35,41 @@ export function needsExchangeDiagnostic(mailbox: DesiredMailbox): Diagnostic {
   };
 }
 
-/** A declared mailbox's account that exists: its mailbox type must match. */
+/** Exchange's mailbox purposes that belong to a person, who signs in (docs/graph-behaviour.md §9). */
+const PERSON_PURPOSES: ReadonlySet<string> = new Set(['user', 'linked']);
+
+/**
+ * A declared mailbox's account that exists: its mailbox type must match. When Exchange says the
+ * account is a person's (a user mailbox, or no mailbox at all), the declaration is an error that
+ * blocks the principal: a shared, room or equipment mailbox's account has sign-in blocked, and
+ * doing that to a person's account locks them out. Another non-person type is only a warning.
+ */
 export function checkMailboxType(mailbox: DesiredMailbox, observed: ObservedMailbox | undefined): Diagnostic | undefined {
   if (!observed) return undefined;
+  const convert = `Set-Mailbox -Identity ${mailbox.userPrincipalName} -Type ${capitalised(mailbox.mailboxType)}`;
   if (observed.kind === 'none') {
     return {
-      severity: 'warning',
+      severity: 'error',
       code: 'needs-exchange',
       userPrincipalName: mailbox.userPrincipalName,
-      message: `the account exists but has no mailbox; create it in Exchange Online PowerShell (${newMailboxCommand(mailbox)}) or convert a licensed one (Set-Mailbox -Identity ${mailbox.userPrincipalName} -Type ${capitalised(mailbox.mailboxType)})`,
+      message: `the account exists but has no mailbox, so it may be a person's: tenantctl changes nothing of it (blocking its sign-in could lock someone out). If it is a person, declare it under users; if it must be a ${mailbox.mailboxType} mailbox, create it in Exchange Online PowerShell (${newMailboxCommand(mailbox)}) or convert a licensed one (${convert})`,
     };
   }
-  if (observed.userPurpose.toLowerCase() === mailbox.mailboxType) return undefined;
+  const purpose = observed.userPurpose.toLowerCase();
+  if (purpose === mailbox.mailboxType) return undefined;
+  if (PERSON_PURPOSES.has(purpose)) {
+    return {
+      severity: 'error',
+      code: 'mailbox-type-mismatch',
+      userPrincipalName: mailbox.userPrincipalName,
+      message: `Exchange says this is a ${observed.userPurpose} mailbox (a person's), the policy says ${mailbox.mailboxType}: tenantctl changes nothing of it, because blocking a person's sign-in locks them out. Check who uses it: a person belongs under users; a mailbox that must be ${mailbox.mailboxType} is converted in Exchange first (${convert}), and the next plan blocks its sign-in`,
+    };
+  }
   return {
     severity: 'warning',
     code: 'mailbox-type-mismatch',
     userPrincipalName: mailbox.userPrincipalName,
-    message: `Exchange says this is a ${observed.userPurpose} mailbox, the policy says ${mailbox.mailboxType}; Graph cannot convert it: Set-Mailbox -Identity ${mailbox.userPrincipalName} -Type ${capitalised(mailbox.mailboxType)}`,
+    message: `Exchange says this is a ${observed.userPurpose} mailbox, the policy says ${mailbox.mailboxType}; Graph cannot convert it: ${convert}`,
   };
 }
 

@@ -5,8 +5,12 @@ import type { Change } from './plan.ts';
  * apply views (src/render/apply-*.ts), the audit log and the Pulumi provider read them.
  */
 export type ChangeOutcome =
-  /** `note`: an earlier, interrupted run had already done it ("it was already restored"). */
-  | { readonly change: Change; readonly status: 'applied'; readonly note?: string }
+  /**
+   * `note`: an earlier, interrupted run had already done it ("it was already restored").
+   * `requestId`: Graph's request id of the write that did it; null when none answered with success
+   * (a step an earlier run had done) or the answer carried none.
+   */
+  | { readonly change: Change; readonly status: 'applied'; readonly note?: string; readonly requestId?: string | null }
   | { readonly change: Change; readonly status: 'failed'; readonly error: FailureInfo }
   /** `reason`: why it was not tried ("its license assignment failed"). */
   | { readonly change: Change; readonly status: 'skipped'; readonly reason: string };

@@ -168,6 +168,17 @@ function write(spec: Spec, value: unknown): unknown {
 
 // ---------------------------------------------------------------------------------------------- reader
 
+/**
+ * The largest saved plan read: 50 MiB, room for some 90,000 changes at about 550 bytes each. A larger
+ * file is not a plan anyone reviewed, and reading it would hold it several times over in memory.
+ */
+export const MAX_SAVED_PLAN_BYTES = 50 * 1024 * 1024;
+
+/** The refusal of a file over MAX_SAVED_PLAN_BYTES, said before it is read. */
+export function savedPlanTooLarge(file: string, bytes: number): SavedPlanError {
+  return new SavedPlanError(`${file} is ${(bytes / 1024 / 1024).toFixed(0)} MiB; a saved plan is at most ${MAX_SAVED_PLAN_BYTES / 1024 / 1024} MiB. Nothing was read from it; make the plan again with: tenantctl plan --out ${file}`);
+}
+
 /** A field that is not as the tables say, named by its path in the file. */
 class Malformed extends Error {}
 
@@ -176,6 +187,8 @@ class Malformed extends Error {}
  * tenantctl does not read, and any field that is missing, of the wrong type, or unknown, naming it.
  */
 export function parseSavedPlan(text: string, file: string): Plan {
+  // Each UTF-16 unit is at least one UTF-8 byte: a text this long is over the bound in bytes too.
+  if (text.length > MAX_SAVED_PLAN_BYTES) throw savedPlanTooLarge(file, text.length);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -5,6 +5,8 @@ import { isGuid } from '../domain/guid.ts';
 import { BoundedLog } from './controls/bounded-log.ts';
 import type { FaultInjector } from './controls/faults.ts';
 import { createFaultInjector, parseFaultConfig } from './controls/faults.ts';
+import type { Refusal } from './controls/request-guard.ts';
+import { checkControl, checkHost, hasBody } from './controls/request-guard.ts';
 import { loadSeed } from './directory/seed.ts';
 import { dumpState } from './directory/state.ts';
 import type { TenantStore } from './directory/store.ts';
@@ -93,7 +95,16 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+/** The largest request body of a Graph call, the token endpoint or a control other than `POST /_emulator/seed`. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest body of `POST /_emulator/seed`: 256 MiB, a seed of some 400,000 users (a synthetic
+ * user is about 600 bytes of JSON, a 10,000-user seed about 6 MB). Larger tenants, up to
+ * MAX_SYNTHETIC_USERS, are loaded in the process
+ * (`startEmulator({ seed })`, `tenantctl emulator --seed/--synthetic`): a body is read into one
+ * string, and V8 strings end at 512 MiB.
+ */
+export const MAX_SEED_BODY_BYTES = 256 * 1024 * 1024;
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 /** The request log keeps this many entries (a benchmark makes hundreds of thousands of requests). */
 const MAX_LOG_ENTRIES = 200_000;
@@ -117,6 +128,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const federationKeys = createFederationKeys({ fetch: options.fetch ?? globalThis.fetch });
   const sockets = new Set<Socket>();
   let baseUrl = 'http://127.0.0.1';
+  // The port listened on, set once listening (no request arrives before): the Host check needs it.
+  let port = 0;
 
   const record = (entry: Omit<RequestLogEntry, 'seq' | 'time'>): number => {
     seq += 1;
@@ -156,12 +169,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', baseUrl);
     const headers = lowerCaseHeaders(request);
-    const bodyText = await readBody(request);
-    if (bodyText === undefined) {
-      send(response, 413, { error: { code: 'RequestEntityTooLarge', message: `The request body is larger than ${MAX_BODY_BYTES} bytes.` } });
+    const control = url.pathname.startsWith('/_emulator/');
+    // Checked before the body is read: a refused request's body is never buffered.
+    const refusal = checkHost(headers, port) ?? (control ? checkControl(headers) : undefined);
+    if (refusal) {
+      refuse(response, refusal, hasBody(headers));
       return;
     }
-    if (url.pathname.startsWith('/_emulator/')) {
+    const limit = control && request.method === 'POST' && url.pathname === '/_emulator/seed' ? MAX_SEED_BODY_BYTES : MAX_BODY_BYTES;
+    const declared = Number(headers['content-length'] ?? '0');
+    const bodyText = declared > limit ? undefined : await readBody(request, limit);
+    if (bodyText === undefined) {
+      // The rest of the body is not read: close the connection rather than wait for it.
+      send(response, 413, { error: { code: 'RequestEntityTooLarge', message: `The request body is larger than ${describeBytes(limit)}, the limit of ${control ? `${request.method ?? 'GET'} ${url.pathname}` : 'a Graph or token request'}.` } }, { Connection: 'close' });
+      return;
+    }
+    if (control) {
       handleControl(request.method ?? 'GET', url, bodyText, response);
       return;
     }
@@ -331,7 +354,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
 
   return {
@@ -389,16 +412,40 @@ function lowerCaseHeaders(request: IncomingMessage): Record<string, string | und
   return headers;
 }
 
-/** The body as text, or undefined when it is larger than the emulator accepts. */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body as text, or undefined when it is larger than `limit` bytes: then reading stops (the
+ * stream is paused, not destroyed, so that the 413 can still be sent; it closes the connection).
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        request.off('data', onData);
+        request.off('end', onEnd);
+        request.off('error', reject);
+        request.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', reject);
+  });
+}
+
+function describeBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB (${bytes} bytes)` : `${bytes} bytes`;
+}
+
+/** A refused request; its unread body, if any, is not waited for: the connection is closed. */
+function refuse(response: ServerResponse, refusal: Refusal, unreadBody: boolean): void {
+  send(response, refusal.status, { error: { code: refusal.code, message: refusal.message } }, unreadBody ? { Connection: 'close' } : {});
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

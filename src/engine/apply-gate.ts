@@ -1,3 +1,6 @@
+import { tenantShows } from '../domain/change-made.ts';
+import type { ObservedTenant } from '../domain/observed.ts';
+import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { Change, Plan } from '../domain/plan.ts';
 import { summarise } from '../domain/plan.ts';
 import { canonicalChange } from '../domain/plan-format.ts';
@@ -27,8 +30,11 @@ export interface ApplyRefusal {
   readonly reason: string;
 }
 
-/** What may be applied, or why nothing may be. */
-export type ApplyGate = { readonly kind: 'go'; readonly plan: Plan } | ApplyRefusal;
+/**
+ * What may be applied, or why nothing may be. `done`: changes of the reviewed plan that the tenant
+ * already shows as made (an earlier apply of the same plan was interrupted); `plan` holds the rest.
+ */
+export type ApplyGate = { readonly kind: 'go'; readonly plan: Plan; readonly done: readonly Change[] } | ApplyRefusal;
 
 /**
  * What the person who approved the writes saw. A saved plan (`tenantctl plan --out`) carries it all;
@@ -82,18 +88,44 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
   if (reviewed && expectedDigest !== undefined && expectedDigest !== fresh.plan.policyDigest) {
     return refuse('policy-changed', `the policy changed since ${reviewed.name} was made (its digest differs); run plan again`);
   }
-  if (reviewed?.kind === 'saved-plan') {
-    const stale = stalePrincipals(reviewed.plan, fresh.plan);
-    if (stale.length > 0) return refuse('stale-plan', `plan is stale: ${stale.join(', ')} changed since it was made; run plan again`);
-  }
+  const compared = reviewed?.kind === 'saved-plan' ? compareWithFresh(reviewed.plan, fresh.plan, fresh.observed) : { stale: [], done: new Set<Change>() };
+  if (compared.stale.length > 0) return refuse('stale-plan', `plan is stale: ${compared.stale.join(', ')} changed since it was made; run plan again`);
   // Apply checks its own credentials (the fresh plan's): a plan made by a read-only identity carries these as warnings.
   if (blockers.length > 0) return credentials();
-  const whole = reviewed?.kind === 'saved-plan' ? reviewed.plan : fresh.plan;
+  // A saved plan's changes run exactly as reviewed (the stale check proved a fresh plan makes the
+  // same ones); what blocks a principal is never taken from the file: the fresh plan's diagnostics are.
+  const whole = reviewed?.kind === 'saved-plan' ? withoutDone({ ...reviewed.plan, diagnostics: fresh.plan.diagnostics }, compared.done) : fresh.plan;
   const plan = input.principal === undefined ? whole : shareOfPlan(whole, input.principal);
   if (input.purpose !== 'preview' && input.maxChanges !== undefined && plan.changes.length > input.maxChanges) {
     return refuse('too-many-changes', `the plan has ${plan.changes.length} changes, more than --max-changes ${input.maxChanges}`);
   }
-  return { kind: 'go', plan };
+  return { kind: 'go', plan, done: [...compared.done] };
+}
+
+/** How a change the tenant already shows as made is reported: applied, by an earlier run. */
+export const ALREADY_DONE = 'already done: the tenant shows it';
+
+/** The outcomes of the changes the gate found done: applied, by an earlier run. */
+export function doneOutcomes(gate: Extract<ApplyGate, { kind: 'go' }>): ChangeOutcome[] {
+  return gate.done.map((change) => ({ change, status: 'applied', note: ALREADY_DONE }));
+}
+
+/**
+ * The outcome of the whole reviewed plan: the changes found done and the outcomes of the rest, in
+ * the reviewed plan's order; `plan` is the reviewed plan, with the gate's diagnostics.
+ */
+export function wholeOutcome(gate: Extract<ApplyGate, { kind: 'go' }>, done: readonly ChangeOutcome[], outcomes: readonly ChangeOutcome[], reviewed: Plan): { readonly plan: Plan; readonly outcomes: readonly ChangeOutcome[] } {
+  if (done.length === 0) return { plan: gate.plan, outcomes };
+  const order = new Map(reviewed.changes.map((c, i) => [c, i]));
+  const all = [...done, ...outcomes].sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
+  return { plan: { ...gate.plan, changes: reviewed.changes, summary: reviewed.summary }, outcomes: all };
+}
+
+/** The plan without the changes the tenant already shows as made. */
+function withoutDone(plan: Plan, done: ReadonlySet<Change>): Plan {
+  if (done.size === 0) return plan;
+  const changes = plan.changes.filter((c) => !done.has(c));
+  return { ...plan, changes, summary: summarise(changes) };
 }
 
 /** One principal's share of a plan, as a plan: its changes and its own diagnostics. */
@@ -110,13 +142,34 @@ function comparable(change: Change): string {
 }
 
 /**
- * The principals whose changes a fresh plan would make differently: the tenant (or the policy's
- * meaning for them) changed since the saved plan was made.
+ * The saved plan against a fresh one, principal by principal. A principal is stale when the fresh
+ * plan would change it in a way the saved plan does not (the tenant, or the policy's meaning for it,
+ * changed since the plan was made), when the fresh plan has errors for it, or when a saved change
+ * the fresh plan no longer needs is not what the tenant shows (someone else changed it otherwise).
+ * Otherwise each such change is done — the tenant shows its "after", as after an interrupted apply of
+ * this plan — and running the rest finishes the reviewed plan.
  */
-function stalePrincipals(saved: Plan, fresh: Plan): string[] {
+function compareWithFresh(saved: Plan, fresh: Plan, observed: ObservedTenant | undefined): { readonly stale: string[]; readonly done: Set<Change> } {
   const now = PlanByPrincipal.of(fresh);
-  return groupByPrincipal(saved.changes)
-    .filter((group) => JSON.stringify(group.changes.map(comparable)) !== JSON.stringify(now.shareOf(group.userPrincipalName).changes.map(comparable)))
-    .map((group) => group.userPrincipalName)
-    .sort();
+  const stale: string[] = [];
+  const done = new Set<Change>();
+  for (const group of groupByPrincipal(saved.changes)) {
+    const share = now.shareOf(group.userPrincipalName);
+    const wanted = new Map<string, number>();
+    for (const change of share.changes) wanted.set(comparable(change), (wanted.get(comparable(change)) ?? 0) + 1);
+    const missing: Change[] = [];
+    for (const change of group.changes) {
+      const key = comparable(change);
+      const left = wanted.get(key) ?? 0;
+      if (left > 0) wanted.set(key, left - 1);
+      else missing.push(change);
+    }
+    const unexpected = [...wanted.values()].some((left) => left > 0);
+    const blocked = share.diagnostics.some((d) => d.severity === 'error');
+    // A change the fresh plan no longer needs is done only when the tenant shows its "after".
+    const madeByOthers = missing.some((change) => observed === undefined || !tenantShows(change, observed));
+    if (unexpected || (missing.length > 0 && (blocked || madeByOthers))) stale.push(group.userPrincipalName);
+    else for (const change of missing) done.add(change);
+  }
+  return { stale: stale.sort(), done };
 }

@@ -3,7 +3,7 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { ChangeOutcome } from './apply.ts';
 import { applyPlan } from './apply.ts';
 import type { RefusalCode } from './apply-gate.ts';
-import { gateApply } from './apply-gate.ts';
+import { doneOutcomes, gateApply, wholeOutcome } from './apply-gate.ts';
 import { newUserPassword } from './passwords.ts';
 import { planTenant } from './reconcile.ts';
 import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
@@ -60,6 +60,10 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
   if (fresh.kind === 'invalid-policy') return { kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' };
   const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }) });
   if (gate.kind === 'refused') return gate;
+  // Changes an interrupted earlier apply of this plan made are reported as done, first.
+  const done = doneOutcomes(gate);
+  for (const outcome of done) input.onOutcome?.(outcome);
   const result = await applyPlan(gate.plan, input.tenant, { newPassword: newUserPassword, ...(input.onOutcome ? { onOutcome: input.onOutcome } : {}) });
-  return { kind: 'applied', plan: gate.plan, outcomes: result.outcomes, summary: summariseOutcomes(result.outcomes) };
+  const whole = wholeOutcome(gate, done, result.outcomes, saved);
+  return { kind: 'applied', plan: whole.plan, outcomes: whole.outcomes, summary: summariseOutcomes(whole.outcomes) };
 }

@@ -1,7 +1,7 @@
 import type { ChangeOutcome, FailureInfo } from '../domain/outcome.ts';
 import type { Change, ChangeAction, Plan } from '../domain/plan.ts';
 import { groupByPrincipal, objectAfterChanges } from '../domain/principal-changes.ts';
-import type { TenantReader, TenantWriter } from '../tenant/port.ts';
+import type { TenantReader, TenantWriter, WriteReceipt } from '../tenant/port.ts';
 import { TenantError } from '../tenant/port.ts';
 
 export type { ChangeOutcome, FailureInfo } from '../domain/outcome.ts';
@@ -58,7 +58,7 @@ async function applyPrincipal(changes: readonly Change[], tenant: TenantReader &
     try {
       const note = await applyChange(change, principal, tenant, options);
       if (change.action === 'create-user' && note.objectId) principal = note.objectId;
-      record({ change, status: 'applied', ...(note.text ? { note: note.text } : {}) });
+      record({ change, status: 'applied', ...(note.text ? { note: note.text } : {}), requestId: note.requestId });
     } catch (error) {
       failedStep = change.action;
       record({ change, status: 'failed', error: failureOf(error) });
@@ -66,7 +66,14 @@ async function applyPrincipal(changes: readonly Change[], tenant: TenantReader &
   }
 }
 
-async function applyChange(change: Change, principal: string, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<{ text?: string; objectId?: string }> {
+/** What a step that succeeded reports: a note when an earlier run had done it, the new user's id, the write's request id. */
+interface StepResult {
+  readonly text?: string;
+  readonly objectId?: string;
+  readonly requestId: string | null;
+}
+
+async function applyChange(change: Change, principal: string, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<StepResult> {
   switch (change.action) {
     case 'restore-user': {
       const options_ = { autoReconcileProxyConflict: change.details.autoReconcileProxyConflict, ...(change.details.newUserPrincipalName ? { newUserPrincipalName: change.details.newUserPrincipalName } : {}) };
@@ -81,7 +88,9 @@ async function applyChange(change: Change, principal: string, tenant: TenantRead
       let objectId: string | undefined;
       const result = await idempotent(
         async () => {
-          objectId = (await tenant.createUser({ ...change.details, userPrincipalName: change.userPrincipalName, password: options.newPassword() })).objectId;
+          const created = await tenant.createUser({ ...change.details, userPrincipalName: change.userPrincipalName, password: options.newPassword() });
+          objectId = created.objectId;
+          return { requestId: created.requestId };
         },
         async () => {
           objectId = (await tenant.readUser(change.userPrincipalName))?.id;
@@ -92,41 +101,36 @@ async function applyChange(change: Change, principal: string, tenant: TenantRead
       return { ...result, ...(objectId ? { objectId } : {}) };
     }
     case 'set-usage-location':
-      await tenant.setUsageLocation(principal, change.details.to);
-      return {};
+      return await tenant.setUsageLocation(principal, change.details.to);
     case 'assign-licenses':
-      await tenant.assignLicenses(principal, change.details.add.map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })), []);
-      return {};
+      return await tenant.assignLicenses(principal, change.details.add.map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })), []);
     case 'remove-licenses':
-      await tenant.assignLicenses(principal, [], change.details.remove.map((l) => l.skuId));
-      return {};
+      return await tenant.assignLicenses(principal, [], change.details.remove.map((l) => l.skuId));
     case 'enable-sign-in':
     case 'block-sign-in':
-      await tenant.setAccountEnabled(principal, change.details.to);
-      return {};
+      return await tenant.setAccountEnabled(principal, change.details.to);
   }
 }
 
 /**
  * A step that is not safe to repeat blindly (restore, create): when it fails in a way that may
  * hide its outcome (no answer, or a 404/conflict that an earlier success would explain), the
- * tenant is asked whether it already happened; if not, it is tried once more.
+ * tenant is asked whether it already happened; if not, it is tried once more. Done earlier, it
+ * has no request id: no write of this run was answered with success.
  */
-async function idempotent(step: () => Promise<void>, happened: () => Promise<boolean>, note: string): Promise<{ text?: string }> {
+async function idempotent(step: () => Promise<WriteReceipt>, happened: () => Promise<boolean>, note: string): Promise<{ text?: string; requestId: string | null }> {
   try {
-    await step();
-    return {};
+    return { requestId: (await step()).requestId };
   } catch (error) {
     if (!mayHaveHappened(error)) throw error;
-    if (await happened()) return { text: note };
+    if (await happened()) return { text: note, requestId: null };
     if (!isTransient(error)) throw error;
   }
   // It did not happen and the failure was transient: once more; if that answer is lost too, ask again.
   try {
-    await step();
-    return {};
+    return { requestId: (await step()).requestId };
   } catch (error) {
-    if (isTransient(error) && (await happened())) return { text: note };
+    if (isTransient(error) && (await happened())) return { text: note, requestId: null };
     throw error;
   }
 }

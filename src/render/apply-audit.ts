@@ -2,10 +2,11 @@ import type { ChangeOutcome } from '../domain/outcome.ts';
 import { changeIdentity } from '../domain/plan-format.ts';
 
 /**
- * One line of the audit log (`apply --audit-log FILE`, docs/cli-reference.md §11): the time, which
- * change (action, principal, object), its outcome, and for a failure Graph's code, message and
- * request id; for a skip the reason; for a step an earlier run had done, the note. One JSON object
- * and a newline. Fields are picked by name: never a change's details, a password or a token.
+ * One line of the audit log (`apply --audit-log FILE`, docs/cli-reference.md §11): the time the
+ * outcome was known, which change (action, principal, object), its outcome, and for an applied
+ * change Graph's request id (and, for a step an earlier run had done, the note); for a failure
+ * Graph's code, message and request id; for a skip the reason. One JSON object and a newline.
+ * Fields are picked by name: never a change's details, a password or a token.
  */
 export function renderAuditLine(outcome: ChangeOutcome, time: string): string {
   return `${JSON.stringify({
@@ -14,6 +15,6 @@ export function renderAuditLine(outcome: ChangeOutcome, time: string): string {
     outcome: outcome.status,
     ...(outcome.status === 'failed' ? { code: outcome.error.code, message: outcome.error.message, requestId: outcome.error.requestId } : {}),
     ...(outcome.status === 'skipped' ? { reason: outcome.reason } : {}),
-    ...(outcome.status === 'applied' && outcome.note ? { note: outcome.note } : {}),
+    ...(outcome.status === 'applied' ? { requestId: outcome.requestId ?? null, ...(outcome.note ? { note: outcome.note } : {}) } : {}),
   })}\n`;
 }

@@ -31,7 +31,7 @@ function outcomeJson(outcome: ChangeOutcome): Record<string, unknown> {
   const json = { ...changeIdentity(outcome.change), status: outcome.status };
   switch (outcome.status) {
     case 'applied':
-      return outcome.note === undefined ? json : { ...json, note: outcome.note };
+      return { ...json, requestId: outcome.requestId ?? null, ...(outcome.note === undefined ? {} : { note: outcome.note }) };
     case 'failed': {
       const { status, code, message, requestId } = outcome.error;
       return { ...json, error: { status, code, message, requestId } };

@@ -44,11 +44,19 @@ export interface NewUserInput {
   readonly password: string;
 }
 
+/**
+ * What a write that succeeded answered: the tenant's request id of the request that carried it out
+ * (Graph's `request-id`), for the audit log and for support; null when the answer carried none.
+ */
+export interface WriteReceipt {
+  readonly requestId: string | null;
+}
+
 /** Writes, one domain operation each. A principal is named by object id, or by UPN before its id is known. */
 export interface TenantWriter {
-  restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<void>;
-  createUser(input: NewUserInput): Promise<{ readonly objectId: string }>;
-  setUsageLocation(principal: string, usageLocation: string): Promise<void>;
-  assignLicenses(principal: string, add: readonly Pick<PlannedLicense, 'skuId' | 'disabledPlans'>[], remove: readonly string[]): Promise<void>;
-  setAccountEnabled(principal: string, enabled: boolean): Promise<void>;
+  restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<WriteReceipt>;
+  createUser(input: NewUserInput): Promise<WriteReceipt & { readonly objectId: string }>;
+  setUsageLocation(principal: string, usageLocation: string): Promise<WriteReceipt>;
+  assignLicenses(principal: string, add: readonly Pick<PlannedLicense, 'skuId' | 'disabledPlans'>[], remove: readonly string[]): Promise<WriteReceipt>;
+  setAccountEnabled(principal: string, enabled: boolean): Promise<WriteReceipt>;
 }

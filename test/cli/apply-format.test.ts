@@ -87,6 +87,7 @@ async function applyOnTerminal(args: readonly string[], answer: string): Promise
     cwd: process.cwd(),
     env: cliEnv(emulator.url),
     now: () => FIXTURE_NOW,
+    clock: () => new Date().toISOString(),
     confirm: (question) => {
       questions.push(question);
       return Promise.resolve(answer === 'yes');
@@ -105,6 +106,7 @@ async function applyInterleaved(args: readonly string[]): Promise<{ code: number
     cwd: process.cwd(),
     env: cliEnv(emulator.url),
     now: () => FIXTURE_NOW,
+    clock: () => new Date().toISOString(),
     waitForStop: () => Promise.resolve(),
   });
   return { code, log };

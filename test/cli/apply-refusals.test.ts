@@ -4,7 +4,7 @@
  * holds no POST/PATCH/DELETE under /v1.0 from the refusing run (reads, and `$batch`es of reads, are
  * fine). And nothing apply prints or logs holds the client secret or a token.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.ts';
@@ -88,10 +88,12 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
       },
     ],
     [
-      'Dave was restored by someone else',
+      // Restored as the plan would, then blocked: the fresh plan would enable his sign-in, which the saved plan does not.
+      'Dave was restored and blocked by someone else',
       /plan is stale: dave@contoso\.com changed since it was made; run plan again/u,
       async (graph: Graph): Promise<void> => {
         expect((await graph('POST', `/directory/deletedItems/${DAVE}/restore`, { autoReconcileProxyConflict: true })).status).toBe(200);
+        expect((await graph('PATCH', `/users/${DAVE}`, { accountEnabled: false })).status).toBe(204);
       },
     ],
   ])('a stale saved plan: %s after the plan was made', async (_name, message, drift) => {
@@ -179,10 +181,13 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
     await expectUntouched();
   });
 
-  it('--max-changes that is not a whole number', async () => {
+  it.each(['lots', '1e3', '0x10', ' 5', '5 ', '-1', '2.5', '', '99999999999999999999'])('--max-changes %j, which is not digits only', async (value) => {
     await freshTenant();
-    const result = await applyAndLog([policyDir(POLICY), '--max-changes', 'lots', '--auto-approve']);
-    expectRefused(result, /--max-changes takes a whole number, not "lots"/u);
+    const since = await lastSeq(emulator.url);
+    const result = await applyAndLog([policyDir(POLICY), `--max-changes=${value}`, '--auto-approve']);
+    expectRefused(result, new RegExp(`--max-changes takes a whole number of changes \\(digits only, such as 50\\), not ${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}`, 'u'));
+    // Refused before the tenant is read.
+    expect(await requestsSince(emulator.url, since)).toEqual([]);
     await expectUntouched();
   });
 
@@ -225,6 +230,19 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
     await expectUntouched();
   });
 
+  it('a saved plan larger than a reviewed plan can be, refused by its size before it is read', async () => {
+    await freshTenant();
+    const file = path.join(tempDir(), 'p.json');
+    // A sparse file: 51 MiB by its size, nothing on disk.
+    writeFileSync(file, '');
+    truncateSync(file, 51 * 1024 * 1024);
+    const since = await lastSeq(emulator.url);
+    const result = await applyAndLog([file, '--policy', policyDir(POLICY), '--auto-approve']);
+    expectRefused(result, /p\.json is 51 MiB; a saved plan is at most 50 MiB\. Nothing was read from it; make the plan again with: tenantctl plan --out/u);
+    expect(await requestsSince(emulator.url, since)).toEqual([]);
+    await expectUntouched();
+  });
+
   it('a saved plan that is not a plan', async () => {
     await freshTenant();
     const file = path.join(tempDir(), 'p.json');
@@ -232,6 +250,67 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
     const result = await applyAndLog([file, '--policy', policyDir(POLICY), '--auto-approve']);
     expectRefused(result, /p\.json is not JSON; save a plan with: tenantctl plan --out/u);
     await expectUntouched();
+  });
+});
+
+describe('a person\'s account declared as a shared mailbox is not locked out', () => {
+  it('plan names the error and apply blocks nobody: Bob, whose mailbox Exchange calls a user mailbox, can still sign in', async () => {
+    await freshTenant();
+    const dir = policyDir('mailboxes:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, type: shared}\n');
+    const planned = await tenantctl(emulator.url, ['plan', dir]);
+    expect(planned.code, planned.stdout + planned.stderr).toBe(1);
+    expect(planned.stdout + planned.stderr).toMatch(/mailbox-type-mismatch[^\n]*user mailbox \(a person's\)/u);
+    const { run, writes } = await applyAndLog([dir, '--auto-approve']);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(writes).toEqual([]);
+    expect(activeUser(await readState(emulator.url), 'bob@contoso.com')?.accountEnabled).toBe(true);
+  });
+});
+
+describe('an interrupted apply is finished from its reviewed plan', () => {
+  it('what the tenant shows made is reported done, the rest is applied, and the next plan is empty', async () => {
+    await freshTenant();
+    const dir = policyDir(POLICY);
+    const { file } = await savePlan(dir);
+    // What a first apply of this plan made before it was killed: Dave restored, Carol's usage location set.
+    const token = await tokenFor(emulator.url, contoso());
+    for (const [method, route, body] of [['POST', `/directory/deletedItems/${DAVE}/restore`, { autoReconcileProxyConflict: true }], ['PATCH', `/users/${CAROL}`, { usageLocation: 'NL' }]] as const) {
+      const response = await fetch(`${emulator.url}/v1.0${route}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status).toBeLessThan(300);
+      await response.body?.cancel();
+    }
+    const { run, writes } = await applyAndLog([file, '--policy', dir, '--auto-approve', '--format', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { outcomes: { action: string; userPrincipalName: string; status: string; note?: string }[] };
+    expect(result.outcomes.map((o) => `${o.action} ${o.userPrincipalName} ${o.status}${o.note === undefined ? '' : ' (done before)'}`)).toEqual([
+      'set-usage-location carol@contoso.com applied (done before)', 'assign-licenses carol@contoso.com applied', 'restore-user dave@contoso.com applied (done before)', 'block-sign-in support@contoso.com applied',
+    ]);
+    // Only the rest was written: Carol's license and Support's block.
+    expect(writes.map((w) => w.replace(/ → \d+$/u, ''))).toEqual(expect.arrayContaining([expect.stringMatching(/assignLicense/u), expect.stringMatching(new RegExp(`PATCH /users/${SUPPORT}`, 'u'))]));
+    expect(writes).toHaveLength(2);
+    const again = await tenantctl(emulator.url, ['plan', dir]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+});
+
+describe('a saved plan is not trusted for what blocks a principal', () => {
+  it('a plan whose errors were deleted from the file still exits 1 naming them: apply takes them from its fresh plan', async () => {
+    await freshTenant();
+    // Erin was purged: under whenPurged: report the plan names her in an error and apply leaves her alone.
+    const dir = policyDir(POLICY.replace('mailboxes:\n', '  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\nmailboxes:\n'));
+    const file = path.join(tempDir(), 'p.json');
+    const planned = await tenantctl(emulator.url, ['plan', dir, '--out', file]);
+    expect(planned.code, planned.stderr).toBe(1);
+    const plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+    expect(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['not-restorable']);
+    editPlan(file, (p) => {
+      p.diagnostics = [];
+    });
+    const { run } = await applyAndLog([file, '--policy', dir, '--auto-approve']);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^1 error in the plan: what they name was not applied\.$/mu);
+    // The rest of the reviewed plan was applied.
+    expect(activeUser(await readState(emulator.url), 'dave@contoso.com')?.id).toBe(DAVE);
   });
 });
 

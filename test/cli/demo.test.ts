@@ -31,6 +31,7 @@ async function demoWithKnownSecret(): Promise<{ code: number; stdout: string; st
       cwd: repo,
       env: {},
       now: () => NOW,
+      clock: () => new Date().toISOString(),
       waitForStop: () => Promise.resolve(),
     },
     { clientSecret: KNOWN_SECRET },

@@ -30,7 +30,7 @@ function policy(yaml: string): string {
 }
 
 async function plan(seed: (draft: SeedDraft) => void, yaml: string, options: { app?: 'reader' } = {}): Promise<{ code: number; plan: Plan; stderr: string }> {
-  const reseed = await fetch(`${emulator.url}/_emulator/seed`, { method: 'POST', body: JSON.stringify(contoso(seed)) });
+  const reseed = await fetch(`${emulator.url}/_emulator/seed`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(contoso(seed)) });
   expect(reseed.status).toBe(200);
   const env = {
     TENANTCTL_GRAPH_URL: emulator.url,
@@ -194,6 +194,7 @@ describe('tenantctl plan against the emulator', () => {
     const readOnly = '5e1c0000-0000-4000-8000-00000000a0ff';
     const reseed = await fetch(`${emulator.url}/_emulator/seed`, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(contoso((d) => withApp(d, readOnly, ['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read', 'GroupMember.Read.All']))),
     });
     expect(reseed.status).toBe(200);

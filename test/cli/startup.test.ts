@@ -28,7 +28,7 @@ function modulesLoadedBy(body: string): string[] {
 }
 
 const HEAVY = [/\/@azure\/identity\//u, /\/@microsoft\/microsoft-graph-client\//u, /\/src\/emulator\//u];
-const IO = '{ stdout: { write: () => true }, stderr: { write: () => true }, cwd: repo, env: {}, now: () => "2026-11-22T00:00:00Z", waitForStop: async () => {} }';
+const IO = '{ stdout: { write: () => true }, stderr: { write: () => true }, cwd: repo, env: {}, now: () => "2026-11-22T00:00:00Z", clock: () => new Date().toISOString(), waitForStop: async () => {} }';
 
 describe('tenantctl start-up', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Change, Plan } from '../../src/domain/plan.ts';
 import { ACTION_ORDER } from '../../src/domain/plan.ts';
-import { parseSavedPlan, renderPlanJson, SavedPlanError } from '../../src/domain/plan-format.ts';
+import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, renderPlanJson, SavedPlanError } from '../../src/domain/plan-format.ts';
 import { assignLicenses, convergedPlan, createUser, everyActionPlan, license, planOf, restoreUser, tenantMismatchPlan } from '../support/plans.ts';
 
 const golden = (name: string): string => `../fixtures/golden/${name}`;
@@ -123,6 +123,11 @@ describe('parseSavedPlan', () => {
     const json = saved();
     edit(json);
     expect(refusal(json)).toBe(`p.json is not a plan tenantctl wrote: ${problem}. Nothing was changed; make the plan again with: tenantctl plan --out p.json`);
+  });
+
+  it('refuses a text over MAX_SAVED_PLAN_BYTES before parsing it', () => {
+    const text = `{"formatVersion": 1, "x": "${'a'.repeat(MAX_SAVED_PLAN_BYTES)}"}`;
+    expect(() => parseSavedPlan(text, 'p.json')).toThrow(/^p\.json is 50 MiB; a saved plan is at most 50 MiB\. Nothing was read from it/u);
   });
 
   it('refuses JSON that is not an object', () => {

@@ -319,14 +319,27 @@ const CASES: readonly DiagnosticCase[] = [
     }),
   },
   {
-    name: 'mailbox-type-mismatch: Exchange says user mailbox, the policy says shared',
+    // A person's account declared as a shared mailbox: blocking its sign-in would lock them out.
+    name: 'mailbox-type-mismatch: Exchange says user mailbox, the policy says shared: an error, and sign-in is not blocked',
+    code: 'mailbox-type-mismatch',
+    build: () => {
+      const support = user('support@contoso.com', { accountEnabled: true });
+      return {
+        state: desired([declaredMailbox('support@contoso.com')]),
+        observed: tenant({ users: [support], mailboxes: [[support.id, mailboxOf('user')]] }),
+        expected: { severity: 'error', userPrincipalName: 'support@contoso.com', facts: ['user mailbox', 'locks them out', 'belongs under users', 'Set-Mailbox -Identity support@contoso.com -Type Shared'], changes: [], codes: ['mailbox-type-mismatch'] },
+      };
+    },
+  },
+  {
+    name: 'mailbox-type-mismatch: Exchange says room mailbox, the policy says shared: a warning (neither is a person\'s)',
     code: 'mailbox-type-mismatch',
     build: () => {
       const support = user('support@contoso.com', { accountEnabled: false });
       return {
         state: desired([declaredMailbox('support@contoso.com')]),
-        observed: tenant({ users: [support], mailboxes: [[support.id, mailboxOf('user')]] }),
-        expected: { severity: 'warning', userPrincipalName: 'support@contoso.com', facts: ['user mailbox', 'Set-Mailbox -Identity support@contoso.com -Type Shared'], changes: [], codes: ['mailbox-type-mismatch'] },
+        observed: tenant({ users: [support], mailboxes: [[support.id, mailboxOf('room')]] }),
+        expected: { severity: 'warning', userPrincipalName: 'support@contoso.com', facts: ['room mailbox', 'Set-Mailbox -Identity support@contoso.com -Type Shared'], changes: [], codes: ['mailbox-type-mismatch'] },
       };
     },
   },
@@ -347,14 +360,15 @@ const CASES: readonly DiagnosticCase[] = [
     }),
   },
   {
-    name: 'needs-exchange: a declared room mailbox whose account exists without a mailbox',
+    // No mailbox: it may be a person's account, so its sign-in is not blocked either.
+    name: 'needs-exchange: a declared room mailbox whose account exists without a mailbox: an error, and sign-in is not blocked',
     code: 'needs-exchange',
     build: () => {
-      const room = user('room1@contoso.com', { displayName: 'Room 1', accountEnabled: false });
+      const room = user('room1@contoso.com', { displayName: 'Room 1', accountEnabled: true });
       return {
         state: desired([declaredMailbox('room1@contoso.com', 'room', { displayName: 'Room 1' })]),
         observed: tenant({ users: [room], mailboxes: [[room.id, noMailbox]] }),
-        expected: { severity: 'warning', userPrincipalName: 'room1@contoso.com', facts: ['no mailbox', 'New-Mailbox -Room -Name "Room 1"', '-PrimarySmtpAddress room1@contoso.com'], changes: [], codes: ['needs-exchange'] },
+        expected: { severity: 'error', userPrincipalName: 'room1@contoso.com', facts: ['no mailbox', 'lock someone out', 'New-Mailbox -Room -Name "Room 1"', '-PrimarySmtpAddress room1@contoso.com'], changes: [], codes: ['needs-exchange'] },
       };
     },
   },

@@ -4,23 +4,17 @@
  * slowly), then apply runs again. The second run converges (a plan afterwards has no changes), and
  * the tenant carried out no restore and no create twice, whatever the first run left in flight.
  */
-import { spawn } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import {
-  cliEnv, duplicates, planJson, policyDir, readState, requestsSince, reseed, setFaults, successfulCreates, successfulRestores, tenantctl, writesIn,
+  duplicates, planJson, policyDir, readState, requestsSince, reseed, setFaults, successfulCreates, successfulRestores, tenantctl, writesIn,
 } from '../support/apply-e2e.ts';
+import type { ApplyChild } from '../support/apply-child.ts';
+import { startApplyChild } from '../support/apply-child.ts';
 import { busyCreated, busyPolicy, busyRestorable, busySeed } from '../support/busy-tenant.ts';
-import { FIXTURE_NOW } from '../support/emulator.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Node 24 (the pinned devDependency) runs tenantctl's TypeScript; the test runner's own node is it too. */
-const NODE = existsSync(path.join(ROOT, 'node_modules/.bin/node')) ? path.join(ROOT, 'node_modules/.bin/node') : process.execPath;
 const LATENCY_MS: [number, number] = [30, 60];
 /** Kill once this many writes have been carried out: well after the first, well before the last. */
 const KILL_AFTER_WRITES = 12;
@@ -30,25 +24,6 @@ beforeAll(async () => {
   emulator = await startEmulator({ seed: busySeed(), port: 0 });
 });
 afterAll(() => emulator.close());
-
-interface Child {
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly output: () => string;
-  kill(): void;
-}
-
-function startApply(dir: string): Child {
-  const child = spawn(NODE, [path.join(ROOT, 'bin/tenantctl.js'), 'apply', dir, '--auto-approve'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...cliEnv(emulator.url), TENANTCTL_NOW: FIXTURE_NOW },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { exit, output: () => output, kill: () => child.kill('SIGKILL') };
-}
 
 /** How many writes after `since` (a `seq`) the emulator has carried out (2xx), from its log in this process. */
 function writesDone(since: number): number {
@@ -63,7 +38,7 @@ const RESPONSE_FINISHED = 'http.server.response.finish';
  * counted again each time the emulator finishes a response. No deadline: the suite's timeout is the
  * only one.
  */
-function waitForWrites(since: number, count: number, child: Child): Promise<void> {
+function waitForWrites(since: number, count: number, child: ApplyChild): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       unsubscribe(RESPONSE_FINISHED, check);
@@ -88,7 +63,7 @@ describe('apply killed midway, then run again', () => {
     const dir = policyDir(busyPolicy());
     const since = emulator.requests().at(-1)?.seq ?? 0;
 
-    const child = startApply(dir);
+    const child = startApplyChild(emulator.url, dir);
     await waitForWrites(since, KILL_AFTER_WRITES, child);
     const writesBeforeKill = writesDone(since);
     child.kill();

@@ -142,7 +142,7 @@ describe('gateApply', () => {
 
     const gate = await gateThenApply(memory, { fresh });
 
-    expect(gate).toEqual({ kind: 'go', plan: fresh.plan });
+    expect(gate).toEqual({ kind: 'go', done: [], plan: fresh.plan });
     if (gate.kind === 'go') expect(gate.plan).toBe(fresh.plan);
     await expectConverged(memory, dir);
   });
@@ -162,7 +162,8 @@ describe('gateApply', () => {
     const gate = await gateThenApply(memory, { fresh, reviewed });
 
     expect(gate.kind).toBe('go');
-    if (gate.kind === 'go') expect(gate.plan).toBe(reviewed.plan);
+    // The saved plan's changes, exactly; what blocks a principal comes from the fresh plan, never the file.
+    if (gate.kind === 'go') expect(gate.plan).toEqual({ ...reviewed.plan, diagnostics: fresh.plan.diagnostics });
     await expectConverged(memory, dir);
   });
 
@@ -222,7 +223,9 @@ describe('gateApply', () => {
 
     const gate = await gateThenApply(watched.tenant, { fresh: await freshPlan(watched.tenant, dir), reviewed: saved });
 
-    expect(gate).toEqual({ kind: 'refused', code: 'stale-plan', reason: 'plan is stale: carol@contoso.com, dave@contoso.com changed since it was made; run plan again' });
+    // Carol's usage location is BE, not the planned NL: changed otherwise, so stale. Dave's restore the
+    // tenant shows made, as the plan would have: done, not stale (whoever made it).
+    expect(gate).toEqual({ kind: 'refused', code: 'stale-plan', reason: 'plan is stale: carol@contoso.com changed since it was made; run plan again' });
     await expectNothingWritten(memory, watched, before);
     // The stale plan's block of Support did not run either.
     expect(activeByUpn(before, 'support@contoso.com')?.accountEnabled).toBe(true);
@@ -335,10 +338,25 @@ describe('applySavedPlan', () => {
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: A_DAY_LATER });
 
     if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
-    expect(result.plan).toEqual(parseSavedPlan(planText, 'p.json'));
+    expect(result.plan.changes).toEqual(parseSavedPlan(planText, 'p.json').changes);
     expect(result.outcomes.map((o) => `${o.change.action} ${o.change.userPrincipalName} ${o.status}`).sort()).toEqual(CHANGES.map((c) => `${c} applied`).sort());
     expect(result.summary).toBe('Apply complete: 1 restored, 1 usage locations set, 1 licensed, 1 blocked.');
     await expectConverged(memory, dir);
+  });
+
+  it('takes what blocks a principal from its own fresh plan, not from the file: a plan whose errors were deleted still reports them', async () => {
+    const memory = contosoTenant();
+    // Erin was purged: under whenPurged: report she is an error the plan names, and apply leaves her alone.
+    const dir = policyDir(POLICY.replace('mailboxes:\n', '  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\nmailboxes:\n'));
+    const original = JSON.parse(await savedPlanText(memory, dir)) as { diagnostics: { severity: string; code: string }[] };
+    expect(original.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['not-restorable']);
+    const planText = JSON.stringify({ ...original, diagnostics: [] });
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: FIXTURE_NOW });
+
+    if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
+    expect(result.plan.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.userPrincipalName ?? ''}`)).toEqual(['not-restorable erin@contoso.com']);
+    expect(result.outcomes.map((o) => o.change.userPrincipalName)).not.toContain('erin@contoso.com');
   });
 
   it('calls onOutcome once per change, with the outcomes it returns', async () => {
@@ -403,6 +421,26 @@ describe('applySavedPlan', () => {
     const result = await applySavedPlan({ planText: '{"formatVersion": 99}', paths: [], cwd: policyDir(POLICY), tenant: memory, now: FIXTURE_NOW });
     expect(result).toEqual({ kind: 'refused', code: 'invalid-plan', reason: 'the saved plan has formatVersion 99; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out the saved plan' });
     await expectNotRepaired(memory);
+  });
+
+  it('finishes a plan whose earlier apply was interrupted: what the tenant shows made is reported done, the rest applied', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY);
+    const planText = await savedPlanText(memory, dir);
+    // The first apply of this plan made Dave's restore and Carol's usage location, then was killed.
+    await memory.restoreDeletedUser(DAVE, { autoReconcileProxyConflict: true });
+    await memory.setUsageLocation(CAROL, 'NL');
+    const seen: ChangeOutcome[] = [];
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: FIXTURE_NOW, onOutcome: (o) => seen.push(o) });
+
+    if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
+    expect(result.outcomes.map((o) => `${o.change.action} ${o.change.userPrincipalName} ${o.status === 'applied' && o.note !== undefined ? 'done before' : o.status}`)).toEqual([
+      'set-usage-location carol@contoso.com done before', 'assign-licenses carol@contoso.com applied', 'restore-user dave@contoso.com done before', 'block-sign-in support@contoso.com applied',
+    ]);
+    expect(seen.length).toBe(4);
+    expect(result.summary).toBe('Apply complete: 1 restored, 1 usage locations set, 1 licensed, 1 blocked.');
+    await expectConverged(memory, dir);
   });
 
   it('refuses a plan made stale by a change to the tenant after it was made, and writes nothing', async () => {

@@ -193,7 +193,15 @@ function expectConverged({ result, firstErrors, second }: Convergence): void {
   const notApplied = result.outcomes.flatMap((o) => (o.status === 'failed' ? [`${o.change.action} ${o.change.userPrincipalName} failed: ${o.error.message}`] : o.status === 'skipped' ? [`${o.change.action} ${o.change.userPrincipalName} skipped: ${o.reason}`] : []));
   expect(notApplied).toEqual([]);
   expect(second.changes.map((c) => `${c.action} ${c.userPrincipalName}`)).toEqual([]);
-  for (const error of errorsOf(second)) expect(firstErrors, `apply introduced the error ${error}`).toContain(error);
+  // A deleted user's mailbox cannot be read (Graph answers 404 for it), so what Exchange says of a
+  // restored mailbox principal is first known by the next plan: a person's mailbox declared as shared
+  // is an error then (mailbox-type-mismatch, needs-exchange), and the plan changes nothing of it.
+  const restored = new Set(result.outcomes.filter((o) => o.change.action === 'restore-user').map((o) => o.change.userPrincipalName));
+  const knownOnlyAfterRestore = (error: string): boolean => {
+    const [code, upn] = error.split(' ');
+    return (code === 'mailbox-type-mismatch' || code === 'needs-exchange') && restored.has(upn ?? '');
+  };
+  for (const error of errorsOf(second)) if (!knownOnlyAfterRestore(error)) expect(firstErrors, `apply introduced the error ${error}`).toContain(error);
 }
 
 describe('plan → apply → plan is empty', () => {

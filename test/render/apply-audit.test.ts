@@ -14,14 +14,16 @@ describe('renderAuditLine', () => {
   };
 
   it.each<[string, ChangeOutcome, Record<string, unknown>]>([
-    ['an applied restore with a note', { change: restoreUser('dave@contoso.com', { objectId: objectId(0xd0) }), status: 'applied', note: 'it was already restored' },
-      { time: TIME, action: 'restore-user', userPrincipalName: 'dave@contoso.com', objectId: objectId(0xd0), outcome: 'applied', note: 'it was already restored' }],
+    ['an applied restore with a note (no request of this run did it)', { change: restoreUser('dave@contoso.com', { objectId: objectId(0xd0) }), status: 'applied', note: 'it was already restored', requestId: null },
+      { time: TIME, action: 'restore-user', userPrincipalName: 'dave@contoso.com', objectId: objectId(0xd0), outcome: 'applied', requestId: null, note: 'it was already restored' }],
+    ['an applied license assignment, with the request id Graph answered it with', { change: assignLicenses('carol@contoso.com', [license('ENTERPRISEPACK')], objectId(0xc0)), status: 'applied', requestId: 'req-9' },
+      { time: TIME, action: 'assign-licenses', userPrincipalName: 'carol@contoso.com', objectId: objectId(0xc0), outcome: 'applied', requestId: 'req-9' }],
     ['a failed license assignment', { change: assignLicenses('erin@contoso.com', [license('ENTERPRISEPACK')], objectId(0xe0)), status: 'failed', error: { status: 400, code: 'Request_BadRequest', message: 'no seats', requestId: 'req-1' } },
       { time: TIME, action: 'assign-licenses', userPrincipalName: 'erin@contoso.com', objectId: objectId(0xe0), outcome: 'failed', code: 'Request_BadRequest', message: 'no seats', requestId: 'req-1' }],
     ['a skipped sign-in change', { change: blockSignIn('erin@contoso.com', objectId(0xe0)), status: 'skipped', reason: 'its license assignment failed' },
       { time: TIME, action: 'block-sign-in', userPrincipalName: 'erin@contoso.com', objectId: objectId(0xe0), outcome: 'skipped', reason: 'its license assignment failed' }],
-    ['a creation (no object id yet)', { change: createUser('new@contoso.com'), status: 'applied' },
-      { time: TIME, action: 'create-user', userPrincipalName: 'new@contoso.com', outcome: 'applied' }],
+    ['a creation (no object id yet)', { change: createUser('new@contoso.com'), status: 'applied', requestId: 'req-2' },
+      { time: TIME, action: 'create-user', userPrincipalName: 'new@contoso.com', outcome: 'applied', requestId: 'req-2' }],
   ])('writes %s with its fields in order', (_name, outcome, expected) => {
     const line = parse(renderAuditLine(outcome, TIME));
     expect(line).toEqual(expected);

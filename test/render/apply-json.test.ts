@@ -12,7 +12,8 @@ import {
  * here changes that contract: check whether formatVersion must move.
  */
 
-const applied = (change: Change, note?: string): ChangeOutcome => ({ change, status: 'applied', ...(note === undefined ? {} : { note }) });
+/** Applied by a request Graph answered with `requestId`; with a note, done by an earlier run (no request id). */
+const applied = (change: Change, requestId: string | null, note?: string): ChangeOutcome => ({ change, status: 'applied', requestId, ...(note === undefined ? {} : { note }) });
 const failed = (change: Change, error: Partial<Extract<ChangeOutcome, { status: 'failed' }>['error']> = {}): ChangeOutcome => ({
   change, status: 'failed', error: { status: 400, code: 'Request_BadRequest', message: 'Another object with the same value for property proxyAddresses already exists.', requestId: 'req-1', ...error },
 });
@@ -36,7 +37,7 @@ function mixedReport(): ApplyReport {
   ]);
   return {
     plan,
-    outcomes: [applied(carolLocation), applied(carolLicense), applied(daveRestore, 'it was already restored'), failed(erinCreate), skipped(erinLicense, 'its creation failed'), applied(supportBlock)],
+    outcomes: [applied(carolLocation, 'req-2'), applied(carolLicense, 'req-3'), applied(daveRestore, null, 'it was already restored'), failed(erinCreate), skipped(erinLicense, 'its creation failed'), applied(supportBlock, 'req-4')],
   };
 }
 
@@ -55,15 +56,15 @@ describe('the document', () => {
       formatVersion: 1,
       tenantId: TENANT_ID,
       outcomes: [
-        { action: 'set-usage-location', userPrincipalName: 'carol@contoso.com', objectId: CAROL, status: 'applied' },
-        { action: 'assign-licenses', userPrincipalName: 'carol@contoso.com', objectId: CAROL, status: 'applied' },
-        { action: 'restore-user', userPrincipalName: 'dave@contoso.com', objectId: DAVE, status: 'applied', note: 'it was already restored' },
+        { action: 'set-usage-location', userPrincipalName: 'carol@contoso.com', objectId: CAROL, status: 'applied', requestId: 'req-2' },
+        { action: 'assign-licenses', userPrincipalName: 'carol@contoso.com', objectId: CAROL, status: 'applied', requestId: 'req-3' },
+        { action: 'restore-user', userPrincipalName: 'dave@contoso.com', objectId: DAVE, status: 'applied', requestId: null, note: 'it was already restored' },
         {
           action: 'create-user', userPrincipalName: 'erin@contoso.com', status: 'failed',
           error: { status: 400, code: 'Request_BadRequest', message: 'Another object with the same value for property proxyAddresses already exists.', requestId: 'req-1' },
         },
         { action: 'assign-licenses', userPrincipalName: 'erin@contoso.com', status: 'skipped', reason: 'its creation failed' },
-        { action: 'block-sign-in', userPrincipalName: 'support@contoso.com', objectId: objectId(0x50), status: 'applied' },
+        { action: 'block-sign-in', userPrincipalName: 'support@contoso.com', objectId: objectId(0x50), status: 'applied', requestId: 'req-4' },
       ],
       summary: { applied: { 'restore-user': 1, 'set-usage-location': 1, 'assign-licenses': 1, 'block-sign-in': 1 }, failed: 1, skipped: 1 },
       blocked: [
@@ -113,12 +114,12 @@ describe('key order is fixed', () => {
 
   it('in each outcome, by status', () => {
     expect(json.outcomes.map((o) => Object.keys(o).join(','))).toEqual([
-      'action,userPrincipalName,objectId,status',
-      'action,userPrincipalName,objectId,status',
-      'action,userPrincipalName,objectId,status,note',
+      'action,userPrincipalName,objectId,status,requestId',
+      'action,userPrincipalName,objectId,status,requestId',
+      'action,userPrincipalName,objectId,status,requestId,note',
       'action,userPrincipalName,status,error',
       'action,userPrincipalName,status,reason',
-      'action,userPrincipalName,objectId,status',
+      'action,userPrincipalName,objectId,status,requestId',
     ]);
     expect(Object.keys(json.outcomes[3]?.error as object)).toEqual(['status', 'code', 'message', 'requestId']);
   });
@@ -138,7 +139,7 @@ describe('no secrets', () => {
   } as CreateUserChange;
 
   it.each<[string, ChangeOutcome]>([
-    ['applied', applied(leaky)],
+    ['applied', applied(leaky, 'req-5')],
     ['failed', failed(leaky)],
     ['skipped', skipped(leaky, 'its restore failed')],
   ])('a %s create-user outcome holds no password, nor any of the change\'s details or reason', (_name, outcome) => {

@@ -6,8 +6,8 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs one tenantctl command line in-process, with its own streams, environment and clock. */
-export async function runTenantctl(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; now?: string } = {}): Promise<CliRun> {
+/** Runs one tenantctl command line in-process, with its own streams, environment and planning time (`now`); `clock` (real time) by default the real one. */
+export async function runTenantctl(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; now?: string; clock?: () => string } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
@@ -16,6 +16,7 @@ export async function runTenantctl(args: readonly string[], options: { env?: Rec
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? {},
     now: () => options.now ?? '2026-11-22T00:00:00Z',
+    clock: options.clock ?? (() => new Date().toISOString()),
     waitForStop: () => Promise.resolve(),
   });
   return { code, stdout, stderr };

@@ -277,5 +277,21 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
         await expectFailure(subject, () => subject.tenant.assignLicenses(OLD_ALICE, [{ skuId: E3, disabledPlans: [] }], []), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
       });
     });
+
+    describe('what a write that succeeds answers', () => {
+      it('every write answers with the request id of the request that carried it out: one each, as an error carries one', async () => {
+        const subject = await makeSubject(contoso());
+        const answers = [
+          await subject.tenant.restoreDeletedUser(DAVE, { autoReconcileProxyConflict: true }),
+          await subject.tenant.createUser({ userPrincipalName: 'erin.new@contoso.com', displayName: 'Erin New', mailNickname: 'erin.new', accountEnabled: true, usageLocation: 'NL', password: 'Xw9!long-random-password' }),
+          await subject.tenant.setUsageLocation(CAROL, 'BE'),
+          await subject.tenant.assignLicenses(CAROL, [{ skuId: E3, disabledPlans: [YAMMER] }], []),
+          await subject.tenant.setAccountEnabled(BOB, false),
+        ];
+        const ids = answers.map((a) => a.requestId);
+        for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/u);
+        expect(new Set(ids).size).toBe(ids.length);
+      });
+    });
   });
 }

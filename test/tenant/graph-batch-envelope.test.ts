@@ -8,6 +8,7 @@ import { readInBatches } from '../../src/tenant/graph/batch.ts';
 import { batchItemError, batchRequestBody, parseBatchResponse } from '../../src/tenant/graph/batch-envelope.ts';
 import type { BatchAnswer, BatchItemResponse } from '../../src/tenant/graph/batch-envelope.ts';
 import { GraphHttp } from '../../src/tenant/graph/client.ts';
+import type { GraphCallOptions } from '../../src/tenant/graph/client.ts';
 import { GraphRequestError, GraphResponseError } from '../../src/tenant/graph/errors.ts';
 import type { Attempt, RetryEnvironment } from '../../src/tenant/graph/retry.ts';
 import { DEFAULT_RETRY_POLICY, retryEach } from '../../src/tenant/graph/retry.ts';
@@ -164,7 +165,7 @@ describe('both batch users read answers alike', () => {
       (requests) => {
         sent.push(requests.map((r) => r.id));
         // 1 answered 204; 2 (a create) has no status; 3 (a PATCH) is missing.
-        return { responses: [{ id: '1', status: 204, headers: {} }, { id: '2', status: 'Created', headers: {}, body: { id: 'u-1' } }] };
+        return { responses: [{ id: '1', status: 204, headers: { 'request-id': 'item-1' } }, { id: '2', status: 'Created', headers: {}, body: { id: 'u-1' } }] };
       },
       (requests) => {
         sent.push(requests.map((r) => r.id));
@@ -177,7 +178,7 @@ describe('both batch users read answers alike', () => {
       batcher.submit({ method: 'POST', url: '/users', body: {}, idempotent: false }),
       batcher.submit({ method: 'PATCH', url: '/users/b', body: {}, idempotent: true }),
     ]);
-    expect(patch).toEqual({ status: 'fulfilled', value: undefined });
+    expect(patch).toEqual({ status: 'fulfilled', value: { body: undefined, requestId: 'item-1' } });
     // The create may have happened: not sent again; the caller asks the tenant (apply's idempotent steps).
     expect(settled(create)).toBeInstanceOf(GraphRequestError);
     expect(settled(create)).toMatchObject({
@@ -185,8 +186,24 @@ describe('both batch users read answers alike', () => {
       message: "Graph's $batch answer cannot be read for this request: the response to request '2' has no HTTP status.",
     });
     // The PATCH is safe to repeat: sent again alone, and answered.
-    expect(again).toEqual({ status: 'fulfilled', value: { value: 'user 1' } });
+    expect(again).toEqual({ status: 'fulfilled', value: { body: { value: 'user 1' }, requestId: null } });
     expect({ calls: calls(), sent, sleeps: env.sleeps }).toEqual({ calls: 2, sent: [['1', '2', '3'], ['1']], sleeps: [750] });
+  });
+
+  it('batched writes: a write answers with its item\'s request id, else with the id of the $batch request that carried it', async () => {
+    const env = environment();
+    const http = {
+      post: async (_path: string, body: { requests: { id: string }[] }, options: GraphCallOptions) => {
+        options.answered?.('batch-1');
+        return { responses: body.requests.map((r) => ({ id: r.id, status: 204, headers: r.id === '1' ? { 'Request-Id': 'item-1' } : {} })) };
+      },
+    } as unknown as GraphHttp;
+    const batcher = createWriteBatcher(http, env);
+    const answers = await Promise.all([
+      batcher.submit({ method: 'PATCH', url: '/users/a', body: {}, idempotent: true }),
+      batcher.submit({ method: 'PATCH', url: '/users/b', body: {}, idempotent: true }),
+    ]);
+    expect(answers.map((a) => a.requestId)).toEqual(['item-1', 'batch-1']);
   });
 
   it('batched writes: an answer with no responses array fails each write as unanswered, repeating only the writes that are safe to repeat', async () => {

@@ -24,8 +24,8 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 async function reset(limits: Record<string, number> = {}): Promise<void> {
-  await fetch(`${emulator.url}/_emulator/seed`, { method: 'POST', body: JSON.stringify(seed) });
-  await fetch(`${emulator.url}/_emulator/limits`, { method: 'POST', body: JSON.stringify(limits) });
+  await fetch(`${emulator.url}/_emulator/seed`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(seed) });
+  await fetch(`${emulator.url}/_emulator/limits`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(limits) });
   await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });
 }
 

@@ -53,7 +53,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<Out
     }).tenant;
     // One instant for the whole story: the emulator's clock stands still at it, and every plan is made at it.
     // apply's own notes go to the story (stdout), in order, not to stderr.
-    const demoIo: CliIo = { stdout: io.stdout, stderr: { write: (text: string) => io.stdout.write(text) }, cwd: io.cwd, env: io.env, now: () => now, waitForStop: io.waitForStop };
+    const demoIo: CliIo = { stdout: io.stdout, stderr: { write: (text: string) => io.stdout.write(text) }, cwd: io.cwd, env: io.env, now: () => now, clock: io.clock, waitForStop: io.waitForStop };
     const say = (text = ''): void => void io.stdout.write(`${text}\n`);
     const colour = useColour(io);
     const heading = (text: string): void => say(colour ? `\n\u001b[1m${text}\u001b[0m` : `\n${text}`);

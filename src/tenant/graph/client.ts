@@ -34,6 +34,8 @@ export interface GraphCallOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Safe to send again after a lost connection or a 5xx. Default: true for GET and PATCH, false for POST. */
   readonly idempotent?: boolean;
+  /** Told the `request-id` of the answer when the request succeeds (null when it carried none): writes report it. */
+  readonly answered?: (requestId: string | null) => void;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -80,9 +82,9 @@ export class GraphHttp {
       for (const [name, value] of Object.entries(options.headers ?? {})) request = request.header(name, value);
       if (options.build) request = options.build(request);
       try {
-        if (method === 'GET') return (await request.get()) as T;
-        if (method === 'POST') return (await request.post(body)) as T;
-        return (await request.patch(body)) as T;
+        const answer = (method === 'GET' ? await request.get() : method === 'POST' ? await request.post(body) : await request.patch(body)) as T;
+        options.answered?.(tag.responseHeaders?.get('request-id') ?? null);
+        return answer;
       } catch (error) {
         throw this.typedError(error, tag);
       }

@@ -27,15 +27,25 @@ export interface WriteRequest {
   readonly idempotent: boolean;
 }
 
+/**
+ * A write's successful answer: its body, and Graph's request id for it: the item's own `request-id`
+ * header, else the id of the `$batch` request that carried it (Graph need not give items one); null
+ * when neither came.
+ */
+export interface WriteAnswer {
+  readonly body: unknown;
+  readonly requestId: string | null;
+}
+
 /** One try of one write, waiting for its batch. */
 interface Pending {
   readonly request: WriteRequest;
-  readonly resolve: (body: unknown) => void;
+  readonly resolve: (answer: WriteAnswer) => void;
   readonly reject: (error: unknown) => void;
 }
 
 export interface WriteBatcher {
-  submit(request: WriteRequest): Promise<unknown>;
+  submit(request: WriteRequest): Promise<WriteAnswer>;
 }
 
 export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, policy: RetryPolicy = DEFAULT_RETRY_POLICY): WriteBatcher {
@@ -71,8 +81,8 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
   };
 
   /** One try: the write joins the next batch; its item's answer settles it. */
-  const tryOnce = (request: WriteRequest): Promise<unknown> =>
-    new Promise<unknown>((resolve, reject) => {
+  const tryOnce = (request: WriteRequest): Promise<WriteAnswer> =>
+    new Promise<WriteAnswer>((resolve, reject) => {
       queue.push({ request, resolve, reject });
       schedule();
     });
@@ -80,9 +90,10 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
   async function send(items: Pending[]): Promise<void> {
     const requests = items.map((item, index) => ({ id: String(index + 1), method: item.request.method, url: item.request.url, body: item.request.body }));
     let answer: unknown;
+    let batchRequestId: string | null = null;
     try {
       // Not repeated by http: a lost answer may hide writes that happened (judged per item below).
-      answer = await http.post('/$batch', batchRequestBody(requests), { idempotent: false });
+      answer = await http.post('/$batch', batchRequestBody(requests), { idempotent: false, answered: (id) => (batchRequestId = id) });
     } catch (error) {
       // As if each item's own request had failed so: repeatable when the write is (or nothing was done).
       for (const item of items) item.reject(error instanceof GraphRequestError ? error.forRequest(item.request) : error);
@@ -98,7 +109,7 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
         return;
       }
       notePercentage(result.response.headers.get('x-ms-throttle-limit-percentage'));
-      if (isSuccess(result.response)) item.resolve(result.response.body);
+      if (isSuccess(result.response)) item.resolve({ body: result.response.body, requestId: result.response.headers.get('request-id') ?? batchRequestId });
       else item.reject(batchItemError(result.response, item.request, retry.nowMs()));
     });
   }
@@ -111,7 +122,11 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
 /** One request per write, retried as single requests are (for callers that want no batching). */
 export function singleRequestWrites(http: GraphHttp): WriteBatcher {
   return {
-    submit: (request) =>
-      request.method === 'PATCH' ? http.patch(request.url, request.body, { idempotent: request.idempotent }) : http.post(request.url, request.body, { idempotent: request.idempotent }),
+    async submit(request) {
+      let requestId: string | null = null;
+      const options = { idempotent: request.idempotent, answered: (id: string | null) => (requestId = id) };
+      const body: unknown = request.method === 'PATCH' ? await http.patch(request.url, request.body, options) : await http.post(request.url, request.body, options);
+      return { body, requestId };
+    },
   };
 }

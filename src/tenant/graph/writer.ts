@@ -1,5 +1,5 @@
-import type { NewUserInput, TenantWriter } from '../port.ts';
-import type { WriteBatcher } from './write-batch.ts';
+import type { NewUserInput, TenantWriter, WriteReceipt } from '../port.ts';
+import type { WriteAnswer, WriteBatcher } from './write-batch.ts';
 import { GraphResponseError } from './errors.ts';
 
 /**
@@ -12,13 +12,18 @@ function userPath(principal: string): string {
   return `/users/${encodeURIComponent(principal)}`;
 }
 
+/** The port's answer to a write: the request id Graph answered it with (write-batch.ts). */
+function receipt(answer: WriteAnswer): WriteReceipt {
+  return { requestId: answer.requestId };
+}
+
 /** Every write goes through `$batch`, up to 20 at a time (write-batch.ts). */
 export function createGraphWriter(batcher: WriteBatcher): TenantWriter {
   return {
     async restoreDeletedUser(objectId, options) {
       // Raw JSON: the SDKs' typed restore has no body (docs/graph-behaviour.md §2).
       const body = { autoReconcileProxyConflict: options.autoReconcileProxyConflict, ...(options.newUserPrincipalName === undefined ? {} : { newUserPrincipalName: options.newUserPrincipalName }) };
-      await batcher.submit({ method: 'POST', url: `/directory/deletedItems/${encodeURIComponent(objectId)}/restore`, body, idempotent: false });
+      return receipt(await batcher.submit({ method: 'POST', url: `/directory/deletedItems/${encodeURIComponent(objectId)}/restore`, body, idempotent: false }));
     },
 
     async createUser(input: NewUserInput) {
@@ -30,23 +35,24 @@ export function createGraphWriter(batcher: WriteBatcher): TenantWriter {
         ...(input.usageLocation === undefined ? {} : { usageLocation: input.usageLocation }),
         passwordProfile: { password: input.password, forceChangePasswordNextSignIn: true },
       };
-      const created = (await batcher.submit({ method: 'POST', url: '/users', body, idempotent: false })) as { id?: unknown } | undefined;
+      const answer = await batcher.submit({ method: 'POST', url: '/users', body, idempotent: false });
+      const created = answer.body as { id?: unknown } | undefined;
       if (typeof created?.id !== 'string') throw new GraphResponseError(`Creating ${input.userPrincipalName} answered without the new user's id.`);
-      return { objectId: created.id.toLowerCase() };
+      return { objectId: created.id.toLowerCase(), ...receipt(answer) };
     },
 
     async setUsageLocation(principal, usageLocation) {
-      await batcher.submit({ method: 'PATCH', url: userPath(principal), body: { usageLocation }, idempotent: true });
+      return receipt(await batcher.submit({ method: 'PATCH', url: userPath(principal), body: { usageLocation }, idempotent: true }));
     },
 
     async assignLicenses(principal, add, remove) {
       // Both arrays always, and disabledPlans always (docs/graph-behaviour.md §6, "Client").
       const body = { addLicenses: add.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })), removeLicenses: [...remove] };
-      await batcher.submit({ method: 'POST', url: `${userPath(principal)}/assignLicense`, body, idempotent: true });
+      return receipt(await batcher.submit({ method: 'POST', url: `${userPath(principal)}/assignLicense`, body, idempotent: true }));
     },
 
     async setAccountEnabled(principal, enabled) {
-      await batcher.submit({ method: 'PATCH', url: userPath(principal), body: { accountEnabled: enabled }, idempotent: true });
+      return receipt(await batcher.submit({ method: 'PATCH', url: userPath(principal), body: { accountEnabled: enabled }, idempotent: true }));
     },
   };
 }

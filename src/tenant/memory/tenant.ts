@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
 import type { ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
-import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter } from '../port.ts';
+import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter, WriteReceipt } from '../port.ts';
 import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
 import { addressKey, directState, hasMailbox, originalUserPrincipalName } from './licensing.ts';
 import type { MemoryTenantInput, UserRecord } from './store.ts';
@@ -13,7 +13,8 @@ import { MemoryStore } from './store.ts';
  * The in-memory adapter of the tenant port, for fast engine tests: the emulator's semantics for
  * what the port exposes, checked in Graph's order, failing with the same port errors (`TenantError`:
  * kind, retryable, mayHaveTakenEffect, status, code, message) as the Graph adapter. Every write is
- * atomic: it checks everything, then changes the state.
+ * atomic: it checks everything, then changes the state, and answers with a fresh request id (a
+ * random UUID, as its errors carry).
  */
 const UPN_CHARACTERS = /^[A-Za-z0-9'._!#^~-]+@[A-Za-z0-9.-]+$/u;
 
@@ -60,7 +61,7 @@ export class MemoryTenant implements TenantReader, TenantWriter {
   }
 
   /** docs/graph-behaviour.md §2: a UPN conflict first (not fixed by autoReconcileProxyConflict), then proxy conflicts; licenses come back past the seat count. */
-  async restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<void> {
+  async restoreDeletedUser(objectId: string, options: RestoreOptions): Promise<WriteReceipt> {
     const user = this.store.findDeleted(objectId);
     if (!user) throw resourceNotFound(objectId);
     const upn = options.newUserPrincipalName ?? originalUserPrincipalName(user.id, user.userPrincipalName);
@@ -68,10 +69,11 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     const conflicting = this.store.reservedBy(addressesOf(user), user.id, { activeOnly: true });
     if (conflicting.length > 0 && !options.autoReconcileProxyConflict) throw objectConflict('proxyAddresses');
     this.store.restore(user, upn, conflicting);
+    return receipt();
   }
 
   /** docs/graph-behaviour.md §5: required properties, UPN rules, then addresses reserved by active or deleted users. */
-  async createUser(input: NewUserInput): Promise<{ readonly objectId: string }> {
+  async createUser(input: NewUserInput): Promise<WriteReceipt & { readonly objectId: string }> {
     if (input.password === '') throw badRequest('A password must be specified to create a new user.');
     for (const [property, value] of [['displayName', input.displayName], ['mailNickname', input.mailNickname], ['userPrincipalName', input.userPrincipalName]] as const) {
       if (value === '') throw invalidValue(property);
@@ -87,20 +89,21 @@ export class MemoryTenant implements TenantReader, TenantWriter {
       usageLocation: input.usageLocation ?? null, mail: null, proxyAddresses: [], onPremisesSyncEnabled: null,
       states: [], plans: [], purpose: 'user', deletedDateTime: null, createdDateTime: this.store.now, view: undefined,
     });
-    return { objectId: id };
+    return { objectId: id, ...receipt() };
   }
 
-  async setUsageLocation(principal: string, usageLocation: string): Promise<void> {
+  async setUsageLocation(principal: string, usageLocation: string): Promise<WriteReceipt> {
     const user = this.requireActive(principal);
     if (!isIsoCountryCode(usageLocation)) throw invalidValue('usageLocation');
     this.store.update(user, { usageLocation });
+    return receipt();
   }
 
   /**
    * docs/graph-behaviour.md §6, in the emulator contract's order: GUIDs; known SKUs; disabled plans of the SKU;
    * a usage location when adding; free seats for newly added SKUs; no removal of a group's license.
    */
-  async assignLicenses(principal: string, add: readonly { readonly skuId: string; readonly disabledPlans: readonly string[] }[], remove: readonly string[]): Promise<void> {
+  async assignLicenses(principal: string, add: readonly { readonly skuId: string; readonly disabledPlans: readonly string[] }[], remove: readonly string[]): Promise<WriteReceipt> {
     const user = this.requireActive(principal);
     const ids = [...add.flatMap((l) => [l.skuId, ...l.disabledPlans]), ...remove];
     if (ids.some((id) => !isGuid(id))) throw notAGuid();
@@ -131,10 +134,12 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     }
     const kept = user.states.filter((s) => s.assignedByGroup !== null || (!removing.includes(s.skuId) && !adding.some((l) => l.skuId === s.skuId)));
     this.store.setLicenseStates(user, [...kept, ...adding.map(directState)]);
+    return receipt();
   }
 
-  async setAccountEnabled(principal: string, enabled: boolean): Promise<void> {
+  async setAccountEnabled(principal: string, enabled: boolean): Promise<WriteReceipt> {
     this.store.update(this.requireActive(principal), { accountEnabled: enabled });
+    return receipt();
   }
 
   private requireActive(principal: string): UserRecord {
@@ -151,6 +156,11 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     if (!this.store.domains.some((d) => d.toLowerCase() === domain)) throw unverifiedDomain();
     if (this.store.isUpnTaken(upn)) throw objectConflict('userPrincipalName');
   }
+}
+
+/** A successful write's answer: a request id of its own, as Graph gives each request. */
+function receipt(): WriteReceipt {
+  return { requestId: randomUUID() };
 }
 
 export function createMemoryTenant(input: MemoryTenantInput, options: MemoryTenantOptions = {}): MemoryTenant {

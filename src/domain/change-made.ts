@@ -1,0 +1,53 @@
+import type { ObservedTenant, ObservedUser } from './observed.ts';
+import type { Change } from './plan.ts';
+
+/**
+ * Whether the tenant shows a change as made: its "after" holds (the restored object is active, the
+ * usage location is the planned one, each added license is held directly with the planned disabled
+ * plans, …). The apply gate uses it to tell a change an interrupted apply already made from one the
+ * plan no longer needs because someone else changed the principal differently.
+ */
+export function tenantShows(change: Change, observed: ObservedTenant): boolean {
+  const user = userOf(change, observed);
+  switch (change.action) {
+    case 'restore-user':
+      return user !== undefined && user.id.toLowerCase() === change.objectId.toLowerCase();
+    case 'create-user':
+      return user !== undefined;
+    case 'set-usage-location':
+      return user?.usageLocation === change.details.to;
+    case 'assign-licenses':
+      return user !== undefined && change.details.add.every((license) => {
+        const held = directLicense(user, license.skuId);
+        return held !== undefined && sameSet(held.disabledPlans, license.disabledPlans);
+      });
+    case 'remove-licenses':
+      return user !== undefined && change.details.remove.every((license) => directLicense(user, license.skuId) === undefined);
+    case 'enable-sign-in':
+    case 'block-sign-in':
+      return user?.accountEnabled === change.details.to;
+  }
+}
+
+/** The active user a change is about: by object id when it names one, else by UPN. */
+function userOf(change: Change, observed: ObservedTenant): ObservedUser | undefined {
+  const id = 'objectId' in change && change.objectId !== undefined ? change.objectId.toLowerCase() : undefined;
+  if (id !== undefined && change.action !== 'restore-user') return observed.users.find((u) => u.id.toLowerCase() === id);
+  const upn = (change.action === 'restore-user' ? (change.details.newUserPrincipalName ?? change.userPrincipalName) : change.userPrincipalName).toLowerCase();
+  return observed.users.find((u) => u.userPrincipalName.toLowerCase() === upn);
+}
+
+/** A license assigned to the user directly (not through a group). */
+function directLicense(user: ObservedUser, skuId: string): { readonly disabledPlans: readonly string[] } | undefined {
+  const sku = skuId.toLowerCase();
+  const state = user.licenseAssignmentStates.find((s) => s.skuId.toLowerCase() === sku && s.assignedByGroup === null);
+  if (state) return state;
+  // Without assignment states (an adapter that does not read them), a held license counts as direct.
+  return user.licenseAssignmentStates.length === 0 ? user.assignedLicenses.find((l) => l.skuId.toLowerCase() === sku) : undefined;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a.map((x) => x.toLowerCase()));
+  const right = new Set(b.map((x) => x.toLowerCase()));
+  return left.size === right.size && [...left].every((x) => right.has(x));
+}
