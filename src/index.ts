@@ -10,7 +10,7 @@
 
 // Policy: read and validate YAML policy files (as `tenantctl validate`).
 export { DEFAULT_POLICY_PATHS, loadPolicy } from './policy/load.ts';
-export type { PolicyResult } from './policy/load.ts';
+export type { LoadPolicyOptions, PolicyResult } from './policy/load.ts';
 export type { ReadPolicyFilesOptions } from './policy/read-files.ts';
 export type { DesiredDefaults, DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser } from './domain/desired.ts';
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './domain/diagnostics.ts';

@@ -28,6 +28,7 @@ export interface ApplyCommandOptions {
   /** How the result is printed on stdout (docs/cli-reference.md §4); default text. */
   readonly format?: ApplyFormat;
   readonly maxChanges?: string;
+  readonly allowLicenseRemovals?: boolean;
   readonly auditLog?: string;
   /** With a saved plan: the policy it was made from (default policies/), to check it has not changed. */
   readonly policy?: string[];
@@ -101,7 +102,7 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
     io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
     return refuse('the policy is invalid; run tenantctl validate');
   }
-  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(maxChanges === undefined ? {} : { maxChanges }) });
+  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(maxChanges === undefined ? {} : { maxChanges }), allowLicenseRemovals: options.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return refuse(gate.reason);
   const plan = gate.plan;
   const format = options.format ?? 'text';

@@ -95,6 +95,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .addOption(formatOption(['text', 'json']))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)', false)
     .option('--max-changes <n>', 'refuse a plan with more changes than this (blast-radius guard)')
+    .option('--allow-license-removals', 'apply a plan that removes licenses from more than 10 principals and a tenth of those declared')
     .option('--audit-log <file>', 'append one JSON line per change: time, action, principal, outcome, request id')
     .option('--policy <paths...>', 'with a saved plan: the policy it was made from (default policies/)')
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s)')

@@ -15,6 +15,8 @@ export interface SourceLocation {
 export type PolicyDiagnosticCode =
   | 'unreadable-path'
   | 'no-policy-files'
+  | 'input-too-large'
+  | 'too-many-diagnostics'
   | 'not-text'
   | 'empty-file'
   | 'yaml-syntax'

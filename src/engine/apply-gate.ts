@@ -21,7 +21,9 @@ export type RefusalCode =
   /** The credentials reach another tenant, or lack a permission the changes need. */
   | 'credentials'
   /** More changes than the caller's limit (`--max-changes`). */
-  | 'too-many-changes';
+  | 'too-many-changes'
+  /** License removals from more principals than MASS_REMOVAL allows, without `allowLicenseRemovals`. */
+  | 'mass-removal';
 
 export interface ApplyRefusal {
   readonly kind: 'refused';
@@ -53,6 +55,8 @@ export interface ApplyGateInput {
   readonly principal?: string;
   /** Refuse a plan with more changes than this. */
   readonly maxChanges?: number;
+  /** Let license removals from many principals through (`--allow-license-removals`): see MASS_REMOVAL. */
+  readonly allowLicenseRemovals?: boolean;
   /**
    * `preview` answers whether the plan may be shown as what will happen: only the checks a read-only
    * identity passes (same tenant, same policy, no error that blocks the whole plan). Default `apply`.
@@ -99,7 +103,22 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
   if (input.purpose !== 'preview' && input.maxChanges !== undefined && plan.changes.length > input.maxChanges) {
     return refuse('too-many-changes', `the plan has ${plan.changes.length} changes, more than --max-changes ${input.maxChanges}`);
   }
+  const removing = new Set(plan.changes.filter((c) => c.action === 'remove-licenses').map((c) => c.userPrincipalName.toLowerCase())).size;
+  if (input.purpose !== 'preview' && !input.allowLicenseRemovals && removing > massRemovalLimit(fresh.declaredPrincipals)) {
+    return refuse('mass-removal', `the plan removes licenses from ${removing} of the ${fresh.declaredPrincipals} principals the policy declares, more than ${massRemovalLimit(fresh.declaredPrincipals)}; review it, then apply with --allow-license-removals`);
+  }
   return { kind: 'go', plan, done: [...compared.done] };
+}
+
+/**
+ * The second guard against a plan that takes much away (docs/reconciliation.md §9): license removals
+ * (pruneLicenses) from more than 10 principals and more than a tenth of those declared need an
+ * explicit allowance, even without `--max-changes`.
+ */
+export const MASS_REMOVAL = { principals: 10, share: 0.1 } as const;
+
+function massRemovalLimit(declared: number): number {
+  return Math.max(MASS_REMOVAL.principals, Math.floor(declared * MASS_REMOVAL.share));
 }
 
 /** How a change the tenant already shows as made is reported: applied, by an earlier run. */

@@ -23,6 +23,8 @@ export interface ApplySavedPlanInput {
   readonly now: string;
   /** Refuse a plan with more changes than this. */
   readonly maxChanges?: number;
+  /** Let license removals from many principals through (the CLI's --allow-license-removals). */
+  readonly allowLicenseRemovals?: boolean;
   /** Called as each change ends, in completion order. */
   readonly onOutcome?: (outcome: ChangeOutcome) => void;
 }
@@ -58,7 +60,7 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
   }
   const fresh = await planTenant({ paths: input.paths, cwd: input.cwd, reader: input.tenant, now: input.now });
   if (fresh.kind === 'invalid-policy') return { kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' };
-  const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }) });
+  const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }), allowLicenseRemovals: input.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return gate;
   // Changes an interrupted earlier apply of this plan made are reported as done, first.
   const done = doneOutcomes(gate);

@@ -13,11 +13,12 @@ export type PlanOutcome =
   | { readonly kind: 'invalid-policy'; readonly diagnostics: readonly Diagnostic[] }
   /**
    * `observed`: the tenant the plan was made from; absent when the permission preflight stopped before reading it.
+   * `declaredPrincipals`: how many users and mailboxes the policy declares (the apply gate's mass-removal guard).
    * `applyBlockers`: the plan's diagnostics that forbid applying anything with these credentials: they reach
    * another tenant (`tenant-mismatch`), or lack a permission to read or to make the plan's changes
    * (`missing-permission`; for apply these are warnings in the plan, since a read-only identity may plan).
    */
-  | { readonly kind: 'planned'; readonly plan: Plan; readonly observed?: ObservedTenant; readonly applyBlockers: readonly Diagnostic[] };
+  | { readonly kind: 'planned'; readonly plan: Plan; readonly observed?: ObservedTenant; readonly applyBlockers: readonly Diagnostic[]; readonly declaredPrincipals: number };
 
 export interface PlanTenantInput {
   readonly paths: readonly string[];
@@ -41,7 +42,7 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   const policyDigest = digestPolicy(desired);
   const missingForRead = checkPermissions(readNeeds(desired, { groupsRead: false }), roles);
   if (missingForRead.length > 0) {
-    return { kind: 'planned', applyBlockers: missingForRead, plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt: input.now, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], summary: {} } };
+    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt: input.now, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], summary: {} } };
   }
   const observed = await input.reader.readTenant({ mailboxUserPrincipalNames: desired.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName) });
   const result = planReconciliation(desired, observed, { now: input.now });
@@ -57,6 +58,7 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
     kind: 'planned',
     observed,
     applyBlockers: [...missingForApply, ...otherTenant],
+    declaredPrincipals: desired.principals.length,
     plan: {
       formatVersion: PLAN_FORMAT_VERSION,
       tenantId: observed.tenantId,

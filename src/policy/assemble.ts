@@ -1,8 +1,10 @@
-import { compareDiagnostics, hasErrors } from '../domain/diagnostics.ts';
+import { compareDiagnostics, countDiagnostics, hasErrors, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import type { DesiredDefaults, DesiredLicense, DesiredState, OnUpnConflict, WhenPurged } from '../domain/desired.ts';
 import { DEFAULT_RENAME_TEMPLATE } from '../domain/desired.ts';
 import { parseRenameTemplate } from '../domain/rename-template.ts';
+import { checkControlCharacters } from './control-characters.ts';
+import { clip } from './clip.ts';
 import { collectLicenseSets } from './licenses.ts';
 import { checkCountryCode, collectPrincipals } from './principals.ts';
 import { checkPolicySchema } from './schema-check.ts';
@@ -19,11 +21,19 @@ export interface PolicyResult {
   readonly files: readonly string[];
 }
 
+export interface AssemblePolicyOptions {
+  /** At most this many diagnostics are reported, then one saying how many more there were (default {@link MAX_DIAGNOSTICS}). */
+  readonly maxDiagnostics?: number;
+}
+
+/** Diagnostics reported per run; a file of 100,000 quotes must not print 50,000 lines. */
+export const MAX_DIAGNOSTICS = 200;
+
 /**
  * Parses, validates and merges policy files. Pure apart from its input: never throws on any
  * bytes, and reports every problem it can find in one pass.
  */
-export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics: readonly Diagnostic[] = []): PolicyResult {
+export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics: readonly Diagnostic[] = [], options: AssemblePolicyOptions = {}): PolicyResult {
   const diagnostics: Diagnostic[] = [...readDiagnostics];
   const documents: PolicyDocument[] = [];
   for (const source of sources) {
@@ -31,6 +41,7 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
     diagnostics.push(...parsed.diagnostics);
     for (const document of parsed.documents) {
       diagnostics.push(...checkPolicySchema(document));
+      checkControlCharacters(document, diagnostics);
       documents.push(document);
     }
   }
@@ -43,11 +54,11 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
   const principals = collectPrincipals(documents, licenseSets, diagnostics);
   for (const set of licenseSets.values()) {
     if (set.used) continue;
-    diagnostics.push({ severity: 'info', code: 'unused-license-set', message: `license set "${set.name}" is not used by any user or mailbox`, location: set.location });
+    diagnostics.push({ severity: 'info', code: 'unused-license-set', message: `license set "${clip(set.name)}" is not used by any user or mailbox`, location: set.location });
   }
 
   const files = sources.map((s) => s.file);
-  const sorted = diagnostics.sort(compareDiagnostics);
+  const sorted = capDiagnostics(diagnostics.sort(compareDiagnostics), options.maxDiagnostics ?? MAX_DIAGNOSTICS);
   if (hasErrors(sorted)) return { diagnostics: sorted, files };
 
   const tenantId = settings.get('tenant.id')?.value;
@@ -59,6 +70,31 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
     files,
   };
   return { desired, diagnostics: sorted, files };
+}
+
+/**
+ * Keeps the `max` most severe diagnostics (errors before warnings before notes, each in the
+ * usual order) and adds one, last, that says how many were left out and as what severity the
+ * worst of them was; so the result has errors exactly when the full list had.
+ */
+function capDiagnostics(sorted: Diagnostic[], max: number): Diagnostic[] {
+  if (sorted.length <= max) return sorted;
+  const limit = Math.max(0, Math.floor(max));
+  const bySeverity = [...sorted].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]); // stable: keeps the order within a severity
+  const kept = new Set(bySeverity.slice(0, limit));
+  const left = bySeverity.slice(limit);
+  const { errors, warnings, infos } = countDiagnostics(left);
+  const parts = [
+    errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : undefined,
+    warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : undefined,
+    infos > 0 ? `${infos} note${infos === 1 ? '' : 's'}` : undefined,
+  ].filter((part) => part !== undefined);
+  const summary: Diagnostic = {
+    severity: errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'info',
+    code: 'too-many-diagnostics',
+    message: `${left.length} more diagnostic${left.length === 1 ? '' : 's'} (${parts.join(', ')}) left out: only the first ${limit} are reported; fix these and run again`,
+  };
+  return [...sorted.filter((d) => kept.has(d)), summary];
 }
 
 function defaultsFrom(settings: Settings): DesiredDefaults {

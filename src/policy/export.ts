@@ -210,9 +210,14 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
   };
 }
 
-/** The schema wants 1–256 characters; Entra requires a display name, but a missing one should not break the file. */
+/**
+ * The schema wants 1–256 characters and no control character (a policy refuses them; they become
+ * spaces here: a declared display name is used only to create a principal, so plan sees no change).
+ * Entra requires a display name, but a missing one should not break the file.
+ */
 function displayNameOf(user: ObservedUser): string {
-  const name = user.displayName.trim() === '' ? user.userPrincipalName : user.displayName;
+  const cleaned = user.displayName.replace(/[\u0000-\u001f\u007f-\u009f]/gu, ' '); // eslint-disable-line no-control-regex -- replacing them is the point
+  const name = cleaned.trim() === '' ? user.userPrincipalName : cleaned;
   return name.slice(0, 256);
 }
 

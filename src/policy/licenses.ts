@@ -6,6 +6,7 @@ import type { CatalogSku } from '../domain/sku-catalog.ts';
 import { findCatalogServicePlan, findCatalogSkus, SKU_CATALOG_SOURCE, suggestServicePlanNames, suggestSkuPartNumbers } from '../domain/sku-catalog.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { isRecord } from './shape.ts';
+import { clip } from './clip.ts';
 
 export interface LicenseSetDeclaration {
   readonly name: string;
@@ -37,7 +38,7 @@ export function collectLicenseSets(documents: readonly PolicyDocument[], diagnos
         diagnostics.push({
           severity: 'error',
           code: 'duplicate-license-set',
-          message: `license set "${name}" is declared twice: here and at ${formatLocation(first.location)}; keep one`,
+          message: `license set "${clip(name)}" is declared twice: here and at ${formatLocation(first.location)}; keep one`,
           location,
           related: [first.location],
         });
@@ -64,7 +65,7 @@ export function checkLicenseAgainstCatalog(document: PolicyDocument, path: reado
     diagnostics.push({
       severity: 'warning',
       code: 'unknown-sku',
-      message: `SKU ${license.sku} is not in Microsoft's licensing catalog of ${SKU_CATALOG_SOURCE.updated} that tenantctl ships; the tenant may still have it (plan checks it).${advice}`,
+      message: `SKU ${clip(license.sku)} is not in Microsoft's licensing catalog of ${SKU_CATALOG_SOURCE.updated} that tenantctl ships; the tenant may still have it (plan checks it).${advice}`,
       location: skuLocation,
     });
     return;
@@ -100,7 +101,7 @@ function unknownPlanMessage(skus: readonly CatalogSku[], plan: string): string {
   const sku = skus[0] as CatalogSku;
   const suggestions = [...new Set(skus.flatMap((s) => suggestServicePlanNames(s, plan)))];
   const advice = suggestions.length > 0 ? `did you mean ${suggestions.join(' or ')}?` : `its plans are ${sku.servicePlans.map((p) => p.servicePlanName).join(', ')}`;
-  return `${sku.skuPartNumber} (${sku.productName}) has no service plan ${plan}; ${advice}`;
+  return `${sku.skuPartNumber} (${sku.productName}) has no service plan ${clip(plan)}; ${advice}`;
 }
 
 /** The identity of a SKU reference for duplicate checks: the catalog's skuId when known. */

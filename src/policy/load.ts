@@ -1,4 +1,4 @@
-import type { PolicyResult } from './assemble.ts';
+import type { AssemblePolicyOptions, PolicyResult } from './assemble.ts';
 import { assemblePolicy } from './assemble.ts';
 import type { ReadPolicyFilesOptions } from './read-files.ts';
 import { readPolicyFiles } from './read-files.ts';
@@ -8,8 +8,11 @@ export type { PolicyResult } from './assemble.ts';
 /** The default policy path, relative to the working directory. */
 export const DEFAULT_POLICY_PATHS: readonly string[] = ['policies/'];
 
+/** How the policy is read, and the bounds on it (docs/policy-reference.md). */
+export type LoadPolicyOptions = ReadPolicyFilesOptions & AssemblePolicyOptions;
+
 /** Reads, validates and merges the policy under `paths` into a DesiredState, or says everything that is wrong. */
-export async function loadPolicy(paths: readonly string[], options: ReadPolicyFilesOptions = {}): Promise<PolicyResult> {
+export async function loadPolicy(paths: readonly string[], options: LoadPolicyOptions = {}): Promise<PolicyResult> {
   const { sources, diagnostics } = await readPolicyFiles(paths.length > 0 ? paths : DEFAULT_POLICY_PATHS, options);
-  return assemblePolicy(sources, diagnostics);
+  return assemblePolicy(sources, diagnostics, options);
 }

@@ -8,6 +8,7 @@ import type { LicenseSets } from './licenses.ts';
 import { checkLicenseAgainstCatalog, readLicense, skuIdentity } from './licenses.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { entries, isRecord, stringAt } from './shape.ts';
+import { clip } from './clip.ts';
 
 type Kind = DesiredPrincipal['kind'];
 const LIST_OF: Readonly<Record<Kind, 'users' | 'mailboxes'>> = { user: 'users', mailbox: 'mailboxes' };
@@ -45,7 +46,7 @@ export function collectPrincipals(
 }
 
 function duplicateDiagnostic(principal: DesiredPrincipal, first: { kind: Kind; location: SourceLocation }): Diagnostic {
-  const upn = principal.userPrincipalName;
+  const upn = clip(principal.userPrincipalName);
   const where = formatLocation(first.location);
   return first.kind === principal.kind
     ? {
@@ -54,7 +55,7 @@ function duplicateDiagnostic(principal: DesiredPrincipal, first: { kind: Kind; l
         message: `${upn} is declared twice: here and at ${where}; keep one declaration`,
         location: principal.source,
         related: [first.location],
-        userPrincipalName: upn,
+        userPrincipalName: principal.userPrincipalName,
       }
     : {
         severity: 'error',
@@ -62,7 +63,7 @@ function duplicateDiagnostic(principal: DesiredPrincipal, first: { kind: Kind; l
         message: `${upn} is declared as a ${principal.kind} here and as a ${first.kind} at ${where}; one account is either a user or a mailbox`,
         location: principal.source,
         related: [first.location],
-        userPrincipalName: upn,
+        userPrincipalName: principal.userPrincipalName,
       };
 }
 
@@ -127,7 +128,7 @@ function readLicenseReferences(
       diagnostics.push({
         severity: 'error',
         code: 'duplicate-sku',
-        message: `${userPrincipalName} gets SKU ${license.sku} twice (also at ${formatLocation(first)}); a user holds each SKU once: merge the two into one license with the disabled plans you want`,
+        message: `${clip(userPrincipalName)} gets SKU ${clip(license.sku)} twice (also at ${formatLocation(first)}); a user holds each SKU once: merge the two into one license with the disabled plans you want`,
         location,
         related: [first],
         userPrincipalName,
@@ -150,7 +151,7 @@ function unknownLicenseSet(name: string, location: SourceLocation, userPrincipal
   return {
     severity: 'error',
     code: 'unknown-license-set',
-    message: `${userPrincipalName} refers to license set "${name}", which no policy file declares; ${advice}`,
+    message: `${clip(userPrincipalName)} refers to license set "${clip(name)}", which no policy file declares; ${advice}`,
     location,
     userPrincipalName,
   };

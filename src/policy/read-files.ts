@@ -22,10 +22,20 @@ export interface ReadPolicyFilesOptions {
   readonly fs?: PolicyFileSystem;
   /** Directory that file names in diagnostics are relative to. */
   readonly cwd?: string;
+  /** At most this many policy files are read (default {@link MAX_POLICY_FILES}). */
+  readonly maxFiles?: number;
+  /** At most this many bytes in all policy files together (default {@link MAX_POLICY_TOTAL_BYTES}). */
+  readonly maxTotalBytes?: number;
+  /** At most this many bytes in one policy file (default {@link MAX_POLICY_FILE_BYTES}). */
+  readonly maxFileBytes?: number;
 }
 
 /** A policy this large is a mistake (a log or an archive in the folder), not 50,000 users. */
-export const MAX_POLICY_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_POLICY_FILE_BYTES = 16 * 1024 * 1024;
+/** All policy files together. */
+export const MAX_POLICY_TOTAL_BYTES = 64 * 1024 * 1024;
+/** Policy files in one run. */
+export const MAX_POLICY_FILES = 10_000;
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml']);
 /** Folders a recursive search never enters. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
@@ -33,10 +43,19 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
 /**
  * Reads the policy files named by `paths`: files as given, directories recursively (their
  * `*.yaml` and `*.yml` files, sorted by name). Problems become diagnostics; nothing throws.
+ *
+ * A symbolic link to a directory is followed only when its real path is inside one of the
+ * directories given; one that leads elsewhere is refused (an error naming it) and not walked.
+ * Sizes are checked (stat) before anything is read: a file over `maxFileBytes`, the file that
+ * takes the total over `maxTotalBytes` and the file after the first `maxFiles` are errors
+ * (`input-too-large`), and reading stops at the first total or count bound.
  */
 export async function readPolicyFiles(paths: readonly string[], options: ReadPolicyFilesOptions = {}): Promise<{ sources: PolicySource[]; diagnostics: Diagnostic[] }> {
   const fs = options.fs ?? nodeFileSystem;
   const cwd = options.cwd ?? process.cwd();
+  const maxFiles = options.maxFiles ?? MAX_POLICY_FILES;
+  const maxTotalBytes = options.maxTotalBytes ?? MAX_POLICY_TOTAL_BYTES;
+  const maxFileBytes = options.maxFileBytes ?? MAX_POLICY_FILE_BYTES;
   const display = (file: string): string => {
     const relative = path.relative(cwd, file);
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
@@ -44,6 +63,12 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
   const sources: PolicySource[] = [];
   const diagnostics: Diagnostic[] = [];
   const seenFiles = new Set<string>();
+  let totalBytes = 0;
+  /** Set once a total bound is reached: nothing more is read or walked. */
+  let stopped = false;
+  /** Real paths of the directories given: a walk never leaves them through a link. */
+  const roots: string[] = [];
+  const insideRoots = (real: string): boolean => roots.some((root) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
   const problem = (file: string, message: string, code: Diagnostic['code'] = 'unreadable-path'): void => {
     diagnostics.push({ severity: 'error', code, message, location: { file: display(file) } });
   };
@@ -51,15 +76,37 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
   /** Reads one file; a failure is reported against that file and the others are still read. */
   const readOne = async (file: string): Promise<void> => {
     try {
+      if (stopped) return;
       const real = await fs.realpath(file);
       if (seenFiles.has(real)) return;
       seenFiles.add(real);
-      const info = await fs.stat(file);
-      if (info.size > MAX_POLICY_FILE_BYTES) {
-        problem(file, `the file is ${info.size} bytes, more than the ${MAX_POLICY_FILE_BYTES} a policy file may have; is it really a policy?`);
+      if (seenFiles.size > maxFiles) {
+        stopped = true;
+        problem(file, `more than ${maxFiles} policy files (the bound on policy files per run); this file and any after it were not read. Point tenantctl at the policies folder only`, 'input-too-large');
         return;
       }
-      sources.push({ file: display(file), bytes: await fs.readFile(file) });
+      const info = await fs.stat(file);
+      const tooBig = (size: number): boolean => {
+        if (size <= maxFileBytes) return false;
+        problem(file, `the file is ${size} bytes, more than the ${maxFileBytes} bytes a policy file may have (the bound on one file); is it really a policy?`, 'input-too-large');
+        return true;
+      };
+      if (tooBig(info.size)) return;
+      if (totalBytes + info.size > maxTotalBytes) {
+        stopped = true;
+        problem(file, `reading this file (${info.size} bytes) would take the policy over ${maxTotalBytes} bytes in all (the bound on all policy files together); it and any after it were not read`, 'input-too-large');
+        return;
+      }
+      const bytes = await fs.readFile(file);
+      // The file may have grown since stat: hold the bounds on what was read.
+      if (tooBig(bytes.length)) return;
+      totalBytes += bytes.length;
+      if (totalBytes > maxTotalBytes) {
+        stopped = true;
+        problem(file, `the policy files hold more than ${maxTotalBytes} bytes in all (the bound on all policy files together); this file and any after it were not read`, 'input-too-large');
+        return;
+      }
+      sources.push({ file: display(file), bytes });
     } catch (error) {
       problem(file, describeFileError(error));
     }
@@ -68,9 +115,14 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
   /** Walks a directory; returns how many policy files it found, readable or not. */
   const walk = async (dir: string, visited: Set<string>): Promise<number> => {
     let names: string[];
+    if (stopped) return 0;
     try {
       const real = await fs.realpath(dir);
       if (visited.has(real)) return 0;
+      if (!insideRoots(real)) {
+        problem(dir, `is a symbolic link to ${real}, outside the policy paths given; tenantctl does not follow it. Give that directory as a policy path too, or remove the link`);
+        return 0;
+      }
       visited.add(real);
       names = (await fs.readdir(dir)).sort();
     } catch (error) {
@@ -79,6 +131,7 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
     }
     let found = 0;
     for (const name of names) {
+      if (stopped) break;
       const child = path.join(dir, name);
       const info = await fs.stat(child).catch(() => undefined);
       if (info === undefined) continue; // a dangling link: not a policy file
@@ -93,6 +146,16 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
   };
 
   for (const given of paths) {
+    const absolute = path.resolve(cwd, given);
+    const info = await fs.stat(absolute).catch(() => undefined);
+    if (info?.isDirectory() === true) {
+      const real = await fs.realpath(absolute).catch(() => undefined);
+      if (real !== undefined) roots.push(real);
+    }
+  }
+
+  for (const given of paths) {
+    if (stopped) break;
     const absolute = path.resolve(cwd, given);
     try {
       const info = await fs.stat(absolute);

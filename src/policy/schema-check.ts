@@ -7,6 +7,7 @@ import { formatLocation } from '../domain/diagnostics.ts';
 import { suggestCountryCode } from '../domain/countries.ts';
 import { closestMatches } from '../domain/suggest.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
+import { clip } from './clip.ts';
 
 export { schema as tenantPolicySchema };
 
@@ -31,7 +32,7 @@ function validator(): ValidateFunction {
 /** Checks one document against the public schema; every violation becomes a positioned diagnostic. */
 export function checkPolicySchema(document: PolicyDocument): Diagnostic[] {
   const validate = validator();
-  if (validate(document.value)) return [];
+  if (validate(forSchema(document.value))) return [];
   // An error inside `propertyNames` carries the name it is about; the propertyNames error itself says it better.
   const errors = (validate.errors ?? []).filter((e) => !NOISE.has(e.keyword) && (e.keyword === 'propertyNames' || e.propertyName === undefined));
   // One mistake can break two keywords (a GUID's pattern and its format): report it once.
@@ -42,6 +43,19 @@ export function checkPolicySchema(document: PolicyDocument): Diagnostic[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * The value as JSON Schema should see it. YAML's `!!binary`, `!!set`, `!!omap` and `!!pairs` read
+ * as a Uint8Array, Set or Map, which ajv would take for mappings (with keys `0`, `1`, …); they
+ * become null, which no place of the schema accepts, so each is reported as the wrong type, and
+ * the message describes the value the document holds (toDiagnostic reads `document.value`).
+ */
+function forSchema(value: unknown): unknown {
+  if (value instanceof Uint8Array || value instanceof Map || value instanceof Set) return null;
+  if (Array.isArray(value)) return value.map(forSchema);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, forSchema(child)]));
+  return value;
 }
 
 /** Keywords whose failure is always explained by a more precise error on the same value. */
@@ -57,14 +71,14 @@ function parsePointer(pointer: string): PathSegment[] {
 }
 
 /** `users[3].licenses[0]`, with the principal's UPN when it has one. */
-function describePath(document: PolicyDocument, path: readonly PathSegment[]): string {
+export function describePath(document: PolicyDocument, path: readonly PathSegment[]): string {
   if (path.length === 0) return 'the document';
   let text = '';
-  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`;
+  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text === '' ? clip(segment) : `.${clip(segment)}`;
   const [list, index, field] = path;
   if ((list === 'users' || list === 'mailboxes') && typeof index === 'number' && field !== undefined && field !== 'userPrincipalName') {
     const upn = valueAt(document.value, [list, index, 'userPrincipalName']);
-    if (typeof upn === 'string') text += ` (${upn})`;
+    if (typeof upn === 'string') text += ` (${clip(upn)})`;
   }
   return text;
 }
@@ -113,7 +127,7 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
       }
       const suggestion = closestMatches(key, allowed, 1)[0];
       const advice = suggestion ? `did you mean \`${suggestion}\`?` : `allowed keys: ${allowed.join(', ')}`;
-      return error_('unknown-key', `${where === 'the document' ? 'top level' : where}: unknown key \`${key}\`; ${advice}`, document.locate(keyPath, 'key'));
+      return error_('unknown-key', `${where === 'the document' ? 'top level' : where}: unknown key \`${clip(key)}\`; ${advice}`, document.locate(keyPath, 'key'));
     }
     case 'required': {
       const key = String(params.missingProperty);
@@ -123,18 +137,18 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
     case 'type': {
       const expected = YAML_TYPE_NAMES[String(params.type)] ?? String(params.type);
       const tip = expected === 'boolean' ? ' (write true or false, without quotes)' : '';
-      return error_('invalid-type', `${where} must be ${article(expected)} ${expected}${tip}, not ${typeName(value)}${isScalar(value) ? ` ${show(value)}` : ''}`);
+      return error_('invalid-type', `${where} must be ${article(expected)} ${expected}${tip}, not ${describeValue(value, document.written(path))}`);
     }
     case 'const':
-      return error_('invalid-value', `${where} must be ${show(params.allowedValue)}, not ${show(value)}`);
+      return error_('invalid-value', `${where} must be ${show(params.allowedValue)}, not ${showWritten(value, document.written(path))}`);
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const suggestion = typeof value === 'string' ? closestMatches(value.toLowerCase(), allowed, 1)[0] : undefined;
-      return error_('invalid-value', `${where} must be one of ${allowed.join(', ')}, not ${show(value)}${suggestion ? `; did you mean ${suggestion}?` : ''}`);
+      return error_('invalid-value', `${where} must be one of ${allowed.join(', ')}, not ${showWritten(value, document.written(path))}${suggestion ? `; did you mean ${suggestion}?` : ''}`);
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
-      return error_('invalid-value', `${where}: invalid name \`${name}\`: ${LICENSE_SET_NAME_HINT}`, document.locate([...path, name], 'key'));
+      return error_('invalid-value', `${where}: invalid name \`${clip(name)}\`: ${LICENSE_SET_NAME_HINT}`, document.locate([...path, name], 'key'));
     }
     case 'uniqueItems':
       // ajv names the pair (i, j) with i < j: point at the repeat, the one to delete.
@@ -165,11 +179,29 @@ function isScalar(value: unknown): boolean {
   return value !== null && typeof value !== 'object';
 }
 
-function typeName(value: unknown): string {
+/**
+ * A value as the user wrote it. Numbers keep their spelling: `1e999999` reads as Infinity,
+ * which JSON would print as null, and `12345678901234567890` would lose digits.
+ */
+function showWritten(value: unknown, written: string | undefined): string {
+  if (typeof value === 'number' && written !== undefined && written !== '') return written.length > 60 ? `${written.slice(0, 57)}...` : written;
+  if (value instanceof Uint8Array) return `binary data (${value.length} bytes)`;
+  return show(value);
+}
+
+/** What a value is, in the words of YAML, for "must be a string, not …". */
+function describeValue(value: unknown, written: string | undefined): string {
   if (value === null) return 'empty (null)';
+  if (value instanceof Uint8Array) return `binary data (a !!binary value of ${value.length} bytes)`;
   if (Array.isArray(value)) return 'a list';
+  if (value instanceof Set) return 'a set (!!set)';
+  if (value instanceof Map) return 'an ordered mapping (!!omap or !!pairs)';
   if (typeof value === 'object') return 'a mapping';
-  return `the ${typeof value}`;
+  const shown = showWritten(value, written);
+  if (typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value) && /^[-+]?\.?[0-9]/u.test(shown)) {
+    return `a number (${shown} is too large${value < 0 ? ' in magnitude' : ''})`;
+  }
+  return isScalar(value) ? `the ${typeof value} ${shown}` : `the ${typeof value}`;
 }
 
 function article(word: string): string {

@@ -3,6 +3,7 @@ import { formatLocation } from '../domain/diagnostics.ts';
 import { parseRenameTemplate, RENAME_PLACEHOLDERS } from '../domain/rename-template.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { isRecord } from './shape.ts';
+import { clip } from './clip.ts';
 
 /** A setting that may be written in any one file, or in several with the same value. */
 export interface Setting {
@@ -45,7 +46,7 @@ export function collectSettings(documents: readonly PolicyDocument[], diagnostic
         diagnostics.push({
           severity: 'error',
           code: 'conflicting-setting',
-          message: `${key} is ${JSON.stringify(value)} here but ${JSON.stringify(first.value)} at ${formatLocation(first.location)}; set it in one file only`,
+          message: `${key} is ${clip(JSON.stringify(value))} here but ${clip(JSON.stringify(first.value))} at ${formatLocation(first.location)}; set it in one file only`,
           location,
           related: [first.location],
         });

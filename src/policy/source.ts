@@ -22,6 +22,8 @@ export interface PolicyDocument {
   locate(path: readonly PathSegment[], part?: 'key' | 'value'): SourceLocation;
   /** The location `offset` characters into the scalar at `path` (for a mistake inside a string). */
   locateInScalar(path: readonly PathSegment[], offset: number): SourceLocation;
+  /** The source text of the scalar at `path` as the user wrote it, or undefined when it is not a scalar. */
+  written(path: readonly PathSegment[]): string | undefined;
 }
 
 export interface ParsedSource {
@@ -235,6 +237,12 @@ function documentWithPositions(file: string, text: string, doc: Document.Parsed,
       const raw = text.slice(node.range[0], node.range[1]);
       const exact = (node.type === 'PLAIN' || quote === 1) && !raw.includes('\\') && !raw.includes("''");
       return at(node.range[0] + (exact ? quote + offset : 0));
+    },
+    written: (path) => {
+      let { node } = find(path);
+      while (isAlias(node)) node = node.resolve(doc) ?? null;
+      if (!isScalar(node) || !node.range) return undefined;
+      return text.slice(node.range[0], node.range[1]).trim();
     },
   };
 }

@@ -157,6 +157,7 @@ function refusalMessage(refusal: ApplyRefusal, session: Session, inputs: Princip
       return request.purpose === 'write' ? `${inputs.userPrincipalName}: not changed: ${refusal.reason}` : refusal.reason;
     case 'stale-plan':
     case 'too-many-changes':
+    case 'mass-removal':
       return refusal.reason;
   }
 }

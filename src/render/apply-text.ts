@@ -3,6 +3,7 @@ import { ACTION_ORDER } from '../domain/plan.ts';
 import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { ApplyReport } from './apply-report.ts';
 import { blockingErrors } from './apply-report.ts';
+import { printable } from './plan-text.ts';
 
 /**
  * `tenantctl apply` for people (docs/cli-reference.md §4). Three parts, which the CLI writes in this
@@ -10,7 +11,7 @@ import { blockingErrors } from './apply-report.ts';
  * why the run exits 1 although everything it tried applied). Each part is empty or whole lines.
  */
 export interface ApplyTextView {
-  /** One line per failed change (Graph's code, message and request id) and per skipped change (why). */
+  /** One line per failed change (Graph's code, message and request id) and per skipped change (why); control characters escaped. */
   readonly failures: string;
   /** The summary line (summariseOutcomes) or, for a plan without changes, "Nothing to apply." */
   readonly summary: string;
@@ -39,10 +40,10 @@ function failureLine(outcome: ChangeOutcome): string {
       return '';
     case 'failed': {
       const { code, message, requestId } = outcome.error;
-      return `failed  ${action}  ${userPrincipalName}: ${code}: ${message}${requestId ? ` (request-id ${requestId})` : ''}\n`;
+      return `failed  ${action}  ${printable(userPrincipalName)}: ${printable(code)}: ${printable(message)}${requestId ? ` (request-id ${printable(requestId)})` : ''}\n`;
     }
     case 'skipped':
-      return `skipped  ${action}  ${userPrincipalName}: ${outcome.reason}\n`;
+      return `skipped  ${action}  ${printable(userPrincipalName)}: ${printable(outcome.reason)}\n`;
   }
 }
 

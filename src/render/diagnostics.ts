@@ -1,6 +1,7 @@
 import type { DesiredState } from '../domain/desired.ts';
 import type { Diagnostic, Severity } from '../domain/diagnostics.ts';
 import { countDiagnostics, formatLocation } from '../domain/diagnostics.ts';
+import { printable } from './plan-text.ts';
 
 /** What `tenantctl validate` found: its diagnostics, the files it read, and the state when valid. */
 export interface ValidationReport {
@@ -21,12 +22,13 @@ function plural(count: number, singular: string, pluralForm = `${singular}s`): s
   return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
-/** One line per diagnostic, `file:line:col  severity  code  message`, then a summary line. */
+/** One line per diagnostic, `file:line:col  severity  code  message` (control characters escaped), then a summary line. */
 export function renderValidationText(report: ValidationReport, options: TextOptions): string {
   const lines = report.diagnostics.map((d) => {
     const where = d.location ? formatLocation(d.location) : '-';
     const severity = options.color ? `${COLOURS[d.severity]}${d.severity}${RESET}` : d.severity;
-    return `${where}  ${severity}  ${d.code}  ${d.message}`;
+    // Messages quote names from the policy and file paths: no control character reaches the terminal.
+    return `${printable(where)}  ${severity}  ${d.code}  ${printable(d.message)}`;
   });
   lines.push(summaryLine(report));
   return `${lines.join('\n')}\n`;

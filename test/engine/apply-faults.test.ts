@@ -211,3 +211,37 @@ describe('a restore or create whose answer is lost is confirmed, then tried once
     expect(activeUser(await readState(emulator.url), upn)).toBeDefined();
   });
 });
+
+/**
+ * Two applies of the same plan at once (two pipeline runs, or a person and a pipeline). The apply
+ * workflow's concurrency group is the lock (docs/github-actions.md); without it, the outcome must
+ * still be right: restores and creates are idempotent (the later one finds the step done), license
+ * assignments and sign-in changes set a state, so a second write of the same state changes nothing.
+ */
+describe('two applies of one plan at once', () => {
+  it('end where one apply would: repaired, nothing restored or created twice, the next plan empty', async () => {
+    await reseed(emulator.url, busySeed());
+    const since = await lastSeq(emulator.url);
+    const dir = policyDir(busyPolicy());
+    const first = graphTenantFor(emulator.url, busySeed()).tenant;
+    const second = graphTenantFor(emulator.url, busySeed()).tenant;
+    const planned = await planTenant({ paths: [dir], cwd: dir, reader: first, now: FIXTURE_NOW });
+    if (planned.kind !== 'planned') throw new Error('the busy policy is invalid');
+    let passwords = 0;
+    const options = { newPassword: () => `Pw-${++passwords}-aA1!xYz9`, concurrency: 8 };
+
+    const results = await Promise.all([applyPlan(planned.plan, first, options), applyPlan(planned.plan, second, options)]);
+
+    const log = await requestsSince(emulator.url, since);
+    expect(duplicates(successfulRestores(log))).toEqual([]);
+    expect(successfulCreates(log)).toBe(busyCreated().length);
+    await expectRepaired();
+    const after = await planTenant({ paths: [dir], cwd: dir, reader: first, now: FIXTURE_NOW });
+    if (after.kind !== 'planned') throw new Error('the busy policy is invalid');
+    expect(after.plan.changes).toEqual([]);
+    // Every change was made by one of the two runs.
+    for (const [index, change] of planned.plan.changes.entries()) {
+      expect(results.some((r) => r.outcomes[index]?.change === change && r.outcomes[index]?.status === 'applied'), `${change.action} ${change.userPrincipalName}`).toBe(true);
+    }
+  });
+});

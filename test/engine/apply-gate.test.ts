@@ -22,6 +22,7 @@ import type { MemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import type { TenantReader, TenantWriter } from '../../src/tenant/port.ts';
 import { FOUR_CHANGE_POLICY as POLICY, policyDir, writePolicy } from '../support/apply-e2e.ts';
+import { objectId, planOf, removeLicenses } from '../support/plans.ts';
 import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, TENANT_ID, userIn } from '../support/emulator.ts';
 import { memoryInputFromSeed } from '../support/memory-seed.ts';
 
@@ -326,6 +327,34 @@ describe('gateApply', () => {
 
     expect(gate.kind).toBe('go');
     await expectConverged(memory, dir);
+  });
+});
+
+describe('the mass-removal guard', () => {
+  // License removals (pruneLicenses) from n principals, in a fresh plan of a policy declaring `declared`.
+  const removals = (n: number, declared: number): FreshPlan => ({
+    kind: 'planned',
+    applyBlockers: [],
+    declaredPrincipals: declared,
+    plan: planOf(Array.from({ length: n }, (_, i) => removeLicenses(`user${i}@contoso.com`, ['ENTERPRISEPACK'], objectId(i + 1)))),
+  });
+
+  it.each([
+    ['11 of 20 declared (over 10, and over a tenth)', 11, 20, 'refused'],
+    ['10 of 20 declared (not over 10)', 10, 20, 'go'],
+    ['11 of 200 declared (not over a tenth, 20)', 11, 200, 'go'],
+    ['21 of 200 declared (over a tenth)', 21, 200, 'refused'],
+  ])('%s: %s', (_name, n, declared, expected) => {
+    const gate = gateApply({ fresh: removals(n, declared) });
+    expect(gate.kind).toBe(expected);
+    if (gate.kind === 'refused') {
+      expect(gate).toEqual({ kind: 'refused', code: 'mass-removal', reason: `the plan removes licenses from ${n} of the ${declared} principals the policy declares, more than ${Math.max(10, Math.floor(declared / 10))}; review it, then apply with --allow-license-removals` });
+    }
+  });
+
+  it('lets them through when allowed, and never stops a preview', () => {
+    expect(gateApply({ fresh: removals(50, 60), allowLicenseRemovals: true }).kind).toBe('go');
+    expect(gateApply({ fresh: removals(50, 60), purpose: 'preview' }).kind).toBe('go');
   });
 });
 

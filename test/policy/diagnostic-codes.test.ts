@@ -31,8 +31,10 @@ function concat(...parts: readonly (string | Uint8Array)[]): Uint8Array {
   return out;
 }
 
-type FileSystemCode = 'unreadable-path' | 'no-policy-files';
-type ContentCode = Exclude<PolicyDiagnosticCode, FileSystemCode>;
+type FileSystemCode = 'unreadable-path' | 'no-policy-files' | 'input-too-large';
+/** About the run as a whole (test/policy/bounds.test.ts), not about one file's contents. */
+type RunCode = 'too-many-diagnostics';
+type ContentCode = Exclude<PolicyDiagnosticCode, FileSystemCode | RunCode>;
 
 /**
  * Every code of `PolicyDiagnosticCode`, maintained by hand, and where it comes from. Typed as a
@@ -42,9 +44,11 @@ type ContentCode = Exclude<PolicyDiagnosticCode, FileSystemCode>;
  * compile. The test "covers every code" repeats both checks at run time (it also reads the union
  * from src/domain/diagnostics.ts), so a plain `vitest run` fails too.
  */
-const CODE_ORIGIN: Record<PolicyDiagnosticCode, 'file-system' | 'contents'> = {
+const CODE_ORIGIN: Record<PolicyDiagnosticCode, 'file-system' | 'run' | 'contents'> = {
   'unreadable-path': 'file-system',
   'no-policy-files': 'file-system',
+  'input-too-large': 'file-system',
+  'too-many-diagnostics': 'run',
   'not-text': 'contents',
   'empty-file': 'contents',
   'yaml-syntax': 'contents',
@@ -442,6 +446,8 @@ describe('every diagnostic code that file contents can cause', () => {
       .map(([code]) => code);
     expect(contentCodes).not.toContain('unreadable-path');
     expect(contentCodes).not.toContain('no-policy-files');
+    expect(contentCodes).not.toContain('input-too-large');
+    expect(contentCodes).not.toContain('too-many-diagnostics');
     // Each content code has at least one row (tsc checks the keys; this checks non-empty).
     expect(Object.keys(ROWS).sort()).toEqual(contentCodes.sort());
     for (const [code, rows] of Object.entries(ROWS)) expect(rows.length, code).toBeGreaterThan(0);
