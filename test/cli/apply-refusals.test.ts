@@ -15,7 +15,7 @@ import { runTenantctl } from '../support/cli.ts';
 import {
   activeUser, cliEnv, FOUR_CHANGE_POLICY as POLICY, lastSeq, policyDir, RECONCILER_SECRET, readState, requestsSince, reseed, tempDir, tenantctl, writePolicy, writesIn,
 } from '../support/apply-e2e.ts';
-import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, userIn } from '../support/emulator.ts';
+import { BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, userIn } from '../support/emulator.ts';
 import { tokenFor } from '../support/seeds.ts';
 
 let emulator: RunningEmulator;
@@ -290,6 +290,29 @@ describe('an interrupted apply is finished from its reviewed plan', () => {
     expect(writes).toHaveLength(2);
     const again = await tenantctl(emulator.url, ['plan', dir]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+});
+
+describe('the mass-removal guard', () => {
+  it('refuses a plan that prunes licenses from more than 10 principals and a tenth of those declared, until --allow-license-removals', async () => {
+    // Twelve licensed copies of Bob that the policy declares with no license, under pruneLicenses.
+    const bob = (await readState(emulator.url)).users.find((u) => u.id === BOB);
+    if (bob === undefined) throw new Error('fixture has no Bob');
+    const ids = Array.from({ length: 12 }, (_, i) => `0b1f5a1e-7777-4000-8000-${String(i + 1).padStart(12, '0')}`);
+    await reseed(emulator.url, contoso((d) => {
+      const template = userIn(d, BOB);
+      for (const [i, id] of ids.entries()) d.users.push({ ...structuredClone(template), id, userPrincipalName: `pruned${i}@contoso.com`, mail: `pruned${i}@contoso.com`, mailNickname: `pruned${i}`, proxyAddresses: [`SMTP:pruned${i}@contoso.com`] });
+    }));
+    const users = ids.map((_, i) => `  - {userPrincipalName: pruned${i}@contoso.com, displayName: Pruned ${i}, licenses: []}`).join('\n');
+    const dir = policyDir(`defaults: {pruneLicenses: true}\nusers:\n${users}\n`);
+
+    const refused = await applyAndLog([dir, '--auto-approve']);
+    expectRefused(refused, /the plan removes licenses from 12 of the 12 principals the policy declares, more than 10; review it, then apply with --allow-license-removals/u);
+
+    const allowed = await applyAndLog([dir, '--auto-approve', '--allow-license-removals']);
+    expect(allowed.run.code, allowed.run.stdout + allowed.run.stderr).toBe(0);
+    const after = await readState(emulator.url);
+    for (const id of ids) expect(after.users.find((u) => u.id === id)?.assignedLicenses).toEqual([]);
   });
 });
 
