@@ -7,7 +7,7 @@ import type { Plan } from '../domain/plan.ts';
 import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
-import { doneOutcomes, gateApply, wholeOutcome } from '../engine/apply-gate.ts';
+import { gateApply, wholeOutcome } from '../engine/apply-gate.ts';
 import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, SavedPlanError, savedPlanTooLarge } from '../domain/plan-format.ts';
 import type { ApplyReport } from '../render/apply-report.ts';
 import { renderApplyJson } from '../render/apply-json.ts';
@@ -19,7 +19,7 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { useColour } from './io.ts';
-import { checkOutputFile } from './output-path.ts';
+import { checkOutputFile, reasonOf } from './output-path.ts';
 
 export type ApplyFormat = 'text' | 'json';
 
@@ -112,10 +112,12 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
     preview.write(renderPlanText(plan, { color: useColour({ ...io, stdout: preview }) }));
   }
   // Changes of the reviewed plan that an interrupted earlier apply made: reported as done, not made again.
-  const alreadyDone = doneOutcomes(gate);
-  const report = (outcomes: readonly ChangeOutcome[]): ApplyReport => (reviewed ? wholeOutcome(gate, alreadyDone, outcomes, reviewed.plan) : { plan, outcomes });
+  const report = (outcomes: readonly ChangeOutcome[]): ApplyReport => (reviewed ? wholeOutcome(gate, outcomes, reviewed.plan) : { plan, outcomes });
+  const auditDone = (): void => {
+    for (const outcome of gate.done) audit?.write(renderAuditLine(outcome, io.clock()));
+  };
   if (plan.changes.length === 0) {
-    for (const outcome of alreadyDone) audit?.write(renderAuditLine(outcome, io.clock()));
+    auditDone();
     printResult(report([]), format, io);
     return hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
@@ -125,7 +127,7 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
     if (!yes) return refuse('not confirmed');
   }
 
-  for (const outcome of alreadyDone) audit?.write(renderAuditLine(outcome, io.clock()));
+  auditDone();
   const progress = io.stderr.isTTY === true;
   let done = 0;
   const result = await applyPlan(plan, tenant, {
@@ -175,7 +177,7 @@ function openAuditLog(file: string): AuditLog {
         const bytes = Buffer.from(line, 'utf8');
         for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
       } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
+        failure = reasonOf(error);
         missing++;
       }
     },

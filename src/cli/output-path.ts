@@ -205,7 +205,7 @@ const REASONS: Readonly<Record<string, string>> = {
 };
 
 /** A file-system error said plainly: the reason without Node's "ENOENT: …, open '…'" wrapping. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   const code = codeOf(error);
   if (code !== undefined && REASONS[code] !== undefined) return REASONS[code];
   return error instanceof Error ? error.message : String(error);

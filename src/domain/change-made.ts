@@ -1,3 +1,4 @@
+import { sameSet, statesOf } from './license-plan.ts';
 import type { ObservedTenant, ObservedUser } from './observed.ts';
 import type { Change } from './plan.ts';
 
@@ -37,17 +38,8 @@ function userOf(change: Change, observed: ObservedTenant): ObservedUser | undefi
   return observed.users.find((u) => u.userPrincipalName.toLowerCase() === upn);
 }
 
-/** A license assigned to the user directly (not through a group). */
+/** A license assigned to the user directly (not through a group), as the planner reads it (statesOf). */
 function directLicense(user: ObservedUser, skuId: string): { readonly disabledPlans: readonly string[] } | undefined {
   const sku = skuId.toLowerCase();
-  const state = user.licenseAssignmentStates.find((s) => s.skuId.toLowerCase() === sku && s.assignedByGroup === null);
-  if (state) return state;
-  // Without assignment states (an adapter that does not read them), a held license counts as direct.
-  return user.licenseAssignmentStates.length === 0 ? user.assignedLicenses.find((l) => l.skuId.toLowerCase() === sku) : undefined;
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const left = new Set(a.map((x) => x.toLowerCase()));
-  const right = new Set(b.map((x) => x.toLowerCase()));
-  return left.size === right.size && [...left].every((x) => right.has(x));
+  return statesOf(user).find((s) => s.skuId.toLowerCase() === sku && s.assignedByGroup === null);
 }

@@ -64,7 +64,8 @@ export function resolveLicenses(
   return failed ? undefined : resolved;
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
+/** The same ids, ignoring case and order. */
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const left = new Set(a.map((x) => x.toLowerCase()));
   return left.size === new Set(b.map((x) => x.toLowerCase())).size && b.every((x) => left.has(x.toLowerCase()));
 }

@@ -33,10 +33,11 @@ export interface ApplyRefusal {
 }
 
 /**
- * What may be applied, or why nothing may be. `done`: changes of the reviewed plan that the tenant
- * already shows as made (an earlier apply of the same plan was interrupted); `plan` holds the rest.
+ * What may be applied, or why nothing may be. `done`: the outcomes of the reviewed plan's changes
+ * that the tenant already shows as made (an earlier apply of the same plan was interrupted), applied
+ * with a note; `plan` holds the rest.
  */
-export type ApplyGate = { readonly kind: 'go'; readonly plan: Plan; readonly done: readonly Change[] } | ApplyRefusal;
+export type ApplyGate = { readonly kind: 'go'; readonly plan: Plan; readonly done: readonly ChangeOutcome[] } | ApplyRefusal;
 
 /**
  * What the person who approved the writes saw. A saved plan (`tenantctl plan --out`) carries it all;
@@ -104,10 +105,11 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
     return refuse('too-many-changes', `the plan has ${plan.changes.length} changes, more than --max-changes ${input.maxChanges}`);
   }
   const removing = new Set(plan.changes.filter((c) => c.action === 'remove-licenses').map((c) => c.userPrincipalName.toLowerCase())).size;
-  if (input.purpose !== 'preview' && !input.allowLicenseRemovals && removing > massRemovalLimit(fresh.declaredPrincipals)) {
-    return refuse('mass-removal', `the plan removes licenses from ${removing} of the ${fresh.declaredPrincipals} principals the policy declares, more than ${massRemovalLimit(fresh.declaredPrincipals)}; review it, then apply with --allow-license-removals`);
+  const limit = massRemovalLimit(fresh.declaredPrincipals);
+  if (input.purpose !== 'preview' && !input.allowLicenseRemovals && removing > limit) {
+    return refuse('mass-removal', `the plan removes licenses from ${removing} of the ${fresh.declaredPrincipals} principals the policy declares, more than ${limit}; review it, then apply with --allow-license-removals`);
   }
-  return { kind: 'go', plan, done: [...compared.done] };
+  return { kind: 'go', plan, done: [...compared.done].map((change) => ({ change, status: 'applied', note: ALREADY_DONE })) };
 }
 
 /**
@@ -115,28 +117,23 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
  * (pruneLicenses) from more than 10 principals and more than a tenth of those declared need an
  * explicit allowance, even without `--max-changes`.
  */
-export const MASS_REMOVAL = { principals: 10, share: 0.1 } as const;
+const MASS_REMOVAL = { principals: 10, share: 0.1 } as const;
 
 function massRemovalLimit(declared: number): number {
   return Math.max(MASS_REMOVAL.principals, Math.floor(declared * MASS_REMOVAL.share));
 }
 
 /** How a change the tenant already shows as made is reported: applied, by an earlier run. */
-export const ALREADY_DONE = 'already done: the tenant shows it';
-
-/** The outcomes of the changes the gate found done: applied, by an earlier run. */
-export function doneOutcomes(gate: Extract<ApplyGate, { kind: 'go' }>): ChangeOutcome[] {
-  return gate.done.map((change) => ({ change, status: 'applied', note: ALREADY_DONE }));
-}
+const ALREADY_DONE = 'already done: the tenant shows it';
 
 /**
  * The outcome of the whole reviewed plan: the changes found done and the outcomes of the rest, in
  * the reviewed plan's order; `plan` is the reviewed plan, with the gate's diagnostics.
  */
-export function wholeOutcome(gate: Extract<ApplyGate, { kind: 'go' }>, done: readonly ChangeOutcome[], outcomes: readonly ChangeOutcome[], reviewed: Plan): { readonly plan: Plan; readonly outcomes: readonly ChangeOutcome[] } {
-  if (done.length === 0) return { plan: gate.plan, outcomes };
+export function wholeOutcome(gate: Extract<ApplyGate, { kind: 'go' }>, outcomes: readonly ChangeOutcome[], reviewed: Plan): { readonly plan: Plan; readonly outcomes: readonly ChangeOutcome[] } {
+  if (gate.done.length === 0) return { plan: gate.plan, outcomes };
   const order = new Map(reviewed.changes.map((c, i) => [c, i]));
-  const all = [...done, ...outcomes].sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
+  const all = [...gate.done, ...outcomes].sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
   return { plan: { ...gate.plan, changes: reviewed.changes, summary: reviewed.summary }, outcomes: all };
 }
 
@@ -175,7 +172,10 @@ function compareWithFresh(saved: Plan, fresh: Plan, observed: ObservedTenant | u
   for (const group of groupByPrincipal(saved.changes)) {
     const share = now.shareOf(group.userPrincipalName);
     const wanted = new Map<string, number>();
-    for (const change of share.changes) wanted.set(comparable(change), (wanted.get(comparable(change)) ?? 0) + 1);
+    for (const change of share.changes) {
+      const key = comparable(change);
+      wanted.set(key, (wanted.get(key) ?? 0) + 1);
+    }
     const missing: Change[] = [];
     for (const change of group.changes) {
       const key = comparable(change);

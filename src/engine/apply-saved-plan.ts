@@ -3,7 +3,7 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { ChangeOutcome } from './apply.ts';
 import { applyPlan } from './apply.ts';
 import type { RefusalCode } from './apply-gate.ts';
-import { doneOutcomes, gateApply, wholeOutcome } from './apply-gate.ts';
+import { gateApply, wholeOutcome } from './apply-gate.ts';
 import { newUserPassword } from './passwords.ts';
 import { planTenant } from './reconcile.ts';
 import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
@@ -63,9 +63,8 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
   const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }), allowLicenseRemovals: input.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return gate;
   // Changes an interrupted earlier apply of this plan made are reported as done, first.
-  const done = doneOutcomes(gate);
-  for (const outcome of done) input.onOutcome?.(outcome);
+  for (const outcome of gate.done) input.onOutcome?.(outcome);
   const result = await applyPlan(gate.plan, input.tenant, { newPassword: newUserPassword, ...(input.onOutcome ? { onOutcome: input.onOutcome } : {}) });
-  const whole = wholeOutcome(gate, done, result.outcomes, saved);
+  const whole = wholeOutcome(gate, result.outcomes, saved);
   return { kind: 'applied', plan: whole.plan, outcomes: whole.outcomes, summary: summariseOutcomes(whole.outcomes) };
 }
