@@ -1,12 +1,7 @@
+import { findControlCharacter } from '../domain/control-characters.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import { describePath } from './schema-check.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
-
-/**
- * C0 (U+0000–U+001F), DEL and C1 (U+007F–U+009F) controls. ESC (U+001B) and CSI (U+009B)
- * introduce terminal escape sequences, so rejecting them rejects every such sequence.
- */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u; // eslint-disable-line no-control-regex -- finding them is the point
 
 const NAMES: Readonly<Record<number, string>> = {
   0x00: 'NUL',
@@ -20,7 +15,7 @@ const NAMES: Readonly<Record<number, string>> = {
   0x9b: 'CSI, which starts terminal escape sequences',
 };
 
-export function codePointName(code: number): string {
+function codePointName(code: number): string {
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   const name = NAMES[code] ?? (code >= 0x80 ? 'a C1 control character' : 'a control character');
   return `${hex} (${name})`;
@@ -34,9 +29,9 @@ export function checkControlCharacters(document: PolicyDocument, diagnostics: Di
   const seen = new Set<object>();
   const stack: { value: unknown; path: PathSegment[] }[] = [{ value: document.value, path: [] }];
   const report = (text: string, path: readonly PathSegment[], isKey: boolean): void => {
-    const match = CONTROL.exec(text);
+    const match = findControlCharacter(text);
     if (!match) return;
-    const code = match[0].codePointAt(0) ?? 0;
+    const code = match.code;
     const where = isKey ? `${describePath(document, path.slice(0, -1))}: a key` : describePath(document, path);
     diagnostics.push({
       severity: 'error',

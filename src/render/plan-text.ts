@@ -1,4 +1,5 @@
 import { DAY_MS } from '../domain/clock.ts';
+import { isControlCharacter } from '../domain/control-characters.ts';
 import type { Diagnostic, Severity } from '../domain/diagnostics.ts';
 import { countDiagnostics, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Change, ChangeAction, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
@@ -238,7 +239,7 @@ export function printable(text: string, { keepNewlines = false } = {}): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    const control = isControlCharacter(code);
     out += control && !(keepNewlines && ch === '\n') ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
   }
   return out;
