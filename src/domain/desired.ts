@@ -1,3 +1,4 @@
+import type { DeclaredAttributes } from './attributes.ts';
 import type { SourceLocation } from './diagnostics.ts';
 import type { RenameTemplatePart } from './rename-template.ts';
 
@@ -19,7 +20,12 @@ export interface DesiredState {
 }
 
 export type OnUpnConflict = 'fail' | 'rename';
-export type WhenPurged = 'report' | 'create';
+/**
+ * What happens to a declared user that is neither in the tenant nor restorable: `create` a new one
+ * (the default), or `report` it as an error and leave it to the administrator. Mailboxes are always
+ * reported: Graph cannot create one. The old key `whenPurged` is read as this one, with a warning.
+ */
+export type WhenMissing = 'create' | 'report';
 export type MailboxType = 'shared' | 'room' | 'equipment';
 
 export interface DesiredDefaults {
@@ -30,8 +36,14 @@ export interface DesiredDefaults {
     readonly renameTo: string;
     readonly renameTemplate: readonly RenameTemplatePart[];
   };
-  readonly whenPurged: WhenPurged;
+  /** For users that do not set their own. */
+  readonly whenMissing: WhenMissing;
   readonly pruneLicenses: boolean;
+  /**
+   * UPNs (lower case) tenantctl never writes to, whether the policy declares them or not: break-glass
+   * accounts and the like (`defaults.protected`). A declared principal may also say `protected: true`.
+   */
+  readonly protected: readonly string[];
 }
 
 export interface DesiredLicense {
@@ -41,6 +53,11 @@ export interface DesiredLicense {
   readonly disabledPlans: readonly string[];
   /** The license set it came from; absent for an inline license. */
   readonly licenseSet?: string;
+  /**
+   * A licensing group (its object id, lower case, or its display name as written): principals holding this
+   * license are made members of the group instead of getting a direct assignment. License sets only.
+   */
+  readonly group?: string;
 }
 
 interface DesiredPrincipalBase {
@@ -52,6 +69,17 @@ interface DesiredPrincipalBase {
   readonly usageLocation?: string;
   readonly accountEnabled: boolean;
   readonly source: SourceLocation;
+  /**
+   * The attributes the principal declares, and only those (displayName always: the schema requires it).
+   * An attribute declared null or "" must be unset.
+   */
+  readonly attributes: DeclaredAttributes;
+  /** The manager's UPN (lower case); null: must have none; absent: not managed. */
+  readonly manager?: string | null;
+  /** Its own `protected: true`, or listed in `defaults.protected`: planned as information only, never written. */
+  readonly protected: boolean;
+  /** Its own `whenMissing`, else the default; always `report` for a mailbox. */
+  readonly whenMissing: WhenMissing;
 }
 
 export interface DesiredUser extends DesiredPrincipalBase {

@@ -40,7 +40,9 @@ export type PolicyDiagnosticCode =
   | 'ambiguous-sku'
   | 'unknown-service-plan'
   | 'unknown-placeholder'
-  | 'invalid-rename-template';
+  | 'invalid-rename-template'
+  | 'deprecated-setting'
+  | 'invalid-manager';
 
 /** Codes of the planner (`tenantctl plan`; docs/reconciliation.md §7). Stable. */
 export type PlanDiagnosticCode =
@@ -62,7 +64,13 @@ export type PlanDiagnosticCode =
   | 'group-license-error'
   | 'mailbox-type-mismatch'
   | 'needs-exchange'
-  | 'undeclared-license';
+  | 'undeclared-license'
+  | 'manager-not-found'
+  | 'unknown-group'
+  | 'group-license-mismatch'
+  | 'license-also-direct'
+  | 'undeclared-membership'
+  | 'protected-drift';
 
 export type DiagnosticCode = PolicyDiagnosticCode | PlanDiagnosticCode;
 

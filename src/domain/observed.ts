@@ -1,3 +1,5 @@
+import type { AttributeName, AttributeValue } from './attributes.ts';
+
 /**
  * The tenant as read from Graph: what the planner compares the policy with. Plain data in Graph's
  * vocabulary, read in bulk (docs/reconciliation.md §1). Ids and SKU ids are lower case.
@@ -41,6 +43,13 @@ export interface ObservedUser {
   readonly deletedDateTime: string | null;
   /** When the object was created; tells a new user who took a deleted one's UPN from a leftover deleted copy. */
   readonly createdDateTime?: string | null;
+  /**
+   * The declared attributes other than displayName, as read: only those the request asked for
+   * (ReadTenantRequest.attributes); an attribute Graph answered null is null here, one not read is absent.
+   */
+  readonly attributes?: Readonly<Partial<Record<AttributeName, AttributeValue>>>;
+  /** The manager's object id (lower case), or null for none; absent when managers were not read. */
+  readonly managerId?: string | null;
 }
 
 export interface ObservedServicePlan {
@@ -60,6 +69,17 @@ export interface ObservedSku {
 /** What Exchange said about a declared mailbox's account (`GET /users/{id}/mailboxSettings/userPurpose`). */
 export type ObservedMailbox = { readonly kind: 'mailbox'; readonly userPurpose: string } | { readonly kind: 'none' };
 
+/** A license-assigning group the policy names, with its licenses and its members. */
+export interface ObservedGroup {
+  /** Lower case. */
+  readonly id: string;
+  readonly displayName: string;
+  /** The licenses the group assigns (its `assignedLicenses`). */
+  readonly assignedLicenses: readonly ObservedLicense[];
+  /** Object ids (lower case) of its direct members. */
+  readonly memberIds: readonly string[];
+}
+
 export interface ObservedTenant {
   readonly tenantId: string;
   readonly users: readonly ObservedUser[];
@@ -69,4 +89,14 @@ export interface ObservedTenant {
   readonly mailboxes: ReadonlyMap<string, ObservedMailbox>;
   /** Display names of license-assigning groups, when any license comes from a group. */
   readonly groupNames: ReadonlyMap<string, string>;
+  /**
+   * The license-assigning groups the request named (ReadTenantRequest.groups), found by id or display
+   * name, with their members; absent or empty when it named none. A name that matches no such group is not here.
+   */
+  readonly groups?: readonly ObservedGroup[];
+  /**
+   * The tenant's own time when it was read (Graph's `Date` response header, ISO 8601): the planner's "now"
+   * unless TENANTCTL_NOW fixes it; null when no answer carried one.
+   */
+  readonly readAt?: string | null;
 }

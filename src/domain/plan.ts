@@ -1,3 +1,4 @@
+import type { AttributeSetting, AttributeUpdate } from './attributes.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
 /**
@@ -6,10 +7,37 @@ import type { Diagnostic } from './diagnostics.ts';
  */
 export const PLAN_FORMAT_VERSION = 1;
 
-export type ChangeAction = 'restore-user' | 'create-user' | 'set-usage-location' | 'assign-licenses' | 'remove-licenses' | 'enable-sign-in' | 'block-sign-in';
+export type ChangeAction =
+  | 'restore-user'
+  | 'create-user'
+  | 'update-attributes'
+  | 'set-manager'
+  | 'set-usage-location'
+  | 'assign-licenses'
+  | 'add-group-member'
+  | 'remove-licenses'
+  | 'remove-group-member'
+  | 'enable-sign-in'
+  | 'block-sign-in';
 
-/** Per principal, changes run in this order (docs/reconciliation.md §4). */
-export const ACTION_ORDER: readonly ChangeAction[] = ['restore-user', 'create-user', 'set-usage-location', 'assign-licenses', 'remove-licenses', 'enable-sign-in', 'block-sign-in'];
+/**
+ * Per principal, changes run in this order (docs/reconciliation.md §4): restore or create, attributes,
+ * manager, usage location, licenses and memberships, sign-in. Apply runs every `set-manager` after all
+ * other changes of the plan, so that a manager the same plan creates or restores exists first.
+ */
+export const ACTION_ORDER: readonly ChangeAction[] = [
+  'restore-user',
+  'create-user',
+  'update-attributes',
+  'set-manager',
+  'set-usage-location',
+  'assign-licenses',
+  'add-group-member',
+  'remove-licenses',
+  'remove-group-member',
+  'enable-sign-in',
+  'block-sign-in',
+];
 
 interface ChangeBase {
   readonly userPrincipalName: string;
@@ -50,6 +78,44 @@ export interface CreateUserChange extends ChangeBase {
     readonly mailNickname: string;
     readonly accountEnabled: boolean;
     readonly usageLocation?: string;
+    /** The other declared attributes the user is created with (displayName is above); absent when none. */
+    readonly attributes?: readonly AttributeSetting[];
+  };
+}
+
+/** Declared attributes that differ from the tenant's: set to the declared values in one PATCH. */
+export interface UpdateAttributesChange extends ChangeBase {
+  readonly action: 'update-attributes';
+  readonly objectId: string;
+  readonly details: { readonly attributes: readonly AttributeUpdate[] };
+}
+
+/**
+ * The manager reference (`PUT|DELETE /users/{id}/manager/$ref`). `to` null removes the manager. A
+ * manager the same plan creates has no id yet: apply finds it by UPN.
+ */
+export interface SetManagerChange extends ChangeBase {
+  readonly action: 'set-manager';
+  readonly objectId?: string;
+  readonly details: {
+    /** The manager now: its UPN when it is a user the tenant lists, else its object id; null for none. */
+    readonly from: string | null;
+    /** The declared manager's UPN; null: none. */
+    readonly to: string | null;
+    /** The declared manager's object id, when it exists before apply. */
+    readonly toObjectId?: string;
+  };
+}
+
+/** Membership of a licensing group the policy names (`POST /groups/{id}/members/$ref`, `DELETE …/members/{id}/$ref`). */
+export interface GroupMemberChange extends ChangeBase {
+  readonly action: 'add-group-member' | 'remove-group-member';
+  readonly objectId?: string;
+  readonly details: {
+    readonly groupId: string;
+    readonly groupName: string;
+    /** The SKUs (part numbers) the group assigns: what the membership gives or takes. */
+    readonly licenses: readonly string[];
   };
 }
 
@@ -77,7 +143,19 @@ export interface SignInChange extends ChangeBase {
   readonly details: { readonly from: boolean; readonly to: boolean };
 }
 
-export type Change = RestoreUserChange | CreateUserChange | SetUsageLocationChange | AssignLicensesChange | RemoveLicensesChange | SignInChange;
+export type Change =
+  | RestoreUserChange
+  | CreateUserChange
+  | UpdateAttributesChange
+  | SetManagerChange
+  | SetUsageLocationChange
+  | AssignLicensesChange
+  | GroupMemberChange
+  | RemoveLicensesChange
+  | SignInChange;
+
+/** How many changes of each action a plan has, and how many protected principals it left alone. */
+export type PlanSummary = Readonly<Partial<Record<ChangeAction, number>> & { readonly protected?: number }>;
 
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
@@ -86,14 +164,20 @@ export interface Plan {
   readonly policyDigest: string;
   readonly changes: readonly Change[];
   readonly diagnostics: readonly Diagnostic[];
-  readonly summary: Readonly<Partial<Record<ChangeAction, number>>>;
+  /**
+   * UPNs (lower case, sorted) of the protected principals (`protected: true`, `defaults.protected`): the plan
+   * has no change for any of them, and apply refuses one. Absent when there are none.
+   */
+  readonly protectedPrincipals?: readonly string[];
+  readonly summary: PlanSummary;
 }
 
-export function summarise(changes: readonly Change[]): Partial<Record<ChangeAction, number>> {
-  const summary: Partial<Record<ChangeAction, number>> = {};
+export function summarise(changes: readonly Change[], protectedPrincipals: readonly string[] = []): PlanSummary {
+  const summary: Partial<Record<ChangeAction, number>> & { protected?: number } = {};
   for (const action of ACTION_ORDER) {
     const count = changes.filter((c) => c.action === action).length;
     if (count > 0) summary[action] = count;
   }
+  if (protectedPrincipals.length > 0) summary.protected = protectedPrincipals.length;
   return summary;
 }

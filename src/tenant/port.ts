@@ -1,3 +1,4 @@
+import type { AttributeName, DeclaredAttributes } from '../domain/attributes.ts';
 import type { ObservedTenant, ObservedUser } from '../domain/observed.ts';
 import type { PlannedLicense } from '../domain/plan.ts';
 
@@ -18,6 +19,18 @@ export type { TenantErrorKind } from './errors.ts';
 export interface ReadTenantRequest {
   /** UPNs (lower case) the policy declares as mailboxes: their mailbox settings are read, 20 per $batch. */
   readonly mailboxUserPrincipalNames: readonly string[];
+  /**
+   * Attributes beyond those the planner always reads (displayName is always read) that the policy declares
+   * on some principal: selected in the same bulk pages, and only these (a page with every attribute costs).
+   */
+  readonly attributes?: readonly AttributeName[];
+  /** Read every user's manager id in the bulk pages (`$expand=manager($select=id)`): when the policy declares a manager. */
+  readonly managers?: boolean;
+  /**
+   * Licensing groups the policy names, by object id or display name: found among the license-assigning
+   * groups (one advanced query) and read with their members (`ObservedTenant.groups`).
+   */
+  readonly groups?: readonly string[];
 }
 
 export interface TenantReader {
@@ -40,6 +53,8 @@ export interface NewUserInput {
   readonly mailNickname: string;
   readonly accountEnabled: boolean;
   readonly usageLocation?: string;
+  /** The other declared attributes, set in the same request (displayName is above). */
+  readonly attributes?: DeclaredAttributes;
   /** A strong random password, made by the caller; never logged. */
   readonly password: string;
 }
@@ -59,4 +74,12 @@ export interface TenantWriter {
   setUsageLocation(principal: string, usageLocation: string): Promise<WriteReceipt>;
   assignLicenses(principal: string, add: readonly Pick<PlannedLicense, 'skuId' | 'disabledPlans'>[], remove: readonly string[]): Promise<WriteReceipt>;
   setAccountEnabled(principal: string, enabled: boolean): Promise<WriteReceipt>;
+  /** Sets the given attributes (a null value unsets one) in one update; the others are left as they are. */
+  updateAttributes(principal: string, attributes: DeclaredAttributes): Promise<WriteReceipt>;
+  /** Sets the manager reference to the user `managerId`, or removes it (null; removing none is done, not an error). */
+  setManager(principal: string, managerId: string | null): Promise<WriteReceipt>;
+  /** Adds the user (by object id) to the group; a member already is done, not an error. */
+  addGroupMember(groupId: string, userId: string): Promise<WriteReceipt>;
+  /** Removes the user (by object id) from the group; one that is not a member is done, not an error. */
+  removeGroupMember(groupId: string, userId: string): Promise<WriteReceipt>;
 }
