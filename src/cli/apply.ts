@@ -18,7 +18,7 @@ import { renderPlanText } from '../render/plan-text.ts';
 import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
-import { useColour } from './io.ts';
+import { planningTime, useColour } from './io.ts';
 import { checkOutputFile, reasonOf } from './output-path.ts';
 
 export type ApplyFormat = 'text' | 'json';
@@ -97,7 +97,7 @@ interface ApplyInputs {
 async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refuse: (message: string) => Outcome): Promise<Outcome> {
   const { args, saved, reviewed, maxChanges, options, audit } = inputs;
   const paths = saved ? (options.policy ?? []) : args;
-  const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, now: io.now() });
+  const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, ...planningTime(io) });
   if (fresh.kind === 'invalid-policy') {
     io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
     return refuse('the policy is invalid; run tenantctl validate');

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../policy/export.ts';
+import { EXPORTED_ATTRIBUTES, exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../policy/export.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -42,9 +42,11 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
   // blocked accounts and the second asks only about those. The second read repeats the bulk user
   // read (pages of 999: about 11 requests at 10,000 users), which is cheap next to the mailbox reads,
   // and it makes users and mailboxes one consistent snapshot. No blocked account: no second read.
-  const first = await tenant.readTenant({ mailboxUserPrincipalNames: [] });
+  // Every attribute a policy may declare, and each user's manager, in the same bulk pages.
+  const everything = { attributes: EXPORTED_ATTRIBUTES, managers: true } as const;
+  const first = await tenant.readTenant({ mailboxUserPrincipalNames: [], ...everything });
   const blocked = first.users.filter((u) => !u.accountEnabled).map((u) => u.userPrincipalName.toLowerCase());
-  const observed = blocked.length > 0 ? await tenant.readTenant({ mailboxUserPrincipalNames: blocked }) : first;
+  const observed = blocked.length > 0 ? await tenant.readTenant({ mailboxUserPrincipalNames: blocked, ...everything }) : first;
 
   const result = exportPolicy(observed);
   // Each file to a temporary one beside it, then renamed: never through a link, never half written.

@@ -8,7 +8,7 @@ import { renderPlanText } from '../render/plan-text.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
-import { useColour } from './io.ts';
+import { planningTime, useColour } from './io.ts';
 import { checkOutputFile, writeOutputFile } from './output-path.ts';
 
 export type PlanFormat = 'text' | 'markdown' | 'json';
@@ -33,7 +33,7 @@ export async function runPlanCommand(paths: readonly string[], options: PlanComm
       return { kind: 'invalid-input' };
     }
   }
-  const outcome = await planTenant({ paths, cwd: io.cwd, reader, now: io.now() });
+  const outcome = await planTenant({ paths, cwd: io.cwd, reader, ...planningTime(io) });
   if (outcome.kind === 'invalid-policy') {
     io.stderr.write(renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: useColour(io) }));
     io.stderr.write('The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');

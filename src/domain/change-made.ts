@@ -1,3 +1,5 @@
+import { observedAttribute } from './attribute-plan.ts';
+import { sameAttributeValue } from './attributes.ts';
 import { sameSet, statesOf } from './license-plan.ts';
 import type { ObservedTenant, ObservedUser } from './observed.ts';
 import type { Change } from './plan.ts';
@@ -5,7 +7,8 @@ import type { Change } from './plan.ts';
 /**
  * Whether the tenant shows a change as made: its "after" holds (the restored object is active, the
  * usage location is the planned one, each added license is held directly with the planned disabled
- * plans, …). The apply gate uses it to tell a change an interrupted apply already made from one the
+ * plans, each declared attribute has its declared value, the manager is the declared one, the user is
+ * (or no longer is) a member of the group, …). The apply gate uses it to tell a change an interrupted apply already made from one the
  * plan no longer needs because someone else changed the principal differently.
  */
 export function tenantShows(change: Change, observed: ObservedTenant): boolean {
@@ -24,18 +27,38 @@ export function tenantShows(change: Change, observed: ObservedTenant): boolean {
       });
     case 'remove-licenses':
       return user !== undefined && change.details.remove.every((license) => directLicense(user, license.skuId) === undefined);
+    case 'update-attributes':
+      return user !== undefined && change.details.attributes.every((a) => sameAttributeValue(observedAttribute(user, a.attribute), a.to));
+    case 'set-manager': {
+      if (user === undefined) return false;
+      const now = user.managerId ?? null;
+      if (change.details.to === null) return now === null;
+      const manager = change.details.toObjectId ?? activeByUpn(observed, change.details.to)?.id;
+      return now !== null && manager !== undefined && now.toLowerCase() === manager.toLowerCase();
+    }
+    case 'add-group-member':
+    case 'remove-group-member': {
+      const group = observed.groups?.find((g) => g.id.toLowerCase() === change.details.groupId.toLowerCase());
+      if (user === undefined || group === undefined) return false;
+      const member = group.memberIds.some((id) => id.toLowerCase() === user.id.toLowerCase());
+      return change.action === 'add-group-member' ? member : !member;
+    }
     case 'enable-sign-in':
     case 'block-sign-in':
       return user?.accountEnabled === change.details.to;
   }
 }
 
+function activeByUpn(observed: ObservedTenant, upn: string): ObservedUser | undefined {
+  const wanted = upn.toLowerCase();
+  return observed.users.find((u) => u.userPrincipalName.toLowerCase() === wanted);
+}
+
 /** The active user a change is about: by object id when it names one, else by UPN. */
 function userOf(change: Change, observed: ObservedTenant): ObservedUser | undefined {
   const id = 'objectId' in change && change.objectId !== undefined ? change.objectId.toLowerCase() : undefined;
   if (id !== undefined && change.action !== 'restore-user') return observed.users.find((u) => u.id.toLowerCase() === id);
-  const upn = (change.action === 'restore-user' ? (change.details.newUserPrincipalName ?? change.userPrincipalName) : change.userPrincipalName).toLowerCase();
-  return observed.users.find((u) => u.userPrincipalName.toLowerCase() === upn);
+  return activeByUpn(observed, change.action === 'restore-user' ? (change.details.newUserPrincipalName ?? change.userPrincipalName) : change.userPrincipalName);
 }
 
 /** A license assigned to the user directly (not through a group), as the planner reads it (statesOf). */

@@ -88,7 +88,14 @@ export interface LicenseDelta {
 export function planLicenseDelta(
   declared: readonly ResolvedLicense[],
   current: ObservedUser | undefined,
-  options: { readonly prune: boolean; readonly groupNames: ReadonlyMap<string, string>; readonly skus: ReadonlyMap<string, ObservedSku>; readonly upn: string },
+  options: {
+    readonly prune: boolean;
+    readonly groupNames: ReadonlyMap<string, string>;
+    readonly skus: ReadonlyMap<string, ObservedSku>;
+    readonly upn: string;
+    /** SKU ids the principal gets through a licensing group the policy names (never removed here). */
+    readonly viaGroups?: ReadonlySet<string>;
+  },
   diagnostics: Diagnostic[],
 ): LicenseDelta {
   const states: readonly ObservedLicenseState[] = current ? statesOf(current) : [];
@@ -100,13 +107,8 @@ export function planLicenseDelta(
     const direct = forSku.find((s) => s.assignedByGroup === null);
     const groups = forSku.filter((s) => s.assignedByGroup !== null);
     const groupActive = groups.find((s) => s.state === 'Active' || s.state === 'ActiveWithError');
-    for (const failed of groups.filter((s) => s.error !== null && s.error !== 'None')) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'group-license-error',
-        userPrincipalName: options.upn,
-        message: `the group ${groupName(failed.assignedByGroup, options.groupNames)} fails to assign ${describeSku(license.sku.skuPartNumber)}: ${failed.error}${failed.error === 'CountViolation' ? ' (no free seats)' : ''}`,
-      });
+    for (const failed of groups.filter(hasGroupError)) {
+      diagnostics.push(groupLicenseError(options.upn, groupName(failed.assignedByGroup, options.groupNames), license.sku.skuPartNumber, failed.error ?? ''));
     }
     const planned = { skuId, skuPartNumber: license.sku.skuPartNumber, disabledPlans: license.disabledPlans, disabledPlanNames: license.disabledPlanNames };
     if (direct) {
@@ -128,7 +130,8 @@ export function planLicenseDelta(
   const remove: { skuId: string; skuPartNumber: string }[] = [];
   for (const state of states) {
     const skuId = state.skuId.toLowerCase();
-    if (state.assignedByGroup !== null || declaredIds.has(skuId)) continue;
+    // A SKU a declared licensing group assigns is declared too: its direct copy stays (group-plan.ts, license-also-direct).
+    if (state.assignedByGroup !== null || declaredIds.has(skuId) || options.viaGroups?.has(skuId)) continue;
     const name = options.skus.get(skuId)?.skuPartNumber ?? skuId;
     if (options.prune) remove.push({ skuId, skuPartNumber: name });
     else {
@@ -141,6 +144,21 @@ export function planLicenseDelta(
     }
   }
   return { add, remove };
+}
+
+/** A group-license assignment in an error state (CountViolation, MutuallyExclusiveViolation, …). */
+export function hasGroupError(state: ObservedLicenseState): boolean {
+  return state.assignedByGroup !== null && state.error !== null && state.error !== 'None';
+}
+
+/** Graph's group-license processing failed for this user: a warning naming the group, the SKU and the error. */
+export function groupLicenseError(upn: string, group: string, skuPartNumber: string, error: string): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'group-license-error',
+    userPrincipalName: upn,
+    message: `the group ${group} fails to assign ${describeSku(skuPartNumber)}: ${error}${error === 'CountViolation' ? ' (no free seats)' : ''}`,
+  };
 }
 
 function groupName(id: string | null, names: ReadonlyMap<string, string>): string {

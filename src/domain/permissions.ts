@@ -1,5 +1,6 @@
 import type { DesiredState } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import { namesAnyGroup } from './group-plan.ts';
 import type { ChangeAction } from './plan.ts';
 
 /**
@@ -17,16 +18,21 @@ const READ_GROUPS: Need = { permission: 'GroupMember.Read.All', why: 'name the g
 const WRITES: Readonly<Record<ChangeAction, Need>> = {
   'restore-user': { permission: 'User.DeleteRestore.All', why: 'restore deleted users', alsoAccepted: ['User.ReadWrite.All'] },
   'create-user': { permission: 'User.ReadWrite.All', why: 'create users', alsoAccepted: ['User.Create', 'Directory.ReadWrite.All'] },
+  'update-attributes': { permission: 'User.ReadWrite.All', why: 'update user attributes', alsoAccepted: ['Directory.ReadWrite.All'] },
+  'set-manager': { permission: 'User.ReadWrite.All', why: 'set managers', alsoAccepted: ['Directory.ReadWrite.All'] },
   'set-usage-location': { permission: 'User.ReadWrite.All', why: 'set usage locations', alsoAccepted: ['Directory.ReadWrite.All'] },
   'assign-licenses': { permission: 'LicenseAssignment.ReadWrite.All', why: 'assign licenses', alsoAccepted: ['User.ReadWrite.All', 'Directory.ReadWrite.All'] },
+  'add-group-member': { permission: 'GroupMember.ReadWrite.All', why: 'add members to licensing groups', alsoAccepted: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'] },
   'remove-licenses': { permission: 'LicenseAssignment.ReadWrite.All', why: 'remove licenses', alsoAccepted: ['User.ReadWrite.All', 'Directory.ReadWrite.All'] },
+  'remove-group-member': { permission: 'GroupMember.ReadWrite.All', why: 'remove members from licensing groups', alsoAccepted: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'] },
   'enable-sign-in': { permission: 'User.ReadWrite.All', why: 'enable sign-in', alsoAccepted: ['Directory.ReadWrite.All'] },
   'block-sign-in': { permission: 'User.ReadWrite.All', why: 'block sign-in', alsoAccepted: ['Directory.ReadWrite.All'] },
 };
 
-/** What reading the tenant for this policy needs. */
+/** What reading the tenant for this policy needs: groups when the policy names a licensing group, or licenses were found to come from groups. */
 export function readNeeds(desired: DesiredState, options: { readonly groupsRead: boolean }): Need[] {
-  return [READ_USERS, READ_SKUS, ...(desired.principals.some((p) => p.kind === 'mailbox') ? [READ_MAILBOXES] : []), ...(options.groupsRead ? [READ_GROUPS] : [])];
+  const groups = options.groupsRead || namesAnyGroup(desired);
+  return [READ_USERS, READ_SKUS, ...(desired.principals.some((p) => p.kind === 'mailbox') ? [READ_MAILBOXES] : []), ...(groups ? [READ_GROUPS] : [])];
 }
 
 /** What applying these actions needs. */

@@ -1,5 +1,7 @@
+import type { AttributeSetting, AttributeUpdate } from './attributes.ts';
+import { ATTRIBUTE_NAMES } from './attributes.ts';
 import type { Diagnostic, Severity } from './diagnostics.ts';
-import type { Change, ChangeAction, Plan, PlannedLicense } from './plan.ts';
+import type { Change, ChangeAction, Plan, PlannedLicense, PlanSummary } from './plan.ts';
 import { ACTION_ORDER, PLAN_FORMAT_VERSION, summarise } from './plan.ts';
 
 /**
@@ -25,6 +27,11 @@ type Spec =
   | { readonly type: 'nullable'; readonly of: Spec }
   | { readonly type: 'array'; readonly of: Spec }
   | { readonly type: 'object'; readonly fields: Fields }
+  /**
+   * One of several specs, told apart by the value's JSON type (a string, a list, an object, …): at most
+   * one spec per type. `said` names them for a message ("a string or a list").
+   */
+  | { readonly type: 'union'; readonly of: readonly Spec[]; readonly said: string }
   /** A change: its fields depend on its action (CHANGES). */
   | { readonly type: 'change' };
 
@@ -44,6 +51,7 @@ const oneOf = (values: readonly string[]): Spec => ({ type: 'enum', values });
 const nullable = (of: Spec): Spec => ({ type: 'nullable', of });
 const arrayOf = (of: Spec): Spec => ({ type: 'array', of });
 const object = (fields: Fields): Spec => ({ type: 'object', fields });
+const union = (said: string, ...of: readonly Spec[]): Spec => ({ type: 'union', of, said });
 const required = (spec: Spec): Required => ({ spec, optional: false });
 const optional = (spec: Spec): Optional => ({ spec, optional: true });
 
@@ -68,6 +76,14 @@ const LICENSE = fieldsOf<PlannedLicense>()({
 
 const REMOVED_LICENSE = fieldsOf<Details<'remove-licenses'>['remove'][number]>()({ skuId: required(string), skuPartNumber: required(string) });
 
+/** An attribute's value (AttributeValue): a string, a list of strings (businessPhones), or null (unset). */
+const ATTRIBUTE_VALUE = nullable(union('a string or a list of strings', string, arrayOf(string)));
+const ATTRIBUTE = oneOf(ATTRIBUTE_NAMES);
+const ATTRIBUTE_SETTING = fieldsOf<AttributeSetting>()({ attribute: required(ATTRIBUTE), value: required(ATTRIBUTE_VALUE) });
+const ATTRIBUTE_UPDATE = fieldsOf<AttributeUpdate>()({ attribute: required(ATTRIBUTE), from: required(ATTRIBUTE_VALUE), to: required(ATTRIBUTE_VALUE) });
+
+const GROUP_MEMBERSHIP = fieldsOf<Details<'add-group-member'>>()({ groupId: required(string), groupName: required(string), licenses: required(arrayOf(string)) });
+
 /** Each action's details. */
 const DETAILS: { readonly [A in ChangeAction]: Fields } = {
   'restore-user': fieldsOf<Details<'restore-user'>>()({
@@ -79,10 +95,20 @@ const DETAILS: { readonly [A in ChangeAction]: Fields } = {
     conflictingAddresses: required(arrayOf(string)),
     licenses: required(arrayOf(string)),
   }),
-  'create-user': fieldsOf<Details<'create-user'>>()({ displayName: required(string), mailNickname: required(string), accountEnabled: required(boolean), usageLocation: optional(string) }),
+  'create-user': fieldsOf<Details<'create-user'>>()({
+    displayName: required(string),
+    mailNickname: required(string),
+    accountEnabled: required(boolean),
+    usageLocation: optional(string),
+    attributes: optional(arrayOf(object(ATTRIBUTE_SETTING))),
+  }),
+  'update-attributes': fieldsOf<Details<'update-attributes'>>()({ attributes: required(arrayOf(object(ATTRIBUTE_UPDATE))) }),
+  'set-manager': fieldsOf<Details<'set-manager'>>()({ from: required(nullable(string)), to: required(nullable(string)), toObjectId: optional(string) }),
   'set-usage-location': fieldsOf<Details<'set-usage-location'>>()({ from: required(nullable(string)), to: required(string) }),
   'assign-licenses': fieldsOf<Details<'assign-licenses'>>()({ add: required(arrayOf(object(LICENSE))) }),
+  'add-group-member': GROUP_MEMBERSHIP,
   'remove-licenses': fieldsOf<Details<'remove-licenses'>>()({ remove: required(arrayOf(object(REMOVED_LICENSE))) }),
+  'remove-group-member': GROUP_MEMBERSHIP,
   'enable-sign-in': fieldsOf<Details<'enable-sign-in'>>()({ from: required(boolean), to: required(boolean) }),
   'block-sign-in': fieldsOf<Details<'block-sign-in'>>()({ from: required(boolean), to: required(boolean) }),
 };
@@ -93,13 +119,20 @@ const upn = required(string);
 const reason = required(string);
 const details = (name: ChangeAction): Required => required(object(DETAILS[name]));
 
-/** Each action's change: which object it names (a restore and a removal always, a creation never) and its details. */
+/**
+ * Each action's change: which object it names (a restore, an attribute update and a license removal
+ * always, a creation never, the others when the object exists before apply) and its details.
+ */
 const CHANGES: { readonly [A in ChangeAction]: Fields } = {
   'restore-user': fieldsOf<ChangeOf<'restore-user'>>()({ action: action('restore-user'), userPrincipalName: upn, objectId: required(string), reason, details: details('restore-user') }),
   'create-user': fieldsOf<ChangeOf<'create-user'>>()({ action: action('create-user'), userPrincipalName: upn, reason, details: details('create-user') }),
+  'update-attributes': fieldsOf<ChangeOf<'update-attributes'>>()({ action: action('update-attributes'), userPrincipalName: upn, objectId: required(string), reason, details: details('update-attributes') }),
+  'set-manager': fieldsOf<ChangeOf<'set-manager'>>()({ action: action('set-manager'), userPrincipalName: upn, objectId: optional(string), reason, details: details('set-manager') }),
   'set-usage-location': fieldsOf<ChangeOf<'set-usage-location'>>()({ action: action('set-usage-location'), userPrincipalName: upn, objectId: optional(string), reason, details: details('set-usage-location') }),
   'assign-licenses': fieldsOf<ChangeOf<'assign-licenses'>>()({ action: action('assign-licenses'), userPrincipalName: upn, objectId: optional(string), reason, details: details('assign-licenses') }),
+  'add-group-member': fieldsOf<ChangeOf<'add-group-member'>>()({ action: action('add-group-member'), userPrincipalName: upn, objectId: optional(string), reason, details: details('add-group-member') }),
   'remove-licenses': fieldsOf<ChangeOf<'remove-licenses'>>()({ action: action('remove-licenses'), userPrincipalName: upn, objectId: required(string), reason, details: details('remove-licenses') }),
+  'remove-group-member': fieldsOf<ChangeOf<'remove-group-member'>>()({ action: action('remove-group-member'), userPrincipalName: upn, objectId: optional(string), reason, details: details('remove-group-member') }),
   'enable-sign-in': fieldsOf<ChangeOf<'enable-sign-in'>>()({ action: action('enable-sign-in'), userPrincipalName: upn, objectId: optional(string), reason, details: details('enable-sign-in') }),
   'block-sign-in': fieldsOf<ChangeOf<'block-sign-in'>>()({ action: action('block-sign-in'), userPrincipalName: upn, objectId: optional(string), reason, details: details('block-sign-in') }),
 };
@@ -118,14 +151,20 @@ const PLAN = fieldsOf<Plan>()({
   policyDigest: required(string),
   changes: required(arrayOf({ type: 'change' })),
   diagnostics: required(arrayOf(object(DIAGNOSTIC))),
-  summary: required(object(Object.fromEntries(ACTION_ORDER.map((name) => [name, optional(number)])))),
+  protectedPrincipals: optional(arrayOf(string)),
+  summary: required(object(fieldsOf<PlanSummary>()({ ...(Object.fromEntries(ACTION_ORDER.map((name) => [name, optional(number)])) as FieldsOf<Omit<PlanSummary, 'protected'>>), protected: optional(number) }))),
 });
 
 // ---------------------------------------------------------------------------------------------- writer
 
-/** The plan as a saved plan: the tables' fields in the tables' order, 2-space indent, trailing newline. */
+/**
+ * The plan as a saved plan: the tables' fields in the tables' order, 2-space indent, trailing newline.
+ * `protectedPrincipals` only when there are some: a plan without any reads as plans always did.
+ */
 export function renderPlanJson(plan: Plan): string {
-  return `${JSON.stringify(write(object(PLAN), plan), null, 2)}\n`;
+  const { protectedPrincipals, ...rest } = plan;
+  const shown = protectedPrincipals === undefined || protectedPrincipals.length === 0 ? rest : plan;
+  return `${JSON.stringify(write(object(PLAN), shown), null, 2)}\n`;
 }
 
 /** A diagnostic as a plan carries it: severity, code, the principal it names, message (no source location). */
@@ -153,6 +192,10 @@ function write(spec: Spec, value: unknown): unknown {
       return (value as unknown[]).map((item) => write(spec.of, item));
     case 'nullable':
       return write(spec.of, value);
+    case 'union': {
+      const chosen = variantFor(spec, value);
+      return chosen === undefined ? value : write(chosen, value);
+    }
     case 'object': {
       const json: Record<string, unknown> = {};
       const source = value as Record<string, unknown>;
@@ -212,13 +255,18 @@ function readPlan(json: Record<string, unknown>): Plan {
   readFields(PLAN, json, '');
   const plan = json as unknown as Plan;
   const changes = plan.changes;
-  // The summary is derived from the changes: a summary that disagrees was edited.
-  const counted = summarise(changes);
+  // The summary is derived from the changes and the protected principals: a summary that disagrees was edited.
+  const counted = summarise(changes, plan.protectedPrincipals ?? []);
   for (const action of ACTION_ORDER) {
     const written = plan.summary[action];
     if ((written ?? 0) !== (counted[action] ?? 0)) {
       throw new Malformed(`summary.${action} is ${written ?? 'missing'}, but the plan has ${counted[action] ?? 0} ${action} change${counted[action] === 1 ? '' : 's'}`);
     }
+  }
+  const written = plan.summary.protected;
+  const protectedCount = counted.protected ?? 0;
+  if ((written ?? 0) !== protectedCount) {
+    throw new Malformed(`summary.protected is ${written ?? 'missing'}, but the plan has ${protectedCount} protected principal${protectedCount === 1 ? '' : 's'}`);
   }
   return plan;
 }
@@ -270,10 +318,49 @@ function readValue(spec: Spec, value: unknown, path: string): void {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Malformed(`${path} must be an object, not ${shown(value)}`);
       readFields(spec.fields, value as Record<string, unknown>, path);
       return;
+    case 'union': {
+      const chosen = variantFor(spec, value);
+      if (chosen === undefined) throw new Malformed(`${path} must be ${spec.said}, not ${shown(value)}`);
+      readValue(chosen, value, path);
+      return;
+    }
     case 'change':
       readChange(value, path);
       return;
   }
+}
+
+/** The JSON type a spec reads: a union's variants are told apart by it. */
+function jsonTypeOf(spec: Spec): string {
+  switch (spec.type) {
+    case 'string':
+    case 'enum':
+      return 'string';
+    case 'number':
+    case 'boolean':
+      return spec.type;
+    case 'array':
+      return 'array';
+    case 'nullable':
+      return jsonTypeOf(spec.of);
+    case 'union':
+      return 'union';
+    case 'object':
+    case 'change':
+      return 'object';
+  }
+}
+
+function jsonTypeOfValue(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+/** The variant of a union for this value's JSON type, if it has one. */
+function variantFor(spec: Extract<Spec, { type: 'union' }>, value: unknown): Spec | undefined {
+  const type = jsonTypeOfValue(value);
+  return spec.of.find((variant) => jsonTypeOf(variant) === type);
 }
 
 /** A value as a message shows it: JSON, cut short. */

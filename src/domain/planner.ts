@@ -1,19 +1,25 @@
+import { planAttributeUpdate } from './attribute-plan.ts';
+import { planMissing } from './create-plan.ts';
 import type { DesiredPrincipal, DesiredState } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { compareDiagnostics, hasErrors } from './diagnostics.ts';
-import type { LicenseDelta, ResolvedLicense } from './license-plan.ts';
+import type { ManagerIntent, PrincipalDraft } from './draft.ts';
+import { changesOf } from './draft.ts';
+import type { GroupContext } from './group-plan.ts';
+import { namedGroups, planGroupLicensing } from './group-plan.ts';
 import { planLicenseDelta, resolveLicenses } from './license-plan.ts';
-import type { Location } from './locate.ts';
-import type { DeletedClaims } from './locate.ts';
-import { claimDeletedUsers, isRestorable, locatePrincipal } from './locate.ts';
-import { checkMailboxHistory, checkMailboxType, needsExchangeDiagnostic } from './mailbox-checks.ts';
+import type { DeletedClaims, Location } from './locate.ts';
+import { claimDeletedUsers, locatePrincipal } from './locate.ts';
+import { checkMailboxHistory, checkMailboxType } from './mailbox-checks.ts';
+import { planManagers } from './manager-plan.ts';
 import type { ObservedTenant, ObservedUser } from './observed.ts';
-import type { Change, CreateUserChange, PlannedLicense, RestoreUserChange, SetUsageLocationChange, SignInChange } from './plan.ts';
-import { ACTION_ORDER } from './plan.ts';
+import type { Change, CreateUserChange, SetUsageLocationChange, SignInChange } from './plan.ts';
+import { asInformation, driftOf, isProtected, protectedPrincipals } from './protected.ts';
 import { applySeats } from './seats.ts';
 import type { TenantIndex } from './tenant-index.ts';
 import { indexTenant } from './tenant-index.ts';
-import { splitUserPrincipalName } from './upn.ts';
+
+export type { PrincipalDraft } from './draft.ts';
 
 export interface PlanOptions {
   /** The time the plan is for (ISO 8601). The planner never reads the clock. */
@@ -23,27 +29,29 @@ export interface PlanOptions {
 export interface PlanResult {
   readonly changes: readonly Change[];
   readonly diagnostics: readonly Diagnostic[];
+  /** UPNs (lower case, sorted) planned as information only: declared `protected: true`, and `defaults.protected`. */
+  readonly protectedPrincipals: readonly string[];
 }
 
-/** One principal's planned work before seats are counted across the plan. */
-export interface PrincipalDraft {
-  readonly principal: DesiredPrincipal;
-  readonly objectId?: string;
-  readonly restore?: RestoreUserChange;
-  readonly create?: CreateUserChange;
-  /** Set only so that licenses can be assigned: dropped when seats leave nothing to add. */
-  readonly usage?: SetUsageLocationChange;
-  add: PlannedLicense[];
-  readonly remove: LicenseDelta['remove'];
-  readonly signIn?: SignInChange;
+interface PlanContext {
+  readonly desired: DesiredState;
+  readonly observed: ObservedTenant;
+  readonly index: TenantIndex;
+  readonly claims: DeletedClaims;
+  readonly groups: GroupContext;
+  readonly protectedUpns: ReadonlySet<string>;
+  readonly now: string;
 }
 
 /**
  * The plan as a pure function of (desired state, observed tenant, now): per declared principal,
- * restore or create, usage location, licenses, sign-in; then seats across the whole plan.
- * Deterministic: principals are planned in UPN order, whatever order policy or tenant lists them in.
+ * restore or create, attributes, usage location, licenses and memberships, sign-in; then managers
+ * (which may name a principal the same plan creates), protected principals set aside as information,
+ * and seats across the whole plan. Deterministic: principals are planned in UPN order, whatever order
+ * policy or tenant lists them in.
  */
 export function planReconciliation(desired: DesiredState, observed: ObservedTenant, options: PlanOptions): PlanResult {
+  const protectedList = protectedPrincipals(desired);
   if (desired.tenantId !== undefined && desired.tenantId !== observed.tenantId.toLowerCase()) {
     return {
       changes: [],
@@ -54,88 +62,59 @@ export function planReconciliation(desired: DesiredState, observed: ObservedTena
           message: `connected to tenant ${observed.tenantId}, but the policy is for ${desired.tenantId} (tenant.id): the whole plan is refused. Check AZURE_TENANT_ID and the credentials, or the policy's tenant.id`,
         },
       ],
+      protectedPrincipals: protectedList,
     };
   }
   const index = indexTenant(observed);
-  const diagnostics: Diagnostic[] = [];
   const principals = [...desired.principals].sort((a, b) => (a.userPrincipalName < b.userPrincipalName ? -1 : a.userPrincipalName > b.userPrincipalName ? 1 : 0));
-  const drafts: PrincipalDraft[] = [];
-  const claims = claimDeletedUsers(principals, index);
+  const groups = observed.groups ?? [];
+  const context: PlanContext = {
+    desired,
+    observed,
+    index,
+    // Every principal claims its own deleted copies, protected ones too: nobody else restores them.
+    claims: claimDeletedUsers(principals, index),
+    groups: { groups, named: namedGroups(desired, groups), index, prune: desired.defaults.pruneLicenses },
+    protectedUpns: new Set(protectedList),
+    now: options.now,
+  };
+  let diagnostics: Diagnostic[] = [];
+  const drafted: PrincipalDraft[] = [];
   for (const principal of principals) {
     const own: Diagnostic[] = [];
-    const draft = planPrincipal(principal, desired, observed, index, claims, options.now, own);
+    const draft = planPrincipal(principal, context, own);
     diagnostics.push(...own);
     // Errors block that principal's changes; the rest of the plan still applies (docs/reconciliation.md §7).
-    if (draft && !hasErrors(own)) drafts.push(draft);
+    // A protected principal's draft is kept either way: it is only reported.
+    if (draft && (draft.protected || !hasErrors(own))) drafted.push(draft);
   }
-  applySeats(drafts, index, diagnostics);
-  return { changes: drafts.flatMap(changesOf), diagnostics: diagnostics.sort(byPrincipalThenCode) };
+  const drafts = planManagers(drafted, index, observed.users, new Set(principals.map((p) => p.userPrincipalName)), diagnostics);
+  const active = drafts.filter((d) => !d.protected);
+  for (const draft of drafts) if (draft.protected) diagnostics.push(...driftOf(changesOf(draft)));
+  applySeats(active, index, diagnostics);
+  diagnostics = asInformation(diagnostics, context.protectedUpns);
+  return { changes: active.flatMap(changesOf), diagnostics: diagnostics.sort(byPrincipalThenCode), protectedPrincipals: protectedList };
 }
 
-function planPrincipal(
-  principal: DesiredPrincipal,
-  desired: DesiredState,
-  observed: ObservedTenant,
-  index: TenantIndex,
-  claims: DeletedClaims,
-  now: string,
-  diagnostics: Diagnostic[],
-): PrincipalDraft | undefined {
+function planPrincipal(principal: DesiredPrincipal, context: PlanContext, diagnostics: Diagnostic[]): PrincipalDraft | undefined {
+  const { desired, observed, index, now } = context;
   const upn = principal.userPrincipalName;
-  const location: Location = locatePrincipal(principal, desired.defaults, index, claims, now, diagnostics);
+  const location: Location = locatePrincipal(principal, desired.defaults, index, context.claims, now, diagnostics);
   if (location.kind === 'blocked') return undefined;
-  const resolved = resolveLicenses(principal.licenses, index, upn, diagnostics);
   // A license that does not resolve is an error: the principal is skipped, so nothing more is said of it.
-  if (resolved === undefined) return undefined;
-  const licenses: readonly ResolvedLicense[] = resolved;
+  const licenses = resolveLicenses(principal.licenses, index, upn, diagnostics);
+  if (licenses === undefined) return undefined;
 
   let target: ObservedUser | undefined;
   let create: CreateUserChange | undefined;
   if (location.kind === 'gone') {
-    const expired = location.expired.map((u) => (u.deletedDateTime ? `${u.id}, deleted ${u.deletedDateTime.slice(0, 10)}` : u.id)).join('; ');
-    const history = expired ? ` (purged after 30 days: ${expired})` : '';
-    if (principal.kind === 'mailbox') {
-      diagnostics.push(needsExchangeDiagnostic(principal));
-      return undefined;
-    }
-    if (desired.defaults.whenPurged === 'report') {
-      diagnostics.push({
-        severity: 'error',
-        code: 'not-restorable',
-        userPrincipalName: upn,
-        message: `not in the tenant and nothing to restore${history}; create it yourself, or set defaults.whenPurged: create to have tenantctl create a new, empty user`,
-      });
-      return undefined;
-    }
-    // A new user may not take an address an active or soft-deleted object holds (docs/graph-behaviour.md §5).
-    const domain = upn.slice(upn.lastIndexOf('@') + 1);
-    const wanted = [...new Set([upn, `${mailNicknameOf(upn)}@${domain}`.toLowerCase()])];
-    const taken = wanted.filter((a) => index.activeByAddress.has(a) || (index.deletedByAddress.get(a) ?? []).some((u) => isRestorable(u, now)) || claims.plannedAddresses.has(a));
-    if (taken.length > 0) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'proxy-conflict',
-        userPrincipalName: upn,
-        message: `cannot be created: ${taken.join(', ')} is held by another object (a soft-deleted user keeps its addresses for 30 days); free it, or restore that user instead`,
-      });
-      return undefined;
-    }
-    for (const address of wanted) claims.plannedAddresses.add(address);
-    const usageLocation = principal.usageLocation ?? desired.defaults.usageLocation;
-    create = {
-      action: 'create-user',
-      userPrincipalName: upn,
-      reason: `not in the tenant and nothing to restore${history}; whenPurged is create: a new, empty user`,
-      details: {
-        displayName: principal.displayName,
-        mailNickname: mailNicknameOf(upn),
-        accountEnabled: principal.accountEnabled,
-        ...(usageLocation === undefined ? {} : { usageLocation }),
-      },
-    };
+    create = planMissing(principal, location.expired, desired.defaults, index, context.claims, now, diagnostics);
+    if (!create) return undefined;
   } else {
     target = location.user;
   }
+  const licensing = planGroupLicensing(principal, licenses, target, context.groups, diagnostics);
+  if (licensing === undefined) return undefined;
 
   if (principal.kind === 'mailbox' && location.kind === 'active' && !location.restore) {
     const check = checkMailboxType(principal, observed.mailboxes.get(location.user.id));
@@ -146,9 +125,17 @@ function planPrincipal(
     if (history) diagnostics.push(history);
   }
 
-  const delta = planLicenseDelta(licenses, target, { prune: desired.defaults.pruneLicenses, groupNames: observed.groupNames, skus: index.skusById, upn }, diagnostics);
+  const delta = planLicenseDelta(
+    licensing.direct,
+    target,
+    { prune: desired.defaults.pruneLicenses, groupNames: observed.groupNames, skus: index.skusById, upn, viaGroups: licensing.viaGroups },
+    diagnostics,
+  );
   const objectId = target?.id;
   const restore = location.kind === 'active' || location.kind === 'restore' ? location.restore : undefined;
+  // A created user gets its attributes in the create; the others are compared with the object the later steps name.
+  const attributes = target ? planAttributeUpdate(principal, target) : undefined;
+  const manager = managerIntent(principal, target, create);
   const usage = planUsageLocation(principal, desired, target, create, delta.add.length > 0, diagnostics);
   const currentEnabled = create ? create.details.accountEnabled : (target?.accountEnabled ?? principal.accountEnabled);
   const signIn: SignInChange | undefined =
@@ -163,14 +150,27 @@ function planPrincipal(
         };
   return {
     principal,
+    protected: isProtected(principal, context.protectedUpns),
     ...(objectId === undefined ? {} : { objectId }),
     ...(restore ? { restore } : {}),
     ...(create ? { create } : {}),
+    ...(attributes ? { attributes } : {}),
+    ...(manager ? { manager } : {}),
     ...(usage ? { usage } : {}),
     add: delta.add,
     remove: delta.remove,
+    join: licensing.join,
+    leave: licensing.leave,
     ...(signIn ? { signIn } : {}),
   };
+}
+
+/** The declared manager against the current one; none when the policy does not manage it or the tenant's was not read. */
+function managerIntent(principal: DesiredPrincipal, target: ObservedUser | undefined, create: CreateUserChange | undefined): ManagerIntent | undefined {
+  if (principal.manager === undefined) return undefined;
+  const currentId = create ? null : target?.managerId;
+  if (currentId === undefined) return undefined;
+  return { to: principal.manager === null ? null : principal.manager.toLowerCase(), currentId };
 }
 
 /**
@@ -207,29 +207,6 @@ function planUsageLocation(
     reason: current ? `the policy says ${wanted} (now ${current}); set before licensing` : `licenses need a usage location and it has none; ${principal.usageLocation ? 'the policy says' : 'the default is'} ${wanted}`,
     details: { from: current, to: wanted },
   };
-}
-
-function mailNicknameOf(upn: string): string {
-  return splitUserPrincipalName(upn).localPart.replace(/[^A-Za-z0-9._-]/gu, '').slice(0, 64) || 'user';
-}
-
-function changesOf(draft: PrincipalDraft): Change[] {
-  const upn = draft.principal.userPrincipalName;
-  const objectId = draft.objectId;
-  const idPart = objectId === undefined ? {} : { objectId };
-  const changes: Change[] = [];
-  if (draft.restore) changes.push(draft.restore);
-  if (draft.create) changes.push(draft.create);
-  if (draft.add.length > 0 && draft.usage) changes.push(draft.usage);
-  if (draft.add.length > 0) {
-    const names = draft.add.map((l) => l.skuPartNumber).join(', ');
-    changes.push({ action: 'assign-licenses', userPrincipalName: upn, ...idPart, reason: `the policy declares ${names}`, details: { add: draft.add } });
-  }
-  if (draft.remove.length > 0 && objectId !== undefined) {
-    changes.push({ action: 'remove-licenses', userPrincipalName: upn, objectId, reason: 'pruneLicenses: direct licenses the policy does not list are removed', details: { remove: draft.remove } });
-  }
-  if (draft.signIn) changes.push(draft.signIn);
-  return changes.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action));
 }
 
 /** By principal, then as compareDiagnostics orders them (plan diagnostics have no location: severity, code, message). */

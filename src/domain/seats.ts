@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostics.ts';
-import type { PrincipalDraft } from './planner.ts';
+import type { PlannedMembership, PrincipalDraft } from './draft.ts';
 import { describeSku } from './sku-catalog.ts';
 import type { TenantIndex } from './tenant-index.ts';
 
@@ -29,31 +29,46 @@ export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnos
       });
     }
   }
-  const needed = new Map<string, PrincipalDraft[]>();
+  // A new membership takes a seat of each SKU its group assigns that the user does not hold yet.
+  const skuIds = new Set<string>();
   for (const draft of drafts) {
-    for (const license of draft.add) {
-      if (license.replaces) continue; // a new set of disabled plans on a held SKU needs no seat
-      const list = needed.get(license.skuId) ?? [];
-      list.push(draft);
-      needed.set(license.skuId, list);
-    }
+    for (const license of draft.add) if (!license.replaces) skuIds.add(license.skuId); // a new set of disabled plans on a held SKU needs no seat
+    for (const membership of draft.join) for (const skuId of membership.seats) skuIds.add(skuId);
   }
-  for (const [skuId, wanting] of [...needed].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const skuId of [...skuIds].sort()) {
+    // Asked per SKU in turn, so that a membership dropped for one SKU no longer asks for the others.
+    const wanting = wantingSeat(drafts, skuId);
     const available = Math.max(0, free.get(skuId) ?? 0);
     if (wanting.length <= available) continue;
     const left = wanting.slice(available);
     const name = describeSku(nameOf(index, skuId));
-    for (const draft of left) {
-      draft.add = draft.add.filter((l) => l.skuId !== skuId || l.replaces !== undefined);
-      // The principal's other changes still apply; only this license waits for a seat.
-      diagnostics.push({ severity: 'warning', code: 'seat-shortfall', userPrincipalName: draft.principal.userPrincipalName, message: `will not get ${name}: no seat left for it in this plan` });
+    for (const { draft, membership } of left) {
+      const upn = draft.principal.userPrincipalName;
+      // The principal's other changes still apply; only this license (or membership) waits for a seat.
+      if (membership) {
+        draft.join = draft.join.filter((m) => m !== membership);
+        diagnostics.push({ severity: 'warning', code: 'seat-shortfall', userPrincipalName: upn, message: `will not join the group "${membership.change.details.groupName}": no seat of ${name} left for it in this plan` });
+      } else {
+        draft.add = draft.add.filter((l) => l.skuId !== skuId || l.replaces !== undefined);
+        diagnostics.push({ severity: 'warning', code: 'seat-shortfall', userPrincipalName: upn, message: `will not get ${name}: no seat left for it in this plan` });
+      }
     }
     diagnostics.push({
       severity: 'error',
       code: 'seat-shortfall',
-      message: `${name}: ${plural(wanting.length, 'seat')} needed, ${available} available; not assigned to ${left.map((d) => d.principal.userPrincipalName).join(', ')}. Buy ${wanting.length - available} more, or free some`,
+      message: `${name}: ${plural(wanting.length, 'seat')} needed, ${available} available; not assigned to ${[...new Set(left.map((w) => w.draft.principal.userPrincipalName))].join(', ')}. Buy ${wanting.length - available} more, or free some`,
     });
   }
+}
+
+/** Who asks for a seat of this SKU, in plan order: a direct assignment, or a membership of a group that assigns it. */
+function wantingSeat(drafts: readonly PrincipalDraft[], skuId: string): { readonly draft: PrincipalDraft; readonly membership?: PlannedMembership }[] {
+  const wanting: { draft: PrincipalDraft; membership?: PlannedMembership }[] = [];
+  for (const draft of drafts) {
+    if (draft.add.some((l) => l.skuId === skuId && !l.replaces)) wanting.push({ draft });
+    for (const membership of draft.join) if (membership.seats.includes(skuId)) wanting.push({ draft, membership });
+  }
+  return wanting;
 }
 
 function plural(count: number, word: string): string {

@@ -159,6 +159,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Every answer is dated by the directory clock, not the machine's: a client reading `Date` learns
+    // the tenant's time (docs/graph-behaviour.md §20). Node keeps a Date header set here.
+    response.setHeader('Date', store.httpDate());
     const url = new URL(request.url ?? '/', baseUrl);
     const headers = lowerCaseHeaders(request);
     const control = url.pathname.startsWith('/_emulator/');
@@ -293,6 +296,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           const now = (json() as { now?: unknown }).now;
           if (typeof now !== 'string' || Number.isNaN(Date.parse(now))) throw new TypeError('now: give an ISO 8601 time, e.g. {"now":"2026-12-24T00:00:00Z"}');
           const { purged } = store.setNow(now);
+          response.setHeader('Date', store.httpDate());
           send(response, 200, { now: store.now, purged });
           return;
         }
@@ -326,6 +330,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           store = loadSeed(json());
           issuer = undefined;
           throttler.reset();
+          response.setHeader('Date', store.httpDate());
           send(response, 200, { status: 'seeded', tenantId: store.tenantId, now: store.now });
           return;
         default:

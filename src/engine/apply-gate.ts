@@ -22,8 +22,10 @@ export type RefusalCode =
   | 'credentials'
   /** More changes than the caller's limit (`--max-changes`). */
   | 'too-many-changes'
-  /** License removals from more principals than MASS_REMOVAL allows, without `allowLicenseRemovals`. */
-  | 'mass-removal';
+  /** License removals (direct, or a licensing group's membership) from more principals than MASS_REMOVAL allows, without `allowLicenseRemovals`. */
+  | 'mass-removal'
+  /** A change for a principal the policy protects (`protected: true`, `defaults.protected`): refused whatever the options. */
+  | 'protected';
 
 export interface ApplyRefusal {
   readonly kind: 'refused';
@@ -93,6 +95,13 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
   if (reviewed && expectedDigest !== undefined && expectedDigest !== fresh.plan.policyDigest) {
     return refuse('policy-changed', `the policy changed since ${reviewed.name} was made (its digest differs); run plan again`);
   }
+  // Defence in depth (docs/reconciliation.md): the planner makes no change for a protected principal, so
+  // a change for one was not made by this policy's planner; no option lets it through.
+  const touched = protectedTouched(reviewed?.kind === 'saved-plan' ? reviewed.plan.changes : fresh.plan.changes, fresh.plan.protectedPrincipals ?? []);
+  if (touched.length > 0) {
+    const source = reviewed?.kind === 'saved-plan' ? reviewed.name : 'the plan';
+    return refuse('protected', `${source} changes ${touched.join(', ')}, which the policy protects (protected: true or defaults.protected): tenantctl never writes to ${touched.length === 1 ? 'it' : 'them'}; run plan again`);
+  }
   const compared = reviewed?.kind === 'saved-plan' ? compareWithFresh(reviewed.plan, fresh.plan, fresh.observed) : { stale: [], done: new Set<Change>() };
   if (compared.stale.length > 0) return refuse('stale-plan', `plan is stale: ${compared.stale.join(', ')} changed since it was made; run plan again`);
   // Apply checks its own credentials (the fresh plan's): a plan made by a read-only identity carries these as warnings.
@@ -104,7 +113,7 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
   if (input.purpose !== 'preview' && input.maxChanges !== undefined && plan.changes.length > input.maxChanges) {
     return refuse('too-many-changes', `the plan has ${plan.changes.length} changes, more than --max-changes ${input.maxChanges}`);
   }
-  const removing = new Set(plan.changes.filter((c) => c.action === 'remove-licenses').map((c) => c.userPrincipalName.toLowerCase())).size;
+  const removing = new Set(plan.changes.filter(removesLicenses).map((c) => c.userPrincipalName.toLowerCase())).size;
   const limit = massRemovalLimit(fresh.declaredPrincipals);
   if (input.purpose !== 'preview' && !input.allowLicenseRemovals && removing > limit) {
     return refuse('mass-removal', `the plan removes licenses from ${removing} of the ${fresh.declaredPrincipals} principals the policy declares, more than ${limit}; review it, then apply with --allow-license-removals`);
@@ -114,10 +123,23 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
 
 /**
  * The second guard against a plan that takes much away (docs/reconciliation.md §9): license removals
- * (pruneLicenses) from more than 10 principals and more than a tenth of those declared need an
+ * (pruneLicenses: direct ones, and memberships of licensing groups) from more than 10 principals and more than a tenth of those declared need an
  * explicit allowance, even without `--max-changes`.
  */
 const MASS_REMOVAL = { principals: 10, share: 0.1 } as const;
+
+/** A change that takes licenses away: a direct removal, or leaving a licensing group. */
+function removesLicenses(change: Change): boolean {
+  return change.action === 'remove-licenses' || change.action === 'remove-group-member';
+}
+
+/** The protected principals (as the plan spells them, each once, sorted) that these changes touch. */
+function protectedTouched(changes: readonly Change[], protectedPrincipals: readonly string[]): readonly string[] {
+  if (protectedPrincipals.length === 0) return [];
+  const guarded = new Set(protectedPrincipals.map((upn) => upn.toLowerCase()));
+  const touched = new Set(changes.filter((c) => guarded.has(c.userPrincipalName.toLowerCase())).map((c) => c.userPrincipalName.toLowerCase()));
+  return [...touched].sort();
+}
 
 function massRemovalLimit(declared: number): number {
   return Math.max(MASS_REMOVAL.principals, Math.floor(declared * MASS_REMOVAL.share));
@@ -141,20 +163,25 @@ export function wholeOutcome(gate: Extract<ApplyGate, { kind: 'go' }>, outcomes:
 function withoutDone(plan: Plan, done: ReadonlySet<Change>): Plan {
   if (done.size === 0) return plan;
   const changes = plan.changes.filter((c) => !done.has(c));
-  return { ...plan, changes, summary: summarise(changes) };
+  return { ...plan, changes, summary: summarise(changes, plan.protectedPrincipals ?? []) };
 }
 
 /** One principal's share of a plan, as a plan: its changes and its own diagnostics. */
 function shareOfPlan(plan: Plan, principal: string): Plan {
   const share = PlanByPrincipal.of(plan).shareOf(principal);
-  return { ...plan, changes: share.changes, diagnostics: share.diagnostics, summary: summarise(share.changes) };
+  return { ...plan, changes: share.changes, diagnostics: share.diagnostics, summary: summarise(share.changes, plan.protectedPrincipals ?? []) };
 }
 
-/** A change as the gate compares it: no reason, and no countdown (days left shrink while nothing changes). */
-function comparable(change: Change): string {
-  const { reason: _reason, details, ...rest } = canonicalChange(change);
-  const { daysLeft: _daysLeft, ...kept } = details as Record<string, unknown>;
-  return JSON.stringify({ ...rest, details: kept });
+/**
+ * A change as the gate compares it: no reason, no countdown (days left shrink while nothing changes),
+ * and no manager's id (the manager is named by its UPN; a saved plan has no id for a manager the plan
+ * creates, a fresh plan after an interrupted apply does). `withObject` false leaves out the object id
+ * too: a saved change for a user the plan creates names none, and the fresh plan names the created user.
+ */
+function comparable(change: Change, withObject = true): string {
+  const { reason: _reason, details, objectId, ...rest } = canonicalChange(change);
+  const { daysLeft: _daysLeft, toObjectId: _toObjectId, ...kept } = details as Record<string, unknown>;
+  return JSON.stringify({ ...rest, ...(withObject && objectId !== undefined ? { objectId } : {}), details: kept });
 }
 
 /**
@@ -163,7 +190,8 @@ function comparable(change: Change): string {
  * changed since the plan was made), when the fresh plan has errors for it, or when a saved change
  * the fresh plan no longer needs is not what the tenant shows (someone else changed it otherwise).
  * Otherwise each such change is done — the tenant shows its "after", as after an interrupted apply of
- * this plan — and running the rest finishes the reviewed plan.
+ * this plan — and running the rest finishes the reviewed plan. A saved change that names no object
+ * (its user is created by the plan) matches the fresh change for whichever object the user is now.
  */
 function compareWithFresh(saved: Plan, fresh: Plan, observed: ObservedTenant | undefined): { readonly stale: string[]; readonly done: Set<Change> } {
   const now = PlanByPrincipal.of(fresh);
@@ -171,19 +199,17 @@ function compareWithFresh(saved: Plan, fresh: Plan, observed: ObservedTenant | u
   const done = new Set<Change>();
   for (const group of groupByPrincipal(saved.changes)) {
     const share = now.shareOf(group.userPrincipalName);
-    const wanted = new Map<string, number>();
-    for (const change of share.changes) {
-      const key = comparable(change);
-      wanted.set(key, (wanted.get(key) ?? 0) + 1);
-    }
+    // Each fresh change's keys, computed once: with its object, and without.
+    const unmatched = new Map(share.changes.map((c) => [c, { withObject: comparable(c), withoutObject: comparable(c, false) }]));
     const missing: Change[] = [];
     for (const change of group.changes) {
-      const key = comparable(change);
-      const left = wanted.get(key) ?? 0;
-      if (left > 0) wanted.set(key, left - 1);
+      const withObject = 'objectId' in change && change.objectId !== undefined;
+      const key = comparable(change, withObject);
+      const match = [...unmatched].find(([, keys]) => (withObject ? keys.withObject : keys.withoutObject) === key)?.[0];
+      if (match) unmatched.delete(match);
       else missing.push(change);
     }
-    const unexpected = [...wanted.values()].some((left) => left > 0);
+    const unexpected = unmatched.size > 0;
     const blocked = share.diagnostics.some((d) => d.severity === 'error');
     // A change the fresh plan no longer needs is done only when the tenant shows its "after".
     const madeByOthers = missing.some((change) => observed === undefined || !tenantShows(change, observed));

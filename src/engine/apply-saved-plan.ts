@@ -19,8 +19,10 @@ export interface ApplySavedPlanInput {
   readonly cwd: string;
   /** The tenant to write to, e.g. `connectGraphTenant(...).tenant`. */
   readonly tenant: TenantReader & TenantWriter;
-  /** The time of the fresh plan that checks the saved one (ISO 8601). */
+  /** The local clock (ISO 8601): the fresh plan's time when the tenant does not say its own. */
   readonly now: string;
+  /** A fixed time for the fresh plan (TENANTCTL_NOW), before the tenant's clock. */
+  readonly fixedNow?: string;
   /** Refuse a plan with more changes than this. */
   readonly maxChanges?: number;
   /** Let license removals from many principals through (the CLI's --allow-license-removals). */
@@ -58,7 +60,7 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
     if (error instanceof SavedPlanError) return { kind: 'refused', code: 'invalid-plan', reason: error.message };
     throw error;
   }
-  const fresh = await planTenant({ paths: input.paths, cwd: input.cwd, reader: input.tenant, now: input.now });
+  const fresh = await planTenant({ paths: input.paths, cwd: input.cwd, reader: input.tenant, now: input.now, ...(input.fixedNow === undefined ? {} : { fixedNow: input.fixedNow }) });
   if (fresh.kind === 'invalid-policy') return { kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' };
   const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }), allowLicenseRemovals: input.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return gate;

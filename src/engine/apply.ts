@@ -1,5 +1,7 @@
+import type { AttributeSetting, DeclaredAttributes } from '../domain/attributes.ts';
+import { normaliseAttributeValue } from '../domain/attributes.ts';
 import type { ChangeOutcome, FailureInfo } from '../domain/outcome.ts';
-import type { Change, ChangeAction, Plan } from '../domain/plan.ts';
+import type { Change, ChangeAction, Plan, SetManagerChange } from '../domain/plan.ts';
 import { groupByPrincipal, objectAfterChanges } from '../domain/principal-changes.ts';
 import type { TenantReader, TenantWriter, WriteReceipt } from '../tenant/port.ts';
 import { TenantError } from '../tenant/port.ts';
@@ -8,10 +10,12 @@ export type { ChangeOutcome, FailureInfo } from '../domain/outcome.ts';
 
 /**
  * The executor: runs a reviewed plan through the tenant writer and nothing else. Per principal,
- * steps run in plan order (restore/create → usage location → licenses → sign-in); principals run
- * concurrently in a bounded pool. A failed step skips the principal's later steps; other
- * principals go on (docs/architecture.md principle 11). Every step is idempotent: one that already
- * happened (an earlier, interrupted run) counts as done.
+ * steps run in plan order (restore/create → attributes → usage location → licenses and group
+ * memberships → sign-in); principals run concurrently in a bounded pool. Every `set-manager` runs
+ * after all the plan's other steps, so that a manager the plan creates or restores exists first. A
+ * failed step skips the principal's later steps (its manager too); other principals go on
+ * (docs/architecture.md principle 11). Every step is idempotent: one that already happened (an
+ * earlier, interrupted run) counts as done.
  */
 export interface ApplyOptions {
   /** Principals worked on at once. */
@@ -30,39 +34,90 @@ export interface ApplyResult {
 const DEFAULT_CONCURRENCY = 20;
 
 export async function applyPlan(plan: Plan, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<ApplyResult> {
-  const queue = groupByPrincipal(plan.changes).map((group) => group.changes);
   const outcomes: ChangeOutcome[] = [];
   const record = (outcome: ChangeOutcome): void => {
     outcomes.push(outcome);
     options.onOutcome?.(outcome);
   };
-  const worker = async (): Promise<void> => {
-    for (let changes = queue.shift(); changes; changes = queue.shift()) await applyPrincipal(changes, tenant, options, record);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, queue.length)) }, worker));
+  const run: PlanRun = { tenant, options, record, created: new Map() };
+  const principals = groupByPrincipal(plan.changes).map((group) => startPrincipal(group.changes));
+  await inPool(principals, options.concurrency, (principal) => applyPrincipal(principal, run));
+  // Managers last: a manager the same plan creates or restores exists by now (docs/reconciliation.md §4).
+  await inPool(principals.filter((p) => p.managers.length > 0), options.concurrency, (principal) => applyManagers(principal, run));
   // Report in plan order, whatever order the pool finished in.
   const order = new Map(plan.changes.map((c, i) => [c, i]));
   return { outcomes: outcomes.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0)) };
 }
 
-async function applyPrincipal(changes: readonly Change[], tenant: TenantReader & TenantWriter, options: ApplyOptions, record: (outcome: ChangeOutcome) => void): Promise<void> {
-  // Later steps name the object by id when the plan knows it (the restored one, or the active user), else by UPN.
+/** What every step of one apply shares. */
+interface PlanRun {
+  readonly tenant: TenantReader & TenantWriter;
+  readonly options: ApplyOptions;
+  readonly record: (outcome: ChangeOutcome) => void;
+  /** Object ids of the users this run created, by UPN (lower case): a manager created by the same plan. */
+  readonly created: Map<string, string>;
+}
+
+/** One principal's progress through its steps. */
+interface PrincipalRun {
+  readonly userPrincipalName: string;
+  /** Its steps but the manager, in plan order. */
+  readonly steps: readonly Change[];
+  /** Its set-manager change (deferred to the end of the plan). */
+  readonly managers: readonly SetManagerChange[];
+  /** The object later steps name: by id when the plan knows it (the restored object, or the active user) or once created, else the UPN. */
+  target: string;
+  /** Whether `target` is an object id (else a UPN). */
+  targetIsId: boolean;
+  failedStep?: ChangeAction;
+}
+
+function startPrincipal(changes: readonly Change[]): PrincipalRun {
   const target = objectAfterChanges(changes);
-  let principal = target?.kind === 'existing' ? target.id : (changes[0]?.userPrincipalName ?? '');
-  let failedStep: ChangeAction | undefined;
-  for (const change of changes) {
-    if (failedStep) {
-      record({ change, status: 'skipped', reason: `its ${describeAction(failedStep)} failed` });
-      continue;
+  const userPrincipalName = changes[0]?.userPrincipalName ?? '';
+  return {
+    userPrincipalName,
+    steps: changes.filter((c) => c.action !== 'set-manager'),
+    managers: changes.filter((c): c is SetManagerChange => c.action === 'set-manager'),
+    target: target?.kind === 'existing' ? target.id : userPrincipalName,
+    targetIsId: target?.kind === 'existing',
+  };
+}
+
+/** Runs `work` over the items, at most `concurrency` at once. */
+async function inPool<T>(items: readonly T[], concurrency: number | undefined, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency ?? DEFAULT_CONCURRENCY, queue.length)) }, worker));
+}
+
+async function applyPrincipal(principal: PrincipalRun, run: PlanRun): Promise<void> {
+  for (const change of principal.steps) await applyStep(change, principal, run);
+}
+
+async function applyManagers(principal: PrincipalRun, run: PlanRun): Promise<void> {
+  for (const change of principal.managers) await applyStep(change, principal, run);
+}
+
+/** One step: skipped after an earlier step of its principal failed; a failure skips the principal's later steps. */
+async function applyStep(change: Change, principal: PrincipalRun, run: PlanRun): Promise<void> {
+  if (principal.failedStep) {
+    run.record({ change, status: 'skipped', reason: `its ${describeAction(principal.failedStep)} failed` });
+    return;
+  }
+  try {
+    const note = await applyChange(change, principal, run);
+    if (change.action === 'create-user' && note.objectId) {
+      principal.target = note.objectId;
+      principal.targetIsId = true;
+      run.created.set(change.userPrincipalName.toLowerCase(), note.objectId);
     }
-    try {
-      const note = await applyChange(change, principal, tenant, options);
-      if (change.action === 'create-user' && note.objectId) principal = note.objectId;
-      record({ change, status: 'applied', ...(note.text ? { note: note.text } : {}), requestId: note.requestId });
-    } catch (error) {
-      failedStep = change.action;
-      record({ change, status: 'failed', error: failureOf(error) });
-    }
+    run.record({ change, status: 'applied', ...(note.text ? { note: note.text } : {}), requestId: note.requestId });
+  } catch (error) {
+    principal.failedStep = change.action;
+    run.record({ change, status: 'failed', error: failureOf(error) });
   }
 }
 
@@ -73,7 +128,9 @@ interface StepResult {
   readonly requestId: string | null;
 }
 
-async function applyChange(change: Change, principal: string, tenant: TenantReader & TenantWriter, options: ApplyOptions): Promise<StepResult> {
+async function applyChange(change: Change, principal: PrincipalRun, run: PlanRun): Promise<StepResult> {
+  const { tenant, options } = run;
+  const target = principal.target;
   switch (change.action) {
     case 'restore-user': {
       const options_ = { autoReconcileProxyConflict: change.details.autoReconcileProxyConflict, ...(change.details.newUserPrincipalName ? { newUserPrincipalName: change.details.newUserPrincipalName } : {}) };
@@ -86,9 +143,12 @@ async function applyChange(change: Change, principal: string, tenant: TenantRead
     }
     case 'create-user': {
       let objectId: string | undefined;
+      const { attributes, ...details } = change.details;
+      // The password goes straight to the adapter: it is in no change, outcome, note or log line.
+      const input = { ...details, userPrincipalName: change.userPrincipalName, ...(attributes === undefined ? {} : { attributes: declaredAttributes(attributes) }) };
       const result = await idempotent(
         async () => {
-          const created = await tenant.createUser({ ...change.details, userPrincipalName: change.userPrincipalName, password: options.newPassword() });
+          const created = await tenant.createUser({ ...input, password: options.newPassword() });
           objectId = created.objectId;
           return { requestId: created.requestId };
         },
@@ -100,16 +160,51 @@ async function applyChange(change: Change, principal: string, tenant: TenantRead
       );
       return { ...result, ...(objectId ? { objectId } : {}) };
     }
+    case 'update-attributes':
+      return await tenant.updateAttributes(target, Object.fromEntries(change.details.attributes.map((a) => [a.attribute, normaliseAttributeValue(a.to)])));
+    case 'set-manager':
+      return await tenant.setManager(target, change.details.to === null ? null : await managerIdOf(change, change.details.to, run));
     case 'set-usage-location':
-      return await tenant.setUsageLocation(principal, change.details.to);
+      return await tenant.setUsageLocation(target, change.details.to);
     case 'assign-licenses':
-      return await tenant.assignLicenses(principal, change.details.add.map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })), []);
+      return await tenant.assignLicenses(target, change.details.add.map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })), []);
+    case 'add-group-member':
+      return await tenant.addGroupMember(change.details.groupId, await userIdOf(change, principal, run));
     case 'remove-licenses':
-      return await tenant.assignLicenses(principal, [], change.details.remove.map((l) => l.skuId));
+      return await tenant.assignLicenses(target, [], change.details.remove.map((l) => l.skuId));
+    case 'remove-group-member':
+      return await tenant.removeGroupMember(change.details.groupId, await userIdOf(change, principal, run));
     case 'enable-sign-in':
     case 'block-sign-in':
-      return await tenant.setAccountEnabled(principal, change.details.to);
+      return await tenant.setAccountEnabled(target, change.details.to);
   }
+}
+
+/** A new user's attributes as the port takes them. */
+function declaredAttributes(settings: readonly AttributeSetting[]): DeclaredAttributes {
+  return Object.fromEntries(settings.map((s) => [s.attribute, normaliseAttributeValue(s.value)]));
+}
+
+/**
+ * The object id a membership names (Graph adds and removes members by id): the plan's, else the user
+ * this run created, else the active user that holds the UPN (created by an earlier, interrupted run).
+ */
+async function userIdOf(change: Change, principal: PrincipalRun, run: PlanRun): Promise<string> {
+  if ('objectId' in change && change.objectId !== undefined) return change.objectId;
+  if (principal.targetIsId) return principal.target;
+  const found = await run.tenant.readUser(change.userPrincipalName);
+  if (found === undefined) throw new Error(`${change.userPrincipalName} is not in the tenant, so it cannot be made a member; run plan again`);
+  return found.id;
+}
+
+/** The declared manager's object id: as planned, else the user this run created, else the active user with that UPN. */
+async function managerIdOf(change: SetManagerChange, manager: string, run: PlanRun): Promise<string> {
+  if (change.details.toObjectId !== undefined) return change.details.toObjectId;
+  const created = run.created.get(manager.toLowerCase());
+  if (created !== undefined) return created;
+  const found = await run.tenant.readUser(manager);
+  if (found === undefined) throw new Error(`the manager ${manager} is not an active user in the tenant (its creation or restore did not happen); apply again once it exists, or run plan again`);
+  return found.id;
 }
 
 /**
@@ -157,12 +252,20 @@ function describeAction(action: ChangeAction): string {
       return 'restore';
     case 'create-user':
       return 'creation';
+    case 'update-attributes':
+      return 'attribute update';
+    case 'set-manager':
+      return 'manager change';
     case 'set-usage-location':
       return 'usage location';
     case 'assign-licenses':
       return 'license assignment';
+    case 'add-group-member':
+      return 'group membership';
     case 'remove-licenses':
       return 'license removal';
+    case 'remove-group-member':
+      return 'group membership removal';
     case 'enable-sign-in':
     case 'block-sign-in':
       return 'sign-in change';

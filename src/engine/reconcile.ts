@@ -1,11 +1,15 @@
+import type { AttributeName } from '../domain/attributes.ts';
+import { ATTRIBUTE_NAMES, isAttributeName } from '../domain/attributes.ts';
+import type { DesiredState } from '../domain/desired.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import { checkPermissions, readNeeds, writeNeeds } from '../domain/permissions.ts';
 import type { ObservedTenant } from '../domain/observed.ts';
 import type { Plan } from '../domain/plan.ts';
 import { PLAN_FORMAT_VERSION, summarise } from '../domain/plan.ts';
 import { planReconciliation } from '../domain/planner.ts';
+import { protectedPrincipals } from '../domain/protected.ts';
 import { loadPolicy } from '../policy/load.ts';
-import type { TenantReader } from '../tenant/port.ts';
+import type { ReadTenantRequest, TenantReader } from '../tenant/port.ts';
 import { digestPolicy } from './digest.ts';
 
 export type PlanOutcome =
@@ -24,8 +28,10 @@ export interface PlanTenantInput {
   readonly paths: readonly string[];
   readonly cwd: string;
   readonly reader: TenantReader;
-  /** The plan's time (injected; the CLI passes the real clock). */
+  /** The local clock (ISO 8601): the plan's time only when the tenant did not say its own (ObservedTenant.readAt). */
   readonly now: string;
+  /** A fixed time for the plan (TENANTCTL_NOW: tests, the demo, reproducing a plan): before the tenant's and the local clock. */
+  readonly fixedNow?: string;
 }
 
 /**
@@ -40,13 +46,20 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   const policyWarnings = policy.diagnostics.filter((d) => d.severity !== 'info');
   const roles = await input.reader.readGrantedRoles();
   const policyDigest = digestPolicy(desired);
-  const missingForRead = checkPermissions(readNeeds(desired, { groupsRead: false }), roles);
+  const request = readRequestFor(desired);
+  // Licensing groups the policy names are read with their members: that needs the group permission up front.
+  const namesGroups = (request.groups ?? []).length > 0;
+  const missingForRead = checkPermissions(readNeeds(desired, { groupsRead: namesGroups }), roles);
   if (missingForRead.length > 0) {
-    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt: input.now, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], summary: {} } };
+    const guarded = protectedPrincipals(desired);
+    const createdAt = input.fixedNow ?? input.now;
+    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], ...withProtected(guarded), summary: summarise([], guarded) } };
   }
-  const observed = await input.reader.readTenant({ mailboxUserPrincipalNames: desired.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName) });
-  const result = planReconciliation(desired, observed, { now: input.now });
-  const groupsRead = observed.groupNames.size > 0;
+  const observed = await input.reader.readTenant(request);
+  // The tenant's clock decides the 30-day window, unless TENANTCTL_NOW fixes it (docs/reconciliation.md).
+  const now = input.fixedNow ?? observed.readAt ?? input.now;
+  const result = planReconciliation(desired, observed, { now });
+  const groupsRead = namesGroups || observed.groupNames.size > 0;
   // Writes the credentials lack are warnings: the plan is right, and apply checks its own credentials.
   const missingForApply = [
     ...checkPermissions(groupsRead ? readNeeds(desired, { groupsRead }) : [], roles),
@@ -62,11 +75,37 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
     plan: {
       formatVersion: PLAN_FORMAT_VERSION,
       tenantId: observed.tenantId,
-      createdAt: input.now,
+      createdAt: now,
       policyDigest,
       changes: result.changes,
       diagnostics: [...policyWarnings, ...missingForApply, ...result.diagnostics],
-      summary: summarise(result.changes),
+      ...withProtected(result.protectedPrincipals),
+      summary: summarise(result.changes, result.protectedPrincipals),
     },
   };
+}
+
+/**
+ * What the tenant read must hold for this policy, and no more: the declared attributes beyond
+ * displayName (always read), managers only when some principal declares one, and the licensing groups
+ * the policy names (by id or display name, as written).
+ */
+export function readRequestFor(desired: DesiredState): ReadTenantRequest {
+  const declared = new Set<AttributeName>();
+  for (const principal of desired.principals) for (const name of Object.keys(principal.attributes)) if (isAttributeName(name)) declared.add(name);
+  const attributes = ATTRIBUTE_NAMES.filter((name) => name !== 'displayName' && declared.has(name));
+  // Every group a license set names, held by a principal or not: a member that holds no set naming it is pruned.
+  const licenses = [...desired.licenseSets.values(), ...desired.principals.flatMap((p) => p.licenses)];
+  const groups = [...new Set(licenses.flatMap((l) => (l.group === undefined ? [] : [l.group])))];
+  return {
+    mailboxUserPrincipalNames: desired.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName),
+    ...(attributes.length > 0 ? { attributes } : {}),
+    ...(desired.principals.some((p) => p.manager !== undefined) ? { managers: true } : {}),
+    ...(groups.length > 0 ? { groups } : {}),
+  };
+}
+
+/** `protectedPrincipals` only when there are some: a plan without any has no such field. */
+function withProtected(protectedPrincipals: readonly string[]): { readonly protectedPrincipals?: readonly string[] } {
+  return protectedPrincipals.length > 0 ? { protectedPrincipals } : {};
 }

@@ -1,15 +1,15 @@
 import { compareDiagnostics, countDiagnostics, hasErrors, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
-import type { DesiredDefaults, DesiredLicense, DesiredState, OnUpnConflict, WhenPurged } from '../domain/desired.ts';
+import type { DesiredDefaults, DesiredLicense, DesiredState, OnUpnConflict } from '../domain/desired.ts';
 import { DEFAULT_RENAME_TEMPLATE } from '../domain/desired.ts';
 import { parseRenameTemplate } from '../domain/rename-template.ts';
 import { checkControlCharacters } from './control-characters.ts';
 import { clip } from './clip.ts';
 import { collectLicenseSets } from './licenses.ts';
-import { checkCountryCode, collectPrincipals } from './principals.ts';
+import { checkCountryCode, collectPrincipals, whenMissingOf } from './principals.ts';
 import { checkPolicySchema } from './schema-check.ts';
 import type { Settings } from './settings.ts';
-import { checkRenameTemplate, collectSettings } from './settings.ts';
+import { checkRenamedSettings, checkRenameTemplate, collectSettings, protectedUpns, renamedSetting } from './settings.ts';
 import type { PolicyDocument, PolicySource } from './source.ts';
 import { parsePolicySource } from './source.ts';
 
@@ -47,11 +47,13 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
   }
 
   const settings = collectSettings(documents, diagnostics);
+  checkRenamedSettings(documents, settings, diagnostics);
   checkRenameTemplate(documents, diagnostics);
+  const defaults = defaultsFrom(settings);
   const usageLocation = settings.get('defaults.usageLocation');
   if (typeof usageLocation?.value === 'string') checkCountryCode(usageLocation.value, () => usageLocation.location, diagnostics);
   const licenseSets = collectLicenseSets(documents, diagnostics);
-  const principals = collectPrincipals(documents, licenseSets, diagnostics);
+  const principals = collectPrincipals(documents, licenseSets, { whenMissing: defaults.whenMissing, protected: new Set(defaults.protected) }, diagnostics);
   for (const set of licenseSets.values()) {
     if (set.used) continue;
     diagnostics.push({ severity: 'info', code: 'unused-license-set', message: `license set "${clip(set.name)}" is not used by any user or mailbox`, location: set.location });
@@ -64,7 +66,7 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
   const tenantId = settings.get('tenant.id')?.value;
   const desired: DesiredState = {
     ...(typeof tenantId === 'string' ? { tenantId: tenantId.toLowerCase() } : {}),
-    defaults: defaultsFrom(settings),
+    defaults,
     principals: [...principals.filter((p) => p.kind === 'user'), ...principals.filter((p) => p.kind === 'mailbox')],
     licenseSets: new Map<string, DesiredLicense>([...licenseSets.values()].flatMap((set) => (set.license ? [[set.name, set.license] as const] : []))),
     files,
@@ -97,6 +99,7 @@ function capDiagnostics(sorted: Diagnostic[], max: number): Diagnostic[] {
   return [...sorted.filter((d) => kept.has(d)), summary];
 }
 
+/** The defaults as the settings give them; values of the wrong shape (reported by the schema) fall back. */
 function defaultsFrom(settings: Settings): DesiredDefaults {
   const get = <T>(key: string, fallback: T): T => (settings.get(key)?.value as T | undefined) ?? fallback;
   const renameTo = get('defaults.restore.renameTo', DEFAULT_RENAME_TEMPLATE);
@@ -110,7 +113,8 @@ function defaultsFrom(settings: Settings): DesiredDefaults {
       renameTo,
       renameTemplate: parsed.ok ? parsed.parts : [],
     },
-    whenPurged: get<WhenPurged>('defaults.whenPurged', 'report'),
+    whenMissing: whenMissingOf(renamedSetting(settings, 'defaults.whenMissing')?.value) ?? 'create',
     pruneLicenses: get('defaults.pruneLicenses', false),
+    protected: protectedUpns(settings.get('defaults.protected')?.value),
   };
 }

@@ -1,4 +1,8 @@
 import { Document, isSeq, visit } from 'yaml';
+import schema from '../../schemas/tenant-policy.schema.json' with { type: 'json' };
+import type { AttributeName, AttributeValue } from '../domain/attributes.ts';
+import { ATTRIBUTE_NAMES, normaliseAttributeValue } from '../domain/attributes.ts';
+import { findControlCharacter } from '../domain/control-characters.ts';
 import { isIsoCountryCode } from '../domain/countries.ts';
 import type { MailboxType } from '../domain/desired.ts';
 import type { ObservedSku, ObservedTenant, ObservedUser } from '../domain/observed.ts';
@@ -18,8 +22,16 @@ import { isValidUserPrincipalName } from '../domain/upn.ts';
  * - direct licenses only, grouped into named sets by (SKU, disabled plans); group licenses are not
  *   declared (the planner reports them as satisfied through the group);
  * - `defaults.usageLocation` is the most common usage location; a principal's own is written only
- *   when it differs; `whenPurged: report`, `pruneLicenses: false`.
+ *   when it differs; `whenMissing: report` (an exported policy never creates anyone), `pruneLicenses: false`;
+ * - the attributes the tenant has set (ReadTenantRequest.attributes: all but displayName, always written)
+ *   and the manager, as its UPN, when it is an active user; an unset attribute, or one the policy cannot
+ *   hold (a control character, longer than the schema allows), is not declared, hence never managed;
+ * - an account whose display name the policy cannot hold is skipped: displayName is always managed, so
+ *   writing another name would plan a change.
  */
+
+/** The attributes export reads and writes: every declared one but displayName, which is always read and written. */
+export const EXPORTED_ATTRIBUTES: readonly AttributeName[] = ATTRIBUTE_NAMES.filter((name) => name !== 'displayName');
 
 export const SCHEMA_COMMENT = 'yaml-language-server: $schema=../schemas/tenant-policy.schema.json';
 export const TENANT_FILE = '00-tenant.yaml';
@@ -49,6 +61,9 @@ interface LicenseSetOut {
 interface PrincipalOut {
   userPrincipalName: string;
   displayName: string;
+  /** And the attributes the tenant has set (attributesOf), after displayName. */
+  [attribute: string]: unknown;
+  manager?: string;
   type?: MailboxType;
   licenses?: string[];
   usageLocation?: string;
@@ -115,11 +130,15 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
   for (const sku of observed.skus) partNumberCount.set(sku.skuPartNumber.toLowerCase(), (partNumberCount.get(sku.skuPartNumber.toLowerCase()) ?? 0) + 1);
 
   const skipped: { userPrincipalName: string; reason: string }[] = [];
+  const active = observed.users.filter((u) => u.deletedDateTime === null && isValidUserPrincipalName(u.userPrincipalName));
+  // A manager is named by UPN: any active user the policy could name, declared or not (the planner finds it in the tenant).
+  const managerUpns = new Map(active.map((u) => [u.id.toLowerCase(), u.userPrincipalName.toLowerCase()]));
   const accounts = [...observed.users]
     .filter((u) => u.deletedDateTime === null)
     .filter((u) => {
-      if (isValidUserPrincipalName(u.userPrincipalName)) return true;
-      skipped.push({ userPrincipalName: u.userPrincipalName, reason: 'the policy schema refuses this user principal name' });
+      const reason = !isValidUserPrincipalName(u.userPrincipalName) ? 'the policy schema refuses this user principal name' : displayNameProblem(u.displayName);
+      if (reason === undefined) return true;
+      skipped.push({ userPrincipalName: u.userPrincipalName, reason });
       return false;
     })
     .sort((a, b) => byKey(a.userPrincipalName.toLowerCase(), b.userPrincipalName.toLowerCase()));
@@ -176,7 +195,10 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
   const mailboxes: PrincipalOut[] = [];
   for (const account of accounts) {
     const type = mailboxTypeOf(account, observed);
-    const out: PrincipalOut = { userPrincipalName: account.userPrincipalName, displayName: displayNameOf(account) };
+    const out: PrincipalOut = { userPrincipalName: account.userPrincipalName, displayName: account.displayName };
+    Object.assign(out, attributesOf(account));
+    const manager = account.managerId ? managerUpns.get(account.managerId.toLowerCase()) : undefined;
+    if (manager !== undefined && manager !== account.userPrincipalName.toLowerCase()) out.manager = manager;
     if (type !== undefined) out.type = type;
     const sets = (directOf.get(account.id) ?? []).map((key) => variants.get(key)?.name as string).sort(byKey);
     if (sets.length > 0 || type !== undefined) out.licenses = sets;
@@ -187,7 +209,7 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
   }
 
   const tenant: Record<string, unknown> = { apiVersion: 'tenantctl/v1', kind: 'TenantPolicy', tenant: { id: observed.tenantId.toLowerCase() } };
-  tenant.defaults = { ...(usageLocation === undefined ? {} : { usageLocation }), whenPurged: 'report', pruneLicenses: false };
+  tenant.defaults = { ...(usageLocation === undefined ? {} : { usageLocation }), whenMissing: 'report', pruneLicenses: false };
   if (Object.keys(licenses).length > 0) tenant.licenses = licenses;
   if (mailboxes.length > 0) tenant.mailboxes = mailboxes;
   const header = [
@@ -210,15 +232,41 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
   };
 }
 
-/**
- * The schema wants 1–256 characters and no control character (a policy refuses them; they become
- * spaces here: a declared display name is used only to create a principal, so plan sees no change).
- * Entra requires a display name, but a missing one should not break the file.
- */
-function displayNameOf(user: ObservedUser): string {
-  const cleaned = user.displayName.replace(/[\u0000-\u001f\u007f-\u009f]/gu, ' '); // eslint-disable-line no-control-regex -- replacing them is the point
-  const name = cleaned.trim() === '' ? user.userPrincipalName : cleaned;
-  return name.slice(0, 256);
+/** Why the policy cannot hold an account's display name as it is (the schema's limits), or undefined. */
+function displayNameProblem(displayName: string): string | undefined {
+  if (displayName.trim() === '') return 'it has no display name (the policy requires one); set one in the tenant, then export again';
+  const problem = textProblem(displayName, schemaLimit('displayName'));
+  return problem === undefined ? undefined : `its display name ${problem}, which the policy cannot hold; correct it in the tenant, then export again`;
+}
+
+/** Why a text value cannot be written as it is, or undefined. */
+function textProblem(value: string, maxLength: number | undefined): string | undefined {
+  if (findControlCharacter(value) !== undefined) return 'has a control character';
+  if (maxLength !== undefined && value.length > maxLength) return `is longer than ${maxLength} characters`;
+  return undefined;
+}
+
+type SchemaDefinition = { maxLength?: number; maxItems?: number; items?: { maxLength?: number } };
+
+/** The schema's limit for an attribute's text (its items' for a list): one home for the limits, the schema. */
+function schemaLimit(name: AttributeName): number | undefined {
+  const definition = (schema.$defs as Record<string, SchemaDefinition | undefined>)[name];
+  return definition?.maxLength ?? definition?.items?.maxLength;
+}
+
+/** The attributes the tenant has set on an account, in ATTRIBUTE_NAMES order, that the policy can hold as they are. */
+function attributesOf(user: ObservedUser): Partial<Record<AttributeName, AttributeValue>> {
+  const out: Partial<Record<AttributeName, AttributeValue>> = {};
+  for (const name of EXPORTED_ATTRIBUTES) {
+    const value = normaliseAttributeValue(user.attributes?.[name]);
+    if (value === null) continue;
+    const items = typeof value === 'string' ? [value] : value;
+    const maxItems = (schema.$defs as Record<string, SchemaDefinition | undefined>)[name]?.maxItems;
+    if (maxItems !== undefined && items.length > maxItems) continue;
+    if (items.some((item) => textProblem(item, schemaLimit(name)) !== undefined)) continue;
+    out[name] = typeof value === 'string' ? value : [...value];
+  }
+  return out;
 }
 
 /** YAML with a comment on top; short lists (licenses, disabled plans) in flow style: `[e3, e5]`. */

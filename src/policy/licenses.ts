@@ -18,11 +18,20 @@ export interface LicenseSetDeclaration {
 
 export type LicenseSets = ReadonlyMap<string, LicenseSetDeclaration>;
 
-/** A license as written (`{sku, disabledPlans}`), or undefined when its shape is wrong (the schema says why). */
+/**
+ * A license as written (`{sku, disabledPlans}`, and for a license set `group`), or undefined when
+ * its shape is wrong (the schema says why). The group is trimmed, and lower-cased when it is an id.
+ */
 export function readLicense(value: unknown, licenseSet?: string): DesiredLicense | undefined {
   if (!isRecord(value) || typeof value.sku !== 'string' || value.sku === '') return undefined;
   const plans = Array.isArray(value.disabledPlans) ? value.disabledPlans.filter((p): p is string => typeof p === 'string') : [];
-  return { sku: isGuid(value.sku) ? value.sku.toLowerCase() : value.sku, disabledPlans: [...new Set(plans)], ...(licenseSet === undefined ? {} : { licenseSet }) };
+  const group = licenseSet !== undefined && typeof value.group === 'string' ? value.group.trim() : '';
+  return {
+    sku: isGuid(value.sku) ? value.sku.toLowerCase() : value.sku,
+    disabledPlans: [...new Set(plans)],
+    ...(licenseSet === undefined ? {} : { licenseSet }),
+    ...(group === '' ? {} : { group: isGuid(group) ? group.toLowerCase() : group }),
+  };
 }
 
 /** License sets of every document by name; a name declared in two files is an error naming both. */

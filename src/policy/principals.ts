@@ -1,5 +1,7 @@
+import type { AttributeName, AttributeValue, DeclaredAttributes } from '../domain/attributes.ts';
+import { ATTRIBUTE_NAMES, normaliseAttributeValue } from '../domain/attributes.ts';
 import { isIsoCountryCode, suggestCountryCode } from '../domain/countries.ts';
-import type { DesiredLicense, DesiredPrincipal, MailboxType } from '../domain/desired.ts';
+import type { DesiredLicense, DesiredPrincipal, MailboxType, WhenMissing } from '../domain/desired.ts';
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
 import { closestMatches } from '../domain/suggest.ts';
@@ -13,6 +15,19 @@ import { clip } from './clip.ts';
 type Kind = DesiredPrincipal['kind'];
 const LIST_OF: Readonly<Record<Kind, 'users' | 'mailboxes'>> = { user: 'users', mailbox: 'mailboxes' };
 const MAILBOX_TYPES: readonly string[] = ['shared', 'room', 'equipment'] satisfies readonly MailboxType[];
+const WHEN_MISSING: readonly string[] = ['create', 'report'] satisfies readonly WhenMissing[];
+
+/** A `whenMissing` as written, when it is one of its values (the schema reports any other). */
+export function whenMissingOf(value: unknown): WhenMissing | undefined {
+  return typeof value === 'string' && WHEN_MISSING.includes(value) ? (value as WhenMissing) : undefined;
+}
+
+/** What the policy's defaults decide for each principal. */
+export interface PrincipalDefaults {
+  readonly whenMissing: WhenMissing;
+  /** `defaults.protected`: lower case. */
+  readonly protected: ReadonlySet<string>;
+}
 
 /**
  * Reads every well-formed user and mailbox of every document, in order, reporting what a schema
@@ -22,6 +37,7 @@ const MAILBOX_TYPES: readonly string[] = ['shared', 'room', 'equipment'] satisfi
 export function collectPrincipals(
   documents: readonly PolicyDocument[],
   licenseSets: LicenseSets,
+  defaults: PrincipalDefaults,
   diagnostics: Diagnostic[],
 ): DesiredPrincipal[] {
   const principals: DesiredPrincipal[] = [];
@@ -30,7 +46,7 @@ export function collectPrincipals(
     for (const kind of ['user', 'mailbox'] as const) {
       entries(document.value, LIST_OF[kind]).forEach((entry, index) => {
         const path = [LIST_OF[kind], index];
-        const principal = readPrincipal(document, path, kind, entry, licenseSets, diagnostics);
+        const principal = readPrincipal(document, path, kind, entry, licenseSets, defaults, diagnostics);
         if (!principal) return;
         const first = seen.get(principal.userPrincipalName);
         if (first) {
@@ -73,6 +89,7 @@ function readPrincipal(
   kind: Kind,
   entry: unknown,
   licenseSets: LicenseSets,
+  defaults: PrincipalDefaults,
   diagnostics: Diagnostic[],
 ): DesiredPrincipal | undefined {
   const rawUpn = stringAt(entry, 'userPrincipalName');
@@ -82,17 +99,78 @@ function readPrincipal(
   const licenses = readLicenseReferences(document, path, entry, userPrincipalName, licenseSets, diagnostics);
   const usageLocation = stringAt(entry, 'usageLocation');
   checkCountryCode(usageLocation, () => document.locate([...path, 'usageLocation']), diagnostics);
+  const manager = readManager(document, path, entry, validUpn ? userPrincipalName : undefined, diagnostics);
   if (!validUpn) return undefined;
   const source = document.locate([...path, 'userPrincipalName']);
   const displayName = stringAt(entry, 'displayName') ?? '';
-  const common = { userPrincipalName, displayName, licenses, source, ...(usageLocation === undefined ? {} : { usageLocation }) };
+  const common = {
+    userPrincipalName,
+    displayName,
+    licenses,
+    source,
+    ...(usageLocation === undefined ? {} : { usageLocation }),
+    attributes: readAttributes(entry, displayName),
+    ...(manager === undefined ? {} : { manager }),
+    protected: (isRecord(entry) && entry.protected === true) || defaults.protected.has(userPrincipalName),
+  };
   if (kind === 'user') {
     const enabled = isRecord(entry) ? entry.accountEnabled : undefined;
-    return { kind, ...common, accountEnabled: typeof enabled === 'boolean' ? enabled : true };
+    return {
+      kind,
+      ...common,
+      accountEnabled: typeof enabled === 'boolean' ? enabled : true,
+      whenMissing: whenMissingOf(isRecord(entry) ? entry.whenMissing : undefined) ?? defaults.whenMissing,
+    };
   }
   const type = stringAt(entry, 'type');
   const mailboxType = (type !== undefined && MAILBOX_TYPES.includes(type) ? type : 'shared') as MailboxType;
-  return { kind, ...common, mailboxType, accountEnabled: false };
+  // Graph cannot create a mailbox: a missing one is always reported.
+  return { kind, ...common, mailboxType, accountEnabled: false, whenMissing: 'report' };
+}
+
+/**
+ * The attributes a principal declares, and only those, normalised ("" and [] are null: unset).
+ * `displayName` is always declared (the schema requires it). A value of the wrong shape is left
+ * out: the schema reports it, and no state is made.
+ */
+function readAttributes(entry: unknown, displayName: string): DeclaredAttributes {
+  const attributes: Partial<Record<AttributeName, AttributeValue>> = { displayName };
+  if (!isRecord(entry)) return attributes;
+  for (const name of ATTRIBUTE_NAMES) {
+    if (name === 'displayName' || !Object.hasOwn(entry, name)) continue;
+    const value: unknown = entry[name];
+    if (value === null || typeof value === 'string') attributes[name] = normaliseAttributeValue(value);
+    else if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) attributes[name] = normaliseAttributeValue(value);
+  }
+  return attributes;
+}
+
+/**
+ * The declared manager: a UPN in lower case, null (must have none), or undefined (not managed, or
+ * not a valid UPN: the schema reports that as invalid-upn). Nobody is their own manager.
+ */
+function readManager(
+  document: PolicyDocument,
+  path: readonly PathSegment[],
+  entry: unknown,
+  userPrincipalName: string | undefined,
+  diagnostics: Diagnostic[],
+): string | null | undefined {
+  if (!isRecord(entry) || !Object.hasOwn(entry, 'manager')) return undefined;
+  const written = entry.manager;
+  if (written === null) return null;
+  if (typeof written !== 'string' || !isValidUserPrincipalName(written)) return undefined;
+  const manager = normaliseUserPrincipalName(written);
+  if (manager === userPrincipalName) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'invalid-manager',
+      message: `${clip(userPrincipalName)} names itself as its manager; name another UPN, or write \`manager: null\` for no manager`,
+      location: document.locate([...path, 'manager']),
+      userPrincipalName,
+    });
+  }
+  return manager;
 }
 
 function readLicenseReferences(

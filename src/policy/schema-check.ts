@@ -100,6 +100,7 @@ const FORMATS: readonly { readonly def: string; readonly code: PolicyDiagnosticC
   { def: '/$defs/userPrincipalName/', code: 'invalid-upn', hint: "a UPN is local-part@domain; the local part may hold only A-Z a-z 0-9 ' . - _ ! # ^ ~" },
   { def: '/$defs/guid/', code: 'invalid-guid', hint: 'a GUID looks like 8f3c1a52-0000-4000-8000-000000000001' },
   { def: '/$defs/countryCode/', code: 'invalid-country-code', hint: 'use an upper-case ISO 3166-1 alpha-2 code such as NL, US or GB' },
+  { def: '/$defs/licenseGroup/', code: 'invalid-value', hint: "name the licensing group by its object id or its display name" },
 ];
 
 const LICENSE_SET_NAME_HINT = "a license-set name starts with a letter and holds only letters, digits, '-' and '_'";
@@ -125,6 +126,16 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
       if (path[0] === 'mailboxes' && key === 'accountEnabled') {
         return error_('unknown-key', `${where}: mailboxes have no \`accountEnabled\`; their sign-in is always blocked. Remove the key.`, document.locate(keyPath, 'key'));
       }
+      if (path[0] === 'mailboxes' && key === 'whenMissing') {
+        return error_('unknown-key', `${where}: mailboxes have no \`whenMissing\`; Graph cannot create a mailbox, so a missing one is always reported. Remove the key.`, document.locate(keyPath, 'key'));
+      }
+      if (path[2] === 'licenses' && key === 'group') {
+        return error_(
+          'unknown-key',
+          `${where}: an inline license cannot name a \`group\`; declare a license set under \`licenses:\` with \`sku\` and \`group\`, and refer to it by name`,
+          document.locate(keyPath, 'key'),
+        );
+      }
       const suggestion = closestMatches(key, allowed, 1)[0];
       const advice = suggestion ? `did you mean \`${suggestion}\`?` : `allowed keys: ${allowed.join(', ')}`;
       return error_('unknown-key', `${where === 'the document' ? 'top level' : where}: unknown key \`${clip(key)}\`; ${advice}`, document.locate(keyPath, 'key'));
@@ -135,9 +146,13 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
       return error_('missing-key', `${where} is missing the required key \`${key}\`${fix}`, document.locate(path, 'key'));
     }
     case 'type': {
-      const expected = YAML_TYPE_NAMES[String(params.type)] ?? String(params.type);
-      const tip = expected === 'boolean' ? ' (write true or false, without quotes)' : '';
-      return error_('invalid-type', `${where} must be ${article(expected)} ${expected}${tip}, not ${describeValue(value, document.written(path))}`);
+      // A type list (["string", "null"]) reaches here as "string,null": "a string or empty (null)".
+      const expected = String(params.type)
+        .split(',')
+        .map((type) => (type === 'null' ? 'empty (null)' : `${article(YAML_TYPE_NAMES[type] ?? type)} ${YAML_TYPE_NAMES[type] ?? type}`))
+        .join(' or ');
+      const tip = params.type === 'boolean' ? ' (write true or false, without quotes)' : '';
+      return error_('invalid-type', `${where} must be ${expected}${tip}, not ${describeValue(value, document.written(path))}`);
     }
     case 'const':
       return error_('invalid-value', `${where} must be ${show(params.allowedValue)}, not ${showWritten(value, document.written(path))}`);
@@ -149,6 +164,11 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
     case 'propertyNames': {
       const name = String(params.propertyName);
       return error_('invalid-value', `${where}: invalid name \`${clip(name)}\`: ${LICENSE_SET_NAME_HINT}`, document.locate([...path, name], 'key'));
+    }
+    case 'maxItems': {
+      const limit = Number(params.limit);
+      const count = Array.isArray(value) ? value.length : 0;
+      return error_('invalid-value', `${where} may hold at most ${limit} item${limit === 1 ? '' : 's'}, not ${count}${path.at(-1) === 'businessPhones' ? ': Graph keeps one business phone number' : ''}`);
     }
     case 'uniqueItems':
       // ajv names the pair (i, j) with i < j: point at the repeat, the one to delete.

@@ -1,6 +1,7 @@
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
 import { parseRenameTemplate, RENAME_PLACEHOLDERS } from '../domain/rename-template.ts';
+import { isValidUserPrincipalName, normaliseUserPrincipalName } from '../domain/upn.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { isRecord } from './shape.ts';
 import { clip } from './clip.ts';
@@ -11,15 +12,21 @@ export interface Setting {
   readonly location: SourceLocation;
 }
 
-/** The settings' leaf paths: `tenant.id` and every key under `defaults`. */
+/**
+ * The settings' leaf paths: `tenant.id` and every key under `defaults`. `defaults.protected` is a
+ * list, compared as a set of UPNs: files that repeat it must list the same accounts (in any order,
+ * any case); two different lists are a conflict, so that no file quietly extends or shortens it.
+ */
 const SETTING_PATHS: readonly (readonly string[])[] = [
   ['tenant', 'id'],
   ['defaults', 'usageLocation'],
   ['defaults', 'restore', 'autoReconcileProxyConflict'],
   ['defaults', 'restore', 'onUpnConflict'],
   ['defaults', 'restore', 'renameTo'],
+  ['defaults', 'whenMissing'],
   ['defaults', 'whenPurged'],
   ['defaults', 'pruneLicenses'],
+  ['defaults', 'protected'],
 ];
 
 export type Settings = ReadonlyMap<string, Setting>;
@@ -58,7 +65,60 @@ export function collectSettings(documents: readonly PolicyDocument[], diagnostic
 
 function sameSetting(key: string, a: unknown, b: unknown): boolean {
   if (key === 'tenant.id' && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
+  if (key === 'defaults.protected' && Array.isArray(a) && Array.isArray(b)) {
+    const left = protectedUpns(a);
+    const right = protectedUpns(b);
+    return left.length === right.length && left.every((upn, i) => upn === right[i]);
+  }
   return a === b;
+}
+
+/** The valid UPNs of a `defaults.protected` list: lower case, each once, sorted (the schema reports the invalid ones). */
+export function protectedUpns(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  const upns = list.filter((upn): upn is string => typeof upn === 'string' && isValidUserPrincipalName(upn)).map(normaliseUserPrincipalName);
+  return [...new Set(upns)].sort();
+}
+
+/**
+ * Settings that were renamed: the old key is still read, as the new one, with a warning at each
+ * place it is written; the old and the new key set to different values is an error naming both.
+ */
+const RENAMED_SETTINGS: readonly { readonly old: readonly string[]; readonly now: readonly string[]; readonly values: string }[] = [
+  { old: ['defaults', 'whenPurged'], now: ['defaults', 'whenMissing'], values: 'create or report' },
+];
+
+export function checkRenamedSettings(documents: readonly PolicyDocument[], settings: Settings, diagnostics: Diagnostic[]): void {
+  for (const { old, now, values } of RENAMED_SETTINGS) {
+    const oldKey = old.join('.');
+    const newKey = now.join('.');
+    for (const document of documents) {
+      if (valueAt(document.value, old) === undefined) continue;
+      diagnostics.push({
+        severity: 'warning',
+        code: 'deprecated-setting',
+        message: `${oldKey} is deprecated: write ${newKey} (same values: ${values})`,
+        location: document.locate(old, 'key'),
+      });
+    }
+    const before = settings.get(oldKey);
+    const after = settings.get(newKey);
+    if (before && after && before.value !== after.value) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'conflicting-setting',
+        message: `${oldKey} is ${clip(JSON.stringify(before.value))} here but ${newKey} is ${clip(JSON.stringify(after.value))} at ${formatLocation(after.location)}; ${oldKey} is the old name of ${newKey}: delete ${oldKey} and keep the value you want in ${newKey}`,
+        location: before.location,
+        related: [after.location],
+      });
+    }
+  }
+}
+
+/** A renamed setting's value: the new key's, else the old key's (read as the new one). */
+export function renamedSetting(settings: Settings, key: string): Setting | undefined {
+  const renamed = RENAMED_SETTINGS.find((r) => r.now.join('.') === key);
+  return settings.get(key) ?? (renamed ? settings.get(renamed.old.join('.')) : undefined);
 }
 
 /** The rename template's placeholders and result, checked where the template is written. */

@@ -1,4 +1,6 @@
-import type { DesiredPrincipal, DesiredState, MailboxType } from '../domain/desired.ts';
+import type { AttributeName, AttributeValue } from '../domain/attributes.ts';
+import { ATTRIBUTE_NAMES, isAttributeName, normaliseAttributeValue } from '../domain/attributes.ts';
+import type { DesiredPrincipal, DesiredState, MailboxType, WhenMissing } from '../domain/desired.ts';
 import type { ObjectAfterChanges } from '../domain/principal-changes.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import type { Change } from '../domain/plan.ts';
@@ -15,8 +17,14 @@ import { canonicalJson } from '../engine/digest.ts';
  * from stack config and the environment when the provider runs, so nothing secret reaches state.
  */
 
-/** Bumped when the shape of inputs or outputs changes; old state is still read (see `checkInputs`). */
-export const RESOURCE_SCHEMA_VERSION = 1;
+/**
+ * Bumped when the shape of inputs or outputs changes; old state is still read (see `checkInputs`).
+ * 2: `attributes`, `manager`, `protected`, `whenMissing`, each license's `group`, and the `leftAlone` output.
+ */
+export const RESOURCE_SCHEMA_VERSION = 2;
+
+/** The inputs version 2 added: state written by version 1 lacks them, and the diff does not compare them there. */
+const ADDED_IN_2: readonly (keyof PrincipalInputs)[] = ['attributes', 'manager', 'protected', 'whenMissing'];
 
 export interface LicenseInput {
   /** As written in the policy: skuPartNumber or skuId. */
@@ -24,7 +32,15 @@ export interface LicenseInput {
   readonly disabledPlans: readonly string[];
   /** The license set it came from; null for an inline license. */
   readonly licenseSet: string | null;
+  /** The licensing group the set gives it through (its object id or display name, as written); null: assigned directly. */
+  readonly group: string | null;
 }
+
+/**
+ * A declared attribute's value in inputs: an unset one (declared null or "") is `""`, or `[]` for
+ * `businessPhones`, since a null may not survive Pulumi's property serialization.
+ */
+export type AttributeInput = string | readonly string[];
 
 export interface PrincipalInputs {
   readonly schemaVersion: number;
@@ -37,6 +53,14 @@ export interface PrincipalInputs {
   readonly usageLocation: string | null;
   readonly mailboxType: MailboxType | null;
   readonly licenses: readonly LicenseInput[];
+  /** The attributes the principal declares other than displayName (above), in ATTRIBUTE_NAMES order; an attribute not declared is absent. */
+  readonly attributes: Readonly<Partial<Record<AttributeName, AttributeInput>>>;
+  /** The declared manager's UPN (lower case); `""`: must have none; absent: not managed. */
+  readonly manager?: string;
+  /** `protected: true` or listed in `defaults.protected`: tenantctl never writes to it. */
+  readonly protected: boolean;
+  /** What happens when the tenant has neither the principal nor a deleted copy to restore (always `report` for a mailbox). */
+  readonly whenMissing: WhenMissing;
   readonly policy: {
     /** The policy paths as configured (relative to the project directory). */
     readonly paths: readonly string[];
@@ -53,6 +77,11 @@ export interface PrincipalOutputs extends PrincipalInputs {
   readonly warnings: readonly string[];
   /** What the last create or update did, as the plan worded it; empty when nothing needed doing. */
   readonly lastChanges: readonly string[];
+  /**
+   * A protected principal's drift, as the plan worded it (`protected: left alone; would …`) when it was last
+   * created, updated or refreshed: what tenantctl would change but does not. Empty for any other principal.
+   */
+  readonly leftAlone: readonly string[];
 }
 
 /** The resource inputs of one declared principal. */
@@ -65,9 +94,24 @@ export function principalInputs(desired: DesiredState, principal: DesiredPrincip
     accountEnabled: principal.accountEnabled,
     usageLocation: principal.usageLocation ?? desired.defaults.usageLocation ?? null,
     mailboxType: principal.kind === 'mailbox' ? principal.mailboxType : null,
-    licenses: principal.licenses.map((l) => ({ sku: l.sku, disabledPlans: [...l.disabledPlans], licenseSet: l.licenseSet ?? null })),
+    licenses: principal.licenses.map((l) => ({ sku: l.sku, disabledPlans: [...l.disabledPlans], licenseSet: l.licenseSet ?? null, group: l.group ?? null })),
+    attributes: attributeInputs(principal),
+    ...(principal.manager === undefined ? {} : { manager: principal.manager ?? '' }),
+    protected: principal.protected,
+    whenMissing: principal.whenMissing,
     policy: { paths: [...paths], digest },
   };
+}
+
+/** The declared attributes other than displayName, in ATTRIBUTE_NAMES order, unset ones as "" (or []). */
+function attributeInputs(principal: DesiredPrincipal): Partial<Record<AttributeName, AttributeInput>> {
+  const inputs: Partial<Record<AttributeName, AttributeInput>> = {};
+  for (const name of ATTRIBUTE_NAMES) {
+    if (name === 'displayName' || !Object.hasOwn(principal.attributes, name)) continue;
+    const value: AttributeValue = normaliseAttributeValue(principal.attributes[name]);
+    inputs[name] = value ?? (name === 'businessPhones' ? [] : '');
+  }
+  return inputs;
 }
 
 export interface CheckFailure {
@@ -89,7 +133,14 @@ export function checkInputs(news: Readonly<Record<string, unknown>>): CheckFailu
   if (news.kind === 'mailbox' && news.accountEnabled === true) fail('accountEnabled', 'a shared, room or equipment mailbox never signs in');
   // null and absent alike: a null may not survive every trip through Pulumi's property serialization.
   if (news.usageLocation !== null && news.usageLocation !== undefined && (typeof news.usageLocation !== 'string' || !/^[A-Z]{2}$/u.test(news.usageLocation))) fail('usageLocation', 'must be an ISO 3166 alpha-2 code or null');
-  if (!Array.isArray(news.licenses) || !news.licenses.every(isLicenseInput)) fail('licenses', 'must be a list of { sku, disabledPlans, licenseSet }');
+  if (!Array.isArray(news.licenses) || !news.licenses.every(isLicenseInput)) fail('licenses', 'must be a list of { sku, disabledPlans, licenseSet, group }');
+  // The inputs version 2 added are absent from state version 1 wrote: absent is read as "not declared".
+  if (news.attributes !== undefined && news.attributes !== null && !isAttributesInput(news.attributes)) fail('attributes', 'must map attribute names other than displayName to a string or a list of strings');
+  if (news.manager !== undefined && news.manager !== null && (typeof news.manager !== 'string' || (news.manager !== '' && (!isValidUserPrincipalName(news.manager) || news.manager !== news.manager.toLowerCase())))) {
+    fail('manager', 'must be a lower-case user principal name, or "" for none');
+  }
+  if (news.protected !== undefined && news.protected !== null && typeof news.protected !== 'boolean') fail('protected', 'must be true or false');
+  if (news.whenMissing !== undefined && news.whenMissing !== null && news.whenMissing !== 'create' && news.whenMissing !== 'report') fail('whenMissing', "must be 'create' or 'report'");
   const policy = news.policy as { paths?: unknown; digest?: unknown } | undefined;
   if (!policy || !Array.isArray(policy.paths) || policy.paths.length === 0 || !policy.paths.every((p) => typeof p === 'string') || typeof policy.digest !== 'string' || !policy.digest.startsWith('sha256:')) {
     fail('policy', 'must name the policy paths and its sha256 digest');
@@ -102,7 +153,15 @@ export function checkInputs(news: Readonly<Record<string, unknown>>): CheckFailu
 
 function isLicenseInput(value: unknown): boolean {
   const l = value as Partial<LicenseInput> | null;
-  return typeof l === 'object' && l !== null && typeof l.sku === 'string' && Array.isArray(l.disabledPlans) && l.disabledPlans.every((p) => typeof p === 'string') && (l.licenseSet === null || l.licenseSet === undefined || typeof l.licenseSet === 'string');
+  const optionalText = (v: unknown): boolean => v === null || v === undefined || typeof v === 'string';
+  return typeof l === 'object' && l !== null && typeof l.sku === 'string' && Array.isArray(l.disabledPlans) && l.disabledPlans.every((p) => typeof p === 'string') && optionalText(l.licenseSet) && optionalText(l.group);
+}
+
+function isAttributesInput(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(
+    ([name, v]) => isAttributeName(name) && name !== 'displayName' && (v === null || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))),
+  );
 }
 
 /** One principal's part of the tenant plan. */
@@ -110,6 +169,8 @@ export interface PrincipalPlan {
   readonly changes: readonly Change[];
   readonly errors: readonly Diagnostic[];
   readonly warnings: readonly Diagnostic[];
+  /** A protected principal's drift: what the plan would change but leaves alone (`protected-drift`, information); empty otherwise. */
+  readonly leftAlone: readonly Diagnostic[];
 }
 
 export interface PrincipalDiff {
@@ -119,7 +180,7 @@ export interface PrincipalDiff {
 }
 
 /** The inputs that say what the principal must be (not where the policy lives, whose digest changes with any principal). */
-const COMPARED: readonly (keyof PrincipalInputs)[] = ['kind', 'userPrincipalName', 'displayName', 'accountEnabled', 'usageLocation', 'mailboxType', 'licenses'];
+const COMPARED: readonly (keyof PrincipalInputs)[] = ['kind', 'userPrincipalName', 'displayName', 'accountEnabled', 'usageLocation', 'mailboxType', 'licenses', ...ADDED_IN_2];
 
 /**
  * The diff of one existing resource: a replacement when the principal is, or will be, another object
@@ -127,12 +188,22 @@ const COMPARED: readonly (keyof PrincipalInputs)[] = ['kind', 'userPrincipalName
  * whose delete half never deletes anything (see the provider), so it runs first; otherwise an update
  * when the tenant plan has changes for the principal (license, usage location and sign-in drift, or
  * a restore of this very object), when the plan blocks it (the update then fails with the plan's
- * reason, and the rest of the run goes on), or when its declared inputs changed.
+ * reason, and the rest of the run goes on), when its declared inputs changed, or when a protected
+ * principal's drift is not the one its state recorded (the update writes nothing, and records it in
+ * `leftAlone`: the drift shows once, as information, not on every run).
+ *
+ * The tenant's side (attributes, manager, group memberships, licenses, sign-in) comes only from the plan;
+ * the declared inputs decide only whether the state must be brought up to date. State written by version 1
+ * lacks the inputs version 2 added: those are not compared there (the plan still shows any drift).
  */
 export function diffPrincipal(id: string, olds: Readonly<Record<string, unknown>>, news: PrincipalInputs, planned: PrincipalPlan, target: ObjectAfterChanges): PrincipalDiff {
   if (target !== undefined && (target.kind === 'new' || target.id !== id.toLowerCase())) return { changes: true, replaces: ['objectId'], deleteBeforeReplace: true };
-  const declaredChanged = COMPARED.some((key) => comparable(olds[key]) !== comparable(news[key]));
-  return { changes: planned.changes.length > 0 || planned.errors.length > 0 || declaredChanged, replaces: [], deleteBeforeReplace: false };
+  const oldVersion = typeof olds.schemaVersion === 'number' ? olds.schemaVersion : 1;
+  const compared = oldVersion >= 2 ? COMPARED : COMPARED.filter((key) => !ADDED_IN_2.includes(key));
+  const declaredChanged = compared.some((key) => comparable(olds[key]) !== comparable(news[key]));
+  const recorded = Array.isArray(olds.leftAlone) ? olds.leftAlone : [];
+  const leftAloneChanged = comparable(recorded) !== comparable(planned.leftAlone.map((d) => d.message));
+  return { changes: planned.changes.length > 0 || planned.errors.length > 0 || declaredChanged || leftAloneChanged, replaces: [], deleteBeforeReplace: false };
 }
 
 /**

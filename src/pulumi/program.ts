@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 // Not re-exported by @pulumi/pulumi: whether a config value is a secret (Config.get warns, but does not tell).
 import * as pulumiConfig from '@pulumi/pulumi/runtime/config.js';
+import type { DesiredPrincipal } from '../domain/desired.ts';
 import { DEFAULT_POLICY_PATHS, loadPolicy } from '../policy/load.ts';
 import { digestPolicy } from '../engine/digest.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
@@ -67,13 +68,37 @@ export async function declareTenant(options: DeclareTenantOptions = {}): Promise
 
   const provider = options.provider ?? principalProvider();
   const digest = digestPolicy(desired);
-  for (const principal of desired.principals) {
+  // A principal whose declared manager is also declared depends on the manager's resource: a manager the
+  // same run creates or restores exists before the manager reference to it is set.
+  const declared = new Map<string, pulumi.Resource>();
+  for (const principal of managersFirst(desired.principals)) {
     const inputs = principalInputs(desired, principal, paths, digest);
-    if (principal.kind === 'user') new TenantUser(principal.userPrincipalName, inputs, provider);
-    else new TenantMailbox(principal.userPrincipalName, inputs, provider);
+    const manager = typeof principal.manager === 'string' ? declared.get(principal.manager) : undefined;
+    const opts = manager === undefined ? undefined : { dependsOn: [manager] };
+    const resource = principal.kind === 'user' ? new TenantUser(principal.userPrincipalName, inputs, provider, opts) : new TenantMailbox(principal.userPrincipalName, inputs, provider, opts);
+    declared.set(principal.userPrincipalName, resource);
   }
   const users = desired.principals.filter((p) => p.kind === 'user').length;
   return { policyDigest: digest, users, mailboxes: desired.principals.length - users, licenseSets: [...desired.licenseSets.keys()] };
+}
+
+/**
+ * The principals in declaration order, except that a declared manager comes before the principals it
+ * manages. In a cycle of managers (Entra allows one) the dependency that would close the cycle is left out.
+ */
+export function managersFirst(principals: readonly DesiredPrincipal[]): DesiredPrincipal[] {
+  const byUpn = new Map(principals.map((p) => [p.userPrincipalName, p]));
+  const ordered: DesiredPrincipal[] = [];
+  const seen = new Set<string>();
+  const visit = (principal: DesiredPrincipal): void => {
+    if (seen.has(principal.userPrincipalName)) return;
+    seen.add(principal.userPrincipalName);
+    const manager = typeof principal.manager === 'string' ? byUpn.get(principal.manager) : undefined;
+    if (manager !== undefined) visit(manager);
+    ordered.push(principal);
+  };
+  for (const principal of principals) visit(principal);
+  return ordered;
 }
 
 function policyPaths(config: pulumi.Config): string[] {

@@ -56,6 +56,8 @@ interface Session {
   readonly tenant: GraphTenant;
   readonly activeByUpn: ReadonlyMap<string, ObservedUser>;
   readonly activeById: ReadonlyMap<string, ObservedUser>;
+  /** The plan's protected principals (lower case): tenantctl writes nothing to them. */
+  readonly protectedPrincipals: ReadonlySet<string>;
 }
 
 function stateOf(holder: ProviderHolder): ProviderState {
@@ -101,8 +103,9 @@ async function startSession(settings: ProviderSettings, paths: readonly string[]
   const env = process.env;
   const cwd = process.cwd();
   const tenant = connectGraphTenant({ env: connectionEnv(settings, env) }).tenant;
-  // TENANTCTL_NOW fixes the planning time, as for the CLI.
-  const outcome = await planTenant({ paths, cwd, reader: tenant, now: env.TENANTCTL_NOW ?? new Date().toISOString() });
+  // TENANTCTL_NOW fixes the planning time, as for the CLI; else the tenant's clock, else this one.
+  const fixedNow = env.TENANTCTL_NOW;
+  const outcome = await planTenant({ paths, cwd, reader: tenant, now: new Date().toISOString(), ...(fixedNow === undefined || fixedNow === '' ? {} : { fixedNow }) });
   if (outcome.kind === 'invalid-policy') {
     const text = renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: false });
     throw new Error(`the policy at ${paths.join(', ')} is invalid (the provider runs in ${cwd}):\n${text}`);
@@ -113,6 +116,7 @@ async function startSession(settings: ProviderSettings, paths: readonly string[]
     tenant,
     activeByUpn: new Map(users.map((u) => [u.userPrincipalName.toLowerCase(), u])),
     activeById: new Map(users.map((u) => [u.id.toLowerCase(), u])),
+    protectedPrincipals: new Set(outcome.plan.protectedPrincipals ?? []),
   };
 }
 
@@ -143,7 +147,13 @@ function principalPlan(session: Session, inputs: PrincipalInputs, request: GateR
   });
   if (gate.kind === 'refused') throw new Error(refusalMessage(gate, session, inputs, request));
   const own = gate.plan.diagnostics;
-  return { changes: gate.plan.changes, errors: own.filter((d) => d.severity === 'error'), warnings: own.filter((d) => d.severity === 'warning') };
+  // What the plan would change on a protected principal is information (`protected-drift`), kept for `leftAlone`.
+  const leftAlone = own.filter((d) => d.code === 'protected-drift');
+  return { changes: gate.plan.changes, errors: own.filter((d) => d.severity === 'error'), warnings: own.filter((d) => d.severity === 'warning'), leftAlone };
+}
+
+function isProtected(session: Session, upn: string): boolean {
+  return session.protectedPrincipals.has(upn.toLowerCase());
 }
 
 /** The gate's refusal as a Pulumi user needs it: which stack setting or command fixes it. */
@@ -158,6 +168,7 @@ function refusalMessage(refusal: ApplyRefusal, session: Session, inputs: Princip
     case 'stale-plan':
     case 'too-many-changes':
     case 'mass-removal':
+    case 'protected':
       return refusal.reason;
   }
 }
@@ -165,6 +176,12 @@ function refusalMessage(refusal: ApplyRefusal, session: Session, inputs: Princip
 /** Before any write: a principal the plan blocks fails with the plan's reason. */
 function refuseBlocked(upn: string, planned: PrincipalPlan): void {
   if (planned.errors.length > 0) throw new Error(describeErrors(upn, planned.errors));
+}
+
+/** What a protected principal's create or update says when there is nothing to adopt: it is never created or restored. */
+function protectedAndMissing(upn: string, planned: PrincipalPlan): Error {
+  const would = planned.leftAlone.map((d) => d.message);
+  return new Error(`${upn}: protected: tenantctl writes nothing to it, and the tenant has no active user for it${would.length > 0 ? ` (${would.join('; ')})` : ''}; restore or create it yourself, or remove it from defaults.protected (or its protected: true)`);
 }
 
 /**
@@ -187,12 +204,18 @@ export function check(news: Readonly<Record<string, unknown>>): { inputs: Record
 function asInputs(value: Readonly<Record<string, unknown>>): PrincipalInputs {
   const failures = checkInputs(value);
   if (failures.length > 0) throw new Error(`invalid resource inputs: ${failures.map((f) => `${f.property} ${f.reason}`).join('; ')}`);
-  const inputs = value as unknown as PrincipalInputs;
+  // State written by an earlier version (RESOURCE_SCHEMA_VERSION) lacks later inputs: read as not declared.
+  const inputs = value as unknown as Partial<PrincipalInputs> & Pick<PrincipalInputs, 'kind' | 'licenses'>;
+  const { manager, ...rest } = inputs as PrincipalInputs;
   return {
-    ...inputs,
+    ...rest,
     usageLocation: inputs.usageLocation ?? null,
     mailboxType: inputs.mailboxType ?? null,
-    licenses: inputs.licenses.map((l) => ({ ...l, licenseSet: l.licenseSet ?? null })),
+    licenses: inputs.licenses.map((l) => ({ ...l, licenseSet: l.licenseSet ?? null, group: l.group ?? null })),
+    attributes: inputs.attributes ?? {},
+    ...(manager === undefined || manager === null ? {} : { manager }),
+    protected: inputs.protected ?? false,
+    whenMissing: inputs.whenMissing ?? (inputs.kind === 'mailbox' ? 'report' : 'create'),
   };
 }
 
@@ -207,7 +230,9 @@ export async function diff(holder: ProviderHolder, id: string, olds: Readonly<Re
 /**
  * Create: restore-or-adopt-or-create. The principal's share of the plan says which: a soft-deleted
  * object is restored (keeping its id), an active user is adopted as it is (with its drift repaired),
- * and only when nothing is left does `whenPurged` decide between creating a new user and failing.
+ * and only when nothing is left is a new user created (`whenMissing: create`, the default), or the
+ * resource fails with the plan's reason (`whenMissing: report`, and always for a mailbox). A protected
+ * principal is only adopted: its drift is reported in `leftAlone`, and nothing is written.
  */
 export async function create(holder: ProviderHolder, newInputs: Readonly<Record<string, unknown>>): Promise<{ id: string; outs: PrincipalOutputs }> {
   const inputs = asInputs(newInputs);
@@ -215,6 +240,7 @@ export async function create(holder: ProviderHolder, newInputs: Readonly<Record<
   const planned = principalPlan(session, inputs, { purpose: 'preview' });
   refuseBlocked(inputs.userPrincipalName, planned);
   const target = targetObject(session, inputs.userPrincipalName, planned);
+  if (isProtected(session, inputs.userPrincipalName) && target?.kind !== 'existing') throw protectedAndMissing(inputs.userPrincipalName, planned);
   await applyPrincipal(session, inputs, planned, {});
   const id = target?.kind === 'existing' ? target.id : await createdObject(session, inputs.userPrincipalName);
   return { id, outs: outputs(inputs, id, session, planned) };
@@ -226,6 +252,7 @@ export async function update(holder: ProviderHolder, id: string, olds: Readonly<
   const planned = principalPlan(session, news, { purpose: 'preview', olds });
   refuseBlocked(news.userPrincipalName, planned);
   const target = targetObject(session, news.userPrincipalName, planned);
+  if (isProtected(session, news.userPrincipalName) && target === undefined) throw protectedAndMissing(news.userPrincipalName, planned);
   if (target?.kind !== 'existing' || target.id !== id.toLowerCase()) {
     // diff replaces in this case; an update that would move the resource to another object writes nothing.
     throw new Error(`${news.userPrincipalName}: the tenant's ${news.userPrincipalName} is ${target?.kind === 'existing' ? `object ${target.id}` : 'a new object'}, not ${id}; nothing was changed: run pulumi preview again`);
@@ -242,10 +269,10 @@ export async function read(holder: ProviderHolder, id: string, props: Readonly<R
   const inputs = asInputs(props);
   // Refresh does not run the program: the policy may have changed since this state was written.
   const session = await openSession(holder, inputs);
-  principalPlan(session, inputs, { purpose: 'preview', olds: props, checkDigest: false });
+  const planned = principalPlan(session, inputs, { purpose: 'preview', olds: props, checkDigest: false });
   const user = session.activeById.get(id.toLowerCase());
   if (user === undefined) return {};
-  return { id, props: { ...props, objectId: user.id } };
+  return { id, props: { ...props, objectId: user.id, leftAlone: planned.leftAlone.map((d) => d.message) } };
 }
 
 /** Delete removes the resource from the stack only: tenantctl never deletes a user. */
@@ -256,6 +283,7 @@ export function remove(): void {
 /** Runs the principal's changes through the executor (nothing when it has none). */
 async function applyPrincipal(session: Session, inputs: PrincipalInputs, planned: PrincipalPlan, olds: Readonly<Record<string, unknown>>): Promise<void> {
   const upn = inputs.userPrincipalName;
+  // A protected principal has no change (the planner's rule), and the gate refuses a plan with one for it.
   if (planned.changes.length === 0) return;
   // A preview may run with read-only credentials; a write asks the gate again, as a write.
   const writing = principalPlan(session, inputs, { purpose: 'write', olds });
@@ -281,5 +309,6 @@ function outputs(inputs: PrincipalInputs, id: string, session: Session, planned:
     tenantId: session.fresh.observed?.tenantId.toLowerCase() ?? session.fresh.plan.tenantId,
     warnings: planned.warnings.map((w) => w.message),
     lastChanges: planned.changes.map((c) => `${c.action}: ${c.reason}`),
+    leftAlone: planned.leftAlone.map((d) => d.message),
   };
 }

@@ -47,15 +47,19 @@ function failureLine(outcome: ChangeOutcome): string {
   }
 }
 
-/** What the summary line calls the applied changes of each action. */
-const APPLIED_WORDS: Readonly<Record<ChangeAction, string>> = {
-  'restore-user': 'restored',
-  'create-user': 'created',
-  'set-usage-location': 'usage locations set',
-  'assign-licenses': 'licensed',
-  'remove-licenses': 'unlicensed',
-  'enable-sign-in': 'enabled',
-  'block-sign-in': 'blocked',
+/** What the summary line calls the applied changes of each action: for one, and for several. */
+const APPLIED_WORDS: Readonly<Record<ChangeAction, readonly [string, string]>> = {
+  'restore-user': ['restored', 'restored'],
+  'create-user': ['created', 'created'],
+  'update-attributes': ['updated', 'updated'],
+  'set-manager': ['manager set', 'managers set'],
+  'set-usage-location': ['usage location set', 'usage locations set'],
+  'assign-licenses': ['licensed', 'licensed'],
+  'add-group-member': ['added to a group', 'added to groups'],
+  'remove-licenses': ['unlicensed', 'unlicensed'],
+  'remove-group-member': ['removed from a group', 'removed from groups'],
+  'enable-sign-in': ['enabled', 'enabled'],
+  'block-sign-in': ['blocked', 'blocked'],
 };
 
 /**
@@ -65,7 +69,10 @@ const APPLIED_WORDS: Readonly<Record<ChangeAction, string>> = {
 export function summariseOutcomes(outcomes: readonly ChangeOutcome[]): string {
   const count = (matches: (o: ChangeOutcome) => boolean): number => outcomes.filter(matches).length;
   const parts = [
-    ...ACTION_ORDER.map((action) => [count((o) => o.status === 'applied' && o.change.action === action), APPLIED_WORDS[action]] as const),
+    ...ACTION_ORDER.map((action) => {
+      const n = count((o) => o.status === 'applied' && o.change.action === action);
+      return [n, APPLIED_WORDS[action][n === 1 ? 0 : 1]] as const;
+    }),
     [count((o) => o.status === 'failed'), 'failed'] as const,
     [count((o) => o.status === 'skipped'), 'skipped'] as const,
   ].filter(([n]) => n > 0).map(([n, word]) => `${n} ${word}`);

@@ -114,7 +114,9 @@ function summaryTable(plan: Plan): string {
     return count > 0 ? [`| \`${action}\` | ${formatCount(count)} |`] : [];
   });
   const total = ACTION_ORDER.reduce((sum, action) => sum + (plan.summary[action] ?? 0), 0);
-  return ['| action | count |', '| --- | ---: |', ...rows, `| **total** | **${formatCount(total)}** |`, '', ''].join('\n');
+  const guarded = plan.summary.protected ?? 0;
+  const leftAlone = guarded > 0 ? [`| protected principals (left alone) | ${formatCount(guarded)} |`] : [];
+  return ['| action | count |', '| --- | ---: |', ...rows, `| **total** | **${formatCount(total)}** |`, ...leftAlone, '', ''].join('\n');
 }
 
 /**

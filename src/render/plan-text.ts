@@ -2,7 +2,9 @@ import { DAY_MS } from '../domain/clock.ts';
 import { isControlCharacter } from '../domain/control-characters.ts';
 import type { Diagnostic, Severity } from '../domain/diagnostics.ts';
 import { countDiagnostics, SEVERITY_RANK } from '../domain/diagnostics.ts';
-import type { Change, ChangeAction, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
+import type { AttributeName, AttributeValue } from '../domain/attributes.ts';
+import { showAttributeValue } from '../domain/attributes.ts';
+import type { Change, ChangeAction, CreateUserChange, GroupMemberChange, Plan, PlannedLicense, RestoreUserChange } from '../domain/plan.ts';
 import { ACTION_ORDER } from '../domain/plan.ts';
 import { describeSku, findCatalogSkus } from '../domain/sku-catalog.ts';
 import { groupByPrincipal, PlanByPrincipal } from '../domain/principal-changes.ts';
@@ -37,9 +39,13 @@ export interface ChangeSentence {
 export const SUMMARY_VERBS: Readonly<Record<ChangeAction, string>> = {
   'restore-user': 'restore',
   'create-user': 'create',
+  'update-attributes': 'update attributes',
+  'set-manager': 'set manager',
   'set-usage-location': 'set usage location',
   'assign-licenses': 'license',
+  'add-group-member': 'add to a group',
   'remove-licenses': 'unlicense',
+  'remove-group-member': 'remove from a group',
   'enable-sign-in': 'enable',
   'block-sign-in': 'block',
 };
@@ -100,7 +106,8 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
 
 /**
  * The last line of the text output and the heading of the markdown: "Plan: 2 to restore, 5 to
- * license, 1 to block." (non-zero counts, in ACTION_ORDER), or what it means that there are none.
+ * license, 1 to block." (non-zero counts, in ACTION_ORDER), or what it means that there are none;
+ * then how many protected principals the plan left alone ("2 protected principals left alone.").
  */
 export function renderPlanSummary(plan: Plan): string {
   if (isRefused(plan)) return REFUSAL;
@@ -108,10 +115,12 @@ export function renderPlanSummary(plan: Plan): string {
     const count = plan.summary[action] ?? 0;
     return count > 0 ? [`${formatCount(count)} to ${SUMMARY_VERBS[action]}`] : [];
   });
-  if (parts.length > 0) return `Plan: ${parts.join(', ')}.`;
+  const guarded = plan.summary.protected ?? 0;
+  const leftAlone = guarded > 0 ? ` ${plural(guarded, 'protected principal')} left alone.` : '';
+  if (parts.length > 0) return `Plan: ${parts.join(', ')}.${leftAlone}`;
   return countDiagnostics(plan.diagnostics).errors > 0
-    ? 'No changes. The tenant does not match the policy yet: fix the errors above.'
-    : 'No changes. The tenant matches the policy.';
+    ? `No changes. The tenant does not match the policy yet: fix the errors above.${leftAlone}`
+    : `No changes. The tenant matches the policy.${leftAlone}`;
 }
 
 /** A plan against the wrong tenant is refused as a whole (docs/reconciliation.md §7, `tenant-mismatch`). */
@@ -130,20 +139,25 @@ export function skippedBecause(plan: Plan, userPrincipalName: string): readonly 
   return [...new Set(codes)];
 }
 
-/** One sentence per change; an assign-licenses change gives one per license. */
+/**
+ * One sentence per change, or a few: an assign-licenses change gives one per license, an attribute
+ * update one per attribute (`jobTitle: "Engineer" → "Senior Engineer"`), a creation one for the user,
+ * one per attribute it gets, and how the person signs in.
+ */
 export function describeChange(change: Change, now?: Date | string): readonly ChangeSentence[] {
   switch (change.action) {
     case 'restore-user':
       return [{ effect: 'add', text: describeRestore(change, now) }];
-    case 'create-user': {
-      const d = change.details;
-      const facts = [
-        `display name ${d.displayName}`,
-        ...(d.usageLocation === undefined ? [] : [`usage location ${d.usageLocation}`]),
-        d.accountEnabled ? 'sign-in enabled' : 'sign-in blocked',
-      ];
-      return [{ effect: 'add', text: `will be created (nothing to restore: whenPurged is create): ${facts.join(', ')}` }];
-    }
+    case 'create-user':
+      return describeCreation(change);
+    case 'update-attributes':
+      return change.details.attributes.map((a) => ({ effect: 'change', text: `${a.attribute}: ${showAttributeValue(a.from)} → ${showAttributeValue(a.to)}` }));
+    case 'set-manager':
+      return [{ effect: 'change', text: `manager: ${change.details.from ?? '(none)'} → ${change.details.to ?? '(none)'}` }];
+    case 'add-group-member':
+      return [{ effect: 'add', text: `member of ${describeGroup(change, 'gives')}` }];
+    case 'remove-group-member':
+      return [{ effect: 'remove', text: `no longer a member of ${describeGroup(change, 'takes away')}` }];
     case 'set-usage-location': {
       const { from, to } = change.details;
       return [{ effect: 'change', text: `usage location will be set to ${to} (was ${from === null || from === '' ? 'empty' : from})` }];
@@ -159,6 +173,31 @@ export function describeChange(change: Change, now?: Date | string): readonly Ch
     case 'block-sign-in':
       return [{ effect: 'remove', text: 'sign-in will be blocked' }];
   }
+}
+
+/**
+ * The sign-in of a user tenantctl creates: its initial password is random and never shown
+ * (src/engine/passwords.ts), so the administrator lets the person in (docs/reconciliation.md).
+ */
+export const NEW_USER_SIGN_IN = 'signs in with a Temporary Access Pass or a password reset the administrator issues (the initial password is random and never shown)';
+
+function describeCreation(change: CreateUserChange): readonly ChangeSentence[] {
+  const d = change.details;
+  const attribute = (name: AttributeName, value: AttributeValue): ChangeSentence => ({ effect: 'add', text: `${name}: ${showAttributeValue(value)}` });
+  return [
+    { effect: 'add', text: 'will be created (no deleted copy to restore)' },
+    attribute('displayName', d.displayName),
+    ...(d.attributes ?? []).map((a) => attribute(a.attribute, a.value)),
+    ...(d.usageLocation === undefined ? [] : [{ effect: 'add' as const, text: `usage location: ${d.usageLocation}` }]),
+    ...(d.accountEnabled ? [] : [{ effect: 'add' as const, text: 'sign-in: blocked' }]),
+    { effect: 'add', text: NEW_USER_SIGN_IN },
+  ];
+}
+
+/** `"Licensing E3" (gives ENTERPRISEPACK)`: the group, and the licenses its membership gives or takes away. */
+function describeGroup(change: GroupMemberChange, verb: string): string {
+  const { groupName, licenses } = change.details;
+  return `${JSON.stringify(groupName)}${licenses.length === 0 ? '' : ` (${verb} ${licenses.join(', ')})`}`;
 }
 
 function describeRestore(change: RestoreUserChange, now: Date | string | undefined): string {

@@ -89,7 +89,7 @@ describe('apply --audit-log on a device that refuses writes', () => {
     const run = await runTenantctl(['apply', policyDir(FOUR_CHANGE_POLICY), '--auto-approve', '--audit-log', '/dev/full'], { env: cliEnv(emulator.url), now: FIXTURE_NOW });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     // The writes were under way: they all ran; the log's failure is reported, not hidden.
-    expect(run.stdout).toMatch(/^Apply complete: 1 restored, 1 usage locations set, 1 licensed, 1 blocked\.$/mu);
+    expect(run.stdout).toMatch(/^Apply complete: 1 restored, 1 usage location set, 1 licensed, 1 blocked\.$/mu);
     expect(run.stderr).toContain('tenantctl apply: the audit log /dev/full could not be written (no space left on the device); 4 of 4 outcomes are missing from it.');
     expect(run.stderr).not.toMatch(/internal error/iu);
     expect(activeUser(await readState(emulator.url), 'support@contoso.com')?.accountEnabled).toBe(false);

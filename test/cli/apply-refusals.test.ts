@@ -13,7 +13,7 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import type { CliRun } from '../support/cli.ts';
 import { runTenantctl } from '../support/cli.ts';
 import {
-  activeUser, cliEnv, FOUR_CHANGE_POLICY as POLICY, lastSeq, policyDir, RECONCILER_SECRET, readState, requestsSince, reseed, tempDir, tenantctl, writePolicy, writesIn,
+  activeUser, cliEnv, FOUR_CHANGE_POLICY as POLICY, lastSeq, planJson, policyDir, RECONCILER_SECRET, readState, requestsSince, reseed, tempDir, tenantctl, writePolicy, writesIn,
 } from '../support/apply-e2e.ts';
 import { BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, userIn } from '../support/emulator.ts';
 import { tokenFor } from '../support/seeds.ts';
@@ -152,8 +152,15 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
   it('a saved plan whose policy changed since (digest)', async () => {
     await freshTenant();
     const dir = policyDir(POLICY);
-    const { file } = await savePlan(dir);
-    writePolicy(dir, POLICY.replace('displayName: Dave,', 'displayName: Dave Visser,'));
+    const { file, plan: saved } = await savePlan(dir);
+    // A change of meaning that leaves the plan as it was (Carol is active: what to do were she missing does not
+    // come into it), so that only the digest can tell the saved plan from the policy.
+    const changed = POLICY.replace('displayName: Carol Bakker, licenses: [e3]}', 'displayName: Carol Bakker, licenses: [e3], whenMissing: report}');
+    expect(changed).not.toBe(POLICY);
+    writePolicy(dir, changed);
+    const fresh = await planJson(emulator.url, dir);
+    expect(fresh.plan.changes).toEqual(saved.changes);
+    expect(fresh.plan.policyDigest).not.toBe(saved.policyDigest);
     const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
     expectRefused(result, /the policy changed since .*p\.json was made \(its digest differs\); run plan again/u);
     await expectUntouched();
@@ -216,7 +223,7 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
 
   it.each<[string, (plan: Record<string, unknown>) => void, string]>([
     ['a detail of the wrong type', (p) => { ((p.changes as Record<string, unknown>[])[3]?.details as Record<string, unknown>).to = 'no'; }, 'changes[3].details.to must be a boolean, not "no"'],
-    ['an unknown action', (p) => { ((p.changes as Record<string, unknown>[])[3] as Record<string, unknown>).action = 'delete-user'; }, 'changes[3].action must be one of restore-user, create-user, set-usage-location, assign-licenses, remove-licenses, enable-sign-in, block-sign-in, not "delete-user"'],
+    ['an unknown action', (p) => { ((p.changes as Record<string, unknown>[])[3] as Record<string, unknown>).action = 'delete-user'; }, 'changes[3].action must be one of restore-user, create-user, update-attributes, set-manager, set-usage-location, assign-licenses, add-group-member, remove-licenses, remove-group-member, enable-sign-in, block-sign-in, not "delete-user"'],
     ['a missing field', (p) => { delete ((p.changes as Record<string, unknown>[])[2] as Record<string, unknown>).objectId; }, 'changes[2].objectId is missing'],
   ])('a hand-corrupted saved plan (%s), named by its field, before anything is read', async (_name, corrupt, problem) => {
     await freshTenant();
@@ -256,7 +263,7 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
 describe('a person\'s account declared as a shared mailbox is not locked out', () => {
   it('plan names the error and apply blocks nobody: Bob, whose mailbox Exchange calls a user mailbox, can still sign in', async () => {
     await freshTenant();
-    const dir = policyDir('mailboxes:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, type: shared}\n');
+    const dir = policyDir('mailboxes:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, type: shared}\n');
     const planned = await tenantctl(emulator.url, ['plan', dir]);
     expect(planned.code, planned.stdout + planned.stderr).toBe(1);
     expect(planned.stdout + planned.stderr).toMatch(/mailbox-type-mismatch[^\n]*user mailbox \(a person's\)/u);
@@ -319,8 +326,8 @@ describe('the mass-removal guard', () => {
 describe('a saved plan is not trusted for what blocks a principal', () => {
   it('a plan whose errors were deleted from the file still exits 1 naming them: apply takes them from its fresh plan', async () => {
     await freshTenant();
-    // Erin was purged: under whenPurged: report the plan names her in an error and apply leaves her alone.
-    const dir = policyDir(POLICY.replace('mailboxes:\n', '  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\nmailboxes:\n'));
+    // Erin was purged: under whenMissing: report the plan names her in an error and apply leaves her alone.
+    const dir = policyDir(POLICY.replace('mailboxes:\n', '  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3], whenMissing: report}\nmailboxes:\n'));
     const file = path.join(tempDir(), 'p.json');
     const planned = await tenantctl(emulator.url, ['plan', dir, '--out', file]);
     expect(planned.code, planned.stderr).toBe(1);
@@ -366,7 +373,7 @@ describe('secrets stay out of the output and the audit log', () => {
     await reseed(emulator.url, contoso((d) => {
       d.deletedUsers.push({ id: '78bf875b-9343-4edc-9130-0d39581135ee', userPrincipalName: 'erin.old@contoso.com', displayName: 'Erin (old)', mail: 'erin.old@contoso.com', proxyAddresses: ['SMTP:erin.old@contoso.com', 'smtp:erin@contoso.onmicrosoft.com'], deletedDateTime: '2026-11-15T00:00:00Z' });
     }));
-    const dir = policyDir('defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
+    const dir = policyDir('defaults: {whenMissing: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
     const audit = path.join(tempDir(), 'audit.jsonl');
     const { run, writes } = await applyAndLog([dir, '--auto-approve', '--audit-log', audit]);
     expect(writes).toEqual(['POST /users → 400']);

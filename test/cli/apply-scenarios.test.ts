@@ -69,7 +69,7 @@ const shortOfSeats = (d: SeedDraft): void => {
   if (e3) e3.prepaidUnits.enabled = 2;
   userIn(d, SUPPORT).accountEnabled = true;
 };
-const SHORTFALL_POLICY = 'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\nmailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n';
+const SHORTFALL_POLICY = 'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\nmailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Contoso Support, type: shared}\n';
 
 const SCENARIOS: readonly Scenario[] = [
   {
@@ -78,7 +78,7 @@ const SCENARIOS: readonly Scenario[] = [
     seed: (d) => {
       userIn(d, SUPPORT).proxyAddresses = ['SMTP:support@contoso.com'];
     },
-    yaml: 'defaults: {restore: {autoReconcileProxyConflict: false}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n',
+    yaml: 'defaults: {restore: {autoReconcileProxyConflict: false}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n',
     applyExit: 0,
     expectState: (state) => {
       expect(byId(state, DAVE)).toMatchObject({ userPrincipalName: 'dave@contoso.com', accountEnabled: true });
@@ -99,7 +99,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'UPN conflict with rename: the old Alice is restored as alice.restored@contoso.com; the new hire keeps her UPN',
     seed: none,
-    yaml: 'defaults: {restore: {onUpnConflict: rename}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice, licenses: [e3]}\n',
+    yaml: 'defaults: {restore: {onUpnConflict: rename}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice Jansen, licenses: [e3]}\n',
     applyExit: 0,
     expectState: (state) => {
       expect(byId(state, OLD_ALICE)).toMatchObject({ userPrincipalName: 'alice.restored@contoso.com' });
@@ -111,7 +111,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'proxy conflict with autoReconcileProxyConflict: Dave is restored without helpdesk@, which Support keeps',
     seed: none,
-    yaml: 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n',
+    yaml: 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n',
     applyExit: 0,
     expectState: (state) => {
       expect(byId(state, DAVE)).toMatchObject({ userPrincipalName: 'dave@contoso.com' });
@@ -120,9 +120,9 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    name: 'purged user with whenPurged create: a new Erin with her usage location and license',
+    name: 'purged user with whenMissing create: a new Erin with her usage location and license',
     seed: none,
-    yaml: 'defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n',
+    yaml: 'defaults: {whenMissing: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n',
     applyExit: 0,
     expectState: (state) => {
       const erin = activeUser(state, 'erin@contoso.com');
@@ -133,7 +133,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'license removed 10 days ago: the license returns and so does the mailbox',
     seed: carolLostExchange('2026-11-12T09:00:00Z'),
-    yaml: 'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
+    yaml: 'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n',
     applyExit: 0,
     expectBefore: async (url) => {
       expect(await mailboxStatus(url, CAROL)).toBe(404);
@@ -146,7 +146,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'license removed 40 days ago: the license returns with a new mailbox',
     seed: carolLostExchange('2026-10-13T09:00:00Z'),
-    yaml: 'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
+    yaml: 'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n',
     applyExit: 0,
     expectState: async (state, url) => {
       expect(directLicenses(byId(state, CAROL))).toEqual([`${E3}:`]);
@@ -170,7 +170,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'no usage location, a default: set, then licensed',
     seed: none,
-    yaml: 'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
+    yaml: 'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n',
     applyExit: 0,
     expectState: (state) => {
       expect(byId(state, CAROL)?.usageLocation).toBe('NL');
@@ -180,7 +180,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'disabled plans differ: Bob\'s E3 is replaced in place with the declared plans',
     seed: none,
-    yaml: 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3]}\n',
+    yaml: 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3]}\n',
     applyExit: 0,
     expectState: (state) => {
       expect(directLicenses(byId(state, BOB))).toEqual([`${E3}:`]);
@@ -193,7 +193,7 @@ const SCENARIOS: readonly Scenario[] = [
     seed: (d) => {
       userIn(d, SUPPORT).accountEnabled = true;
     },
-    yaml: 'mailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n',
+    yaml: 'mailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Contoso Support, type: shared}\n',
     applyExit: 0,
     expectState: (state) => {
       expect(byId(state, SUPPORT)).toMatchObject({ accountEnabled: false, mailboxSettings: { userPurpose: 'shared' } });
@@ -281,7 +281,7 @@ describe('tenantctl apply --auto-approve against the emulator', () => {
 
   it('group license: nothing to apply, nothing written, exit 0', async () => {
     await reseed(emulator.url, contoso());
-    const dir = policyDir('users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer, {sku: EXCHANGESTANDARD}]}\n');
+    const dir = policyDir('users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer, {sku: EXCHANGESTANDARD}]}\n');
     const since = await lastSeq(emulator.url);
     const applied = await tenantctl(emulator.url, ['apply', dir, '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
@@ -300,15 +300,15 @@ describe('the saved-plan flow: plan --out, then apply PLAN.json', () => {
       userIn(d, SUPPORT).accountEnabled = true;
     }));
     const dir = policyDir(
-      'defaults: {usageLocation: NL, whenPurged: create, restore: {autoReconcileProxyConflict: true}}\n'
+      'defaults: {usageLocation: NL, whenMissing: create, restore: {autoReconcileProxyConflict: true}}\n'
       + 'users:\n'
-      + '  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n'
-      + '  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n'
+      + '  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n'
+      + '  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n'
       + '  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit}\n'
-      + '  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3]}\n'
+      + '  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3]}\n'
       + 'mailboxes:\n'
       + '  - {userPrincipalName: sales@contoso.com, displayName: Sales, type: shared}\n'
-      + '  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n',
+      + '  - {userPrincipalName: support@contoso.com, displayName: Contoso Support, type: shared}\n',
     );
     const out = path.join(tempDir(), 'p.json');
     const planned = await tenantctl(emulator.url, ['plan', dir, '--out', out]);
@@ -327,7 +327,7 @@ describe('the saved-plan flow: plan --out, then apply PLAN.json', () => {
 
     const applied = await tenantctl(emulator.url, ['apply', out, '--policy', dir, '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toContain('Apply complete: 2 restored, 1 created, 1 usage locations set, 2 licensed, 1 blocked.');
+    expect(applied.stdout).toContain('Apply complete: 2 restored, 1 created, 1 usage location set, 2 licensed, 1 blocked.');
 
     // One write per saved change, to the object the change names, and nothing else.
     const writes = writesIn(await requestsSince(emulator.url, since)).map((e) => `${e.method} ${e.status} ${e.path}`).sort();

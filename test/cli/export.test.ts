@@ -15,7 +15,7 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import { generateSyntheticSeed } from '../../src/emulator/synthetic/synthetic.ts';
 import { exportPolicy } from '../../src/policy/export.ts';
 import { runTenantctl } from '../support/cli.ts';
-import { contoso, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, TENANT_ID, YAMMER } from '../support/emulator.ts';
+import { ALICE, BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, TENANT_ID, userIn, YAMMER } from '../support/emulator.ts';
 
 const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/tenant-policy.schema.json\n';
 
@@ -67,7 +67,7 @@ describe('tenantctl export against the emulator', () => {
       apiVersion: 'tenantctl/v1',
       kind: 'TenantPolicy',
       tenant: { id: TENANT_ID },
-      defaults: { usageLocation: 'NL', whenPurged: 'report', pruneLicenses: false },
+      defaults: { usageLocation: 'NL', whenMissing: 'report', pruneLicenses: false },
       licenses: { enterprisepack: { sku: 'ENTERPRISEPACK' }, 'enterprisepack-2': { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] } },
       mailboxes: [{ userPrincipalName: 'support@contoso.com', displayName: 'Contoso Support', type: 'shared', licenses: [] }],
     });
@@ -83,6 +83,40 @@ describe('tenantctl export against the emulator', () => {
   it('Contoso without the deleted Alice: plan --detailed-exitcode exits 0 with no changes', async () => {
     await reseed(contoso((d) => void (d.deletedUsers = d.deletedUsers.filter((u) => u.id !== OLD_ALICE))));
     const result = await roundTrip(contosoEnv());
+    expect(result.plan.changes).toEqual([]);
+    expect(codes(result.plan).filter((c) => c.startsWith('error'))).toEqual([]);
+    expect(result.planCode).toBe(0);
+  });
+
+  it('writes the attributes and managers it finds (not unset ones, not a manager it cannot name), and plan still finds no changes', async () => {
+    await reseed(
+      contoso((d) => {
+        d.deletedUsers = d.deletedUsers.filter((u) => u.id !== OLD_ALICE);
+        Object.assign(userIn(d, BOB), { givenName: 'Bob', surname: 'de Vries', jobTitle: 'Controller', department: 'Finance', businessPhones: ['+31 20 123 4567'], employeeId: 'E-10442', manager: ALICE });
+        // Alice's manager is Dave, soft-deleted: Graph does not show him, and the policy could not name him.
+        Object.assign(userIn(d, ALICE), { jobTitle: '', city: 'Utrecht', manager: DAVE });
+        Object.assign(userIn(d, CAROL), { mobilePhone: '+31 6 1234 5678', manager: BOB });
+      }),
+    );
+    const result = await roundTrip(contosoEnv());
+    const people = parse(readFileSync(path.join(result.out, 'people.yaml'), 'utf8')) as { users: Record<string, unknown>[] };
+    expect(people.users).toEqual([
+      { userPrincipalName: 'alice@contoso.com', displayName: 'Alice (new hire)', city: 'Utrecht', licenses: ['enterprisepack'] },
+      {
+        userPrincipalName: 'bob@contoso.com',
+        displayName: 'Bob de Vries',
+        givenName: 'Bob',
+        surname: 'de Vries',
+        jobTitle: 'Controller',
+        department: 'Finance',
+        employeeId: 'E-10442',
+        businessPhones: ['+31 20 123 4567'],
+        manager: 'alice@contoso.com',
+        licenses: ['enterprisepack-2'],
+      },
+      { userPrincipalName: 'carol@contoso.com', displayName: 'Carol Bakker', mobilePhone: '+31 6 1234 5678', manager: 'bob@contoso.com' },
+    ]);
+    expect(result.validate).toBe(0);
     expect(result.plan.changes).toEqual([]);
     expect(codes(result.plan).filter((c) => c.startsWith('error'))).toEqual([]);
     expect(result.planCode).toBe(0);
@@ -219,7 +253,7 @@ describe('exportPolicy', () => {
 
   it('infers defaults.usageLocation (most common, ties alphabetical) and writes only differing ones; accountEnabled only when false', () => {
     const tie = files(tenantOf([user('a', 'a@contoso.com', { location: 'NL' }), user('b', 'b@contoso.com', { location: 'DE' }), user('c', 'c@contoso.com', { location: null })]));
-    expect(tie.tenant.defaults).toEqual({ usageLocation: 'DE', whenPurged: 'report', pruneLicenses: false });
+    expect(tie.tenant.defaults).toEqual({ usageLocation: 'DE', whenMissing: 'report', pruneLicenses: false });
     expect(tie.people.users).toEqual([
       { userPrincipalName: 'a@contoso.com', displayName: 'a', usageLocation: 'NL' },
       { userPrincipalName: 'b@contoso.com', displayName: 'b' },
@@ -228,7 +262,38 @@ describe('exportPolicy', () => {
     const most = files(tenantOf([user('a', 'a@contoso.com', { location: 'NL', enabled: false }), user('b', 'b@contoso.com', { location: 'DE' }), user('c', 'c@contoso.com', { location: 'NL' })]));
     expect((most.tenant.defaults as Record<string, unknown>).usageLocation).toBe('NL');
     expect(most.people.users[0]).toEqual({ userPrincipalName: 'a@contoso.com', displayName: 'a', accountEnabled: false });
-    expect(files(tenantOf([user('a', 'a@contoso.com', { location: null })])).tenant.defaults).toEqual({ whenPurged: 'report', pruneLicenses: false });
+    expect(files(tenantOf([user('a', 'a@contoso.com', { location: null })])).tenant.defaults).toEqual({ whenMissing: 'report', pruneLicenses: false });
+  });
+
+  it('writes only attributes the policy can hold as they are, managers it can name, and skips an account whose display name it cannot hold', () => {
+    const withProfile = (u: ObservedUser, extra: Partial<ObservedUser>): ObservedUser => ({ ...u, ...extra });
+    const result = exportPolicy(
+      tenantOf([
+        withProfile(user('a', 'amy@contoso.com'), {
+          attributes: { jobTitle: 'Head of\u0007 Sales', department: 'Sales', employeeId: 'E-1234567890123456', surname: null, city: '', businessPhones: ['+31 20 1', '+31 20 2'], mobilePhone: '+31 6 1' },
+          managerId: 'B',
+        }),
+        withProfile(user('b', 'bea@contoso.com'), { attributes: { businessPhones: ['+31 20 3'], country: 'Netherlands' }, managerId: 'b' }),
+        withProfile(user('c', 'cat@contoso.com'), { managerId: 'gone' }),
+        withProfile(user('d', 'dan@contoso.com'), { displayName: 'Dan\u001b[31m' }),
+        withProfile(user('e', 'eve@contoso.com'), { displayName: '  ' }),
+        withProfile(user('f', 'fay@contoso.com'), { managerId: 'd' }),
+      ]),
+    );
+    const people = parse(result.files.find((f) => f.name === 'people.yaml')?.text ?? '') as { users: Record<string, unknown>[] };
+    expect(people.users).toEqual([
+      // jobTitle has a control character, employeeId is longer than the schema's 16, two business phones are one too many.
+      { userPrincipalName: 'amy@contoso.com', displayName: 'amy', department: 'Sales', mobilePhone: '+31 6 1', manager: 'bea@contoso.com' },
+      // Nobody is their own manager; an id the export cannot name is left out.
+      { userPrincipalName: 'bea@contoso.com', displayName: 'bea', country: 'Netherlands', businessPhones: ['+31 20 3'] },
+      { userPrincipalName: 'cat@contoso.com', displayName: 'cat' },
+      // Dan is skipped (his display name), yet still named as a manager: the planner finds managers in the tenant.
+      { userPrincipalName: 'fay@contoso.com', displayName: 'fay', manager: 'dan@contoso.com' },
+    ]);
+    expect(result.skipped).toEqual([
+      { userPrincipalName: 'dan@contoso.com', reason: 'its display name has a control character, which the policy cannot hold; correct it in the tenant, then export again' },
+      { userPrincipalName: 'eve@contoso.com', reason: 'it has no display name (the policy requires one); set one in the tenant, then export again' },
+    ]);
   });
 
   it('types blocked shared/room/equipment accounts as mailboxes; enabled ones and user mailboxes stay users; bad UPNs are skipped', () => {

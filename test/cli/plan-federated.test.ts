@@ -29,7 +29,7 @@ beforeAll(async () => {
   policyDir = mkdtempSync(path.join(tmpdir(), 'tenantctl-wif-plan-'));
   writeFileSync(
     path.join(policyDir, 'policy.yaml'),
-    'apiVersion: tenantctl/v1\nkind: TenantPolicy\nlicenses:\n  e3-no-yammer: {sku: ENTERPRISEPACK, disabledPlans: [YAMMER_ENTERPRISE]}\nusers:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n',
+    'apiVersion: tenantctl/v1\nkind: TenantPolicy\nlicenses:\n  e3-no-yammer: {sku: ENTERPRISEPACK, disabledPlans: [YAMMER_ENTERPRISE]}\nusers:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer]}\n',
   );
 });
 afterAll(async () => {

@@ -50,7 +50,7 @@ const codes = (p: Plan): string[] => p.diagnostics.map((d) => `${d.severity} ${d
 
 describe('tenantctl plan against the emulator', () => {
   it('converged: no changes, exit 0 with --detailed-exitcode', async () => {
-    const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n');
+    const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer]}\n');
     expect(result.plan.changes).toEqual([]);
     expect(result.plan.formatVersion).toBe(1);
     expect(result.plan.tenantId).toBe(TENANT_ID);
@@ -59,7 +59,7 @@ describe('tenantctl plan against the emulator', () => {
   });
 
   it('restore user: the deleted Dave comes back with his id; exit 2', async () => {
-    const result = await plan(none, 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n');
+    const result = await plan(none, 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n');
     expect(actions(result.plan)).toEqual(['restore-user dave@contoso.com']);
     expect(result.plan.changes[0]).toMatchObject({ objectId: DAVE, details: { deletedDateTime: '2026-11-01T09:00:00Z', restorableUntil: '2026-12-01T09:00:00Z', daysLeft: 9, licenses: [E3] } });
     expect(result.code).toBe(2);
@@ -75,14 +75,14 @@ describe('tenantctl plan against the emulator', () => {
   });
 
   it('UPN conflict with fail: an error, nothing for Alice, exit 1', async () => {
-    const result = await plan(none, 'defaults: {restore: {onUpnConflict: fail}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice, licenses: [e3]}\n');
+    const result = await plan(none, 'defaults: {restore: {onUpnConflict: fail}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice Jansen, licenses: [e3]}\n');
     expect(result.plan.changes).toEqual([]);
     expect(codes(result.plan)).toContain('error upn-conflict alice@contoso.com');
     expect(result.code).toBe(1);
   });
 
   it('UPN conflict with rename: restored as alice.restored@contoso.com', async () => {
-    const result = await plan(none, 'defaults: {restore: {onUpnConflict: rename}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice, licenses: [e3]}\n');
+    const result = await plan(none, 'defaults: {restore: {onUpnConflict: rename}}\nusers:\n  - {userPrincipalName: alice@contoso.com, displayName: Alice Jansen, licenses: [e3]}\n');
     expect(result.plan.changes[0]).toMatchObject({ action: 'restore-user', objectId: '78bf875b-9343-4edc-9130-0d3958113563', details: { newUserPrincipalName: 'alice.restored@contoso.com', conflictingAddresses: ['alice@contoso.com'] } });
     expect(result.code).toBe(2);
   });
@@ -91,25 +91,25 @@ describe('tenantctl plan against the emulator', () => {
     ['without autoReconcileProxyConflict: an error', false, 'error proxy-conflict dave@contoso.com', 1],
     ['with autoReconcileProxyConflict: restored, the address dropped', true, 'warning proxy-conflict dave@contoso.com', 2],
   ])('proxy conflict %s', async (_name, reconcile, diagnostic, exit) => {
-    const result = await plan(none, `defaults: {restore: {autoReconcileProxyConflict: ${reconcile}}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n`);
+    const result = await plan(none, `defaults: {restore: {autoReconcileProxyConflict: ${reconcile}}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n`);
     expect(codes(result.plan)).toContain(diagnostic);
     expect(result.code).toBe(exit);
   });
 
   it('purged user with report: not-restorable, exit 1', async () => {
-    const result = await plan(none, 'users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n');
+    const result = await plan(none, 'defaults: {whenMissing: report}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit}\n');
     expect(codes(result.plan)).toEqual(['error not-restorable erin@contoso.com']);
     expect(result.code).toBe(1);
   });
 
   it('purged user with create: a new user with its usage location', async () => {
-    const result = await plan(none, 'defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
+    const result = await plan(none, 'defaults: {whenMissing: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
     expect(actions(result.plan)).toEqual(['create-user erin@contoso.com', 'assign-licenses erin@contoso.com']);
     expect(result.plan.changes[0]).toMatchObject({ details: { displayName: 'Erin Smit', mailNickname: 'erin', accountEnabled: true, usageLocation: 'NL' } });
   });
 
   it('synced user: restore it in Active Directory', async () => {
-    const result = await plan(none, 'users:\n  - {userPrincipalName: frank@contoso.com, displayName: Frank}\n');
+    const result = await plan(none, 'users:\n  - {userPrincipalName: frank@contoso.com, displayName: Frank Meijer}\n');
     expect(codes(result.plan)).toEqual(['error synced-from-on-premises frank@contoso.com']);
     expect(result.code).toBe(1);
   });
@@ -125,7 +125,7 @@ describe('tenantctl plan against the emulator', () => {
         const [removal] = carol.assignedPlans ?? [];
         if (removal) removal.assignedDateTime = removed;
       },
-      'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
+      'users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n',
     );
     expect(codes(result.plan)).toEqual([diagnostic]);
     expect(actions(result.plan)).toEqual(['assign-licenses carol@contoso.com']);
@@ -137,7 +137,7 @@ describe('tenantctl plan against the emulator', () => {
         const [e3] = d.subscribedSkus;
         if (e3) e3.prepaidUnits.enabled = 2;
       },
-      'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n',
+      'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n',
     );
     const shortfall = result.plan.diagnostics.find((d) => d.code === 'seat-shortfall');
     expect(shortfall?.message).toContain('ENTERPRISEPACK (Office 365 E3): 1 seat needed, 0 available');
@@ -146,7 +146,7 @@ describe('tenantctl plan against the emulator', () => {
   });
 
   it('group license: satisfied by the group, no direct assignment', async () => {
-    const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer, {sku: EXCHANGESTANDARD}]}\n');
+    const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer, {sku: EXCHANGESTANDARD}]}\n');
     expect(codes(result.plan)).toEqual(['info license-from-group bob@contoso.com']);
     expect(result.plan.diagnostics[0]?.message).toContain('"Exchange Plan 1 users"');
     expect(result.plan.changes).toEqual([]);
@@ -156,33 +156,33 @@ describe('tenantctl plan against the emulator', () => {
     ['no default: an error', '', ['error missing-usage-location carol@contoso.com', 'info mailbox-recoverable carol@contoso.com'], []],
     ['a default: set before licensing', 'defaults: {usageLocation: NL}\n', ['info mailbox-recoverable carol@contoso.com'], ['set-usage-location carol@contoso.com', 'assign-licenses carol@contoso.com']],
   ])('no usage location, %s', async (_name, defaults, diagnostics, changes) => {
-    const result = await plan(none, `${defaults}users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n`);
+    const result = await plan(none, `${defaults}users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n`);
     expect(codes(result.plan)).toEqual(diagnostics);
     expect(actions(result.plan)).toEqual(changes);
   });
 
   it('disabled plans differ: the license is re-assigned with the declared plans', async () => {
-    const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3]}\n');
+    const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3]}\n');
     expect(result.plan.changes).toEqual([
       expect.objectContaining({ action: 'assign-licenses', details: { add: [expect.objectContaining({ skuId: E3, disabledPlans: [], replaces: { disabledPlans: ['7547a3fe-08ee-4ccb-b430-5077c5041653'], disabledPlanNames: ['YAMMER_ENTERPRISE'] } })] } }),
     ]);
   });
 
   it('shared mailbox with sign-in enabled: blocked', async () => {
-    const result = await plan((d) => (userIn(d, SUPPORT).accountEnabled = true), 'mailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n');
+    const result = await plan((d) => (userIn(d, SUPPORT).accountEnabled = true), 'mailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Contoso Support, type: shared}\n');
     expect(result.plan.changes).toEqual([expect.objectContaining({ action: 'block-sign-in', objectId: SUPPORT, details: { from: true, to: false } })]);
     expect(result.code).toBe(2);
   });
 
   it('tenant mismatch: the whole plan is refused', async () => {
-    const result = await plan(none, 'tenant: {id: 11111111-0000-4000-8000-000000000001}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave}\n');
+    const result = await plan(none, 'tenant: {id: 11111111-0000-4000-8000-000000000001}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser}\n');
     expect(result.plan.changes).toEqual([]);
     expect(codes(result.plan)).toEqual(['error tenant-mismatch']);
     expect(result.code).toBe(1);
   });
 
   it('missing permission: named with the fix', async () => {
-    const result = await plan(none, 'users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave}\n', { app: 'reader' });
+    const result = await plan(none, 'users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser}\n', { app: 'reader' });
     const missing = result.plan.diagnostics.filter((d) => d.code === 'missing-permission');
     expect(missing.map((d) => d.message)).toEqual([expect.stringContaining('LicenseAssignment.Read.All')]);
     expect(missing[0]?.message).toContain('API permissions');
@@ -199,7 +199,7 @@ describe('tenantctl plan against the emulator', () => {
     });
     expect(reseed.status).toBe(200);
     const env = { TENANTCTL_GRAPH_URL: emulator.url, AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: readOnly, AZURE_CLIENT_SECRET: `secret-${readOnly}` };
-    const dir = policy('defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n');
+    const dir = policy('defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n');
 
     const planned = await runTenantctl(['plan', dir, '--format', 'json', '--detailed-exitcode'], { env, now: FIXTURE_NOW });
     expect(planned.code, planned.stderr).toBe(2);

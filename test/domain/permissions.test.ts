@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { checkPermissions, readNeeds, writeNeeds } from '../../src/domain/permissions.ts';
 import type { DesiredState } from '../../src/domain/desired.ts';
 
-const withMailbox = { principals: [{ kind: 'mailbox' }] } as unknown as DesiredState;
-const usersOnly = { principals: [{ kind: 'user' }] } as unknown as DesiredState;
+const withMailbox = { principals: [{ kind: 'mailbox', licenses: [] }], licenseSets: new Map() } as unknown as DesiredState;
+const usersOnly = { principals: [{ kind: 'user', licenses: [] }], licenseSets: new Map() } as unknown as DesiredState;
 
 describe('checkPermissions', () => {
   it('accepts the least-privileged permission or a broader one', () => {
@@ -36,5 +36,23 @@ describe('checkPermissions', () => {
   it('asks for mailbox settings only when mailboxes are declared, and group membership only when groups were read', () => {
     expect(readNeeds(usersOnly, { groupsRead: false }).map((n) => n.permission)).toEqual(['User.Read.All', 'LicenseAssignment.Read.All']);
     expect(readNeeds(withMailbox, { groupsRead: true }).map((n) => n.permission)).toEqual(['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read', 'GroupMember.Read.All']);
+  });
+
+  it('asks to read groups when the policy names a licensing group, even before any group was read', () => {
+    const withGroup = { principals: [{ kind: 'user', licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: [], licenseSet: 'staff', group: 'Staff' }] }], licenseSets: new Map() } as unknown as DesiredState;
+    expect(readNeeds(withGroup, { groupsRead: false }).map((n) => n.permission)).toEqual(['User.Read.All', 'LicenseAssignment.Read.All', 'GroupMember.Read.All']);
+    const unusedSet = { principals: [], licenseSets: new Map([['staff', { sku: 'ENTERPRISEPACK', disabledPlans: [], group: 'Staff' }]]) } as unknown as DesiredState;
+    expect(readNeeds(unusedSet, { groupsRead: false }).map((n) => n.permission)).toContain('GroupMember.Read.All');
+  });
+
+  it('attributes and managers need User.ReadWrite.All (or Directory.ReadWrite.All); memberships GroupMember.ReadWrite.All (or Group.ReadWrite.All, Directory.ReadWrite.All)', () => {
+    expect(writeNeeds(['update-attributes', 'set-manager']).map((n) => n.permission)).toEqual(['User.ReadWrite.All', 'User.ReadWrite.All']);
+    expect(checkPermissions(writeNeeds(['update-attributes', 'set-manager']), ['Directory.ReadWrite.All'], { for: 'apply' })).toEqual([]);
+    const memberships = writeNeeds(['add-group-member', 'remove-group-member']);
+    expect(memberships.map((n) => n.permission)).toEqual(['GroupMember.ReadWrite.All', 'GroupMember.ReadWrite.All']);
+    for (const role of ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All']) expect(checkPermissions(memberships, [role], { for: 'apply' })).toEqual([]);
+    const missing = checkPermissions(memberships, ['User.ReadWrite.All'], { for: 'apply' });
+    expect(missing).toHaveLength(1);
+    expect(missing[0]?.message).toContain('GroupMember.ReadWrite.All, needed to apply this plan (add members to licensing groups and remove members from licensing groups)');
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Change, Plan } from '../../src/domain/plan.ts';
 import { ACTION_ORDER } from '../../src/domain/plan.ts';
 import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, renderPlanJson, SavedPlanError } from '../../src/domain/plan-format.ts';
-import { assignLicenses, convergedPlan, createUser, everyActionPlan, license, planOf, restoreUser, tenantMismatchPlan } from '../support/plans.ts';
+import {
+  assignLicenses, blockSignIn, convergedPlan, createUser, everyActionPlan, groupMember, license, LICENSING_E3, planOf, restoreUser, setManager,
+  tenantMismatchPlan, updateAttributes,
+} from '../support/plans.ts';
 
 const golden = (name: string): string => `../fixtures/golden/${name}`;
 
@@ -42,8 +45,40 @@ describe('shape', () => {
   const json = JSON.parse(renderPlanJson(everyActionPlan())) as Record<string, unknown> & { changes: Record<string, unknown>[]; diagnostics: Record<string, unknown>[] };
 
   it('has the saved-plan keys, in order', () => {
-    expect(Object.keys(json)).toEqual(['formatVersion', 'tenantId', 'createdAt', 'policyDigest', 'changes', 'diagnostics', 'summary']);
-    expect(Object.keys(json.summary as object)).toEqual(['restore-user', 'create-user', 'set-usage-location', 'assign-licenses', 'remove-licenses', 'enable-sign-in', 'block-sign-in']);
+    expect(Object.keys(json)).toEqual(['formatVersion', 'tenantId', 'createdAt', 'policyDigest', 'changes', 'diagnostics', 'protectedPrincipals', 'summary']);
+    expect(Object.keys(json.summary as object)).toEqual([...ACTION_ORDER, 'protected']);
+    expect((json.summary as Record<string, unknown>).protected).toBe(2);
+    expect(json.protectedPrincipals).toEqual(['breakglass@contoso.com', 'root@contoso.com']);
+  });
+
+  it.each<[string, Plan]>([
+    ['none', planOf([blockSignIn('a@contoso.com')])],
+    ['an empty list', planOf([blockSignIn('a@contoso.com')], [], { protectedPrincipals: [] })],
+  ])('writes no protectedPrincipals and no protected count for %s', (_name, plan) => {
+    const written = JSON.parse(renderPlanJson(plan)) as Record<string, unknown>;
+    expect(Object.keys(written)).toEqual(['formatVersion', 'tenantId', 'createdAt', 'policyDigest', 'changes', 'diagnostics', 'summary']);
+    expect(written.summary).toEqual({ 'block-sign-in': 1 });
+  });
+
+  it('keeps exact before/after of attributes, a manager and a membership', () => {
+    const plan = planOf([
+      updateAttributes('a@contoso.com', [['jobTitle', 'Engineer', 'Senior Engineer'], ['businessPhones', null, ['+31 20 123 4567']], ['department', 'Sales', null]]),
+      setManager('a@contoso.com', null, 'b@contoso.com'),
+      groupMember('add-group-member', 'a@contoso.com', LICENSING_E3),
+    ]);
+    const changes = (JSON.parse(renderPlanJson(plan)) as { changes: { details: unknown }[] }).changes;
+    expect(changes.map((c) => c.details)).toEqual([
+      { attributes: [{ attribute: 'jobTitle', from: 'Engineer', to: 'Senior Engineer' }, { attribute: 'businessPhones', from: null, to: ['+31 20 123 4567'] }, { attribute: 'department', from: 'Sales', to: null }] },
+      { from: null, to: 'b@contoso.com' },
+      { groupId: LICENSING_E3.id, groupName: 'Licensing E3', licenses: ['ENTERPRISEPACK'] },
+    ]);
+  });
+
+  it('writes a new user\'s attributes, and no password', () => {
+    const plan = planOf([createUser('v@contoso.com', { attributes: [{ attribute: 'jobTitle', value: 'Engineer' }], password: 'Secret-1!' } as never)]);
+    const text = renderPlanJson(plan);
+    expect((JSON.parse(text) as { changes: { details: unknown }[] }).changes[0]?.details).toEqual({ displayName: 'v', mailNickname: 'v', accountEnabled: true, attributes: [{ attribute: 'jobTitle', value: 'Engineer' }] });
+    expect(text).not.toContain('Secret-1!');
   });
 
   it.each<[string, Change, readonly string[]]>([
@@ -119,6 +154,16 @@ describe('parseSavedPlan', () => {
     ['an unknown top-level field', (j) => { j.approvedBy = 'me'; }, 'approvedBy is not a field of a plan'],
     ['a summary that disagrees with the changes', (j) => { j.summary['block-sign-in'] = 7; }, 'summary.block-sign-in is 7, but the plan has 1 block-sign-in change'],
     ['a summary missing a count', (j) => { delete j.summary['restore-user']; }, 'summary.restore-user is missing, but the plan has 2 restore-user changes'],
+    ['a protected count that disagrees', (j) => { j.summary.protected = 3; }, 'summary.protected is 3, but the plan has 2 protected principals'],
+    ['protected principals without their count', (j) => { delete j.summary.protected; }, 'summary.protected is missing, but the plan has 2 protected principals'],
+    ['protected principals that are not a list', (j) => { j.protectedPrincipals = 'root@contoso.com'; }, 'protectedPrincipals must be a list, not "root@contoso.com"'],
+    ['an attribute value that is a number', (j) => { ((details(j, 12).attributes as Json[])[0] as Json).to = 42; }, 'changes[12].details.attributes[0].to must be a string or a list of strings, not 42'],
+    ['an attribute list holding a number', (j) => { ((details(j, 12).attributes as Json[])[0] as Json).to = ['+31', 42]; }, 'changes[12].details.attributes[0].to[1] must be a string, not 42'],
+    ['an attribute tenantctl does not manage', (j) => { ((details(j, 12).attributes as Json[])[0] as Json).attribute = 'passwordProfile'; }, 'changes[12].details.attributes[0].attribute must be one of displayName, givenName, surname, jobTitle, department, companyName, officeLocation, employeeId, employeeType, city, country, mobilePhone, businessPhones, not "passwordProfile"'],
+    ['an attribute update without its object', (j) => { delete (j.changes[12] as Json).objectId; }, 'changes[12].objectId is missing'],
+    ['a manager change to a number', (j) => { details(j, 13).to = 7; }, 'changes[13].details.to must be a string, not 7'],
+    ['a membership without its group', (j) => { delete details(j, 14).groupId; }, 'changes[14].details.groupId is missing'],
+    ['a new user\'s password', (j) => { details(j, 16).password = 'Secret-1!'; }, 'changes[16].details.password is not a field of changes[16].details'],
   ])('refuses %s, naming the field', (_name, edit, problem) => {
     const json = saved();
     edit(json);
@@ -149,20 +194,47 @@ describe('parseSavedPlan', () => {
     parent[last] = value;
   };
 
+  const jsonType = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
+  /**
+   * The JSON types a leaf may hold: its own, and for the fields that take more than one type, those
+   * too (a usage location's and a manager's `from` and a manager's `to`: a string or null; an
+   * attribute's value: a string, a list of strings or null).
+   */
+  function acceptedAt(json: ReturnType<typeof saved>, path: string, was: unknown): readonly string[] {
+    if (/^changes\[\d+\]\.details\.attributes\[\d+\]\.(from|to|value)$/u.test(path)) return ['string', 'null', 'array'];
+    const detail = /^changes\[(\d+)\]\.details\.(from|to)$/u.exec(path);
+    const action = detail ? (json.changes[Number(detail[1])] as Json).action : undefined;
+    if (action === 'set-manager' || (action === 'set-usage-location' && detail?.[2] === 'from')) return ['string', 'null'];
+    return [jsonType(was)];
+  }
+
   it('refuses a value of another type anywhere in the plan, naming its path (every field, every JSON type)', () => {
     const wrongs: readonly unknown[] = [42, 'x', true, [], {}, null];
     let tried = 0;
+    const paths = new Set<string>();
     for (const { path, value: was } of leaves(saved())) {
-      // `from` of set-usage-location is a string or null: both are right there.
-      const nullableString = path.endsWith('.from') && (was === null || typeof was === 'string');
+      const accepted = acceptedAt(saved(), path, was);
       for (const wrong of wrongs) {
-        if (typeof wrong === typeof was || (nullableString && (wrong === null || typeof wrong === 'string'))) continue;
+        if (accepted.includes(jsonType(wrong))) continue;
         const json = saved();
         set(json, path, wrong);
         expect(refusal(json), `${path} = ${JSON.stringify(wrong)}`).toContain(path);
         tried++;
+        paths.add(path.replace(/\[\d+\]/gu, '[]'));
       }
     }
     expect(tried).toBeGreaterThan(300);
+    // The fields of every action, the protected principals and their count are among those tried.
+    for (const path of ['changes[].details.attributes[].to', 'changes[].details.attributes[].value', 'changes[].details.toObjectId', 'changes[].details.groupName', 'changes[].details.licenses[]', 'protectedPrincipals[]', 'summary.protected']) {
+      expect(paths, path).toContain(path);
+    }
+  });
+
+  it('reads every action back as written', () => {
+    const plan = parseSavedPlan(renderPlanJson(everyActionPlan()), 'p.json');
+    expect(new Set(plan.changes.map((c) => c.action))).toEqual(new Set(ACTION_ORDER));
+    expect(plan.protectedPrincipals).toEqual(['breakglass@contoso.com', 'root@contoso.com']);
+    expect(plan).toEqual(JSON.parse(renderPlanJson(everyActionPlan())));
   });
 });

@@ -16,7 +16,10 @@ import {
   E3,
   E5,
   e5,
+  groupSetLicense,
+  guid,
   license,
+  licensingGroup,
   mailboxOf,
   planAt,
   sku,
@@ -181,10 +184,10 @@ const CASES: readonly ActionCase[] = [
     },
   },
   {
-    name: 'create-user: nothing to restore and whenPurged: create',
+    name: 'create-user: nothing to restore, so it is created (whenMissing: create, the default)',
     action: 'create-user',
     build: () => ({
-      state: desired([declaredUser('carol.smit@contoso.com', { displayName: 'Carol Smit' })], { whenPurged: 'create' }),
+      state: desired([declaredUser('carol.smit@contoso.com', { displayName: 'Carol Smit' })]),
       observed: tenant(),
       changes: [
         {
@@ -194,6 +197,125 @@ const CASES: readonly ActionCase[] = [
         },
       ],
     }),
+  },
+  {
+    name: 'create-user with the other declared attributes in the POST (ATTRIBUTE_NAMES order; null and "" left out)',
+    action: 'create-user',
+    build: () => ({
+      state: desired([
+        declaredUser('new.hire@contoso.com', {
+          displayName: 'New Hire',
+          attributes: { displayName: 'New Hire', department: 'Sales', givenName: 'New', jobTitle: null, mobilePhone: '', businessPhones: ['+31 20 123 4567'] },
+        }),
+      ]),
+      observed: tenant(),
+      changes: [
+        {
+          action: 'create-user',
+          userPrincipalName: 'new.hire@contoso.com',
+          details: {
+            displayName: 'New Hire',
+            mailNickname: 'new.hire',
+            accountEnabled: true,
+            usageLocation: 'NL',
+            attributes: [
+              { attribute: 'givenName', value: 'New' },
+              { attribute: 'department', value: 'Sales' },
+              { attribute: 'businessPhones', value: ['+31 20 123 4567'] },
+            ],
+          },
+        },
+      ],
+    }),
+  },
+  {
+    name: 'update-attributes: one change listing each differing declared attribute, before and after; undeclared ones untouched',
+    action: 'update-attributes',
+    build: () => {
+      const julia = user('julia@contoso.com', { displayName: "Julia O'Brien", attributes: { jobTitle: 'Engineer', department: 'sales', city: 'Utrecht', businessPhones: [] } });
+      return {
+        state: desired([declaredUser('julia@contoso.com', { displayName: 'Julia OBrien', attributes: { displayName: 'Julia OBrien', jobTitle: 'Engineer', department: 'Sales', city: null, businessPhones: ['+31 30 000 0000'] } })]),
+        observed: tenant({ users: [julia] }),
+        changes: [
+          {
+            action: 'update-attributes',
+            userPrincipalName: 'julia@contoso.com',
+            objectId: julia.id,
+            details: {
+              attributes: [
+                { attribute: 'displayName', from: "Julia O'Brien", to: 'Julia OBrien' },
+                { attribute: 'department', from: 'sales', to: 'Sales' },
+                { attribute: 'city', from: 'Utrecht', to: null },
+                { attribute: 'businessPhones', from: null, to: ['+31 30 000 0000'] },
+              ],
+            },
+          },
+        ],
+      };
+    },
+  },
+  {
+    name: 'set-manager: to an active user, by its id; from the current manager’s UPN',
+    action: 'set-manager',
+    build: () => {
+      const carol = user('carol@contoso.com');
+      const dave = user('dave@contoso.com');
+      const bob = user('bob@contoso.com', { managerId: dave.id });
+      return {
+        state: desired([declaredUser('bob@contoso.com', { manager: 'carol@contoso.com' })]),
+        observed: tenant({ users: [bob, carol, dave] }),
+        changes: [{ action: 'set-manager', userPrincipalName: 'bob@contoso.com', objectId: bob.id, details: { from: 'dave@contoso.com', to: 'carol@contoso.com', toObjectId: carol.id } }],
+      };
+    },
+  },
+  {
+    name: 'set-manager to none: manager: null and a manager the tenant does not list among active users (shown by id)',
+    action: 'set-manager',
+    build: () => {
+      const gone = guid();
+      const bob = user('bob@contoso.com', { managerId: gone });
+      return {
+        state: desired([declaredUser('bob@contoso.com', { manager: null })]),
+        observed: tenant({ users: [bob] }),
+        changes: [{ action: 'set-manager', userPrincipalName: 'bob@contoso.com', objectId: bob.id, details: { from: gone, to: null } }],
+      };
+    },
+  },
+  {
+    name: 'add-group-member: a license set naming a group; no direct assignment and no usage location',
+    action: 'add-group-member',
+    build: () => {
+      const bob = user('bob@contoso.com', { usageLocation: null });
+      const staff = licensingGroup('Licensed staff', [E3, E5]);
+      return {
+        state: desired([declaredUser('bob@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', 'licensed staff')] })], { usageLocation: null }),
+        observed: tenant({ users: [bob], skus: [sku(), e5()], licensingGroups: [staff] }),
+        changes: [
+          {
+            action: 'add-group-member',
+            userPrincipalName: 'bob@contoso.com',
+            objectId: bob.id,
+            details: { groupId: staff.id, groupName: 'Licensed staff', licenses: ['ENTERPRISEPACK', 'SPE_E5'] },
+          },
+        ],
+      };
+    },
+  },
+  {
+    name: 'remove-group-member: pruneLicenses and a membership of a named group that no set of the principal names',
+    action: 'remove-group-member',
+    build: () => {
+      const bob = user('bob@contoso.com');
+      const carol = user('carol@contoso.com');
+      const staff = licensingGroup('Licensed staff', [E3], [bob.id, carol.id]);
+      return {
+        state: desired([declaredUser('bob@contoso.com'), declaredUser('carol@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', staff.id)] })], { pruneLicenses: true }),
+        observed: tenant({ users: [bob, carol], licensingGroups: [staff] }),
+        changes: [
+          { action: 'remove-group-member', userPrincipalName: 'bob@contoso.com', objectId: bob.id, details: { groupId: staff.id, groupName: 'Licensed staff', licenses: ['ENTERPRISEPACK'] } },
+        ],
+      };
+    },
   },
   {
     name: 'set-usage-location from empty, to the default, before licensing',
@@ -329,9 +451,13 @@ describe('planner actions: one case per action', () => {
     const every: Record<ChangeAction, true> = {
       'restore-user': true,
       'create-user': true,
+      'update-attributes': true,
+      'set-manager': true,
       'set-usage-location': true,
       'assign-licenses': true,
+      'add-group-member': true,
       'remove-licenses': true,
+      'remove-group-member': true,
       'enable-sign-in': true,
       'block-sign-in': true,
     };
@@ -346,6 +472,6 @@ describe('planner actions: one case per action', () => {
       desired([declaredUser('bob@contoso.com', { licenses: [desiredLicense('ENTERPRISEPACK', ['SWAY'])] }), declaredMailbox('support@contoso.com')]),
       tenant({ users: [bob, support], mailboxes: [[support.id, mailboxOf('shared')]] }),
     );
-    expect(plan).toEqual({ changes: [], diagnostics: [] });
+    expect(plan).toEqual({ changes: [], diagnostics: [], protectedPrincipals: [] });
   });
 });

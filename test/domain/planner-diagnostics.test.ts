@@ -13,6 +13,7 @@ import {
   deletedUser,
   desired,
   desiredLicense,
+  directLicense,
   E3,
   E5,
   e5,
@@ -21,6 +22,8 @@ import {
   guid,
   holding,
   license,
+  licensingGroup,
+  groupSetLicense,
   mailboxOf,
   noMailbox,
   planAt,
@@ -28,6 +31,7 @@ import {
   TENANT,
   tenant,
   user,
+  YAMMER,
 } from '../support/planning.ts';
 
 /**
@@ -55,6 +59,12 @@ const ORIGIN: Record<PlanDiagnosticCode, 'planner' | 'engine'> = {
   'mailbox-type-mismatch': 'planner',
   'needs-exchange': 'planner',
   'undeclared-license': 'planner',
+  'manager-not-found': 'planner',
+  'unknown-group': 'planner',
+  'group-license-mismatch': 'planner',
+  'license-also-direct': 'planner',
+  'undeclared-membership': 'planner',
+  'protected-drift': 'planner',
 };
 
 interface Expected {
@@ -137,12 +147,12 @@ const CASES: readonly DiagnosticCase[] = [
     }),
   },
   {
-    name: 'not-restorable: never existed, whenPurged: report',
+    name: 'not-restorable: never existed, and the user says whenMissing: report',
     code: 'not-restorable',
     build: () => ({
-      state: desired([declaredUser('dave@contoso.com')]),
+      state: desired([declaredUser('dave@contoso.com', { whenMissing: 'report' })]),
       observed: tenant(),
-      expected: { severity: 'error', userPrincipalName: 'dave@contoso.com', facts: ['nothing to restore', 'whenPurged: create'], changes: [], codes: ['not-restorable'] },
+      expected: { severity: 'error', userPrincipalName: 'dave@contoso.com', facts: ['no deleted copy to restore', 'whenMissing: report', 'set whenMissing: create'], changes: [], codes: ['not-restorable'] },
     }),
   },
   {
@@ -151,9 +161,9 @@ const CASES: readonly DiagnosticCase[] = [
     build: () => {
       const dave = deletedUser('dave@contoso.com', daysAgo(40));
       return {
-        state: desired([declaredUser('dave@contoso.com')]),
+        state: desired([declaredUser('dave@contoso.com')], { whenMissing: 'report' }),
         observed: tenant({ deleted: [dave] }),
-        expected: { severity: 'error', userPrincipalName: 'dave@contoso.com', facts: [`purged after 30 days: ${dave.id}, deleted 2026-10-13`, 'whenPurged: create'], changes: [], codes: ['not-restorable'] },
+        expected: { severity: 'error', userPrincipalName: 'dave@contoso.com', facts: [`purged after 30 days: ${dave.id}, deleted 2026-10-13`, 'whenMissing: create'], changes: [], codes: ['not-restorable'] },
       };
     },
   },
@@ -347,13 +357,13 @@ const CASES: readonly DiagnosticCase[] = [
     name: 'needs-exchange: a declared shared mailbox with nothing restorable; the New-Mailbox command',
     code: 'needs-exchange',
     build: () => ({
-      state: desired([declaredMailbox('support@contoso.com', 'shared', { displayName: 'Support Desk' })], { whenPurged: 'create' }),
+      state: desired([declaredMailbox('support@contoso.com', 'shared', { displayName: 'Support Desk' })]),
       observed: tenant(),
       expected: {
         severity: 'error',
         userPrincipalName: 'support@contoso.com',
         facts: ['New-Mailbox -Shared -Name "Support Desk" -DisplayName "Support Desk" -Alias support -PrimarySmtpAddress support@contoso.com', 'Get-Mailbox -InactiveMailboxOnly', 'Undo-SoftDeletedMailbox'],
-        // whenPurged: create is for users only: Graph cannot create mailboxes.
+        // whenMissing: create (the default) is for users only: Graph cannot create mailboxes.
         changes: [],
         codes: ['needs-exchange'],
       },
@@ -379,6 +389,97 @@ const CASES: readonly DiagnosticCase[] = [
       state: desired([declaredUser('bob@contoso.com', { licenses: [e3] })]),
       observed: tenant({ users: [user('bob@contoso.com', { assignedLicenses: [license(E3), license(E5)] })], skus: [sku(), e5()] }),
       expected: { severity: 'info', userPrincipalName: 'bob@contoso.com', facts: ['SPE_E5', 'pruneLicenses is false'], changes: [], codes: ['undeclared-license'] },
+    }),
+  },
+  {
+    name: 'manager-not-found: the declared manager is neither active nor created or restored by the plan; the principal changes nothing',
+    code: 'manager-not-found',
+    build: () => ({
+      state: desired([declaredUser('bob@contoso.com', { manager: 'nobody@contoso.com', accountEnabled: false })]),
+      observed: tenant({ users: [user('bob@contoso.com', { managerId: null })] }),
+      expected: { severity: 'error', userPrincipalName: 'bob@contoso.com', facts: ['nobody@contoso.com', 'not an active user', 'declare the manager'], changes: [], codes: ['manager-not-found'] },
+    }),
+  },
+  {
+    name: 'manager-not-found: the manager is only soft-deleted and not declared: declare it to restore it',
+    code: 'manager-not-found',
+    build: () => ({
+      state: desired([declaredUser('bob@contoso.com', { manager: 'carol@contoso.com' })]),
+      observed: tenant({ users: [user('bob@contoso.com', { managerId: null })], deleted: [deletedUser('carol@contoso.com', daysAgo(3))] }),
+      expected: { severity: 'error', userPrincipalName: 'bob@contoso.com', facts: ['carol@contoso.com', 'it is deleted', 'Declare it'], changes: [], codes: ['manager-not-found'] },
+    }),
+  },
+  {
+    name: 'unknown-group: the license set names a group that is not a license-assigning group',
+    code: 'unknown-group',
+    build: () => ({
+      state: desired([declaredUser('bob@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', 'Nope Group')] })]),
+      observed: tenant({ users: [user('bob@contoso.com')], licensingGroups: [licensingGroup('Licensed staff', [E3], [], GROUP)] }),
+      expected: { severity: 'error', userPrincipalName: 'bob@contoso.com', facts: ['license set staff', '"Nope Group"', 'not a license-assigning group'], changes: [], codes: ['unknown-group'] },
+    }),
+  },
+  {
+    name: 'unknown-group: two groups have the display name: write the object id',
+    code: 'unknown-group',
+    build: () => {
+      const a = licensingGroup('Staff', [E3], [], guid(901));
+      const b = licensingGroup('STAFF', [E3], [], guid(902));
+      return {
+        state: desired([declaredUser('bob@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', 'staff')] })]),
+        observed: tenant({ users: [user('bob@contoso.com')], licensingGroups: [a, b] }),
+        expected: { severity: 'error', userPrincipalName: 'bob@contoso.com', facts: ['2 license-assigning groups', a.id, b.id, 'object id'], changes: [], codes: ['unknown-group'] },
+      };
+    },
+  },
+  {
+    name: 'group-license-mismatch: the group does not assign the set’s SKU',
+    code: 'group-license-mismatch',
+    build: () => ({
+      state: desired([declaredUser('bob@contoso.com', { licenses: [groupSetLicense('staff', 'SPE_E5', 'Licensed staff')] })]),
+      observed: tenant({ users: [user('bob@contoso.com')], skus: [sku(), e5()], licensingGroups: [licensingGroup('Licensed staff', [E3], [], GROUP)] }),
+      expected: { severity: 'error', userPrincipalName: 'bob@contoso.com', facts: ['SPE_E5', '"Licensed staff"', 'assigns ENTERPRISEPACK'], changes: [], codes: ['group-license-mismatch'] },
+    }),
+  },
+  {
+    name: 'group-license-mismatch: the set disables other plans than the group',
+    code: 'group-license-mismatch',
+    build: () => ({
+      state: desired([declaredUser('bob@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', 'Licensed staff', ['SWAY'])] })]),
+      observed: tenant({ users: [user('bob@contoso.com')], licensingGroups: [licensingGroup('Licensed staff', [{ skuId: E3, disabledPlans: [YAMMER] }], [], GROUP)] }),
+      expected: { severity: 'error', userPrincipalName: 'bob@contoso.com', facts: ['disables SWAY', 'disables YAMMER_ENTERPRISE'], changes: [], codes: ['group-license-mismatch'] },
+    }),
+  },
+  {
+    name: 'license-also-direct: a member holds the group’s SKU directly too; the direct one stays, even when pruning',
+    code: 'license-also-direct',
+    build: () => {
+      const bob = user('bob@contoso.com', holding([directLicense(E3), groupLicense(E3, GROUP)]));
+      return {
+        state: desired([declaredUser('bob@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', GROUP)] })], { pruneLicenses: true }),
+        observed: tenant({ users: [bob], licensingGroups: [licensingGroup('Licensed staff', [E3], [bob.id], GROUP)] }),
+        expected: { severity: 'info', userPrincipalName: 'bob@contoso.com', facts: ['ENTERPRISEPACK', 'directly', '"Licensed staff"', 'stays'], changes: [], codes: ['license-also-direct'] },
+      };
+    },
+  },
+  {
+    name: 'undeclared-membership: a member of a group the policy names, holding no set that names it, pruneLicenses: false',
+    code: 'undeclared-membership',
+    build: () => {
+      const bob = user('bob@contoso.com');
+      return {
+        state: desired([declaredUser('bob@contoso.com'), declaredUser('carol@contoso.com', { licenses: [groupSetLicense('staff', 'ENTERPRISEPACK', 'Licensed staff')] })]),
+        observed: tenant({ users: [bob, user('carol@contoso.com')], licensingGroups: [licensingGroup('Licensed staff', [E3], [bob.id], GROUP)] }),
+        expected: { severity: 'info', userPrincipalName: 'bob@contoso.com', facts: ['"Licensed staff"', 'ENTERPRISEPACK', 'pruneLicenses is false'], changes: ['add-group-member carol@contoso.com'], codes: ['undeclared-membership'] },
+      };
+    },
+  },
+  {
+    name: 'protected-drift: a protected principal’s change is information, before → after in words, and no change',
+    code: 'protected-drift',
+    build: () => ({
+      state: desired([declaredUser('breakglass@contoso.com', { protected: true, accountEnabled: true, attributes: { jobTitle: 'Emergency' } })]),
+      observed: tenant({ users: [user('breakglass@contoso.com', { attributes: { jobTitle: 'Admin' } })] }),
+      expected: { severity: 'info', userPrincipalName: 'breakglass@contoso.com', facts: ['protected: left alone; would set jobTitle "Admin" → "Emergency"'], changes: [], codes: ['protected-drift'] },
     }),
   },
 ];
@@ -416,7 +517,7 @@ describe('planner diagnostics: boundaries', () => {
   });
 
   it('deleted exactly 30 days ago: purged, not restorable', () => {
-    const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [deletedUser('alice@contoso.com', daysAgo(30))] }));
+    const plan = planAt(desired([declaredUser('alice@contoso.com', { whenMissing: 'report' })]), tenant({ deleted: [deletedUser('alice@contoso.com', daysAgo(30))] }));
     expect(plan.changes).toEqual([]);
     expect(plan.diagnostics.map((d) => d.code)).toEqual(['not-restorable']);
   });
@@ -429,7 +530,7 @@ describe('planner diagnostics: boundaries', () => {
   it('a license with its Exchange plan enabled again: no mailbox diagnostic', () => {
     const erin = user('erin@contoso.com', { assignedLicenses: [license(E3)], assignedPlans: [exchangePlan('Deleted', daysAgo(50)), exchangePlan('Enabled', daysAgo(10))] });
     const plan = planAt(desired([declaredUser('erin@contoso.com', { licenses: [e3] })]), tenant({ users: [erin] }));
-    expect(plan).toEqual({ changes: [], diagnostics: [] });
+    expect(plan).toEqual({ changes: [], diagnostics: [], protectedPrincipals: [] });
   });
 
   it('mailbox-lost without a declared Exchange license says so and adds nothing', () => {

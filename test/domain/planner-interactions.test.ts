@@ -158,7 +158,7 @@ describe('group and direct licenses', () => {
   it('a group license plus a direct one for the same declared SKU: satisfied by the direct one, nothing to do', () => {
     const bob = user('bob@contoso.com', holding([directLicense(E3), groupLicense(E3, GROUP)]));
     const plan = planAt(desired([declaredUser('bob@contoso.com', { licenses: [e3] })]), tenant({ users: [bob], groups: [[GROUP, 'E3 users']] }));
-    expect(plan).toEqual({ changes: [], diagnostics: [] });
+    expect(plan).toEqual({ changes: [], diagnostics: [], protectedPrincipals: [] });
   });
 
   it('a group license plus a direct one with other disabled plans: the direct one is replaced, no seat needed', () => {
@@ -180,7 +180,7 @@ describe('group and direct licenses', () => {
   it('a group license alone for an undeclared SKU is neither pruned nor reported', () => {
     const bob = user('bob@contoso.com', holding([groupLicense(E5, GROUP)]));
     for (const pruneLicenses of [true, false]) {
-      expect(planAt(desired([declaredUser('bob@contoso.com')], { pruneLicenses }), tenant({ users: [bob], skus: [sku(), e5()] }))).toEqual({ changes: [], diagnostics: [] });
+      expect(planAt(desired([declaredUser('bob@contoso.com')], { pruneLicenses }), tenant({ users: [bob], skus: [sku(), e5()] }))).toEqual({ changes: [], diagnostics: [], protectedPrincipals: [] });
     }
   });
 
@@ -225,7 +225,7 @@ describe('prune on and off', () => {
 describe('usage location only when a license is added', () => {
   it('no usage location and nothing to add: no change, no diagnostic', () => {
     const plan = planAt(desired([declaredUser('bob@contoso.com')], { usageLocation: null }), tenant({ users: [user('bob@contoso.com', { usageLocation: null })] }));
-    expect(plan).toEqual({ changes: [], diagnostics: [] });
+    expect(plan).toEqual({ changes: [], diagnostics: [], protectedPrincipals: [] });
   });
 
   it('another usage location than the policy’s, nothing to add: left alone', () => {
@@ -260,7 +260,7 @@ describe('errors block only their principal', () => {
 
   it('a not-restorable, a synced and a conflicting principal do not stop a restore', () => {
     const plan = planAt(
-      desired([declaredUser('alice@contoso.com'), declaredUser('dave@contoso.com'), declaredUser('erin@contoso.com'), declaredUser('zoe@contoso.com')]),
+      desired([declaredUser('alice@contoso.com'), declaredUser('dave@contoso.com', { whenMissing: 'report' }), declaredUser('erin@contoso.com'), declaredUser('zoe@contoso.com')]),
       tenant({
         users: [user('erin@contoso.com')],
         deleted: [deletedUser('alice@contoso.com', daysAgo(3), { onPremisesSyncEnabled: true }), deletedUser('erin@contoso.com', daysAgo(3)), deletedUser('zoe@contoso.com', daysAgo(3))],
@@ -282,7 +282,7 @@ describe('errors block only their principal', () => {
 
 describe('creating a user', () => {
   it('gets its usage location in the create body, not as a separate change', () => {
-    const plan = planAt(desired([declaredUser('carol@contoso.com', { licenses: [e3] })], { whenPurged: 'create' }), tenant());
+    const plan = planAt(desired([declaredUser('carol@contoso.com', { licenses: [e3] })]), tenant());
     expect(withoutReasons(plan.changes)).toEqual([
       { action: 'create-user', userPrincipalName: 'carol@contoso.com', details: { displayName: 'carol', mailNickname: 'carol', accountEnabled: true, usageLocation: 'NL' } },
       { action: 'assign-licenses', userPrincipalName: 'carol@contoso.com', details: { add: [{ skuId: E3, skuPartNumber: 'ENTERPRISEPACK', disabledPlans: [], disabledPlanNames: [] }] } },
@@ -290,18 +290,18 @@ describe('creating a user', () => {
   });
 
   it('the principal’s own usage location wins over the default in the body', () => {
-    const plan = planAt(desired([declaredUser('carol@contoso.com', { usageLocation: 'BE', licenses: [e3] })], { whenPurged: 'create' }), tenant());
+    const plan = planAt(desired([declaredUser('carol@contoso.com', { usageLocation: 'BE', licenses: [e3] })]), tenant());
     expect(plan.changes[0]).toMatchObject({ action: 'create-user', details: { usageLocation: 'BE' } });
     expect(actionLines(plan.changes)).toEqual(['create-user carol@contoso.com', 'assign-licenses carol@contoso.com']);
   });
 
   it('created blocked: accountEnabled false goes in the body, no block-sign-in change', () => {
-    const plan = planAt(desired([declaredUser('carol@contoso.com', { accountEnabled: false })], { whenPurged: 'create' }), tenant());
+    const plan = planAt(desired([declaredUser('carol@contoso.com', { accountEnabled: false })]), tenant());
     expect(withoutReasons(plan.changes)).toEqual([{ action: 'create-user', userPrincipalName: 'carol@contoso.com', details: { displayName: 'carol', mailNickname: 'carol', accountEnabled: false, usageLocation: 'NL' } }]);
   });
 
-  it('a user purged 40 days ago is created new with whenPurged: create, never restored', () => {
-    const plan = planAt(desired([declaredUser('carol@contoso.com')], { whenPurged: 'create' }), tenant({ deleted: [deletedUser('carol@contoso.com', daysAgo(40))] }));
+  it('a user purged 40 days ago is created new (whenMissing: create, the default), never restored', () => {
+    const plan = planAt(desired([declaredUser('carol@contoso.com')]), tenant({ deleted: [deletedUser('carol@contoso.com', daysAgo(40))] }));
     expect(actionLines(plan.changes)).toEqual(['create-user carol@contoso.com']);
     expect(plan.changes[0]?.reason).toContain('2026-10-13');
   });
@@ -318,7 +318,7 @@ describe('deterministic order of changes', () => {
       declaredUser('mia@contoso.com', { licenses: [e3] }),
       declaredUser('alice@contoso.com', { licenses: [e3] }),
     ];
-    const plan = planAt(desired(principals, { pruneLicenses: true, whenPurged: 'create' }), tenant({ users: [support, alice], deleted: [zoe], skus: [e5(), sku()] }));
+    const plan = planAt(desired(principals, { pruneLicenses: true }), tenant({ users: [support, alice], deleted: [zoe], skus: [e5(), sku()] }));
     const expected = [
       'set-usage-location alice@contoso.com',
       'assign-licenses alice@contoso.com',
@@ -333,7 +333,7 @@ describe('deterministic order of changes', () => {
       'block-sign-in zoe@contoso.com',
     ];
     expect(actionLines(plan.changes)).toEqual(expected);
-    const reversed = planAt(desired([...principals].reverse(), { pruneLicenses: true, whenPurged: 'create' }), tenant({ users: [alice, support], deleted: [zoe], skus: [sku(), e5()] }));
+    const reversed = planAt(desired([...principals].reverse(), { pruneLicenses: true }), tenant({ users: [alice, support], deleted: [zoe], skus: [sku(), e5()] }));
     expect(reversed).toEqual(plan);
     const ranks = plan.changes.map((c) => [c.userPrincipalName, ACTION_ORDER.indexOf(c.action)] as const);
     expect([...ranks].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]))).toEqual(ranks);
@@ -343,7 +343,7 @@ describe('deterministic order of changes', () => {
 describe('matching by mail and proxy address (docs/reconciliation.md §2, docs/graph-behaviour.md §1)', () => {
   it('a deleted user is found by its UPN case-insensitively, and with no id prefix on its UPN', () => {
     const alice = deletedUser('Alice@Contoso.com', daysAgo(3), { userPrincipalName: 'Alice@Contoso.com' });
-    const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [alice] }));
+    const plan = planAt(desired([declaredUser('alice@contoso.com', { displayName: alice.displayName })]), tenant({ deleted: [alice] }));
     expect(withoutReasons(plan.changes)).toEqual([expect.objectContaining({ action: 'restore-user', objectId: alice.id })]);
   });
 
@@ -360,7 +360,7 @@ describe('matching by mail and proxy address (docs/reconciliation.md §2, docs/g
 
   it('an address match is the fallback when no UPN matches', () => {
     const old = deletedUser('a.jansen@contoso.com', daysAgo(2), { mail: 'a.jansen@contoso.com', proxyAddresses: ['SMTP:a.jansen@contoso.com', 'smtp:Alice@contoso.com'] });
-    const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [old] }));
+    const plan = planAt(desired([declaredUser('alice@contoso.com', { displayName: old.displayName })]), tenant({ deleted: [old] }));
     expect(plan.changes.map((c) => [c.action, 'objectId' in c ? c.objectId : undefined])).toEqual([['restore-user', old.id]]);
   });
 
@@ -382,7 +382,7 @@ describe('matching by mail and proxy address (docs/reconciliation.md §2, docs/g
   // the declared UPN (newUserPrincipalName), or report instead of restoring.
   it('a deleted user matched only by mail is restored under the declared UPN', () => {
     const old = deletedUser('ajansen@contoso.onmicrosoft.com', daysAgo(5), { mail: 'alice@contoso.com', proxyAddresses: ['SMTP:alice@contoso.com'] });
-    const plan = planAt(desired([declaredUser('alice@contoso.com')]), tenant({ deleted: [old] }));
+    const plan = planAt(desired([declaredUser('alice@contoso.com', { displayName: old.displayName })]), tenant({ deleted: [old] }));
     expect(plan.changes).toEqual([expect.objectContaining({ action: 'restore-user', objectId: old.id, details: expect.objectContaining({ newUserPrincipalName: 'alice@contoso.com' }) })]);
   });
 });

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { ValueOf } from '../support/principal-arbitraries.ts';
 import { principalArbitrary, principalOf, slotArb, upnAt } from '../support/principal-arbitraries.ts';
 import { describe, expect, it } from 'vitest';
-import type { DesiredLicense, DesiredPrincipal, DesiredState, MailboxType, OnUpnConflict, WhenPurged } from '../../src/domain/desired.ts';
+import type { DesiredLicense, DesiredPrincipal, DesiredState, MailboxType, OnUpnConflict, WhenMissing } from '../../src/domain/desired.ts';
 import type { ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
 import type { Change } from '../../src/domain/plan.ts';
 import { ACTION_ORDER } from '../../src/domain/plan.ts';
@@ -29,8 +29,10 @@ import {
   EXCHANGE_PLAN_2,
   exchangePlan,
   groupLicense,
+  groupSetLicense,
   guid,
   holding,
+  licensingGroup,
   mailboxOf,
   noMailbox,
   NOW,
@@ -90,6 +92,24 @@ const declaredLicensesArb: fc.Arbitrary<DesiredLicense[]> = fc
 
 const principalArb = principalArbitrary(declaredLicensesArb);
 
+/** What issue 13 added to a principal: attributes, a manager, protection, whenMissing and a license set through a group. */
+const extrasArb = fc.record({
+  attributes: fc.record({ jobTitle: fc.constantFrom('Engineer', 'engineer', null, ''), department: fc.constantFrom('Sales', null) }, { requiredKeys: [] }),
+  manager: fc.option(fc.oneof(fc.constant(null), slotArb.map(upnAt), fc.constant('ghost@contoso.com')), { nil: undefined }),
+  protected: rarely(fc.constant(false), fc.constant(true)),
+  whenMissing: fc.constantFrom<WhenMissing>('create', 'create', 'report'),
+  groupSet: fc.constantFrom<string | undefined>(undefined, undefined, 'Licensed staff', GROUP, 'No such group'),
+  groupSku: fc.constantFrom('ENTERPRISEPACK', 'SPE_E5'),
+});
+
+function withExtras(principal: DesiredPrincipal, extras: ValueOf<typeof extrasArb> | undefined): DesiredPrincipal {
+  if (!extras) return principal;
+  const licenses = extras.groupSet === undefined ? principal.licenses : [...principal.licenses, groupSetLicense('staff', extras.groupSku, extras.groupSet)];
+  const manager = extras.manager === undefined || extras.manager === principal.userPrincipalName ? {} : { manager: extras.manager };
+  const common = { attributes: extras.attributes, protected: extras.protected, licenses, ...manager };
+  return principal.kind === 'user' ? { ...principal, ...common, whenMissing: extras.whenMissing } : { ...principal, ...common };
+}
+
 const desiredArb: fc.Arbitrary<DesiredState> = fc
   .record({
     principals: fc.uniqueArray(principalArb, { selector: (p) => p.slot, maxLength: 5 }),
@@ -97,14 +117,15 @@ const desiredArb: fc.Arbitrary<DesiredState> = fc
     autoReconcileProxyConflict: fc.boolean(),
     onUpnConflict: fc.constantFrom<OnUpnConflict>('fail', 'rename'),
     renameTo: fc.constantFrom('{localPart}.restored@{domain}', 'old-{objectId}@{domain}', '{localPart}@contoso.com'),
-    whenPurged: fc.constantFrom<WhenPurged>('report', 'create'),
     pruneLicenses: fc.boolean(),
+    extras: fc.array(extrasArb, { maxLength: 5 }),
+    defaultsProtected: fc.subarray([upnAt(0), upnAt(3), 'nobody@contoso.com'], { maxLength: 1 }),
     tenantId: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constant(TENANT) }, { weight: 1, arbitrary: fc.constant(OTHER_TENANT) }),
   })
   .map((d) =>
     desired(
-      d.principals.map(principalOf),
-      { usageLocation: d.usageLocation, whenPurged: d.whenPurged, pruneLicenses: d.pruneLicenses, restore: { autoReconcileProxyConflict: d.autoReconcileProxyConflict, onUpnConflict: d.onUpnConflict, renameTo: d.renameTo } },
+      d.principals.map((p, i) => withExtras(principalOf(p), d.extras[i])).map((p) => (d.defaultsProtected.includes(p.userPrincipalName) ? { ...p, protected: true } : p)),
+      { usageLocation: d.usageLocation, protected: d.defaultsProtected, pruneLicenses: d.pruneLicenses, restore: { autoReconcileProxyConflict: d.autoReconcileProxyConflict, onUpnConflict: d.onUpnConflict, renameTo: d.renameTo } },
       d.tenantId,
     ),
   );
@@ -135,12 +156,18 @@ const commonUserArb = {
   exchange: exchangeHistoryArb,
   /** Another pool address as a secondary proxy address: address matches and proxy conflicts. */
   alias: fc.option(slotArb, { nil: undefined }),
+  attributes: fc.option(fc.record({ jobTitle: fc.constantFrom('Engineer', 'engineer', null), department: fc.constantFrom('Sales', null) }, { requiredKeys: [] }), { nil: undefined }),
+  /** The manager: an active user by position, none, or not read. */
+  manager: fc.option(fc.oneof(fc.constant<number | null>(null), fc.nat({ max: 4 })), { nil: undefined }),
+  member: fc.boolean(),
 };
 
 const activeArb = fc.record({ ...commonUserArb, upperCase: fc.boolean(), mailbox: fc.constantFrom<string | undefined>(undefined, 'shared', 'user', 'room', 'none') });
 const deletedArb = fc.record({ ...commonUserArb, days: fc.oneof(fc.integer({ min: 0, max: 45 }), fc.double({ min: 0, max: 45, noNaN: true })), synced: rarely(fc.constant(false), fc.constant(true)) });
 
-function userFields(u: { slot: number; accountEnabled: boolean; usageLocation: string | null; held: ValueOf<typeof heldArb>; exchange: { status: 'Enabled' | 'Deleted'; days: number } | undefined; alias: number | undefined }): Partial<ObservedUser> {
+type UserValue = { [K in keyof typeof commonUserArb]: ValueOf<(typeof commonUserArb)[K]> };
+
+function userFields(u: UserValue): Partial<ObservedUser> {
   const upn = upnAt(u.slot);
   const plans: ObservedPlan[] = u.exchange ? [exchangePlan(u.exchange.status, daysAgo(u.exchange.days))] : [];
   return {
@@ -149,6 +176,8 @@ function userFields(u: { slot: number; accountEnabled: boolean; usageLocation: s
     proxyAddresses: [`SMTP:${upn}`, ...(u.alias === undefined || u.alias === u.slot ? [] : [`smtp:${upnAt(u.alias)}`])],
     ...holding(statesOf(u.held)),
     assignedPlans: plans,
+    ...(u.attributes === undefined ? {} : { attributes: u.attributes }),
+    ...(u.manager === undefined ? {} : { managerId: u.manager === null ? null : guid(1000 + u.manager) }),
   };
 }
 
@@ -160,8 +189,10 @@ const observedArb: fc.Arbitrary<ObservedTenant> = fc
     deleted: fc.array(deletedArb, { maxLength: 5 }),
     e3: skuSeatsArb,
     e5: skuSeatsArb,
+    groupAssigns: fc.constantFrom<string[]>([E3], [E3, E5], [E5]),
+    groupRead: fc.boolean(),
   })
-  .map(({ active, deleted, e3, e5: e5Seats }) => {
+  .map(({ active, deleted, e3, e5: e5Seats, groupAssigns, groupRead }) => {
     const users = active.map((u, i) => {
       const upn = upnAt(u.slot);
       return user(u.upperCase ? upn.toUpperCase() : upn, { id: guid(1000 + i), ...userFields(u) });
@@ -173,7 +204,8 @@ const observedArb: fc.Arbitrary<ObservedTenant> = fc
       return [[id, u.mailbox === 'none' ? noMailbox : mailboxOf(u.mailbox)]];
     });
     const skus: ObservedSku[] = [...(e3 ? [sku({ enabledUnits: e3.enabled, consumedUnits: e3.consumed })] : []), ...(e5Seats ? [e5({ enabledUnits: e5Seats.enabled, consumedUnits: e5Seats.consumed })] : [])];
-    return tenant({ users, deleted: deletedUsers, skus, mailboxes, groups: [[GROUP, 'Licensed staff']] });
+    const staff = licensingGroup('Licensed staff', groupAssigns, active.flatMap((u, i) => (u.member ? [guid(1000 + i)] : [])), GROUP);
+    return tenant({ users, deleted: deletedUsers, skus, mailboxes, groups: [[GROUP, 'Licensed staff']], ...(groupRead ? { licensingGroups: [staff] } : {}) });
   });
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +304,7 @@ function nonsenseArb(time: fc.Arbitrary<string>): fc.Arbitrary<{ state: DesiredS
       autoReconcileProxyConflict: fc.boolean(),
       onUpnConflict: fc.constantFrom<OnUpnConflict>('fail', 'rename'),
       renameTemplate: templateArb,
-      whenPurged: fc.constantFrom<WhenPurged>('report', 'create'),
+      whenMissing: fc.constantFrom<WhenMissing>('report', 'create'),
       pruneLicenses: fc.boolean(),
       desiredTenant: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constant(TENANT) }, { weight: 1, arbitrary: text }),
       observedTenant: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(TENANT, TENANT.toUpperCase()) }, { weight: 1, arbitrary: text }),
@@ -283,7 +315,7 @@ function nonsenseArb(time: fc.Arbitrary<string>): fc.Arbitrary<{ state: DesiredS
       groups: fc.array(fc.tuple(fc.oneof(fc.constant(GROUP), text), text), { maxLength: 2 }),
     })
     .map((n) => {
-      const base = desired(n.principals, { usageLocation: n.usageLocation, whenPurged: n.whenPurged, pruneLicenses: n.pruneLicenses, restore: { autoReconcileProxyConflict: n.autoReconcileProxyConflict, onUpnConflict: n.onUpnConflict } }, n.desiredTenant);
+      const base = desired(n.principals, { usageLocation: n.usageLocation, whenMissing: n.whenMissing, pruneLicenses: n.pruneLicenses, restore: { autoReconcileProxyConflict: n.autoReconcileProxyConflict, onUpnConflict: n.onUpnConflict } }, n.desiredTenant);
       const state: DesiredState = { ...base, defaults: { ...base.defaults, restore: { ...base.defaults.restore, renameTemplate: n.renameTemplate } } };
       const observed = tenant({ users: n.users, deleted: n.deleted, skus: n.skus, mailboxes: n.mailboxes, groups: n.groups, tenantId: n.observedTenant });
       return { state, observed };
@@ -467,6 +499,8 @@ describe('seat safety', () => {
           let pruned = 0;
           for (const c of changes) {
             if (c.action === 'assign-licenses') added += c.details.add.filter((l) => l.skuId === skuId && l.replaces === undefined).length;
+            // A new membership takes a seat of each SKU its group assigns that the user does not hold yet.
+            if (c.action === 'add-group-member' && assigns(observed, c.details.groupId, skuId) && !holds(observed, c.objectId, skuId)) added += 1;
             if (c.action === 'restore-user') restored += c.details.licenses.filter((id) => id === skuId).length;
             if (c.action === 'remove-licenses') pruned += c.details.remove.filter((l) => l.skuId === skuId).length;
           }
@@ -488,6 +522,76 @@ describe('seat safety', () => {
   });
 });
 
+function assigns(observed: ObservedTenant, groupId: string, skuId: string): boolean {
+  return (observed.groups ?? []).some((g) => g.id === groupId && g.assignedLicenses.some((l) => l.skuId.toLowerCase() === skuId));
+}
+
+function holds(observed: ObservedTenant, objectId: string | undefined, skuId: string): boolean {
+  const user = [...observed.users, ...observed.deletedUsers].find((u) => u.id === objectId);
+  return user !== undefined && user.assignedLicenses.some((l) => l.skuId.toLowerCase() === skuId);
+}
+
+/** Within Entra's 30 days at NOW, worked out independently of the planner. */
+function restorableAtNow(user: ObservedUser): boolean {
+  const deleted = Date.parse(user.deletedDateTime ?? '');
+  return Number.isFinite(deleted) && deleted + 30 * 86_400_000 > Date.parse(NOW);
+}
+
+describe('protected principals and creates', () => {
+  it('a protected principal never has a change, and is listed in protectedPrincipals', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const plan = planAt(state, observed);
+        const protectedUpns = new Set([...state.defaults.protected, ...state.principals.filter((p) => p.protected).map((p) => p.userPrincipalName)]);
+        expect(plan.protectedPrincipals).toEqual([...protectedUpns].sort());
+        for (const c of plan.changes) expect(protectedUpns).not.toContain(c.userPrincipalName);
+        for (const d of plan.diagnostics) if (d.userPrincipalName !== undefined && protectedUpns.has(d.userPrincipalName)) expect(d.severity).toBe('info');
+      }),
+      RUNS,
+    );
+  });
+
+  it('a user is never created while a restorable copy matches it (by UPN or address)', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        for (const c of planAt(state, observed).changes.filter((x) => x.action === 'create-user')) {
+          const matched = matchedIds(c.userPrincipalName, observed);
+          for (const u of observed.deletedUsers) if (matched.has(u.id)) expect(restorableAtNow(u)).toBe(false);
+          expect(observed.users.some((u) => u.userPrincipalName.toLowerCase() === c.userPrincipalName)).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a set-manager names a manager that is active, or that the plan restores or creates', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const { changes } = planAt(state, observed);
+        for (const c of changes) {
+          if (c.action !== 'set-manager' || c.details.to === null) continue;
+          const to = c.details.to;
+          const active = observed.users.find((u) => u.userPrincipalName.toLowerCase() === to);
+          if (active) expect(c.details.toObjectId).toBe(active.id);
+          else expect(changes.some((x) => x.userPrincipalName === to && (x.action === 'create-user' || x.action === 'restore-user'))).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a principal whose manager is unknown gets no change', () => {
+    fc.assert(
+      fc.property(realistic, ({ state, observed }) => {
+        const plan = planAt(state, observed);
+        const dropped = new Set(plan.diagnostics.filter((d) => d.code === 'manager-not-found').map((d) => d.userPrincipalName));
+        for (const c of plan.changes) expect(dropped).not.toContain(c.userPrincipalName);
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('the shape of every plan', () => {
   it('errors block their principal: no change for a principal with an error', () => {
     fc.assert(
@@ -501,12 +605,14 @@ describe('the shape of every plan', () => {
     );
   });
 
-  it('changes are ordered by principal UPN, then ACTION_ORDER; at most one change per action and principal', () => {
+  it('changes are ordered by principal UPN, then ACTION_ORDER; at most one change per action and principal (per group for memberships)', () => {
     fc.assert(
       fc.property(realistic, ({ state, observed }) => {
-        const keys = planAt(state, observed).changes.map((c) => `${c.userPrincipalName}\u0000${ACTION_ORDER.indexOf(c.action)}`);
+        const { changes } = planAt(state, observed);
+        const keys = changes.map((c) => `${c.userPrincipalName}\u0000${ACTION_ORDER.indexOf(c.action).toString().padStart(2, '0')}`);
         expect([...keys].sort()).toEqual(keys);
-        expect(new Set(keys).size).toBe(keys.length);
+        const unique = changes.map((c, i) => `${keys[i]}\u0000${c.action === 'add-group-member' || c.action === 'remove-group-member' ? c.details.groupId : ''}`);
+        expect(new Set(unique).size).toBe(unique.length);
       }),
       RUNS,
     );

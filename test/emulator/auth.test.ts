@@ -416,7 +416,7 @@ describe('permissions', () => {
   const operations = Object.keys(PERMISSIONS) as GraphOperation[];
 
   it('covers every operation with a non-empty list of distinct permission names', () => {
-    expect(operations).toHaveLength(16);
+    expect(operations).toHaveLength(18);
     for (const operation of operations) {
       const accepted = PERMISSIONS[operation];
       expect(accepted.length, operation).toBeGreaterThan(0);
@@ -437,6 +437,8 @@ describe('permissions', () => {
     { operation: 'users.mailboxSettings', least: 'MailboxSettings.Read' },
     { operation: 'groups.list', least: 'GroupMember.Read.All' },
     { operation: 'groups.get', least: 'GroupMember.Read.All' },
+    { operation: 'users.setManager', least: 'User.ReadWrite.All' }, // https://learn.microsoft.com/graph/api/user-post-manager
+    { operation: 'groups.updateMembers', least: 'GroupMember.ReadWrite.All' }, // https://learn.microsoft.com/graph/api/group-post-members
     { operation: 'subscribedSkus.list', least: 'LicenseAssignment.Read.All' },
   ] satisfies { operation: GraphOperation; least: string }[])('$operation: least privileged first is $least (docs/permissions.md §4)', ({ operation, least }) => {
     expect(PERMISSIONS[operation][0]).toBe(least);

@@ -22,9 +22,9 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 /** Dave to restore and Erin to create: two principals whose first writes share one `$batch`. */
-const POLICY = 'defaults: {whenPurged: create, usageLocation: NL, restore: {autoReconcileProxyConflict: true}}\n'
+const POLICY = 'defaults: {whenMissing: create, usageLocation: NL, restore: {autoReconcileProxyConflict: true}}\n'
   + 'users:\n'
-  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave}\n'
+  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser}\n'
   + '  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n';
 
 const RESTORE = /^\/directory\/deletedItems\/[^/]+\/restore$/u;

@@ -18,8 +18,8 @@ import { policyDir } from '../support/apply-e2e.ts';
 import { contoso, FIXTURE_NOW } from '../support/emulator.ts';
 import { memoryInputFromSeed } from '../support/memory-seed.ts';
 
-const RESTORE_DAVE = 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave}\n';
-const CREATE_ERIN = 'defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n';
+const RESTORE_DAVE = 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser}\n';
+const CREATE_ERIN = 'defaults: {whenMissing: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n';
 const STEPS = [
   { step: 'restore', policy: RESTORE_DAVE, upn: 'dave@contoso.com', note: 'it was already restored' },
   { step: 'create', policy: CREATE_ERIN, upn: 'erin@contoso.com', note: 'it already exists' },
@@ -62,6 +62,10 @@ function rig(faults: Fault[]): Rig {
     setUsageLocation: (principal, usageLocation) => memory.setUsageLocation(principal, usageLocation),
     assignLicenses: (principal, add, remove) => memory.assignLicenses(principal, add, remove),
     setAccountEnabled: (principal, enabled) => memory.setAccountEnabled(principal, enabled),
+    updateAttributes: (principal, attributes) => memory.updateAttributes(principal, attributes),
+    setManager: (principal, managerId) => memory.setManager(principal, managerId),
+    addGroupMember: (groupId, userId) => memory.addGroupMember(groupId, userId),
+    removeGroupMember: (groupId, userId) => memory.removeGroupMember(groupId, userId),
   };
   return { memory, tenant, counts };
 }

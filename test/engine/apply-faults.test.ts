@@ -16,7 +16,7 @@ import type { RequestLogEntry } from '../../src/emulator/server.ts';
 import {
   activeUser, directLicenses, duplicates, lastSeq, policyDir, readState, requestsSince, reseed, setFaults, successfulCreates, successfulRestores, writesIn,
 } from '../support/apply-e2e.ts';
-import { busyCreated, busyPolicy, busyRestorable, busySeed } from '../support/busy-tenant.ts';
+import { busyCreated, busyPolicy, busyProblems, busyRestorable, busySeed } from '../support/busy-tenant.ts';
 import { contoso, E3, FIXTURE_NOW } from '../support/emulator.ts';
 import { graphTenantFor } from '../support/graph-tenant.ts';
 
@@ -73,6 +73,8 @@ async function expectRepaired(): Promise<void> {
   for (const upn of busyCreated()) expect(directLicenses(activeUser(state, upn))).toEqual([`${E3}:`]);
   const e3 = state.subscribedSkus.find((s) => s.skuId === E3);
   expect(e3?.consumedUnits).toBeLessThanOrEqual(e3?.prepaidUnits.enabled ?? 0);
+  // Attributes, managers (created by the same apply) and licensing-group memberships too.
+  expect(busyProblems(state)).toEqual([]);
 }
 
 /** No object restored twice, no UPN created twice: one successful create per created user. */
@@ -163,8 +165,8 @@ describe('a restore or create whose answer is lost is confirmed, then tried once
     if (planned.kind !== 'planned') throw new Error('invalid policy');
     return applyPlan(planned.plan, tenant, { newPassword: () => 'Pw-1-aA1!xYz9' });
   }
-  const RESTORE_DAVE = 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave}\n';
-  const CREATE_ERIN = 'defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n';
+  const RESTORE_DAVE = 'defaults: {restore: {autoReconcileProxyConflict: true}}\nusers:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser}\n';
+  const CREATE_ERIN = 'defaults: {whenMissing: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n';
   const outcomes = (result: ApplyResult): string[] => result.outcomes.map((o) => `${o.change.action} ${o.status}`);
 
   it.each([

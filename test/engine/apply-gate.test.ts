@@ -10,10 +10,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ObservedTenant } from '../../src/domain/observed.ts';
-import type { Plan } from '../../src/domain/plan.ts';
+import type { Change, Plan } from '../../src/domain/plan.ts';
+import { ACTION_ORDER, summarise } from '../../src/domain/plan.ts';
 import type { ChangeOutcome } from '../../src/engine/apply.ts';
 import { applyPlan } from '../../src/engine/apply.ts';
-import type { ApplyGate, ApplyGateInput, FreshPlan } from '../../src/engine/apply-gate.ts';
+import type { ApplyGate, ApplyGateInput, FreshPlan, Reviewed } from '../../src/engine/apply-gate.ts';
 import { gateApply } from '../../src/engine/apply-gate.ts';
 import { applySavedPlan } from '../../src/engine/apply-saved-plan.ts';
 import { planTenant } from '../../src/engine/reconcile.ts';
@@ -22,7 +23,7 @@ import type { MemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import type { TenantReader, TenantWriter } from '../../src/tenant/port.ts';
 import { FOUR_CHANGE_POLICY as POLICY, policyDir, writePolicy } from '../support/apply-e2e.ts';
-import { objectId, planOf, removeLicenses } from '../support/plans.ts';
+import { blockSignIn, groupMember, LICENSING_E3, objectId, planOf, removeLicenses, setUsageLocation } from '../support/plans.ts';
 import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, TENANT_ID, userIn } from '../support/emulator.ts';
 import { memoryInputFromSeed } from '../support/memory-seed.ts';
 
@@ -33,7 +34,7 @@ const OTHER_TENANT = '11111111-0000-4000-8000-000000000001';
 const A_DAY_LATER = '2026-11-23T00:00:00Z';
 /** A pipeline's plan identity: everything plan reads, nothing apply writes. */
 const READ_ONLY_ROLES = ['User.Read.All', 'LicenseAssignment.Read.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
-const WRITE_METHODS = new Set(['restoreDeletedUser', 'createUser', 'setUsageLocation', 'assignLicenses', 'setAccountEnabled']);
+const WRITE_METHODS = new Set(['restoreDeletedUser', 'createUser', 'setUsageLocation', 'assignLicenses', 'setAccountEnabled', 'updateAttributes', 'setManager', 'addGroupMember', 'removeGroupMember']);
 
 /** The Contoso fixture with Support's sign-in left enabled; `roles` replaces the reconciler's. */
 function contosoTenant(roles?: readonly string[]): MemoryTenant {
@@ -66,6 +67,10 @@ function watch(memory: MemoryTenant): Watched {
       setUsageLocation: (principal, usageLocation) => (log('setUsageLocation', principal), memory.setUsageLocation(principal, usageLocation)),
       assignLicenses: (principal, add, remove) => (log('assignLicenses', principal), memory.assignLicenses(principal, add, remove)),
       setAccountEnabled: (principal, enabled) => (log('setAccountEnabled', principal), memory.setAccountEnabled(principal, enabled)),
+      updateAttributes: (principal, attributes) => (log('updateAttributes', principal), memory.updateAttributes(principal, attributes)),
+      setManager: (principal, managerId) => (log('setManager', principal), memory.setManager(principal, managerId)),
+      addGroupMember: (groupId, userId) => (log('addGroupMember', userId), memory.addGroupMember(groupId, userId)),
+      removeGroupMember: (groupId, userId) => (log('removeGroupMember', userId), memory.removeGroupMember(groupId, userId)),
     },
   };
 }
@@ -79,9 +84,9 @@ function stateOf(memory: MemoryTenant): Promise<ObservedTenant> {
   return memory.readTenant({ mailboxUserPrincipalNames: ['support@contoso.com'] });
 }
 
-/** A plan made just now with these credentials, as apply makes it. */
+/** A plan made just now with these credentials, as apply makes it; at `now` whatever the tenant's clock says (TENANTCTL_NOW). */
 async function freshPlan(reader: TenantReader, dir: string, now = FIXTURE_NOW): Promise<FreshPlan> {
-  const outcome = await planTenant({ paths: [dir], cwd: dir, reader, now });
+  const outcome = await planTenant({ paths: [dir], cwd: dir, reader, now, fixedNow: now });
   if (outcome.kind !== 'planned') throw new Error(`the policy in ${dir} is invalid`);
   return outcome;
 }
@@ -198,11 +203,11 @@ describe('gateApply', () => {
     const memory = contosoTenant();
     const dir = policyDir(POLICY);
     const saved = await savedPlan(memory, dir);
-    writePolicy(dir, POLICY.replace('displayName: Dave,', 'displayName: Dave Visser,'));
+    writePolicy(dir, POLICY.replace('displayName: Dave Visser,', 'displayName: Dave Visser, whenMissing: report,'));
     const watched = watch(memory);
     const before = await stateOf(memory);
     const fresh = await freshPlan(watched.tenant, dir);
-    // The same changes: only the policy's meaning (Dave's display name) differs.
+    // The same changes: only the policy's meaning (what would happen were Dave not restorable) differs.
     expect(actionLines(fresh.plan)).toEqual(actionLines(saved.plan));
 
     const gate = await gateThenApply(watched.tenant, { fresh, reviewed: saved });
@@ -352,9 +357,70 @@ describe('the mass-removal guard', () => {
     }
   });
 
+  it('counts leaving a licensing group as a license removal, once per principal', () => {
+    const fresh = (changes: Change[]): FreshPlan => ({ kind: 'planned', applyBlockers: [], declaredPrincipals: 20, plan: planOf(changes) });
+    const leaving = Array.from({ length: 11 }, (_, i) => groupMember('remove-group-member', `user${i}@contoso.com`, LICENSING_E3, objectId(i + 1)));
+    expect(gateApply({ fresh: fresh(leaving) })).toEqual({ kind: 'refused', code: 'mass-removal', reason: 'the plan removes licenses from 11 of the 20 principals the policy declares, more than 10; review it, then apply with --allow-license-removals' });
+    expect(gateApply({ fresh: fresh(leaving), allowLicenseRemovals: true }).kind).toBe('go');
+    // Six leave a group and five others lose a direct license: eleven principals.
+    const mixed = [...leaving.slice(0, 6), ...Array.from({ length: 5 }, (_, i) => removeLicenses(`other${i}@contoso.com`, ['EMS'], objectId(100 + i)))];
+    expect(gateApply({ fresh: fresh(mixed) }).kind).toBe('refused');
+    // One principal that leaves a group and loses a direct license is one principal.
+    const both = leaving.slice(0, 10).flatMap((c, i) => [c, removeLicenses(c.userPrincipalName, ['EMS'], objectId(i + 1))]);
+    expect(gateApply({ fresh: fresh(both) }).kind).toBe('go');
+  });
+
   it('lets them through when allowed, and never stops a preview', () => {
     expect(gateApply({ fresh: removals(50, 60), allowLicenseRemovals: true }).kind).toBe('go');
     expect(gateApply({ fresh: removals(50, 60), purpose: 'preview' }).kind).toBe('go');
+  });
+});
+
+describe('protected principals', () => {
+  const PROTECTED = ['breakglass@contoso.com', 'root@contoso.com'];
+  const fresh = (changes: Change[] = []): FreshPlan => ({ kind: 'planned', applyBlockers: [], declaredPrincipals: 20, plan: planOf(changes, [], { protectedPrincipals: PROTECTED }) });
+  const saved = (changes: Change[]): Reviewed => ({ kind: 'saved-plan', plan: planOf(changes), name: 'p.json' });
+  const REFUSAL = { kind: 'refused', code: 'protected', reason: 'p.json changes root@contoso.com, which the policy protects (protected: true or defaults.protected): tenantctl never writes to it; run plan again' };
+
+  it.each<[string, Partial<ApplyGateInput>]>([
+    ['no option', {}],
+    ['--allow-license-removals', { allowLicenseRemovals: true }],
+    ['a generous --max-changes', { maxChanges: 1000 }],
+    ['a preview', { purpose: 'preview' }],
+    ['only that principal\'s share', { principal: 'root@contoso.com' }],
+  ])('refuses a reviewed change for one, with %s', (_name, options) => {
+    expect(gateApply({ fresh: fresh(), reviewed: saved([blockSignIn('Root@contoso.com', objectId(0x10))]), ...options })).toEqual(REFUSAL);
+  });
+
+  it('names each protected principal the plan touches, once', () => {
+    const gate = gateApply({ fresh: fresh(), reviewed: saved([setUsageLocation('root@contoso.com', 'NL', null, objectId(1)), blockSignIn('root@contoso.com', objectId(1)), blockSignIn('breakglass@contoso.com', objectId(2)), blockSignIn('carol@contoso.com', objectId(3))]) });
+    expect(gate).toEqual({ kind: 'refused', code: 'protected', reason: 'p.json changes breakglass@contoso.com, root@contoso.com, which the policy protects (protected: true or defaults.protected): tenantctl never writes to them; run plan again' });
+  });
+
+  it('refuses a fresh plan that has a change for one (the planner makes none: defence in depth)', () => {
+    expect(gateApply({ fresh: fresh([blockSignIn('root@contoso.com', objectId(0x10))]) })).toEqual({ ...REFUSAL, reason: REFUSAL.reason.replace('p.json', 'the plan') });
+  });
+
+  it('lets a plan through that leaves them alone', () => {
+    expect(gateApply({ fresh: fresh([blockSignIn('carol@contoso.com', objectId(3))]) }).kind).toBe('go');
+  });
+
+  it('end to end: a saved plan edited to change a protected principal is refused, and nothing is written', async () => {
+    const memory = contosoTenant();
+    // What the plan would do to Carol were she not protected, slipped into the plan of the policy that protects her.
+    const unprotected = await freshPlan(memory, policyDir(POLICY));
+    const dir = policyDir(POLICY.replace('displayName: Carol Bakker,', 'displayName: Carol Bakker, protected: true,'));
+    const protectedPlan = (await freshPlan(memory, dir)).plan;
+    expect(protectedPlan.protectedPrincipals).toEqual(['carol@contoso.com']);
+    expect(actionLines(protectedPlan)).not.toContain('assign-licenses carol@contoso.com');
+    const edited = { ...protectedPlan, changes: unprotected.plan.changes, summary: summarise(unprotected.plan.changes, ['carol@contoso.com']) };
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText: renderPlanJson(edited), planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW, allowLicenseRemovals: true });
+
+    expect(result).toEqual({ kind: 'refused', code: 'protected', reason: 'p.json changes carol@contoso.com, which the policy protects (protected: true or defaults.protected): tenantctl never writes to it; run plan again' });
+    await expectNothingWritten(memory, watched, before);
   });
 });
 
@@ -364,19 +430,19 @@ describe('applySavedPlan', () => {
     const dir = policyDir(POLICY);
     const planText = await savedPlanText(memory, dir);
 
-    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: A_DAY_LATER });
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: A_DAY_LATER, fixedNow: A_DAY_LATER });
 
     if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
     expect(result.plan.changes).toEqual(parseSavedPlan(planText, 'p.json').changes);
     expect(result.outcomes.map((o) => `${o.change.action} ${o.change.userPrincipalName} ${o.status}`).sort()).toEqual(CHANGES.map((c) => `${c} applied`).sort());
-    expect(result.summary).toBe('Apply complete: 1 restored, 1 usage locations set, 1 licensed, 1 blocked.');
+    expect(result.summary).toBe('Apply complete: 1 restored, 1 usage location set, 1 licensed, 1 blocked.');
     await expectConverged(memory, dir);
   });
 
   it('takes what blocks a principal from its own fresh plan, not from the file: a plan whose errors were deleted still reports them', async () => {
     const memory = contosoTenant();
-    // Erin was purged: under whenPurged: report she is an error the plan names, and apply leaves her alone.
-    const dir = policyDir(POLICY.replace('mailboxes:\n', '  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\nmailboxes:\n'));
+    // Erin was purged: under whenMissing: report she is an error the plan names, and apply leaves her alone.
+    const dir = policyDir(POLICY.replace('mailboxes:\n', '  - {userPrincipalName: erin@contoso.com, displayName: Erin, whenMissing: report, licenses: [e3]}\nmailboxes:\n'));
     const original = JSON.parse(await savedPlanText(memory, dir)) as { diagnostics: { severity: string; code: string }[] };
     expect(original.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['not-restorable']);
     const planText = JSON.stringify({ ...original, diagnostics: [] });
@@ -426,7 +492,7 @@ describe('applySavedPlan', () => {
 
   it.each([
     ['a detail of the wrong type', (text: string): string => text.replace('"to": false', '"to": "false"'), 'changes[3].details.to must be a boolean, not "false"'],
-    ['an unknown action', (text: string): string => text.replace('"action": "block-sign-in"', '"action": "delete-user"'), 'changes[3].action must be one of restore-user, create-user, set-usage-location, assign-licenses, remove-licenses, enable-sign-in, block-sign-in, not "delete-user"'],
+    ['an unknown action', (text: string): string => text.replace('"action": "block-sign-in"', '"action": "delete-user"'), `changes[3].action must be one of ${ACTION_ORDER.join(', ')}, not "delete-user"`],
     ['a missing field', (text: string): string => text.replace(/"objectId": "[^"]+",\n\s*"reason": "[^"]*",\n\s*"details": \{\n\s*"deletedDateTime"/u, (m) => m.replace(/"objectId": "[^"]+",\n\s*/u, '')), 'changes[2].objectId is missing'],
   ])('refuses a hand-corrupted plan (%s) naming the field, and reads and writes nothing', async (_name, corrupt, problem) => {
     const memory = contosoTenant();
@@ -468,8 +534,27 @@ describe('applySavedPlan', () => {
       'set-usage-location carol@contoso.com done before', 'assign-licenses carol@contoso.com applied', 'restore-user dave@contoso.com done before', 'block-sign-in support@contoso.com applied',
     ]);
     expect(seen.length).toBe(4);
-    expect(result.summary).toBe('Apply complete: 1 restored, 1 usage locations set, 1 licensed, 1 blocked.');
+    expect(result.summary).toBe('Apply complete: 1 restored, 1 usage location set, 1 licensed, 1 blocked.');
     await expectConverged(memory, dir);
+  });
+
+  it('finishes a plan interrupted after it created a manager and before it set it (the saved change names no manager id, the fresh one does)', async () => {
+    const memory = contosoTenant();
+    const dir = policyDir('users:\n  - {userPrincipalName: nina@contoso.com, displayName: Nina Bos, manager: otto@contoso.com}\n  - {userPrincipalName: otto@contoso.com, displayName: Otto Kok}\n');
+    const planText = await savedPlanText(memory, dir);
+    expect(planText).not.toContain('toObjectId');
+    // The first apply created both users, then was killed before the managers, which run last.
+    for (const upn of ['nina@contoso.com', 'otto@contoso.com']) await memory.createUser({ userPrincipalName: upn, displayName: upn === 'nina@contoso.com' ? 'Nina Bos' : 'Otto Kok', mailNickname: upn.split('@')[0] ?? upn, accountEnabled: true, usageLocation: 'NL', password: 'Pw-1-aA1!xYz9' });
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: memory, now: FIXTURE_NOW });
+
+    if (result.kind !== 'applied') throw new Error(`refused: ${result.reason}`);
+    expect(result.outcomes.map((o) => `${o.change.action} ${o.change.userPrincipalName} ${o.status === 'applied' && o.note !== undefined ? 'done before' : o.status}`)).toEqual([
+      'create-user nina@contoso.com done before', 'set-manager nina@contoso.com applied', 'create-user otto@contoso.com done before',
+    ]);
+    const users = (await memory.readTenant({ mailboxUserPrincipalNames: [], managers: true })).users;
+    expect(users.find((u) => u.userPrincipalName === 'nina@contoso.com')?.managerId).toBe(users.find((u) => u.userPrincipalName === 'otto@contoso.com')?.id);
+    expect((await freshPlan(memory, dir)).plan.changes).toEqual([]);
   });
 
   it('refuses a plan made stale by a change to the tenant after it was made, and writes nothing', async () => {
@@ -509,7 +594,7 @@ describe('applySavedPlan', () => {
     ['for another tenant', (dir: string, text: string): string => text.replace(`"tenantId": "${TENANT_ID}"`, `"tenantId": "${OTHER_TENANT}"`),
       'other-tenant', `p.json is for tenant ${OTHER_TENANT}, but the credentials reach ${TENANT_ID}`],
     ['whose policy changed since', (dir: string, text: string): string => {
-      writePolicy(dir, POLICY.replace('displayName: Carol,', 'displayName: Carol Bakker,'));
+      writePolicy(dir, POLICY.replace('displayName: Carol Bakker,', 'displayName: Carol Bakker, whenMissing: report,'));
       return text;
     }, 'policy-changed', 'the policy changed since p.json was made (its digest differs); run plan again'],
   ])('refuses a saved plan %s, and writes nothing', async (_name, edit, code, reason) => {

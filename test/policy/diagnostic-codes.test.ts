@@ -73,6 +73,8 @@ const CODE_ORIGIN: Record<PolicyDiagnosticCode, 'file-system' | 'run' | 'content
   'unknown-service-plan': 'contents',
   'unknown-placeholder': 'contents',
   'invalid-rename-template': 'contents',
+  'deprecated-setting': 'contents',
+  'invalid-manager': 'contents',
 };
 
 interface Row {
@@ -129,20 +131,20 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
   'yaml-warning': [
     {
       name: 'an unresolved custom tag !foo',
-      // `  whenPurged: !foo report`: the tag starts at column 15
-      sources: [source('tag.yaml', policy('defaults:', '  whenPurged: !foo report'))],
+      // `  whenMissing: !foo report`: the tag starts at column 16
+      sources: [source('tag.yaml', policy('defaults:', '  whenMissing: !foo report'))],
       severity: 'warning',
       file: 'tag.yaml',
       line: 4,
-      column: 15,
+      column: 16,
       message: '!foo',
     },
   ],
   'duplicate-key': [
     {
-      name: 'whenPurged twice in defaults',
-      // the second `whenPurged` key, line 5 column 3
-      sources: [source('dup.yaml', policy('defaults:', '  whenPurged: report', '  whenPurged: report'))],
+      name: 'whenMissing twice in defaults',
+      // the second `whenMissing` key, line 5 column 3
+      sources: [source('dup.yaml', policy('defaults:', '  whenMissing: report', '  whenMissing: report'))],
       severity: 'error',
       file: 'dup.yaml',
       line: 5,
@@ -187,11 +189,11 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
   'invalid-value': [
     {
       name: 'an enum value in the wrong case',
-      sources: [source('enum.yaml', policy('defaults:', '  whenPurged: Create'))],
+      sources: [source('enum.yaml', policy('defaults:', '  whenMissing: Create'))],
       severity: 'error',
       file: 'enum.yaml',
       line: 4,
-      column: 15,
+      column: 16,
       message: 'did you mean create?',
     },
   ],
@@ -241,16 +243,16 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
   ],
   'conflicting-setting': [
     {
-      name: 'whenPurged set differently in two files',
+      name: 'whenMissing set differently in two files',
       sources: [
-        source('policies/a.yaml', policy('defaults:', '  whenPurged: report')),
-        source('policies/b.yaml', policy('defaults:', '  whenPurged: create')),
+        source('policies/a.yaml', policy('defaults:', '  whenMissing: report')),
+        source('policies/b.yaml', policy('defaults:', '  whenMissing: create')),
       ],
       severity: 'error',
       file: 'policies/b.yaml',
       line: 4,
-      column: 15,
-      message: 'policies/a.yaml:4:15',
+      column: 16,
+      message: 'policies/a.yaml:4:16',
     },
   ],
   'duplicate-principal': [
@@ -408,6 +410,30 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
       message: 'must contain {localPart} or {objectId}',
     },
   ],
+  'deprecated-setting': [
+    {
+      name: 'the old key defaults.whenPurged',
+      // points at the key `whenPurged`, line 4 column 3
+      sources: [source('old.yaml', policy('defaults:', '  whenPurged: create'))],
+      severity: 'warning',
+      file: 'old.yaml',
+      line: 4,
+      column: 3,
+      message: 'defaults.whenPurged is deprecated: write defaults.whenMissing (same values: create or report)',
+    },
+  ],
+  'invalid-manager': [
+    {
+      name: 'a user who is their own manager (differently cased)',
+      // `    manager: `: 13 characters, the value starts at column 14
+      sources: [source('self.yaml', policy('users:', ...USER_ALICE, '    manager: Alice@Contoso.com'))],
+      severity: 'error',
+      file: 'self.yaml',
+      line: 6,
+      column: 14,
+      message: 'write `manager: null` for no manager',
+    },
+  ],
 };
 
 const TABLE = (Object.entries(ROWS) as [ContentCode, readonly Row[]][]).flatMap(([code, rows]) =>
@@ -477,8 +503,8 @@ describe('positions and follow-on diagnostics (regressions from review)', () => 
   });
 
   it('a key without a value is pointed at by its key (as source.ts intends), not after the colon', () => {
-    // `  whenPurged:` on line 4
-    const [d] = only(assemblePolicy([source('null.yaml', policy('defaults:', '  whenPurged:'))]), 'invalid-value');
+    // `  whenMissing:` on line 4
+    const [d] = only(assemblePolicy([source('null.yaml', policy('defaults:', '  whenMissing:'))]), 'invalid-value');
     expect(d?.location).toEqual({ file: 'null.yaml', line: 4, column: 3 });
   });
 
@@ -512,8 +538,8 @@ describe('positions and follow-on diagnostics (regressions from review)', () => 
   });
 
   it('the duplicate-key message names the key and its first occurrence', () => {
-    const [d] = only(assemblePolicy([source('dup.yaml', policy('defaults:', '  whenPurged: report', '  whenPurged: create'))]), 'duplicate-key');
-    expect(d?.message).toContain('whenPurged');
+    const [d] = only(assemblePolicy([source('dup.yaml', policy('defaults:', '  whenMissing: report', '  whenMissing: create'))]), 'duplicate-key');
+    expect(d?.message).toContain('whenMissing');
     expect(d?.message).toContain('dup.yaml:4:3');
   });
 
@@ -521,7 +547,7 @@ describe('positions and follow-on diagnostics (regressions from review)', () => 
     const result = assemblePolicy([
       source(
         'dup.yaml',
-        policy('defaults:', '  whenPurged: report', '  whenPurged: report', 'users:', '  - userPrincipalName: bob@@contoso.com', '    displayName: Bob'),
+        policy('defaults:', '  whenMissing: report', '  whenMissing: report', 'users:', '  - userPrincipalName: bob@@contoso.com', '    displayName: Bob'),
       ),
     ]);
     expect(result.diagnostics.map((d) => d.code)).toEqual(['duplicate-key', 'invalid-upn']);

@@ -21,11 +21,31 @@ function expectWellFormed(result: PolicyResult): void {
 const upn = fc.oneof(fc.constantFrom('alice@contoso.com', 'ALICE@contoso.com', 'bob@contoso.com', 'bad@@x'), fc.string());
 const licenseRef = fc.oneof(
   fc.constantFrom('e3', 'e5', 'nope'),
-  fc.record({ sku: fc.constantFrom('ENTERPRISEPACK', 'SPE_E5', 'MCOPSTN5', 'NOT_A_SKU', '6fd2c87f-b296-42f0-b197-1e91e994b900'), disabledPlans: fc.array(fc.constantFrom('SWAY', 'YAMMER_ENTERPRISE', 'NOPE', 7)) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      sku: fc.constantFrom('ENTERPRISEPACK', 'SPE_E5', 'MCOPSTN5', 'NOT_A_SKU', '6fd2c87f-b296-42f0-b197-1e91e994b900'),
+      disabledPlans: fc.array(fc.constantFrom('SWAY', 'YAMMER_ENTERPRISE', 'NOPE', 7)),
+      group: fc.oneof(fc.constantFrom('Licensing E5', '  ', '0B2E4C5D-0000-4000-8000-0000000000E5'), fc.string(), fc.integer()),
+    },
+    { requiredKeys: [] },
+  ),
   fc.anything(),
 );
 const principal = fc.record(
-  { userPrincipalName: upn, displayName: fc.oneof(fc.string(), fc.integer()), licenses: fc.oneof(fc.array(licenseRef), fc.anything()), accountEnabled: fc.oneof(fc.boolean(), fc.string()), usageLocation: fc.constantFrom('NL', 'UK', 'nl', 'XX'), type: fc.constantFrom('shared', 'room', 'Shared') },
+  {
+    userPrincipalName: upn,
+    displayName: fc.oneof(fc.string(), fc.integer()),
+    licenses: fc.oneof(fc.array(licenseRef), fc.anything()),
+    accountEnabled: fc.oneof(fc.boolean(), fc.string()),
+    usageLocation: fc.constantFrom('NL', 'UK', 'nl', 'XX'),
+    type: fc.constantFrom('shared', 'room', 'Shared'),
+    jobTitle: fc.oneof(fc.string(), fc.constant(null), fc.integer()),
+    employeeId: fc.oneof(fc.string({ maxLength: 20 }), fc.constant('')),
+    businessPhones: fc.oneof(fc.array(fc.string(), { maxLength: 2 }), fc.constant(null), fc.integer()),
+    manager: fc.oneof(upn, fc.constant(null), fc.integer()),
+    protected: fc.oneof(fc.boolean(), fc.string()),
+    whenMissing: fc.constantFrom('create', 'report', 'Create'),
+  },
   { requiredKeys: [] },
 );
 const policyLike = fc.record(
@@ -33,7 +53,7 @@ const policyLike = fc.record(
     apiVersion: fc.constantFrom('tenantctl/v1', 'v2'),
     kind: fc.constantFrom('TenantPolicy', 'Other'),
     tenant: fc.oneof(fc.record({ id: fc.oneof(fc.uuid(), fc.string()) }), fc.anything()),
-    defaults: fc.record({ usageLocation: fc.constantFrom('NL', 'UK'), restore: fc.record({ renameTo: fc.oneof(fc.constantFrom('{localPart}.x@{domain}', '{nope}@{domain}', '{', 'x@y'), fc.string()), onUpnConflict: fc.constantFrom('fail', 'rename', 'x') }, { requiredKeys: [] }), whenPurged: fc.constantFrom('report', 'create', 1) }, { requiredKeys: [] }),
+    defaults: fc.record({ usageLocation: fc.constantFrom('NL', 'UK'), restore: fc.record({ renameTo: fc.oneof(fc.constantFrom('{localPart}.x@{domain}', '{nope}@{domain}', '{', 'x@y'), fc.string()), onUpnConflict: fc.constantFrom('fail', 'rename', 'x') }, { requiredKeys: [] }), whenPurged: fc.constantFrom('report', 'create', 1), whenMissing: fc.constantFrom('report', 'create', 'x'), protected: fc.oneof(fc.array(upn, { maxLength: 3 }), fc.string()) }, { requiredKeys: [] }),
     licenses: fc.dictionary(fc.constantFrom('e3', 'e5', '3e', 'x'), licenseRef),
     users: fc.oneof(fc.array(principal, { maxLength: 5 }), fc.anything()),
     mailboxes: fc.array(principal, { maxLength: 3 }),

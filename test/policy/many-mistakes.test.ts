@@ -90,7 +90,7 @@ describe('mistakes in two files', () => {
     /* 3 */ 'tenant:',
     /* 4 */ '  id: 8f3c1a52-0000-4000-8000-00000000001', //   invalid-guid at 4:7 (one digit short)
     /* 5 */ 'defaults:',
-    /* 6 */ '  whenPurged: report',
+    /* 6 */ '  whenMissing: report',
     /* 7 */ 'licenses:',
     /* 8 */ '  e3:',
     /* 9 */ '    sku: ENTERPRISEPACK',
@@ -104,7 +104,7 @@ describe('mistakes in two files', () => {
     /* 1 */ 'apiVersion: tenantctl/v1',
     /* 2 */ 'kind: TenantPolicy',
     /* 3 */ 'defaults:',
-    /* 4 */ '  whenPurged: create', //                        conflicting-setting at 4:15
+    /* 4 */ '  whenMissing: create', //                       conflicting-setting at 4:16
     /* 5 */ 'licenses:',
     /* 6 */ '  e3:', //                                       duplicate-license-set at 6:3
     /* 7 */ '    sku: SPE_E3',
@@ -120,7 +120,7 @@ describe('mistakes in two files', () => {
     const expected = [
       { code: 'invalid-guid', severity: 'error', at: 'policies/a-tenant.yaml:4:7' },
       { code: 'unknown-key', severity: 'error', at: 'policies/a-tenant.yaml:14:5' },
-      { code: 'conflicting-setting', severity: 'error', at: 'policies/b-people.yaml:4:15' },
+      { code: 'conflicting-setting', severity: 'error', at: 'policies/b-people.yaml:4:16' },
       { code: 'duplicate-license-set', severity: 'error', at: 'policies/b-people.yaml:6:3' },
       { code: 'duplicate-principal', severity: 'error', at: 'policies/b-people.yaml:9:24' },
       { code: 'unknown-license-set', severity: 'error', at: 'policies/b-people.yaml:13:16' },
@@ -134,7 +134,7 @@ describe('mistakes in two files', () => {
     const backward = assemblePolicy([b, a]).diagnostics;
     expect(backward.map(brief)).toEqual([
       { code: 'invalid-guid', severity: 'error', at: 'policies/a-tenant.yaml:4:7' },
-      { code: 'conflicting-setting', severity: 'error', at: 'policies/a-tenant.yaml:6:15' },
+      { code: 'conflicting-setting', severity: 'error', at: 'policies/a-tenant.yaml:6:16' },
       { code: 'duplicate-license-set', severity: 'error', at: 'policies/a-tenant.yaml:8:3' },
       { code: 'duplicate-principal', severity: 'error', at: 'policies/a-tenant.yaml:11:24' },
       { code: 'unknown-key', severity: 'error', at: 'policies/a-tenant.yaml:14:5' },
@@ -144,7 +144,7 @@ describe('mistakes in two files', () => {
 
   it('names the first declaration of every duplicate, and suggests the name meant', () => {
     const { diagnostics } = assemblePolicy([a, b]);
-    expect(messageOf(diagnostics, 'conflicting-setting')).toContain('policies/a-tenant.yaml:6:15');
+    expect(messageOf(diagnostics, 'conflicting-setting')).toContain('policies/a-tenant.yaml:6:16');
     expect(messageOf(diagnostics, 'duplicate-license-set')).toContain('policies/a-tenant.yaml:8:3');
     expect(messageOf(diagnostics, 'duplicate-principal')).toContain('policies/a-tenant.yaml:11:24');
     expect(messageOf(diagnostics, 'unknown-license-set')).toContain('did you mean "e3"?');

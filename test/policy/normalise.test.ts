@@ -12,12 +12,23 @@ describe('normalisation to DesiredState', () => {
     expect(desired?.tenantId).toBeUndefined();
     expect(desired?.defaults).toMatchObject({
       restore: { autoReconcileProxyConflict: true, onUpnConflict: 'fail', renameTo: '{localPart}.restored@{domain}' },
-      whenPurged: 'report',
+      whenMissing: 'create',
       pruneLicenses: false,
+      protected: [],
     });
     expect(desired?.defaults.usageLocation).toBeUndefined();
     expect(desired?.principals).toEqual([
-      { kind: 'user', userPrincipalName: 'a@contoso.com', displayName: 'A', licenses: [], accountEnabled: true, source: { file: 'p0.yaml', line: 4, column: 25 } },
+      {
+        kind: 'user',
+        userPrincipalName: 'a@contoso.com',
+        displayName: 'A',
+        licenses: [],
+        accountEnabled: true,
+        source: { file: 'p0.yaml', line: 4, column: 25 },
+        attributes: { displayName: 'A' },
+        protected: false,
+        whenMissing: 'create',
+      },
     ]);
   });
 

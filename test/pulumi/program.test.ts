@@ -14,7 +14,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { digestPolicy } from '../../src/engine/digest.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { principalInputs } from '../../src/pulumi/inputs.ts';
-import { declareTenant } from '../../src/pulumi/program.ts';
+import type { DesiredPrincipal } from '../../src/domain/desired.ts';
+import { declareTenant, managersFirst } from '../../src/pulumi/program.ts';
 
 interface Registered {
   readonly type: string;
@@ -186,7 +187,7 @@ describe('the program', () => {
     expect(text).not.toContain(secret);
     expect(text).not.toContain('5e1c0000-0000-4000-8000-00000000a001');
     expect(text).not.toContain('127.0.0.1');
-    const allowed = ['__provider', 'accountEnabled', 'displayName', 'kind', 'licenses', 'mailboxType', 'policy', 'schemaVersion', 'usageLocation', 'userPrincipalName'];
+    const allowed = ['__provider', 'accountEnabled', 'attributes', 'displayName', 'kind', 'licenses', 'mailboxType', 'manager', 'policy', 'protected', 'schemaVersion', 'usageLocation', 'userPrincipalName', 'whenMissing'];
     for (const r of registered) expect(Object.keys(r.inputs).filter((k) => !allowed.includes(k))).toEqual([]);
   });
 
@@ -231,5 +232,51 @@ describe('the @pulumi/azuread checks (azureadChecks: true)', () => {
     await declareTenant({ cwd: project(), provider: inertProvider });
     await settle(3);
     expect(invoked).toEqual([]);
+  });
+});
+
+describe('managers and the new inputs', () => {
+  it('declares the attributes, manager, protection and whenMissing as inputs ("" for must-be-unset), and a license set\'s group', async () => {
+    pulumi.runtime.setAllConfig({});
+    const cwd = project({
+      'policies/tenant.yaml': `apiVersion: tenantctl/v1
+kind: TenantPolicy
+defaults: {whenMissing: report, protected: [dave@contoso.com]}
+licenses:
+  e5: {sku: SPE_E5, group: Licensing E5}
+users:
+  - {userPrincipalName: carol@contoso.com, displayName: Carol, jobTitle: Controller, department: null, businessPhones: [], manager: Dave@contoso.com, licenses: [e5], whenMissing: create}
+  - {userPrincipalName: dave@contoso.com, displayName: Dave, manager: null}
+`,
+    });
+    await declareTenant({ cwd, provider: inertProvider });
+    await settle(2);
+    expect(registered[0]?.inputs).toMatchObject({
+      attributes: { jobTitle: 'Controller', department: '', businessPhones: [] },
+      manager: 'dave@contoso.com',
+      protected: false,
+      whenMissing: 'create',
+      licenses: [{ sku: 'SPE_E5', disabledPlans: [], licenseSet: 'e5', group: 'Licensing E5' }],
+    });
+    expect(registered[1]?.inputs).toMatchObject({ attributes: {}, manager: '', protected: true, whenMissing: 'report' });
+    expect(Object.keys(registered[1]?.inputs.attributes as object)).toEqual([]);
+  });
+
+  it('orders a declared manager before the principals it manages (their resources depend on it), and survives a cycle', () => {
+    const principal = (upn: string, manager?: string | null): DesiredPrincipal => ({
+      kind: 'user',
+      userPrincipalName: upn,
+      displayName: upn,
+      licenses: [],
+      accountEnabled: true,
+      source: { file: 'p.yaml' },
+      attributes: { displayName: upn },
+      ...(manager === undefined ? {} : { manager }),
+      protected: false,
+      whenMissing: 'create',
+    });
+    const upns = (list: DesiredPrincipal[]): string[] => list.map((p) => p.userPrincipalName);
+    expect(upns(managersFirst([principal('a', 'c'), principal('b', null), principal('c', 'd'), principal('d'), principal('e', 'outside@contoso.com')]))).toEqual(['d', 'c', 'a', 'b', 'e']);
+    expect(upns(managersFirst([principal('a', 'b'), principal('b', 'a'), principal('c', 'c')]))).toEqual(['b', 'a', 'c']);
   });
 });

@@ -21,7 +21,7 @@ import type { PrincipalProvider } from '../../src/pulumi/provider.ts';
 import { principalProvider } from '../../src/pulumi/provider.ts';
 import { activeUser, directLicenses, lastSeq, policyDir, readState, RECONCILER_SECRET, requestsSince, reseed, writesIn } from '../support/apply-e2e.ts';
 import type { SeedDraft } from '../support/emulator.ts';
-import { ALICE, BOB, contoso, OLD_ALICE, DAVE, E3, FIXTURE_NOW, RECONCILER, SUPPORT, TENANT_ID, userIn, withApp, YAMMER } from '../support/emulator.ts';
+import { ALICE, BOB, CAROL, contoso, OLD_ALICE, DAVE, E3, ERIN, FIXTURE_NOW, RECONCILER, SUPPORT, TENANT_ID, userIn, withApp, YAMMER } from '../support/emulator.ts';
 import { tokenFor } from '../support/seeds.ts';
 
 let emulator: RunningEmulator;
@@ -86,10 +86,11 @@ function the(inputs: Map<string, PrincipalInputs>, upn: string): Record<string, 
 
 /** State outputs as an earlier `pulumi up` would have left them for these inputs. */
 function stateFor(inputs: Record<string, unknown>, objectId: string): Record<string, unknown> {
-  return { ...inputs, objectId, tenantId: TENANT_ID, warnings: [], lastChanges: [] };
+  return { ...inputs, objectId, tenantId: TENANT_ID, warnings: [], lastChanges: [], leftAlone: [] };
 }
 
-const DAVE_AND_BOB = 'users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n';
+/** The display names are the tenant's: displayName is always managed. */
+const DAVE_AND_BOB = 'users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer]}\n';
 
 describe('create', () => {
   it('restores a soft-deleted user and keeps its id (never a new object)', async () => {
@@ -124,26 +125,41 @@ describe('create', () => {
     expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
   });
 
-  it('on a purged user with whenPurged: report, fails with the plan\'s reason and writes nothing', async () => {
+  it('on a purged user with whenMissing: report, fails with the plan\'s reason and writes nothing', async () => {
     await fresh();
-    const { inputs } = await inputsFor('users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\n');
+    const { inputs } = await inputsFor('defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3], whenMissing: report}\n');
     const provider = await configuredProvider();
     const since = await lastSeq(emulator.url);
 
-    await expect(provider.create(the(inputs, 'erin@contoso.com'))).rejects.toThrow(/erin@contoso\.com: not in the tenant and nothing to restore.*whenPurged: create.*\[not-restorable\]/u);
+    await expect(provider.create(the(inputs, 'erin@contoso.com'))).rejects.toThrow(/^erin@contoso\.com: not in the tenant and no deleted copy to restore.*whenMissing: report.*\[not-restorable\]$/u);
     expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
   });
 
-  it('on a purged user with whenPurged: create, creates a new user with its usage location and licenses', async () => {
+  it('reads the deprecated defaults.whenPurged: report as whenMissing: report', async () => {
     await fresh();
-    const { inputs } = await inputsFor('defaults: {whenPurged: create, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, licenses: [e3]}\n');
+    const { inputs } = await inputsFor('defaults: {whenPurged: report, usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin, licenses: [e3]}\n');
+    expect(the(inputs, 'erin@contoso.com')).toMatchObject({ whenMissing: 'report' });
+    const since = await lastSeq(emulator.url);
+    await expect((await configuredProvider()).create(the(inputs, 'erin@contoso.com'))).rejects.toThrow(/\[not-restorable\]$/u);
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+  });
+
+  it('on a purged user, by default (whenMissing: create), creates a new user with its usage location, licenses and attributes', async () => {
+    await fresh();
+    const { inputs } = await inputsFor(
+      'defaults: {usageLocation: NL}\nusers:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit, givenName: Erin, surname: Smit, jobTitle: Accountant, department: Finance, businessPhones: [+31 20 555 0101], licenses: [e3]}\n',
+    );
     const provider = await configuredProvider();
 
     const created = await provider.create(the(inputs, 'erin@contoso.com'));
 
     const erin = activeUser(await readState(emulator.url), 'erin@contoso.com');
-    expect(erin).toMatchObject({ id: created.id, displayName: 'Erin Smit', usageLocation: 'NL', accountEnabled: true });
+    expect(erin).toMatchObject({ id: created.id, displayName: 'Erin Smit', usageLocation: 'NL', accountEnabled: true, givenName: 'Erin', surname: 'Smit', jobTitle: 'Accountant', department: 'Finance', businessPhones: ['+31 20 555 0101'] });
+    expect(erin?.id).not.toBe(ERIN);
     expect(directLicenses(erin)).toEqual([`${E3}:`]);
+    expect(created.outs.lastChanges[0]).toMatch(/^create-user: not in the tenant and no deleted copy to restore/u);
+    // A second run finds the new user converged.
+    expect(await (await configuredProvider()).diff?.(created.id, { ...created.outs }, the(inputs, 'erin@contoso.com'))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 });
 
@@ -165,7 +181,7 @@ describe('diff', () => {
 
   it('plans a soft-deleted user in state as an update (restore keeps the id), a purged one as a replacement', async () => {
     await fresh();
-    const { inputs } = await inputsFor(`defaults: {whenPurged: create}\n${DAVE_AND_BOB}  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n`);
+    const { inputs } = await inputsFor(`${DAVE_AND_BOB}  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n`);
     const provider = await configuredProvider();
     const dave = the(inputs, 'dave@contoso.com');
     const erin = the(inputs, 'erin@contoso.com');
@@ -300,6 +316,97 @@ describe('update', () => {
     expect(directLicenses(activeUser(await readState(emulator.url), 'bob@contoso.com'))).toEqual([`${E3}:${YAMMER}`]);
     // A second run finds nothing to do.
     expect(await (await configuredProvider()).diff?.(BOB, stateFor(bob, BOB), bob)).toMatchObject({ changes: false });
+  });
+});
+
+describe('attributes, managers, group memberships and protected principals', () => {
+  const E3_GROUP = '9a000000-0000-4000-8000-0000000000e3';
+
+  it('updates attribute and manager drift, shows it in the diff, and finds the principal converged afterwards', async () => {
+    await fresh((d) => {
+      const bob = userIn(d, BOB);
+      bob.jobTitle = 'Clerk';
+      bob.department = 'Sales';
+    });
+    const { inputs } = await inputsFor('users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, jobTitle: Controller, department: null, manager: alice@contoso.com, licenses: [e3-no-yammer]}\n');
+    const bob = the(inputs, 'bob@contoso.com');
+    expect(bob).toMatchObject({ attributes: { jobTitle: 'Controller', department: '' }, manager: 'alice@contoso.com' });
+    const provider = await configuredProvider();
+    expect(await provider.diff?.(BOB, stateFor(bob, BOB), bob)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+
+    const updated = await provider.update?.(BOB, stateFor(bob, BOB), bob);
+
+    expect(updated?.outs.lastChanges).toEqual([expect.stringMatching(/^update-attributes: /u), expect.stringMatching(/^set-manager: /u)]);
+    const after = activeUser(await readState(emulator.url), 'bob@contoso.com');
+    expect(after).toMatchObject({ jobTitle: 'Controller', department: null, manager: ALICE, displayName: 'Bob de Vries' });
+    expect(await (await configuredProvider()).diff?.(BOB, { ...updated?.outs }, bob)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it('licenses through a group: makes the principal a member instead of assigning the license directly', async () => {
+    await fresh((d) => {
+      d.groups = [...d.groups, { id: E3_GROUP, displayName: 'Licensing E3', assignedLicenses: [{ skuId: E3, disabledPlans: [] }], members: [] }];
+      // Membership writes need GroupMember.ReadWrite.All (or Group.ReadWrite.All).
+      const reconciler = d.apps.find((a) => a.clientId === RECONCILER);
+      if (reconciler && !reconciler.roles.includes('GroupMember.ReadWrite.All')) reconciler.roles = [...reconciler.roles, 'GroupMember.ReadWrite.All'];
+    });
+    // The header's license sets, and one more: licensed through the group.
+    const { inputs } = await inputsFor('  e3-group: {sku: ENTERPRISEPACK, group: Licensing E3}\nusers:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3-group]}\n');
+    const carol = the(inputs, 'carol@contoso.com');
+    expect(carol).toMatchObject({ licenses: [{ sku: 'ENTERPRISEPACK', disabledPlans: [], licenseSet: 'e3-group', group: 'Licensing E3' }] });
+    const provider = await configuredProvider();
+    expect(await provider.diff?.(CAROL, stateFor(carol, CAROL), carol)).toMatchObject({ changes: true, replaces: [] });
+    const since = await lastSeq(emulator.url);
+
+    const updated = await provider.update?.(CAROL, stateFor(carol, CAROL), carol);
+
+    expect(updated?.outs.lastChanges).toEqual(['add-group-member: the policy gives it ENTERPRISEPACK through the group "Licensing E3"']);
+    const state = await readState(emulator.url);
+    expect(state.groups.find((g) => g.id === E3_GROUP)?.members).toEqual([CAROL]);
+    expect(directLicenses(activeUser(state, 'carol@contoso.com'))).toEqual([]);
+    expect(activeUser(state, 'carol@contoso.com')?.licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: E3, assignedByGroup: E3_GROUP })]);
+    expect(writesIn(await requestsSince(emulator.url, since)).filter((w) => w.path.includes('/assignLicense'))).toEqual([]);
+    expect(await (await configuredProvider()).diff?.(CAROL, { ...updated?.outs }, carol)).toMatchObject({ changes: false });
+  });
+
+  it('never writes to a protected principal: its drift shows once in the diff, its update and create only report it in leftAlone', async () => {
+    await fresh((d) => {
+      const bob = userIn(d, BOB);
+      bob.jobTitle = 'Clerk';
+      bob.assignedLicenses = [];
+      bob.accountEnabled = false;
+    });
+    const { inputs } = await inputsFor(
+      'defaults: {protected: [erin@contoso.com]}\nusers:\n  - {userPrincipalName: bob@contoso.com, displayName: Break Glass, jobTitle: Controller, manager: alice@contoso.com, licenses: [e3], protected: true}\n  - {userPrincipalName: erin@contoso.com, displayName: Erin Smit}\n',
+    );
+    const bob = the(inputs, 'bob@contoso.com');
+    expect(bob).toMatchObject({ protected: true });
+    const provider = await configuredProvider();
+    const since = await lastSeq(emulator.url);
+
+    expect(await provider.diff?.(BOB, stateFor(bob, BOB), bob)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const created = await provider.create(bob);
+    const updated = await provider.update?.(BOB, stateFor(bob, BOB), bob);
+    const erin = the(inputs, 'erin@contoso.com');
+    await expect(provider.create(erin)).rejects.toThrow(/^erin@contoso\.com: protected: tenantctl writes nothing to it, and the tenant has no active user for it \(protected: left alone; would create it/u);
+
+    expect(writesIn(await requestsSince(emulator.url, since))).toEqual([]);
+    expect(created.id).toBe(BOB);
+    for (const outs of [created.outs, updated?.outs]) {
+      expect(outs?.lastChanges).toEqual([]);
+      expect(outs?.leftAlone).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^protected: left alone; would set displayName "Bob de Vries" → "Break Glass", jobTitle "Clerk" → "Controller"/u),
+          expect.stringMatching(/^protected: left alone; would set its manager \(none\) → alice@contoso\.com/u),
+          expect.stringMatching(/^protected: left alone; would assign ENTERPRISEPACK/u),
+        ]),
+      );
+    }
+    const bobAfter = activeUser(await readState(emulator.url), 'bob@contoso.com');
+    expect(bobAfter).toMatchObject({ jobTitle: 'Clerk', accountEnabled: false, displayName: 'Bob de Vries' });
+    expect(bobAfter?.manager).toBeUndefined();
+    // Recorded: the next preview is quiet, and a refresh keeps the record current.
+    expect(await (await configuredProvider()).diff?.(BOB, { ...created.outs }, bob)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect((await (await configuredProvider()).read?.(BOB, stateFor(bob, BOB)))?.props?.leftAlone).toEqual(created.outs.leftAlone);
   });
 });
 

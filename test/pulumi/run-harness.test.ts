@@ -40,7 +40,8 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
   // that loads Pulumi's SDK and the program (3 to 4 s each on a busy 2-core machine), where the suite's
   // 30 s would leave too little room under load. The other tests make one run each.
   it('preview → up → preview: restores Dave (same id), adopts Bob, then finds nothing; a soft-deleted Bob comes back through update', async ({ signal }) => {
-    const policies = policyDir('users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\nmailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n');
+    // The tenant's display names: displayName is always managed.
+    const policies = policyDir('users:\n  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer]}\nmailboxes:\n  - {userPrincipalName: support@contoso.com, displayName: Contoso Support, type: shared}\n');
     const config = stackConfig(emulator.url, policies);
 
     // A new stack's preview: every resource is a create, and checking inputs costs no Graph request.
@@ -96,9 +97,9 @@ describe('the program through Pulumi\'s run harness, on the Contoso fixture', ()
   });
 
   it('reports a principal the plan blocks as that resource\'s error, and goes on with the others', async ({ signal }) => {
-    const policies = policyDir('users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob, licenses: [e3-no-yammer]}\n');
+    const policies = policyDir('users:\n  - {userPrincipalName: erin@contoso.com, displayName: Erin, whenMissing: report}\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer]}\n');
     const up = await pulumiRun(signal, 'up', stackConfig(emulator.url, policies));
-    expect(up.result.errors).toEqual([{ name: 'erin@contoso.com', message: expect.stringMatching(/^erin@contoso\.com: not in the tenant and nothing to restore.*\[not-restorable\]$/u) }]);
+    expect(up.result.errors).toEqual([{ name: 'erin@contoso.com', message: expect.stringMatching(/^erin@contoso\.com: not in the tenant and no deleted copy to restore.*\[not-restorable\]$/u) }]);
     expect(up.result.state['bob@contoso.com']?.id).toBe(BOB);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeOutcome } from '../../src/domain/outcome.ts';
 import type { CreateUserChange } from '../../src/domain/plan.ts';
 import { renderAuditLine } from '../../src/render/apply-audit.ts';
-import { assignLicenses, blockSignIn, createUser, license, objectId, restoreUser } from '../support/plans.ts';
+import { assignLicenses, blockSignIn, createUser, groupMember, license, LICENSING_E3, objectId, restoreUser, setManager, updateAttributes } from '../support/plans.ts';
 
 /** The audit log's line (docs/cli-reference.md §11): one JSON object per change, fields in a fixed order. */
 describe('renderAuditLine', () => {
@@ -24,6 +24,12 @@ describe('renderAuditLine', () => {
       { time: TIME, action: 'block-sign-in', userPrincipalName: 'erin@contoso.com', objectId: objectId(0xe0), outcome: 'skipped', reason: 'its license assignment failed' }],
     ['a creation (no object id yet)', { change: createUser('new@contoso.com'), status: 'applied', requestId: 'req-2' },
       { time: TIME, action: 'create-user', userPrincipalName: 'new@contoso.com', outcome: 'applied', requestId: 'req-2' }],
+    ['an attribute update (no values)', { change: updateAttributes('tom@contoso.com', [['jobTitle', 'Engineer', 'Senior Engineer']], objectId(0x70)), status: 'applied', requestId: 'req-5' },
+      { time: TIME, action: 'update-attributes', userPrincipalName: 'tom@contoso.com', objectId: objectId(0x70), outcome: 'applied', requestId: 'req-5' }],
+    ['a manager change of a user the plan creates (no object id)', { change: setManager('victor@contoso.com', null, 'carol@contoso.com', { id: null }), status: 'skipped', reason: 'its creation failed' },
+      { time: TIME, action: 'set-manager', userPrincipalName: 'victor@contoso.com', outcome: 'skipped', reason: 'its creation failed' }],
+    ['a membership', { change: groupMember('add-group-member', 'uma@contoso.com', LICENSING_E3, objectId(0x75)), status: 'applied', requestId: 'req-6' },
+      { time: TIME, action: 'add-group-member', userPrincipalName: 'uma@contoso.com', objectId: objectId(0x75), outcome: 'applied', requestId: 'req-6' }],
   ])('writes %s with its fields in order', (_name, outcome, expected) => {
     const line = parse(renderAuditLine(outcome, TIME));
     expect(line).toEqual(expected);

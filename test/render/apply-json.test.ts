@@ -4,7 +4,8 @@ import type { ChangeOutcome } from '../../src/engine/apply.ts';
 import { APPLY_FORMAT_VERSION, renderApplyJson } from '../../src/render/apply-json.ts';
 import type { ApplyReport } from '../../src/render/apply-report.ts';
 import {
-  assignLicenses, blockSignIn, createUser, diagnostic, license, objectId, planOf, restoreUser, setUsageLocation, TENANT_ID,
+  assignLicenses, blockSignIn, createUser, diagnostic, groupMember, license, LICENSING_E3, objectId, planOf, restoreUser, setManager, setUsageLocation, TENANT_ID,
+  updateAttributes,
 } from '../support/plans.ts';
 
 /**
@@ -150,5 +151,25 @@ describe('no secrets', () => {
     expect(Object.keys(written ?? {})).not.toContain('details');
     expect(text).not.toContain(erinCreate.reason);
     expect(text).not.toContain('Erin Smit');
+  });
+});
+
+describe('the new actions', () => {
+  it('report which change and object, never the details (attribute values, manager, group)', () => {
+    const attributes = updateAttributes('tom@contoso.com', [['jobTitle', 'Engineer', 'Secret Title']], objectId(0x70));
+    const manager = setManager('victor@contoso.com', null, 'carol@contoso.com', { id: null });
+    const member = groupMember('add-group-member', 'uma@contoso.com', LICENSING_E3, objectId(0x75));
+    const leave = groupMember('remove-group-member', 'uma@contoso.com', LICENSING_E3, objectId(0x75));
+    const text = renderApplyJson({ plan: planOf([attributes, manager, member, leave]), outcomes: [applied(attributes, 'req-1'), applied(manager, 'req-2'), applied(member, 'req-3'), skipped(leave, 'its group membership failed')] });
+    const json = JSON.parse(text) as { outcomes: unknown[]; summary: unknown };
+    expect(json.outcomes).toEqual([
+      { action: 'update-attributes', userPrincipalName: 'tom@contoso.com', objectId: objectId(0x70), status: 'applied', requestId: 'req-1' },
+      { action: 'set-manager', userPrincipalName: 'victor@contoso.com', status: 'applied', requestId: 'req-2' },
+      { action: 'add-group-member', userPrincipalName: 'uma@contoso.com', objectId: objectId(0x75), status: 'applied', requestId: 'req-3' },
+      { action: 'remove-group-member', userPrincipalName: 'uma@contoso.com', objectId: objectId(0x75), status: 'skipped', reason: 'its group membership failed' },
+    ]);
+    expect(json.summary).toEqual({ applied: { 'update-attributes': 1, 'set-manager': 1, 'add-group-member': 1 }, failed: 0, skipped: 1 });
+    expect(text).not.toContain('Secret Title');
+    expect(text).not.toContain(LICENSING_E3.id);
   });
 });

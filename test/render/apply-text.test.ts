@@ -3,7 +3,8 @@ import type { Change, Plan } from '../../src/domain/plan.ts';
 import type { ChangeOutcome } from '../../src/engine/apply.ts';
 import { renderApplyText, summariseOutcomes } from '../../src/render/apply-text.ts';
 import {
-  assignLicenses, blockSignIn, createUser, diagnostic, enableSignIn, license, objectId, planOf, removeLicenses, restoreUser, setUsageLocation,
+  assignLicenses, blockSignIn, createUser, diagnostic, enableSignIn, groupMember, license, LICENSING_E3, objectId, planOf, removeLicenses, restoreUser, setManager,
+  setUsageLocation, updateAttributes,
 } from '../support/plans.ts';
 
 /**
@@ -38,6 +39,18 @@ describe('failures (stderr)', () => {
     expect(view.failures).toBe('failed  create-user  erin@contoso.com: Request_BadRequest: Another object with the same value for property proxyAddresses already exists.\n');
   });
 
+  it('names a deferred manager change skipped after its principal failed, and a failed membership', () => {
+    const create = createUser('nina@contoso.com');
+    const manager = setManager('nina@contoso.com', null, 'otto@contoso.com', { id: null });
+    const member = groupMember('add-group-member', 'carol@contoso.com', LICENSING_E3);
+    const view = renderApplyText({ plan: planOf([create, manager, member]), outcomes: [failed(create), skipped(manager, 'its creation failed'), failed(member)] });
+    expect(view.failures).toBe(
+      'failed  create-user  nina@contoso.com: Request_BadRequest: Another object with the same value for property proxyAddresses already exists. (request-id req-1)\n'
+      + 'skipped  set-manager  nina@contoso.com: its creation failed\n'
+      + 'failed  add-group-member  carol@contoso.com: Request_BadRequest: Another object with the same value for property proxyAddresses already exists. (request-id req-1)\n',
+    );
+  });
+
   it('is empty when everything applied', () => {
     expect(renderApplyText({ plan: planOf([daveRestore]), outcomes: [applied(daveRestore, 'it was already restored')] }).failures).toBe('');
   });
@@ -51,7 +64,11 @@ describe('summary (stdout)', () => {
 
   it.each<[string, readonly ChangeOutcome[], string]>([
     ['nothing ran', [], 'Apply complete: nothing to do.'],
-    ['every action, given out of order: counted in plan order', every.map((c) => applied(c)), 'Apply complete: 2 restored, 1 created, 1 usage locations set, 1 licensed, 1 unlicensed, 1 enabled, 1 blocked.'],
+    ['every action, given out of order: counted in plan order', every.map((c) => applied(c)), 'Apply complete: 2 restored, 1 created, 1 usage location set, 1 licensed, 1 unlicensed, 1 enabled, 1 blocked.'],
+    ['the new actions', [
+      applied(groupMember('remove-group-member', 'a@contoso.com', LICENSING_E3)), applied(groupMember('add-group-member', 'b@contoso.com', LICENSING_E3)),
+      applied(setManager('c@contoso.com', null, 'a@contoso.com')), applied(setManager('d@contoso.com', null, 'a@contoso.com')), applied(updateAttributes('e@contoso.com', [['jobTitle', null, 'Engineer']])),
+    ], 'Apply complete: 1 updated, 2 managers set, 1 added to a group, 1 removed from a group.'],
     ['failed and skipped come last, and are not counted as their action', [applied(daveRestore), failed(erinCreate), skipped(erinLicense, 'its creation failed')], 'Apply complete: 1 restored, 1 failed, 1 skipped.'],
     ['only failures', [failed(erinCreate)], 'Apply complete: 1 failed.'],
   ])('%s', (_name, outcomes, line) => {

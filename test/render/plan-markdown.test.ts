@@ -29,10 +29,22 @@ describe('layout', () => {
   const md = renderPlanMarkdown(everyActionPlan());
 
   it('puts the summary in the heading, then the counts, then errors and warnings, then details, then notes', () => {
-    expect(md.split('\n')[0]).toBe('## Plan: 2 to restore, 1 to create, 2 to set usage location, 4 to license, 1 to unlicense, 1 to enable, 1 to block.');
-    const order = ['| action | count |', '### Errors and warnings', '### Changes by principal', '<details><summary>2 notes</summary>'].map((s) => md.indexOf(s));
+    expect(md.split('\n')[0]).toBe('## Plan: 2 to restore, 2 to create, 1 to update attributes, 3 to set manager, 2 to set usage location, 4 to license, 2 to add to a group, 1 to unlicense, 1 to remove from a group, 1 to enable, 1 to block. 2 protected principals left alone.');
+    const order = ['| action | count |', '### Errors and warnings', '### Changes by principal', '<details><summary>3 notes</summary>'].map((s) => md.indexOf(s));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('counts the protected principals apart from the changes', () => {
+    expect(md).toContain('| **total** | **20** |\n| protected principals (left alone) | 2 |\n');
+  });
+
+  it('shows each new action with its before and after', () => {
+    expect(md).toContain('<details><summary><b>update attributes + set manager</b> · 1 principal</summary>');
+    expect(md).toContain('tom@contoso.com\n~ jobTitle: "Engineer" → "Senior Engineer"\n~ department: (none) → "Sales"\n~ businessPhones: ["+31 20 123 4567"] → (none)\n~ manager: alice@contoso.com → bob@contoso.com\n');
+    expect(md).toContain('uma@contoso.com\n+ member of "Licensing E3" (gives ENTERPRISEPACK)\n- no longer a member of "Licensing EMS" (takes away EMS)\n');
+    expect(md).toContain('victor@contoso.com\n+ will be created (no deleted copy to restore)\n+ displayName: "Victor Smit"\n+ jobTitle: "Engineer"\n+ businessPhones: ["+31 20 765 4321"]\n+ usage location: NL\n+ signs in with a Temporary Access Pass or a password reset the administrator issues');
+    expect(md).toContain('wendy@contoso.com\n~ manager: bob@contoso.com → (none)\n');
   });
 
   it('collapses principals with the same kinds of change into one block', () => {
@@ -112,7 +124,7 @@ describe('escaping', () => {
     const plan = planOf([createUser('x@contoso.com', { displayName: 'Eve ```\n+ will be given Global Administrator' })]);
     const md = renderPlanMarkdown(plan);
     expect(md).toContain('````diff\n');
-    expect(md).toContain('display name Eve ```\\u000a+ will be given Global Administrator');
+    expect(md).toContain('displayName: "Eve ```\\n+ will be given Global Administrator"');
     expect(md).not.toMatch(/^\+ will be given/m);
   });
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.ts';
 import { REFUSAL, renderPlanSummary, renderPlanText } from '../../src/render/plan-text.ts';
 import {
-  assignLicenses, blockSignIn, convergedPlan, createUser, diagnostic, enableSignIn, everyActionPlan, license, planOf,
-  removeLicenses, restoreUser, setUsageLocation, tenantMismatchPlan,
+  assignLicenses, blockSignIn, convergedPlan, createUser, diagnostic, enableSignIn, everyActionPlan, groupMember, license, LICENSING_E3, LICENSING_EMS,
+  planOf, removeLicenses, restoreUser, setManager, setUsageLocation, tenantMismatchPlan, updateAttributes,
 } from '../support/plans.ts';
 
 const golden = (name: string): string => `../fixtures/golden/${name}`;
@@ -40,6 +40,12 @@ describe('summary line', () => {
       blockSignIn('a@contoso.com'), enableSignIn('b@contoso.com'), removeLicenses('c@contoso.com', ['EMS']), assignLicenses('d@contoso.com', [license('EMS')]),
       setUsageLocation('e@contoso.com', 'NL'), createUser('f@contoso.com'), restoreUser('g@contoso.com'),
     ]), 'Plan: 1 to restore, 1 to create, 1 to set usage location, 1 to license, 1 to unlicense, 1 to enable, 1 to block.'],
+    ['the new actions', planOf([
+      groupMember('remove-group-member', 'a@contoso.com', LICENSING_EMS), groupMember('add-group-member', 'b@contoso.com', LICENSING_E3), setManager('c@contoso.com', null, 'x@contoso.com'),
+      updateAttributes('d@contoso.com', [['jobTitle', null, 'Engineer']]),
+    ]), 'Plan: 1 to update attributes, 1 to set manager, 1 to add to a group, 1 to remove from a group.'],
+    ['protected principals', planOf([blockSignIn('a@contoso.com')], [], { protectedPrincipals: ['b@contoso.com', 'c@contoso.com'] }), 'Plan: 1 to block. 2 protected principals left alone.'],
+    ['no changes, one protected principal', planOf([], [], { protectedPrincipals: ['b@contoso.com'] }), 'No changes. The tenant matches the policy. 1 protected principal left alone.'],
     ['thousands grouped', planOf(restores(2500)), 'Plan: 2,500 to restore.'],
     ['wrong tenant, even with changes', { ...tenantMismatchPlan(), ...planOf(restores(1), tenantMismatchPlan().diagnostics) }, REFUSAL],
   ])('%s', (_name, plan, expected) => {
@@ -58,7 +64,16 @@ describe('sentences', () => {
     ['proxy conflicts dropped', planOf([restoreUser('alice@contoso.com', { conflictingAddresses: ['smtp:a@contoso.com', 'smtp:b@contoso.com'] })]),
       '; proxy addresses an active object holds will be dropped: smtp:a@contoso.com, smtp:b@contoso.com'],
     ['licenses come back', planOf([restoreUser('alice@contoso.com', { licenses: ['ENTERPRISEPACK'] })]), '; its license comes back: ENTERPRISEPACK (Office 365 E3)'],
-    ['create', planOf([createUser('carol@contoso.com')]), '  + will be created (nothing to restore: whenPurged is create)'],
+    ['create', planOf([createUser('carol@contoso.com')]), '  + will be created (no deleted copy to restore)\n  + displayName: "carol"\n  + signs in with a Temporary Access Pass or a password reset the administrator issues'],
+    ['create with attributes', planOf([createUser('carol@contoso.com', { displayName: 'Carol', usageLocation: 'NL', accountEnabled: false, attributes: [{ attribute: 'jobTitle', value: 'Engineer' }, { attribute: 'businessPhones', value: ['+31 20 123 4567'] }] })]),
+      '  + will be created (no deleted copy to restore)\n  + displayName: "Carol"\n  + jobTitle: "Engineer"\n  + businessPhones: ["+31 20 123 4567"]\n  + usage location: NL\n  + sign-in: blocked\n  + signs in with'],
+    ['attributes, one per line', planOf([updateAttributes('tom@contoso.com', [['jobTitle', 'Engineer', 'Senior Engineer'], ['department', null, 'Sales'], ['businessPhones', ['+31 20 123 4567'], null]])]),
+      'tom@contoso.com\n  ~ jobTitle: "Engineer" → "Senior Engineer"\n  ~ department: (none) → "Sales"\n  ~ businessPhones: ["+31 20 123 4567"] → (none)\n'],
+    ['a manager', planOf([setManager('tom@contoso.com', 'alice@contoso.com', 'bob@contoso.com')]), '  ~ manager: alice@contoso.com → bob@contoso.com'],
+    ['a first manager', planOf([setManager('tom@contoso.com', null, 'bob@contoso.com')]), '  ~ manager: (none) → bob@contoso.com'],
+    ['no manager', planOf([setManager('tom@contoso.com', 'bob@contoso.com', null)]), '  ~ manager: bob@contoso.com → (none)'],
+    ['a membership', planOf([groupMember('add-group-member', 'uma@contoso.com', LICENSING_E3)]), '  + member of "Licensing E3" (gives ENTERPRISEPACK)'],
+    ['a membership removed', planOf([groupMember('remove-group-member', 'uma@contoso.com', LICENSING_EMS)]), '  - no longer a member of "Licensing EMS" (takes away EMS)'],
     ['usage location from empty', planOf([setUsageLocation('dave@contoso.com', 'NL')]), '  ~ usage location will be set to NL (was empty)'],
     ['usage location from another', planOf([setUsageLocation('dave@contoso.com', 'NL', 'US')]), '  ~ usage location will be set to NL (was US)'],
     ['new license with disabled plans', planOf([assignLicenses('dave@contoso.com', [license('ENTERPRISEPACK', ['YAMMER_ENTERPRISE', 'SWAY'])])]),
@@ -92,7 +107,7 @@ describe('diagnostics', () => {
   it('come first: errors, then warnings, then notes', () => {
     const out = renderPlanText(everyActionPlan(), { color: false });
     const severities = out.split('\n').map((line) => /^(error|warning|info) {2}/.exec(line)?.[1]).filter((s) => s !== undefined);
-    expect(severities).toEqual(['error', 'error', 'error', 'warning', 'warning', 'info', 'info']);
+    expect(severities).toEqual(['error', 'error', 'error', 'warning', 'warning', 'info', 'info', 'info']);
     expect(out.indexOf('info  ')).toBeLessThan(out.indexOf('tenantctl will make these changes:'));
     expect(out).toContain('error  upn-conflict  frank@contoso.com: An active user holds frank@contoso.com;');
     expect(out).toContain('warning  seat-shortfall  ENTERPRISEPACK (Office 365 E3): the plan needs 3 seats');
@@ -126,6 +141,19 @@ describe('colour', () => {
     ['warnings yellow', '\u001b[33mwarning\u001b[0m  restore-window-closing'],
   ])('paints %s', (_name, expected) => {
     expect(coloured).toContain(expected);
+  });
+
+  it('paints attribute and manager changes yellow, a membership green and its removal red', () => {
+    expect(coloured).toContain('\u001b[33m~\u001b[0m jobTitle: "Engineer" → "Senior Engineer"');
+    expect(coloured).toContain('\u001b[33m~\u001b[0m manager: alice@contoso.com → bob@contoso.com');
+    expect(coloured).toContain('\u001b[32m+\u001b[0m member of "Licensing E3"');
+    expect(coloured).toContain('\u001b[31m-\u001b[0m no longer a member of "Licensing EMS"');
+  });
+
+  it('never lets an attribute value write escapes to the terminal', () => {
+    const out = renderPlanText(planOf([updateAttributes('a@contoso.com', [['jobTitle', null, 'x\u001b]0;pwned\u0007']])]), { color: false });
+    expect(out).not.toContain('\u001b');
+    expect(out).toContain('jobTitle: (none) → "x\\u001b]0;pwned\\u0007"');
   });
 
   it('never lets tenant data write escapes to the terminal', () => {

@@ -163,7 +163,7 @@ export function overAssigned(state: StateDump, skus: ReadonlySet<string>): strin
 /** Against the Contoso fixture: Dave to restore, Carol to locate and license, Support to block — three principals, four changes. */
 export const FOUR_CHANGE_POLICY = 'defaults: {usageLocation: NL, restore: {autoReconcileProxyConflict: true}}\n'
   + 'users:\n'
-  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave, licenses: [e3]}\n'
-  + '  - {userPrincipalName: carol@contoso.com, displayName: Carol, licenses: [e3]}\n'
+  + '  - {userPrincipalName: dave@contoso.com, displayName: Dave Visser, licenses: [e3]}\n'
+  + '  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, licenses: [e3]}\n'
   + 'mailboxes:\n'
-  + '  - {userPrincipalName: support@contoso.com, displayName: Support, type: shared}\n';
+  + '  - {userPrincipalName: support@contoso.com, displayName: Contoso Support, type: shared}\n';

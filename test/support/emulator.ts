@@ -30,9 +30,9 @@ export type UserDraft = SeedDraft['users'][number];
 
 /** A fresh copy of test/fixtures/seeds/contoso.json, optionally tweaked. */
 export function contoso(tweak?: (draft: SeedDraft) => void): Seed {
-  const draft = contosoSeed() as SeedDraft;
+  const draft = contosoSeed() as unknown as SeedDraft;
   tweak?.(draft);
-  return draft as Seed;
+  return draft as unknown as Seed;
 }
 
 /** The active or deleted user with this id in a draft (throws when the fixture changed). */

@@ -9,7 +9,10 @@ import { hasMailbox, serviceOf } from '../../src/emulator/directory/licensing.ts
 import type { AssignedPlan, LicenseAssignmentState, Seed, SeedSku } from '../../src/emulator/directory/model.ts';
 import { loadSeed } from '../../src/emulator/directory/seed.ts';
 import { dumpState } from '../../src/emulator/directory/state.ts';
-import type { ObservedMailbox, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
+import type { AttributeName, AttributeValue } from '../../src/domain/attributes.ts';
+import { ATTRIBUTE_NAMES } from '../../src/domain/attributes.ts';
+import type { ObservedGroup, ObservedMailbox, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
+import type { ReadTenantRequest } from '../../src/tenant/port.ts';
 import type { MemoryTenantInput } from '../../src/tenant/memory/tenant.ts';
 
 /** A user as `GET /_emulator/state` (the emulator's `dumpState`) shows it, active or deleted. */
@@ -28,6 +31,10 @@ export interface StateUser {
   assignedPlans: AssignedPlan[];
   mailboxSettings: { userPurpose: string };
   deletedDateTime?: string;
+  /** The profile attributes (givenName, …, businessPhones) as the emulator keeps them. */
+  [attribute: string]: unknown;
+  /** The manager's id, when the user has one (shown by Graph only while the manager is active). */
+  manager?: string;
 }
 
 /** `GET /_emulator/state`: the emulator's `dumpState`, as far as the tests read it. */
@@ -38,8 +45,14 @@ export interface StateDump {
   subscribedSkus: (SeedSku & { consumedUnits: number })[];
   users: StateUser[];
   deletedUsers: StateUser[];
-  groups: { id: string; displayName: string; assignedLicenses: unknown[] }[];
+  groups: { id: string; displayName: string; assignedLicenses: { skuId: string; disabledPlans: string[] }[]; members: string[] }[];
   apps: { clientId: string; roles: string[] }[];
+  mutuallyExclusive?: [string, string][];
+}
+
+/** The declared attributes other than displayName, as the dump has them: every one, null (businessPhones: []) when unset. */
+function attributesOf(user: StateUser, names: readonly AttributeName[] = ATTRIBUTE_NAMES.filter((n) => n !== 'displayName')): Partial<Record<AttributeName, AttributeValue>> {
+  return Object.fromEntries(names.map((name) => [name, (user[name] as AttributeValue | undefined) ?? (name === 'businessPhones' ? [] : null)]));
 }
 
 function observedUser(user: StateUser, deleted: boolean): ObservedUser {
@@ -85,9 +98,11 @@ export function memoryInputFromSeed(seed: Seed, app = 0): MemoryTenantInput {
     tenantId: dump.tenantId,
     now: dump.now,
     domains: dump.domains,
-    users: dump.users.map((u) => observedUser(u, false)),
-    deletedUsers: dump.deletedUsers.map((u) => observedUser(u, true)),
+    users: dump.users.map((u) => ({ ...observedUser(u, false), attributes: attributesOf(u), managerId: u.manager ?? null })),
+    deletedUsers: dump.deletedUsers.map((u) => ({ ...observedUser(u, true), attributes: attributesOf(u), managerId: u.manager ?? null })),
     skus: dump.subscribedSkus.map(observedSku),
+    groups: dump.groups.map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses, memberIds: g.members })),
+    ...(dump.mutuallyExclusive === undefined ? {} : { mutuallyExclusive: dump.mutuallyExclusive }),
     mailboxPurposes: new Map([...dump.users, ...dump.deletedUsers].map((u) => [u.id, u.mailboxSettings.userPurpose])),
     groupNames: new Map(dump.groups.filter((g) => g.assignedLicenses.length > 0).map((g) => [g.id, g.displayName])),
     planServices,
@@ -95,11 +110,20 @@ export function memoryInputFromSeed(seed: Seed, app = 0): MemoryTenantInput {
   };
 }
 
-/** What a correct `readTenant` returns for a freshly loaded seed (users ordered by id, as Graph pages them here). */
-export function expectedObservedTenant(seed: Seed, mailboxUserPrincipalNames: readonly string[]): ObservedTenant {
+/**
+ * What a correct `readTenant` returns for a freshly loaded seed (users ordered by id, as Graph pages them here), for a request
+ * naming these mailboxes and, optionally, attributes, managers and groups; `readAt` is the seed's clock.
+ */
+export function expectedObservedTenant(seed: Seed, mailboxUserPrincipalNames: readonly string[], request: Omit<ReadTenantRequest, 'mailboxUserPrincipalNames'> = {}): ObservedTenant {
   const dump = dumpOf(seed);
-  const users = dump.users.map((u) => observedUser(u, false));
-  const deletedUsers = dump.deletedUsers.map((u) => observedUser(u, true));
+  const activeIds = new Set(dump.users.map((u) => u.id));
+  const attributes = (request.attributes ?? []).filter((name) => name !== 'displayName');
+  const extras = (user: StateUser): Partial<ObservedUser> => ({
+    ...(attributes.length === 0 ? {} : { attributes: attributesOf(user, attributes) }),
+    ...(request.managers === true ? { managerId: user.manager !== undefined && activeIds.has(user.manager) ? user.manager : null } : {}),
+  });
+  const users = dump.users.map((u) => ({ ...observedUser(u, false), ...extras(u) }));
+  const deletedUsers = dump.deletedUsers.map((u) => ({ ...observedUser(u, true), ...extras(u) }));
   const declared = new Set(mailboxUserPrincipalNames.map((u) => u.toLowerCase()));
   const mailboxes = new Map<string, ObservedMailbox>();
   for (const user of dump.users) {
@@ -108,12 +132,19 @@ export function expectedObservedTenant(seed: Seed, mailboxUserPrincipalNames: re
     mailboxes.set(user.id, hasMailbox(purpose, user.assignedPlans) ? { kind: 'mailbox', userPurpose: purpose } : { kind: 'none' });
   }
   const fromGroups = [...users, ...deletedUsers].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));
+  const named = new Set((request.groups ?? []).map((g) => g.trim().toLowerCase()));
+  const licensing = dump.groups.filter((g) => g.assignedLicenses.length > 0).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const groups: ObservedGroup[] = licensing
+    .filter((g) => named.has(g.id) || named.has(g.displayName.toLowerCase()))
+    .map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses, memberIds: g.members.filter((id) => activeIds.has(id)) }));
   return {
     tenantId: dump.tenantId,
     users,
     deletedUsers,
     skus: dump.subscribedSkus.map(observedSku),
     mailboxes,
-    groupNames: fromGroups ? new Map(dump.groups.filter((g) => g.assignedLicenses.length > 0).map((g) => [g.id, g.displayName])) : new Map(),
+    groupNames: fromGroups || named.size > 0 ? new Map(licensing.map((g) => [g.id, g.displayName])) : new Map(),
+    ...(named.size === 0 ? {} : { groups }),
+    readAt: dump.now,
   };
 }

@@ -3,6 +3,7 @@
  * sensible defaults (fixtures from builders, not pasted literals).
  */
 import type { DesiredDefaults, DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser, MailboxType } from '../../src/domain/desired.ts';
+import type { ObservedGroup } from '../../src/domain/observed.ts';
 import type { ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
 import type { Change } from '../../src/domain/plan.ts';
 import type { PlanResult } from '../../src/domain/planner.ts';
@@ -76,7 +77,10 @@ export function license(skuId: string, disabledPlans: string[] = []): { skuId: s
   return { skuId, disabledPlans };
 }
 
-export function tenant(parts: { users?: ObservedUser[]; deleted?: ObservedUser[]; skus?: ObservedSku[]; mailboxes?: [string, ObservedMailbox][]; groups?: [string, string][]; tenantId?: string } = {}): ObservedTenant {
+/** `groups`: display names of license-assigning groups by id (groupNames); `licensingGroups`: the groups the policy names, with members. */
+export function tenant(
+  parts: { users?: ObservedUser[]; deleted?: ObservedUser[]; skus?: ObservedSku[]; mailboxes?: [string, ObservedMailbox][]; groups?: [string, string][]; licensingGroups?: ObservedGroup[]; tenantId?: string } = {},
+): ObservedTenant {
   return {
     tenantId: parts.tenantId ?? TENANT,
     users: parts.users ?? [],
@@ -84,14 +88,21 @@ export function tenant(parts: { users?: ObservedUser[]; deleted?: ObservedUser[]
     skus: parts.skus ?? [sku()],
     mailboxes: new Map(parts.mailboxes ?? []),
     groupNames: new Map(parts.groups ?? []),
+    ...(parts.licensingGroups ? { groups: parts.licensingGroups } : {}),
   };
+}
+
+/** A license-assigning group: its id, the licenses it assigns (SKU ids, or licenses with disabled plans) and its members' ids. */
+export function licensingGroup(displayName: string, licenses: (string | { skuId: string; disabledPlans: string[] })[], memberIds: string[] = [], id: string = guid()): ObservedGroup {
+  return { id, displayName, assignedLicenses: licenses.map((l) => (typeof l === 'string' ? { skuId: l, disabledPlans: [] } : l)), memberIds };
 }
 
 export const DEFAULTS: DesiredDefaults = {
   usageLocation: 'NL',
   restore: { autoReconcileProxyConflict: true, onUpnConflict: 'fail', renameTo: '{localPart}.restored@{domain}', renameTemplate: templateOf('{localPart}.restored@{domain}') },
-  whenPurged: 'report',
+  whenMissing: 'create',
   pruneLicenses: false,
+  protected: [],
 };
 
 function templateOf(text: string): DesiredDefaults['restore']['renameTemplate'] {
@@ -104,27 +115,64 @@ export function desiredLicense(skuRef: string, disabledPlans: string[] = []): De
   return { sku: skuRef, disabledPlans };
 }
 
+/** A license from a license set that names a licensing group (`group: <id or display name>`). */
+export function groupSetLicense(licenseSet: string, skuRef: string, group: string, disabledPlans: string[] = []): DesiredLicense {
+  return { sku: skuRef, disabledPlans, licenseSet, group };
+}
+
 export function declaredUser(upn: string, overrides: Partial<Omit<DesiredUser, 'kind'>> = {}): DesiredUser {
-  return { kind: 'user', userPrincipalName: upn, displayName: upn.split('@')[0] ?? upn, licenses: [], accountEnabled: true, source: { file: 'policy.yaml', line: 1, column: 1 }, ...overrides };
+  return {
+    kind: 'user',
+    userPrincipalName: upn,
+    displayName: upn.split('@')[0] ?? upn,
+    licenses: [],
+    accountEnabled: true,
+    source: { file: 'policy.yaml', line: 1, column: 1 },
+    attributes: {},
+    protected: false,
+    whenMissing: 'create',
+    ...overrides,
+  };
 }
 
 export function declaredMailbox(upn: string, mailboxType: MailboxType = 'shared', overrides: Partial<Omit<DesiredMailbox, 'kind' | 'mailboxType' | 'accountEnabled'>> = {}): DesiredMailbox {
-  return { kind: 'mailbox', mailboxType, userPrincipalName: upn, displayName: upn.split('@')[0] ?? upn, licenses: [], accountEnabled: false, source: { file: 'policy.yaml', line: 1, column: 1 }, ...overrides };
+  return {
+    kind: 'mailbox',
+    mailboxType,
+    userPrincipalName: upn,
+    displayName: upn.split('@')[0] ?? upn,
+    licenses: [],
+    accountEnabled: false,
+    source: { file: 'policy.yaml', line: 1, column: 1 },
+    attributes: {},
+    protected: false,
+    ...overrides,
+    whenMissing: 'report',
+  };
 }
 
-/** Defaults to override; `usageLocation: null` removes the default usage location. */
+/**
+ * Defaults to override; `usageLocation: null` removes the default usage location. `whenMissing` is also
+ * given to every declared user, as the policy loader does for users that do not set their own.
+ */
 export type DefaultsOverrides = Partial<Omit<DesiredDefaults, 'restore' | 'usageLocation'>> & { usageLocation?: string | null; restore?: Partial<DesiredDefaults['restore']> };
 
 export function desired(principals: DesiredPrincipal[], defaults: DefaultsOverrides = {}, tenantId?: string): DesiredState {
   const restore = { ...DEFAULTS.restore, ...defaults.restore };
   if (defaults.restore?.renameTo) restore.renameTemplate = templateOf(defaults.restore.renameTo);
-  const base: DesiredDefaults = { restore, whenPurged: defaults.whenPurged ?? DEFAULTS.whenPurged, pruneLicenses: defaults.pruneLicenses ?? DEFAULTS.pruneLicenses };
+  const base: DesiredDefaults = {
+    restore,
+    whenMissing: defaults.whenMissing ?? DEFAULTS.whenMissing,
+    pruneLicenses: defaults.pruneLicenses ?? DEFAULTS.pruneLicenses,
+    protected: defaults.protected ?? DEFAULTS.protected,
+  };
+  const whenMissing = defaults.whenMissing;
   const usageLocation = defaults.usageLocation === null ? undefined : (defaults.usageLocation ?? DEFAULTS.usageLocation);
   const withLocation: DesiredDefaults = usageLocation === undefined ? base : { ...base, usageLocation };
   return {
     ...(tenantId ? { tenantId } : {}),
     defaults: withLocation,
-    principals,
+    principals: whenMissing === undefined ? principals : principals.map((p) => (p.kind === 'user' ? { ...p, whenMissing } : p)),
     licenseSets: new Map(),
     files: ['policy.yaml'],
   };

@@ -1,7 +1,8 @@
+import type { AttributeName, AttributeValue } from '../../src/domain/attributes.ts';
 import type { Diagnostic, PlanDiagnosticCode, Severity } from '../../src/domain/diagnostics.ts';
 import type {
-  AssignLicensesChange, Change, CreateUserChange, Plan, PlannedLicense, RemoveLicensesChange, RestoreUserChange,
-  SetUsageLocationChange, SignInChange,
+  AssignLicensesChange, Change, CreateUserChange, GroupMemberChange, Plan, PlannedLicense, RemoveLicensesChange, RestoreUserChange,
+  SetManagerChange, SetUsageLocationChange, SignInChange, UpdateAttributesChange,
 } from '../../src/domain/plan.ts';
 import { PLAN_FORMAT_VERSION, summarise } from '../../src/domain/plan.ts';
 import { findCatalogServicePlan, findCatalogSkus } from '../../src/domain/sku-catalog.ts';
@@ -24,7 +25,10 @@ export function objectId(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 }
 
-/** A plan around these changes and diagnostics; the summary is computed, as the planner does. */
+/**
+ * A plan around these changes and diagnostics; the summary is computed, as the planner does (with
+ * `overrides.protectedPrincipals`, when given).
+ */
 export function planOf(changes: readonly Change[], diagnostics: readonly Diagnostic[] = [], overrides: Partial<Omit<Plan, 'changes' | 'diagnostics'>> = {}): Plan {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -33,7 +37,7 @@ export function planOf(changes: readonly Change[], diagnostics: readonly Diagnos
     policyDigest: POLICY_DIGEST,
     changes,
     diagnostics,
-    summary: summarise(changes),
+    summary: summarise(changes, overrides.protectedPrincipals ?? []),
     ...overrides,
   };
 }
@@ -94,7 +98,7 @@ export function createUser(userPrincipalName: string, details: Partial<CreateUse
   return {
     action: 'create-user',
     userPrincipalName,
-    reason: 'nothing to restore and whenPurged is create',
+    reason: 'no deleted copy to restore: created; the administrator issues a Temporary Access Pass or resets the password',
     details: { displayName: localPart, mailNickname: localPart, accountEnabled: true, ...details },
   };
 }
@@ -125,6 +129,43 @@ export function blockSignIn(userPrincipalName: string, id = objectId(6)): SignIn
   return { action: 'block-sign-in', userPrincipalName, objectId: id, reason: 'a shared mailbox keeps sign-in blocked', details: { from: true, to: false } };
 }
 
+/** `[attribute, from, to]` per attribute, in ATTRIBUTE_NAMES order as the planner lists them. */
+export function updateAttributes(userPrincipalName: string, attributes: readonly (readonly [AttributeName, AttributeValue, AttributeValue])[], id = objectId(7)): UpdateAttributesChange {
+  return {
+    action: 'update-attributes',
+    userPrincipalName,
+    objectId: id,
+    reason: 'declared attributes differ from the tenant\'s',
+    details: { attributes: attributes.map(([attribute, from, to]) => ({ attribute, from, to })) },
+  };
+}
+
+/** `toObjectId` absent: a manager this plan creates; `id` null: a principal this plan creates. */
+export function setManager(userPrincipalName: string, from: string | null, to: string | null, options: { toObjectId?: string; id?: string | null } = {}): SetManagerChange {
+  const id = options.id === undefined ? objectId(8) : options.id;
+  return {
+    action: 'set-manager',
+    userPrincipalName,
+    ...(id === null ? {} : { objectId: id }),
+    reason: to === null ? 'the policy says it has no manager' : 'the declared manager differs',
+    details: { from, to, ...(options.toObjectId === undefined ? {} : { toObjectId: options.toObjectId }) },
+  };
+}
+
+/** Membership of a licensing group; `id` null: a principal this plan creates. */
+export function groupMember(action: GroupMemberChange['action'], userPrincipalName: string, group: { id: string; name: string; licenses: readonly string[] }, id: string | null = objectId(9)): GroupMemberChange {
+  return {
+    action,
+    userPrincipalName,
+    ...(id === null ? {} : { objectId: id }),
+    reason: action === 'add-group-member' ? 'its license set is given through this group' : 'pruneLicenses is true and no license set names this group for it',
+    details: { groupId: group.id, groupName: group.name, licenses: group.licenses },
+  };
+}
+
+export const LICENSING_E3 = { id: '9a000000-0000-4000-8000-0000000000e3', name: 'Licensing E3', licenses: ['ENTERPRISEPACK'] } as const;
+export const LICENSING_EMS = { id: '9a000000-0000-4000-8000-0000000000e5', name: 'Licensing EMS', licenses: ['EMS'] } as const;
+
 /** Every action, every severity, principals with and without errors, a diagnostic that names no principal. */
 export function everyActionPlan(): Plan {
   const e3 = (): PlannedLicense => license('ENTERPRISEPACK', ['YAMMER_ENTERPRISE', 'SWAY']);
@@ -147,6 +188,14 @@ export function everyActionPlan(): Plan {
       enableSignIn('erin@contoso.com', objectId(0xe0)),
       assignLicenses('greg@contoso.com', [license('SPE_E3', [], ['SWAY'])], objectId(0x90)),
       blockSignIn('support@contoso.com', objectId(0x50)),
+      updateAttributes('tom@contoso.com', [['jobTitle', 'Engineer', 'Senior Engineer'], ['department', null, 'Sales'], ['businessPhones', ['+31 20 123 4567'], null]], objectId(0x70)),
+      setManager('tom@contoso.com', 'alice@contoso.com', 'bob@contoso.com', { id: objectId(0x70), toObjectId: objectId(0xb1) }),
+      groupMember('add-group-member', 'uma@contoso.com', LICENSING_E3, objectId(0x75)),
+      groupMember('remove-group-member', 'uma@contoso.com', LICENSING_EMS, objectId(0x75)),
+      createUser('victor@contoso.com', { displayName: 'Victor Smit', mailNickname: 'victor', usageLocation: 'NL', attributes: [{ attribute: 'jobTitle', value: 'Engineer' }, { attribute: 'businessPhones', value: ['+31 20 765 4321'] }] }),
+      setManager('victor@contoso.com', null, 'carol@contoso.com', { id: null }),
+      groupMember('add-group-member', 'victor@contoso.com', LICENSING_E3, null),
+      setManager('wendy@contoso.com', 'bob@contoso.com', null, { id: objectId(0x77) }),
     ],
     [
       diagnostic('info', 'undeclared-license', 'hank@contoso.com', 'hank@contoso.com holds FLOW_FREE (Microsoft Power Automate Free) directly; the policy does not list it and pruneLicenses is false.'),
@@ -156,7 +205,9 @@ export function everyActionPlan(): Plan {
       diagnostic('error', 'unknown-service-plan', 'greg@contoso.com', 'SPE_E3 in this tenant has no service plan SWAY_PLAN; fix the license set.'),
       diagnostic('error', 'needs-exchange', 'sales@contoso.com', 'sales@contoso.com is not restorable and Graph cannot create a shared mailbox. In Exchange Online PowerShell:\nNew-Mailbox -Shared -Name "Sales" -PrimarySmtpAddress sales@contoso.com'),
       diagnostic('info', 'license-from-group', 'ivy@contoso.com', 'ivy@contoso.com gets ENTERPRISEPACK through the group "E3 users"; no direct assignment is added.'),
+      diagnostic('info', 'protected-drift', 'root@contoso.com', 'protected: left alone; would block sign-in'),
     ],
+    { protectedPrincipals: ['breakglass@contoso.com', 'root@contoso.com'] },
   );
 }
 

@@ -6,10 +6,12 @@
  * same expected error, so the engine cannot tell them apart by how they fail.
  */
 import { describe, expect, it } from 'vitest';
-import type { ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
+import type { AttributeName } from '../../src/domain/attributes.ts';
+import type { ObservedGroup, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
 import type { Seed } from '../../src/emulator/directory/model.ts';
-import type { TenantErrorKind, TenantReader, TenantWriter } from '../../src/tenant/port.ts';
+import type { ReadTenantRequest, TenantErrorKind, TenantReader, TenantWriter } from '../../src/tenant/port.ts';
 import { TenantError } from '../../src/tenant/port.ts';
+import type { SeedDraft } from '../support/emulator.ts';
 import { ALICE, BOB, CAROL, contoso, DAVE, E3, EXCHANGE_GROUP, EXCHANGE_PLAN_1, EXCHANGE_PLAN_2, EXCHANGE_STANDARD, FIXTURE_NOW, FRANK, OLD_ALICE, SUPPORT, TENANT_ID, YAMMER, skuIn, userIn } from '../support/emulator.ts';
 import { expectedObservedTenant } from '../support/memory-seed.ts';
 
@@ -26,6 +28,36 @@ const RECONCILER_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRes
 
 async function read(subject: ContractSubject, mailboxes: readonly string[] = DECLARED_MAILBOXES): Promise<ObservedTenant> {
   return subject.tenant.readTenant({ mailboxUserPrincipalNames: mailboxes });
+}
+
+type Extras = Omit<ReadTenantRequest, 'mailboxUserPrincipalNames'>;
+
+/** A read that also asks for attributes, managers or groups. */
+async function readWith(subject: ContractSubject, extras: Extras): Promise<ObservedTenant> {
+  return subject.tenant.readTenant({ mailboxUserPrincipalNames: DECLARED_MAILBOXES, ...extras });
+}
+
+const PROFILE: readonly AttributeName[] = ['givenName', 'jobTitle', 'department', 'city', 'businessPhones'];
+const EXCHANGE_GROUP_NAME = 'Exchange Plan 1 users';
+/** A second license-assigning group of the same name, and a group that assigns no license. */
+const TWIN_GROUP = '9a000000-0000-4000-8000-000000000002';
+const PLAIN_GROUP = '9a000000-0000-4000-8000-000000000003';
+const NO_SUCH_GROUP = '9a000000-0000-4000-8000-0000000000ff';
+
+function groupOf(tenant: ObservedTenant, id: string): ObservedGroup {
+  const group = tenant.groups?.find((g) => g.id === id);
+  if (!group) throw new Error(`no group ${id} read`);
+  return group;
+}
+
+/** The reconciler may write group memberships (the fixture's app reads groups only). */
+function withMembershipWrites(d: SeedDraft): void {
+  const roles = d.apps[0]?.roles;
+  if (roles && !roles.includes('GroupMember.ReadWrite.All')) roles.push('GroupMember.ReadWrite.All');
+}
+
+function groupStates(user: ObservedUser, groupId: string): { skuId: string; state: string; error: string | null }[] {
+  return user.licenseAssignmentStates.filter((s) => s.assignedByGroup === groupId).map((s) => ({ skuId: s.skuId, state: s.state, error: s.error }));
 }
 
 function userOf(tenant: ObservedTenant, id: string): ObservedUser {
@@ -278,15 +310,194 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
       });
     });
 
+    describe('reading attributes, managers, groups and the clock', () => {
+      const profiled = (d: SeedDraft): void => {
+        Object.assign(userIn(d, BOB), { givenName: 'Bob', jobTitle: 'Engineer', department: 'Sales', city: 'Amsterdam', businessPhones: ['+31 20 123 4567'] });
+        Object.assign(userIn(d, DAVE), { jobTitle: 'Helpdesk' });
+      };
+
+      it('reads only the attributes asked for: null when unset, businessPhones as a list, deleted users too', async () => {
+        const seed = contoso(profiled);
+        const subject = await makeSubject(seed);
+        const tenant = await readWith(subject, { attributes: PROFILE });
+        expect(tenant).toEqual(expectedObservedTenant(seed, DECLARED_MAILBOXES, { attributes: PROFILE }));
+        expect(userOf(tenant, BOB).attributes).toEqual({ givenName: 'Bob', jobTitle: 'Engineer', department: 'Sales', city: 'Amsterdam', businessPhones: ['+31 20 123 4567'] });
+        expect(userOf(tenant, CAROL).attributes).toMatchObject({ department: null, city: null, businessPhones: [] });
+        expect(tenant.deletedUsers.find((u) => u.id === DAVE)?.attributes).toMatchObject({ jobTitle: 'Helpdesk' });
+        // Only the keys asked for: no others, and none at all when none are asked for (nor for displayName alone).
+        expect(Object.keys(userOf(await readWith(subject, { attributes: ['displayName', 'city'] }), BOB).attributes ?? {})).toEqual(['city']);
+        for (const extras of [{}, { attributes: ['displayName'] as AttributeName[] }]) {
+          const plain = userOf(await readWith(subject, extras), BOB);
+          expect('attributes' in plain, JSON.stringify(extras)).toBe(false);
+          expect('managerId' in plain).toBe(false);
+        }
+      });
+
+      it("reads each user's manager id only when asked: null for none, and for a manager that is soft-deleted", async () => {
+        const seed = contoso((d) => { userIn(d, CAROL).manager = BOB; userIn(d, ALICE).manager = OLD_ALICE; userIn(d, DAVE).manager = BOB; });
+        const subject = await makeSubject(seed);
+        const tenant = await readWith(subject, { managers: true });
+        expect(tenant).toEqual(expectedObservedTenant(seed, DECLARED_MAILBOXES, { managers: true }));
+        expect([userOf(tenant, CAROL).managerId, userOf(tenant, ALICE).managerId, userOf(tenant, BOB).managerId]).toEqual([BOB, null, null]);
+        expect(tenant.deletedUsers.find((u) => u.id === DAVE)?.managerId).toBe(BOB);
+        expect('managerId' in userOf(await read(subject), CAROL)).toBe(false);
+      });
+
+      it('reads the groups named, by id or by display name in any case, with their members; every group of a name; a name that is no license-assigning group is left out', async () => {
+        const seed = contoso((d) => {
+          d.groups.push({ id: TWIN_GROUP, displayName: EXCHANGE_GROUP_NAME, assignedLicenses: [{ skuId: E3, disabledPlans: [YAMMER] }], members: [CAROL] });
+          d.groups.push({ id: PLAIN_GROUP, displayName: 'Plain group', assignedLicenses: [], members: [BOB] });
+        });
+        const subject = await makeSubject(seed);
+        const byId = await readWith(subject, { groups: [EXCHANGE_GROUP.toUpperCase(), 'Plain group', NO_SUCH_GROUP] });
+        expect(byId).toEqual(expectedObservedTenant(seed, DECLARED_MAILBOXES, { groups: [EXCHANGE_GROUP, 'Plain group', NO_SUCH_GROUP] }));
+        expect(byId.groups).toEqual([{ id: EXCHANGE_GROUP, displayName: EXCHANGE_GROUP_NAME, assignedLicenses: [{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }], memberIds: [BOB, ALICE].sort() }]);
+        const byName = await readWith(subject, { groups: ['exchange PLAN 1 users'] });
+        expect(byName.groups?.map((g) => [g.id, g.memberIds])).toEqual([[EXCHANGE_GROUP, [BOB, ALICE].sort()], [TWIN_GROUP, [CAROL]]]);
+        expect(groupOf(byName, TWIN_GROUP).assignedLicenses).toEqual([{ skuId: E3, disabledPlans: [YAMMER] }]);
+        expect((await read(subject)).groups ?? []).toEqual([]);
+      });
+
+      it('reads the group names when groups are named, also when no license comes from a group', async () => {
+        const seed = contoso((d) => {
+          for (const g of d.groups) g.members = [];
+        });
+        const subject = await makeSubject(seed);
+        expect((await read(subject)).groupNames.size).toBe(0);
+        const tenant = await readWith(subject, { groups: [EXCHANGE_GROUP_NAME] });
+        expect([...tenant.groupNames]).toEqual([[EXCHANGE_GROUP, EXCHANGE_GROUP_NAME]]);
+        expect(tenant.groups).toEqual([{ id: EXCHANGE_GROUP, displayName: EXCHANGE_GROUP_NAME, assignedLicenses: [{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }], memberIds: [] }]);
+      });
+
+      it("reads the tenant's clock: the directory's time, as it moves", async () => {
+        const subject = await makeSubject(contoso());
+        expect((await read(subject)).readAt).toBe(FIXTURE_NOW);
+        await subject.setNow('2026-12-01T10:11:12Z');
+        expect((await read(subject)).readAt).toBe('2026-12-01T10:11:12Z');
+      });
+    });
+
+    describe('updateAttributes', () => {
+      it('sets exactly the attributes given, unsets those given null, and leaves the others as they are', async () => {
+        const subject = await makeSubject(contoso((d) => { Object.assign(userIn(d, BOB), { givenName: 'Bob', jobTitle: 'Engineer', department: 'Sales', city: 'Amsterdam' }); }));
+        await subject.tenant.updateAttributes(BOB, { displayName: 'Bob Builder', jobTitle: 'Lead', department: null, businessPhones: ['+31 20 555 0000'] });
+        let bob = userOf(await readWith(subject, { attributes: PROFILE }), BOB);
+        expect(bob.displayName).toBe('Bob Builder');
+        expect(bob.attributes).toEqual({ givenName: 'Bob', jobTitle: 'Lead', department: null, city: 'Amsterdam', businessPhones: ['+31 20 555 0000'] });
+        await subject.tenant.updateAttributes('bob@contoso.com', { businessPhones: null, city: 'Utrecht' });
+        bob = userOf(await readWith(subject, { attributes: PROFILE }), BOB);
+        expect(bob.attributes).toEqual({ givenName: 'Bob', jobTitle: 'Lead', department: null, city: 'Utrecht', businessPhones: [] });
+      });
+
+      it('refuses two business phones, an empty string and an unset displayName; not-found for a soft-deleted user', async () => {
+        const subject = await makeSubject(contoso());
+        for (const attributes of [{ businessPhones: ['+31 20 555 0000', '+31 20 555 0001'] }, { jobTitle: '' }, { displayName: null }]) {
+          const error = await expectFailure(subject, () => subject.tenant.updateAttributes(BOB, attributes), { kind: 'other', status: 400 });
+          expect(error.message).toMatch(new RegExp(`'${Object.keys(attributes)[0] ?? ''}'`, 'u'));
+        }
+        await expectFailure(subject, () => subject.tenant.updateAttributes(DAVE, { jobTitle: 'Helpdesk' }), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
+      });
+
+      it('creates a user with its attributes', async () => {
+        const subject = await makeSubject(contoso());
+        const { objectId } = await subject.tenant.createUser({
+          userPrincipalName: 'erin.new@contoso.com', displayName: 'Erin New', mailNickname: 'erin.new', accountEnabled: true, password: 'Xw9!long-random-password',
+          attributes: { givenName: 'Erin', jobTitle: 'Engineer', department: null, businessPhones: ['+31 20 555 0000'] },
+        });
+        expect(userOf(await readWith(subject, { attributes: PROFILE }), objectId).attributes).toEqual({ givenName: 'Erin', jobTitle: 'Engineer', department: null, city: null, businessPhones: ['+31 20 555 0000'] });
+      });
+    });
+
+    describe('setManager', () => {
+      it('sets, replaces and removes the manager; removing none again is done', async () => {
+        const subject = await makeSubject(contoso());
+        const managerOf = async (id: string): Promise<string | null | undefined> => userOf(await readWith(subject, { managers: true }), id).managerId;
+        await subject.tenant.setManager(CAROL, BOB);
+        expect(await managerOf(CAROL)).toBe(BOB);
+        await subject.tenant.setManager('carol@contoso.com', ALICE);
+        expect(await managerOf(CAROL)).toBe(ALICE);
+        await subject.tenant.setManager(CAROL, null);
+        expect(await managerOf(CAROL)).toBeNull();
+        const before = await readWith(subject, { managers: true });
+        const done = await subject.tenant.setManager(CAROL, null);
+        expect(done.requestId).toMatch(/^[0-9a-f-]{36}$/u);
+        expect(await readWith(subject, { managers: true })).toEqual(before);
+      });
+
+      it('fails with not-found for a manager that is not an active user, and for a soft-deleted user; refuses a user as its own manager', async () => {
+        const subject = await makeSubject(contoso());
+        await expectFailure(subject, () => subject.tenant.setManager(CAROL, DAVE), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
+        await expectFailure(subject, () => subject.tenant.setManager(DAVE, BOB), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
+        await expectFailure(subject, () => subject.tenant.setManager(CAROL, CAROL), { kind: 'other', status: 400 });
+        expect(userOf(await readWith(subject, { managers: true }), CAROL).managerId).toBeNull();
+      });
+    });
+
+    describe('addGroupMember and removeGroupMember', () => {
+      it("adds a member: the group's license is assigned and takes a seat", async () => {
+        const subject = await makeSubject(contoso((d) => { withMembershipWrites(d); skuIn(d, EXCHANGE_STANDARD).prepaidUnits.enabled = 3; }));
+        await subject.tenant.addGroupMember(EXCHANGE_GROUP, CAROL);
+        const tenant = await readWith(subject, { groups: [EXCHANGE_GROUP] });
+        expect(groupOf(tenant, EXCHANGE_GROUP).memberIds).toEqual([BOB, ALICE, CAROL].sort());
+        expect(groupStates(userOf(tenant, CAROL), EXCHANGE_GROUP)).toEqual([{ skuId: EXCHANGE_STANDARD, state: 'Active', error: 'None' }]);
+        expect(userOf(tenant, CAROL).assignedLicenses).toEqual([{ skuId: EXCHANGE_STANDARD, disabledPlans: [] }]);
+        expect(seatsOf(tenant, EXCHANGE_STANDARD)).toEqual({ enabled: 3, consumed: 3 });
+      });
+
+      it('adds a member without a free seat: the assignment is in error (CountViolation) and takes no seat', async () => {
+        const subject = await makeSubject(contoso(withMembershipWrites));
+        await subject.tenant.addGroupMember(EXCHANGE_GROUP, CAROL);
+        const tenant = await readWith(subject, { groups: [EXCHANGE_GROUP] });
+        expect(groupOf(tenant, EXCHANGE_GROUP).memberIds).toContain(CAROL);
+        expect(groupStates(userOf(tenant, CAROL), EXCHANGE_GROUP)).toEqual([{ skuId: EXCHANGE_STANDARD, state: 'Error', error: 'CountViolation' }]);
+        expect(userOf(tenant, CAROL).assignedLicenses).toEqual([]);
+        expect(seatsOf(tenant, EXCHANGE_STANDARD)).toEqual({ enabled: 1, consumed: 1 });
+      });
+
+      it('adding a member already in the group is done: it answers a request id and changes nothing', async () => {
+        const subject = await makeSubject(contoso(withMembershipWrites));
+        const before = await readWith(subject, { groups: [EXCHANGE_GROUP] });
+        const done = await subject.tenant.addGroupMember(EXCHANGE_GROUP, BOB);
+        expect(done.requestId).toMatch(/^[0-9a-f-]{36}$/u);
+        expect(await readWith(subject, { groups: [EXCHANGE_GROUP] })).toEqual(before);
+      });
+
+      it("removes a member: the group's license goes and its seat is free; removing one that is not a member is done", async () => {
+        const subject = await makeSubject(contoso(withMembershipWrites));
+        await subject.tenant.removeGroupMember(EXCHANGE_GROUP, BOB);
+        const tenant = await readWith(subject, { groups: [EXCHANGE_GROUP] });
+        expect(groupOf(tenant, EXCHANGE_GROUP).memberIds).toEqual([ALICE]);
+        expect(groupStates(userOf(tenant, BOB), EXCHANGE_GROUP)).toEqual([]);
+        expect(userOf(tenant, BOB).assignedLicenses).toEqual([{ skuId: E3, disabledPlans: [YAMMER] }]);
+        expect(seatsOf(tenant, EXCHANGE_STANDARD)).toEqual({ enabled: 1, consumed: 0 });
+        for (const [group, user] of [[EXCHANGE_GROUP, BOB], [EXCHANGE_GROUP, CAROL]] as const) {
+          const done = await subject.tenant.removeGroupMember(group, user);
+          expect(done.requestId).toMatch(/^[0-9a-f-]{36}$/u);
+        }
+        expect(await readWith(subject, { groups: [EXCHANGE_GROUP] })).toEqual(tenant);
+      });
+
+      it('fails with not-found for a group that does not exist and for a user that is not active', async () => {
+        const subject = await makeSubject(contoso(withMembershipWrites));
+        await expectFailure(subject, () => subject.tenant.addGroupMember(NO_SUCH_GROUP, CAROL), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
+        await expectFailure(subject, () => subject.tenant.addGroupMember(EXCHANGE_GROUP, DAVE), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
+      });
+    });
+
     describe('what a write that succeeds answers', () => {
       it('every write answers with the request id of the request that carried it out: one each, as an error carries one', async () => {
-        const subject = await makeSubject(contoso());
+        const subject = await makeSubject(contoso(withMembershipWrites));
         const answers = [
           await subject.tenant.restoreDeletedUser(DAVE, { autoReconcileProxyConflict: true }),
           await subject.tenant.createUser({ userPrincipalName: 'erin.new@contoso.com', displayName: 'Erin New', mailNickname: 'erin.new', accountEnabled: true, usageLocation: 'NL', password: 'Xw9!long-random-password' }),
           await subject.tenant.setUsageLocation(CAROL, 'BE'),
           await subject.tenant.assignLicenses(CAROL, [{ skuId: E3, disabledPlans: [YAMMER] }], []),
           await subject.tenant.setAccountEnabled(BOB, false),
+          await subject.tenant.updateAttributes(BOB, { jobTitle: 'Lead' }),
+          await subject.tenant.setManager(CAROL, BOB),
+          await subject.tenant.setManager(CAROL, null),
+          await subject.tenant.addGroupMember(EXCHANGE_GROUP, CAROL),
+          await subject.tenant.removeGroupMember(EXCHANGE_GROUP, CAROL),
         ];
         const ids = answers.map((a) => a.requestId);
         for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/u);

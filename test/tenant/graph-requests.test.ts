@@ -1,7 +1,8 @@
 /**
  * The Graph adapter reads in bulk (docs/reconciliation.md §1, docs/pulumi.md): for U active users, D deleted users and M
  * declared mailboxes, ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests, +1 for group names when a license
- * comes from a group — measured on the emulator's request log.
+ * comes from a group or the request names groups, + ⌈m/999⌉ (at least 1) for the members of each named group
+ * found; declared attributes and managers cost no request — measured on the emulator's request log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Seed } from '../../src/emulator/directory/model.ts';
@@ -10,6 +11,7 @@ import type { RequestLogEntry, RunningEmulator } from '../../src/emulator/server
 import { bigSeed, declaredMailboxes } from '../support/big-seed.ts';
 import { graphTenantFor } from '../support/graph-tenant.ts';
 import { expectedObservedTenant } from '../support/memory-seed.ts';
+import { E3 } from '../support/emulator.ts';
 
 let emulator: RunningEmulator;
 
@@ -66,5 +68,43 @@ describe('Graph adapter request count', () => {
     expect(emulator.requests().filter((r) => r.inBatch !== undefined).length).toBe(M);
 
     expect(observed).toEqual(expectedObservedTenant(seed, declared));
+  });
+
+  it('reads declared attributes and managers in the users\' pages, and each named group\'s members in pages of 999', async () => {
+    const BIG_GROUP = '9a000000-0000-4000-8000-0000000000b1';
+    const base = bigSeed({ users: 1500, deleted: 5 });
+    const extra = base.users.filter((u) => u.userPrincipalName.startsWith('user'));
+    const seed = {
+      ...base,
+      users: base.users.map((u, i) => (i % 2 === 0 ? { ...u, jobTitle: `Title ${i}`, businessPhones: [`+31 20 ${i}`], ...(i > 0 ? { manager: base.users[0]?.id ?? '' } : {}) } : u)),
+      groups: [...base.groups, { id: BIG_GROUP, displayName: 'Everyone', assignedLicenses: [{ skuId: E3, disabledPlans: [] }], members: extra.slice(0, 1200).map((u) => u.id) }],
+    };
+    await reseed(seed);
+    const request = { attributes: ['jobTitle', 'department', 'businessPhones'] as const, managers: true, groups: [BIG_GROUP, 'exchange plan 1 users', 'no such group'] };
+    const observed = await graphTenantFor(emulator.url, seed).tenant.readTenant({ mailboxUserPrincipalNames: [], ...request, attributes: [...request.attributes] });
+
+    const U = observed.users.length;
+    const D = observed.deletedUsers.length;
+    const log = graphRequests();
+    const count = (path: string): number => log.filter((r) => r.path === path).length;
+    expect(log.length, log.map((r) => `${r.method} ${r.path}`).join('\n')).toBe(pages(U, 999) + pages(D, 999) + 1 + 1 + pages(1200, 999) + pages(2, 999));
+    expect(count('/users')).toBe(pages(U, 999));
+    expect(count('/groups')).toBe(1);
+    expect(count(`/groups/${BIG_GROUP}/members`)).toBe(2);
+    expect(log.filter((r) => r.path.endsWith('/members')).every((r) => r.query.includes('$top=999') && r.query.includes('$select=id'))).toBe(true);
+    const userPages = log.filter((r) => r.path === '/users' || r.path === '/directory/deletedItems/microsoft.graph.user');
+    for (const page of userPages) expect(decodeURIComponent(page.query)).toMatch(/\$expand=manager\(\$select=id\)/u);
+    expect(decodeURIComponent(userPages[0]?.query ?? '')).toMatch(/\$select=[^&]*jobTitle,department,businessPhones/u);
+    expect(observed).toEqual(expectedObservedTenant(seed, [], { ...request, attributes: [...request.attributes] }));
+    expect(observed.groups?.find((g) => g.id === BIG_GROUP)?.memberIds).toHaveLength(1200);
+  });
+
+  it('asks for no attribute, manager or group the request does not name', async () => {
+    const seed = bigSeed({ users: 10, deleted: 0, groups: false });
+    await reseed(seed);
+    await graphTenantFor(emulator.url, seed).tenant.readTenant({ mailboxUserPrincipalNames: [] });
+    const log = graphRequests();
+    expect(log.map((r) => r.path).sort()).toEqual(['/directory/deletedItems/microsoft.graph.user', '/subscribedSkus', '/users']);
+    for (const page of log) expect(decodeURIComponent(page.query)).not.toMatch(/\$expand|jobTitle|department|businessPhones/u);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Plan } from '../../domain/plan.ts';
 import { describeSku } from '../../domain/sku-catalog.ts';
+import type { RunningEmulator } from '../../emulator/server.ts';
 import { startEmulator } from '../../emulator/server.ts';
 import { planTenant } from '../../engine/reconcile.ts';
 import { loadPolicy } from '../../policy/load.ts';
@@ -18,11 +19,16 @@ import type { Outcome } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { useColour } from '../io.ts';
 import type { DemoCast } from './demo-tenant.ts';
-import { castDemo, DEMO_CLIENT_ID, DEMO_DRIFT_DAYS, demoSeed } from './demo-tenant.ts';
+import { castDemo, DEMO_CLIENT_ID, DEMO_DRIFT_DAYS, DEMO_STALE_JOB_TITLE, demoSeed } from './demo-tenant.ts';
 
 export interface DemoOptions {
   /** The demo app's secret; a fresh random one by default. Never printed (tests pass a known one to check). */
   readonly clientSecret?: string;
+  /**
+   * Called with the demo's emulator once it runs (`started`, before the first plan) and when the story is
+   * told (`finished`, before it closes), so that a test can read the tenant before and after.
+   */
+  readonly observe?: (moment: 'started' | 'finished', emulator: RunningEmulator) => Promise<void> | void;
 }
 
 const WIDTH = 100;
@@ -48,6 +54,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<Out
   const emulator = await startEmulator({ seed, port: 0 });
   const workDir = await mkdtemp(path.join(tmpdir(), 'tenantctl-demo-'));
   try {
+    await options.observe?.('started', emulator);
     const tenant = connectGraphTenant({
       env: { TENANTCTL_GRAPH_URL: emulator.url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: DEMO_CLIENT_ID, AZURE_CLIENT_SECRET: clientSecret },
     }).tenant;
@@ -104,7 +111,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<Out
     say();
     say(wrap(
       'To run this against your own tenant: register an app in Entra ID with the application permissions User.Read.All, LicenseAssignment.Read.All, ' +
-      'MailboxSettings.Read and GroupMember.Read.All (to plan) and User.DeleteRestore.All, LicenseAssignment.ReadWrite.All and User.ReadWrite.All (to apply); ' +
+      'MailboxSettings.Read and GroupMember.Read.All (to plan) and User.DeleteRestore.All, LicenseAssignment.ReadWrite.All, User.ReadWrite.All and GroupMember.ReadWrite.All (to apply); ' +
       'set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or use a certificate, workload identity, a managed identity or az login); ' +
       'put your tenant\'s id and people in policies/; then:',
     ));
@@ -114,6 +121,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<Out
     say('$ tenantctl plan');
     io.stdout.write(renderPlanText(third.plan, { color: colour }));
 
+    await options.observe?.('finished', emulator);
     const completed = kept && converged;
     if (!completed) io.stderr.write('tenantctl demo: the story did not end as it should (see above): apply failed, or the last plan still has changes. This is a bug in tenantctl; please report it.\n');
     return completed ? { kind: 'success' } : { kind: 'invalid-input' };
@@ -141,6 +149,16 @@ function driftLines(cast: DemoCast): string[] {
   if (cast.purged) lines.push(`${cast.purged.userPrincipalName} was deleted ${DEMO_DRIFT_DAYS.purged} days ago: past the 30 days, so Entra has purged it for good.`);
   if (cast.waitingForSeat) lines.push(`${cast.waitingForSeat.user.userPrincipalName} has no ${describeSku(cast.waitingForSeat.sku.skuPartNumber)} license yet, and the tenant has bought one seat of it fewer than the policy needs.`);
   if (cast.signInEnabledMailbox) lines.push(`Someone can sign in to the ${cast.signInEnabledMailbox.mailboxType} mailbox ${cast.signInEnabledMailbox.userPrincipalName}; a ${cast.signInEnabledMailbox.mailboxType} mailbox's account must stay blocked.`);
+  if (cast.newHire) lines.push(`${cast.newHire.userPrincipalName} was hired: HR added ${cast.newHire.displayName} to the policy, and the account does not exist yet.`);
+  if (cast.attributeDrift) {
+    const what = cast.attributeDrift.attributes.jobTitle === undefined ? 'display name' : `job title to "${DEMO_STALE_JOB_TITLE}"`;
+    lines.push(`Someone changed ${cast.attributeDrift.userPrincipalName}'s ${what} in the admin center ${DEMO_DRIFT_DAYS.attributeChanged} days ago; the policy says otherwise.`);
+  }
+  if (cast.joinsGroup) {
+    const set = cast.joinsGroup.licenses.find((l) => l.group !== undefined);
+    if (set) lines.push(`${cast.joinsGroup.userPrincipalName} should have ${describeSku(set.sku)} through the licensing group "${set.group}", but is not a member of it.`);
+  }
+  if (cast.protectedDrift) lines.push(`Someone ${cast.protectedDrift.accountEnabled ? 'blocked' : 'enabled'} sign-in of ${cast.protectedDrift.userPrincipalName}, a break-glass account the policy marks protected.`);
   return lines;
 }
 
@@ -163,6 +181,19 @@ function explainPlan(plan: Plan, cast: DemoCast): string {
   if (licensed && cast.licenseRemoved) sentences.push(`${cast.licenseRemoved.userPrincipalName} gets ${cast.licenseRemoved.licenses.length === 1 ? 'its license' : 'its licenses'} back, which reconnects the mailbox.`);
   const blocked = plan.changes.filter((c) => c.action === 'block-sign-in').map((c) => c.userPrincipalName);
   if (blocked.length > 0) sentences.push(`Sign-in is blocked for ${blocked.join(', ')}.`);
+  const created = plan.changes.filter((c) => c.action === 'create-user').map((c) => c.userPrincipalName);
+  if (created.length > 0) {
+    sentences.push(
+      `${created.join(', ')} ${created.length === 1 ? 'is' : 'are'} created, because there is no deleted copy to restore, with the declared attributes and manager. ` +
+      'The random initial password is never shown to anyone: the person signs in with a Temporary Access Pass or a password reset an administrator issues.',
+    );
+  }
+  const corrected = plan.changes.filter((c) => c.action === 'update-attributes').map((c) => c.userPrincipalName);
+  if (corrected.length > 0) sentences.push(`The attributes the policy declares are set back for ${corrected.join(', ')}; attributes it does not declare are never touched.`);
+  const joins = plan.changes.filter((c) => c.action === 'add-group-member');
+  if (joins.length > 0) sentences.push(`${joins.map((c) => c.userPrincipalName).join(', ')} ${joins.length === 1 ? 'joins' : 'join'} the licensing group instead of getting a direct license: Entra's group-based licensing does the rest.`);
+  const protectedCount = plan.protectedPrincipals?.length ?? 0;
+  if (protectedCount > 0) sentences.push(`${plural(protectedCount, 'protected principal')} ${protectedCount === 1 ? 'is' : 'are'} left alone whatever drifted: the plan only reports ${protectedCount === 1 ? 'it' : 'them'}.`);
   sentences.push('Nothing is deleted: tenantctl never deletes a user.');
   if (plan.diagnostics.some((d) => d.severity === 'error')) sentences.push('The errors above are reported, not guessed at; step 3 comes back to them.');
   return sentences.join(' ');
@@ -195,7 +226,10 @@ function leftOver(first: Plan, plan: Plan, cast: DemoCast): string[] {
   const lines: string[] = [];
   const has = (code: string, upn?: string): boolean => plan.diagnostics.some((d) => d.code === code && (upn === undefined || d.userPrincipalName === upn));
   if (cast.purged && has('not-restorable', cast.purged.userPrincipalName)) {
-    lines.push(`${cast.purged.userPrincipalName} was purged: its data is gone, and Graph cannot bring it back. tenantctl does not quietly make an empty stand-in (whenPurged: report): create the account yourself, or set defaults.whenPurged: create.`);
+    lines.push(`${cast.purged.userPrincipalName} was purged: its data is gone, and Graph cannot bring it back. Its policy entry says whenMissing: report, so tenantctl does not make an empty stand-in: create the account yourself, or remove that line and tenantctl creates a new one.`);
+  }
+  if (cast.protectedDrift && has('protected-drift', cast.protectedDrift.userPrincipalName)) {
+    lines.push(`${cast.protectedDrift.userPrincipalName} is protected: its drift stays reported, and no option makes tenantctl write to it. A person looks at a break-glass account.`);
   }
   if (cast.waitingForSeat && has('seat-shortfall', cast.waitingForSeat.user.userPrincipalName)) {
     lines.push(`${describeSku(cast.waitingForSeat.sku.skuPartNumber)} is one seat short: buy one (or free one), and the next apply gives it to ${cast.waitingForSeat.user.userPrincipalName}.`);

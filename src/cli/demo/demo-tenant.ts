@@ -1,3 +1,5 @@
+import { ATTRIBUTE_NAMES } from '../../domain/attributes.ts';
+import type { AttributeValue } from '../../domain/attributes.ts';
 import { addDays } from '../../domain/clock.ts';
 import type { DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser } from '../../domain/desired.ts';
 import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
@@ -27,7 +29,12 @@ export const DEMO_DRIFT_DAYS = {
   purged: 40,
   /** Deleted this long ago; an empty account was created under its UPN a day later. */
   recreated: 12,
+  /** Someone changed an attribute in the admin center this long ago. */
+  attributeChanged: 2,
 } as const;
+
+/** What someone typed over the declared attribute in the admin center (the demo's attribute drift). */
+export const DEMO_STALE_JOB_TITLE = 'Sales Representative';
 
 /** The application permissions of docs/permissions.md §2, exactly: what plan and apply need, nothing more. */
 export const DEMO_APP_ROLES: readonly string[] = [
@@ -38,6 +45,7 @@ export const DEMO_APP_ROLES: readonly string[] = [
   'User.DeleteRestore.All',
   'LicenseAssignment.ReadWrite.All',
   'User.ReadWrite.All',
+  'GroupMember.ReadWrite.All',
 ];
 
 export const DEMO_CLIENT_ID = '7e1a0c2d-5b8f-4c3e-9a61-0d3e7f2b9c10';
@@ -58,6 +66,14 @@ export interface DemoCast {
   readonly waitingForSeat?: { readonly user: DesiredUser; readonly sku: CatalogSku };
   /** A shared/room/equipment mailbox whose account can sign in. */
   readonly signInEnabledMailbox?: DesiredMailbox;
+  /** Declared, never in the tenant: a new hire, created by apply. */
+  readonly newHire?: DesiredUser;
+  /** One declared attribute (jobTitle when declared, else displayName) was typed over in the admin center. */
+  readonly attributeDrift?: DesiredUser;
+  /** Holds a license set given through a group, but is not a member of the group yet. */
+  readonly joinsGroup?: DesiredUser;
+  /** A protected principal (break-glass) whose sign-in someone flipped: reported, never touched. */
+  readonly protectedDrift?: DesiredUser;
 }
 
 /**
@@ -73,6 +89,10 @@ const PREFERRED: Readonly<Record<keyof DemoCast, string>> = {
   purged: 'peggy',
   deletedMailbox: 'info',
   signInEnabledMailbox: 'support',
+  newHire: 'quinn',
+  attributeDrift: 'bob',
+  joinsGroup: 'grace',
+  protectedDrift: 'breakglass',
 };
 
 /** Picks the cast from the policy (pure, deterministic). */
@@ -84,13 +104,22 @@ export function castDemo(desired: DesiredState): DemoCast {
     if (chosen) taken.add(chosen.userPrincipalName);
     return chosen;
   };
-  const users = desired.principals.filter((p): p is DesiredUser => p.kind === 'user');
-  const mailboxes = desired.principals.filter((p): p is DesiredMailbox => p.kind === 'mailbox');
+  // A protected principal plays only its own part: tenantctl never writes to it, so no other drift of it would be repaired.
+  const everyUser = desired.principals.filter((p): p is DesiredUser => p.kind === 'user');
+  const users = everyUser.filter((u) => !u.protected);
+  const mailboxes = desired.principals.filter((p): p is DesiredMailbox => p.kind === 'mailbox' && !p.protected);
+  const protectedDrift = pick('protectedDrift', everyUser, (u) => u.protected);
+  // The new hire is not in the tenant: nobody the seed holds may name it as manager.
+  const managers = new Set(desired.principals.flatMap((p) => (typeof p.manager === 'string' ? [p.manager] : [])));
+  const newHire = pick('newHire', users, (u) => !managers.has(u.userPrincipalName) && u.whenMissing === 'create');
+  const joinsGroup = pick('joinsGroup', users, (u) => u.licenses.some((l) => l.group !== undefined));
+  const attributeDrift = pick('attributeDrift', users);
 
   const licenseRemoved = pick('licenseRemoved', users, (u) => u.licenses.some((l) => grantsMailbox(l)));
   // The short SKU must not be one the license-removed user needs back, or the seat it is denied could be that user's.
   const keptSkus = new Set((licenseRemoved?.licenses ?? []).flatMap((l) => catalogSkuOf(l)?.skuId ?? []));
-  const shortSkuOf = (u: DesiredUser): CatalogSku | undefined => u.licenses.map(catalogSkuOf).find((s) => s !== undefined && !keptSkus.has(s.skuId));
+  // Only a direct license can wait for a seat here (a group's would wait in the group, as CountViolation).
+  const shortSkuOf = (u: DesiredUser): CatalogSku | undefined => u.licenses.filter((l) => l.group === undefined).map(catalogSkuOf).find((s) => s !== undefined && !keptSkus.has(s.skuId));
   const waiting = pick('waitingForSeat', users, (u) => shortSkuOf(u) !== undefined);
   const waitingSku = waiting && shortSkuOf(waiting);
   const deletedRecently = pick('deletedRecently', users);
@@ -108,6 +137,10 @@ export function castDemo(desired: DesiredState): DemoCast {
     ...(recreated ? { recreated } : {}),
     ...(waiting && waitingSku ? { waitingForSeat: { user: waiting, sku: waitingSku } } : {}),
     ...(signInEnabledMailbox ? { signInEnabledMailbox } : {}),
+    ...(newHire ? { newHire } : {}),
+    ...(attributeDrift ? { attributeDrift } : {}),
+    ...(joinsGroup ? { joinsGroup } : {}),
+    ...(protectedDrift ? { protectedDrift } : {}),
   };
 }
 
@@ -132,6 +165,28 @@ export interface DemoSeedUser {
   readonly assignedPlans?: readonly { readonly assignedDateTime: string; readonly capabilityStatus: 'Deleted'; readonly service: string; readonly servicePlanId: string }[];
   readonly mailboxSettings: { readonly userPurpose: 'user' | 'shared' | 'room' | 'equipment' };
   readonly deletedDateTime?: string;
+  /** The manager's object id. */
+  readonly manager?: string;
+  readonly givenName?: string | null;
+  readonly surname?: string | null;
+  readonly jobTitle?: string | null;
+  readonly department?: string | null;
+  readonly companyName?: string | null;
+  readonly officeLocation?: string | null;
+  readonly employeeId?: string | null;
+  readonly employeeType?: string | null;
+  readonly city?: string | null;
+  readonly country?: string | null;
+  readonly mobilePhone?: string | null;
+  readonly businessPhones?: readonly string[];
+}
+
+export interface DemoSeedGroup {
+  readonly id: string;
+  readonly displayName: string;
+  readonly assignedLicenses: readonly DemoSeedLicense[];
+  /** User ids. */
+  readonly members: readonly string[];
 }
 
 export interface DemoSeedSku {
@@ -149,7 +204,7 @@ export interface DemoSeed {
   readonly subscribedSkus: readonly DemoSeedSku[];
   readonly users: readonly DemoSeedUser[];
   readonly deletedUsers: readonly DemoSeedUser[];
-  readonly groups: readonly never[];
+  readonly groups: readonly DemoSeedGroup[];
   readonly apps: readonly { readonly clientId: string; readonly clientSecret: string; readonly roles: readonly string[]; readonly displayName: string }[];
 }
 
@@ -171,8 +226,15 @@ export function demoSeed(desired: DesiredState, now: string, clientSecret: strin
 
   const users: DemoSeedUser[] = [];
   const deletedUsers: DemoSeedUser[] = [];
+  // Managers by the id the seed gives them: only principals the seed holds active under their own id.
+  const activeIds = new Map<string, string>();
   for (const principal of desired.principals) {
-    const account = convergedAccount(principal, desired, now, ago(ACCOUNT_AGE_DAYS));
+    const elsewhere = [cast.newHire, cast.deletedRecently, cast.deletedLongAgo, cast.deletedMailbox, cast.purged, cast.recreated].some((part) => is(principal, part));
+    if (!elsewhere) activeIds.set(principal.userPrincipalName, demoId(`user:${principal.userPrincipalName}`));
+  }
+  for (const principal of desired.principals) {
+    if (is(principal, cast.newHire)) continue; // declared, not hired yet: apply creates it
+    const account = convergedAccount(principal, desired, now, ago(ACCOUNT_AGE_DAYS), activeIds);
     if (is(principal, cast.deletedRecently)) deletedUsers.push({ ...account, deletedDateTime: ago(DEMO_DRIFT_DAYS.deletedRecently) });
     else if (is(principal, cast.deletedLongAgo)) deletedUsers.push({ ...account, deletedDateTime: ago(DEMO_DRIFT_DAYS.deletedLongAgo) });
     else if (is(principal, cast.deletedMailbox)) deletedUsers.push({ ...account, deletedDateTime: ago(DEMO_DRIFT_DAYS.deletedMailbox) });
@@ -192,14 +254,17 @@ export function demoSeed(desired: DesiredState, now: string, clientSecret: strin
       const short = cast.waitingForSeat?.sku.skuId.toLowerCase();
       users.push({ ...account, assignedLicenses: account.assignedLicenses.filter((l) => l.skuId !== short) });
     } else if (is(principal, cast.signInEnabledMailbox)) users.push({ ...account, accountEnabled: true });
-    else users.push(account);
+    else if (is(principal, cast.protectedDrift)) users.push({ ...account, accountEnabled: !account.accountEnabled });
+    else if (is(principal, cast.attributeDrift)) {
+      users.push(principal.attributes.jobTitle === undefined ? { ...account, displayName: `${account.displayName} (old)` } : { ...account, jobTitle: DEMO_STALE_JOB_TITLE });
+    } else users.push(account);
   }
 
-  // Seats: what the tenant holds once converged (the purged user's are free again; a re-created user holds twice).
+  // Seats: what the tenant holds once converged (the purged user's are free again; a re-created user holds twice; the new hire holds nothing yet).
   const holders = new Map<string, number>();
   const skus = new Map<string, CatalogSku>();
   for (const principal of desired.principals) {
-    if (is(principal, cast.purged)) continue;
+    if (is(principal, cast.purged) || is(principal, cast.newHire)) continue;
     for (const license of principal.licenses) {
       const sku = catalogSkuOf(license);
       if (!sku) continue;
@@ -232,16 +297,58 @@ export function demoSeed(desired: DesiredState, now: string, clientSecret: strin
     subscribedSkus,
     users,
     deletedUsers,
-    groups: [],
+    groups: licensingGroups(desired, users, (p) => !is(p, cast.joinsGroup)),
     apps: [{ clientId: DEMO_CLIENT_ID, clientSecret, roles: DEMO_APP_ROLES, displayName: 'tenantctl demo' }],
   };
 }
 
-/** The principal as the policy wants it. */
-function convergedAccount(principal: DesiredPrincipal, desired: DesiredState, now: string, createdDateTime: string): DemoSeedUser {
+/**
+ * The licensing groups the policy's license sets name, each assigning its sets' SKUs, with the active
+ * accounts that hold such a set as members (but those `member` leaves out).
+ */
+function licensingGroups(desired: DesiredState, active: readonly DemoSeedUser[], member: (p: DesiredPrincipal) => boolean): DemoSeedGroup[] {
+  const activeIds = new Set(active.map((u) => u.id));
+  const groups = new Map<string, { id: string; displayName: string; licenses: Map<string, DemoSeedLicense>; members: Set<string> }>();
+  for (const principal of desired.principals) {
+    for (const license of principal.licenses) {
+      if (license.group === undefined) continue;
+      const sku = catalogSkuOf(license);
+      if (!sku) continue;
+      const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/u.test(license.group);
+      const key = license.group.toLowerCase();
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { id: isId ? key : demoId(`group:${key}`), displayName: isId ? `Licensing: ${sku.skuPartNumber}` : license.group, licenses: new Map(), members: new Set() }));
+      group.licenses.set(sku.skuId.toLowerCase(), { skuId: sku.skuId.toLowerCase(), disabledPlans: disabledPlanIds(sku, license) });
+      const id = demoId(`user:${principal.userPrincipalName}`);
+      if (member(principal) && activeIds.has(id)) group.members.add(id);
+    }
+  }
+  return [...groups.values()].map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: [...g.licenses.values()], members: [...g.members].sort() }));
+}
+
+function disabledPlanIds(sku: CatalogSku, license: DesiredLicense): string[] {
+  return [...new Set(license.disabledPlans.flatMap((ref) => findCatalogServicePlan(sku, ref)?.servicePlanId.toLowerCase() ?? []))].sort();
+}
+
+/** The declared attributes other than displayName, in the seed's (Graph's) shape; unset ones left out. */
+function seedAttributes(principal: DesiredPrincipal): Partial<Record<string, AttributeValue>> {
+  const out: Partial<Record<string, AttributeValue>> = {};
+  for (const name of ATTRIBUTE_NAMES) {
+    const value = principal.attributes[name];
+    if (name === 'displayName' || value === undefined || value === null) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The principal as the policy wants it; its manager by the id `activeIds` gives it, when the seed holds it. */
+function convergedAccount(principal: DesiredPrincipal, desired: DesiredState, now: string, createdDateTime: string, activeIds: ReadonlyMap<string, string>): DemoSeedUser {
   const upn = principal.userPrincipalName;
   const localPart = splitUserPrincipalName(upn).localPart;
+  const managerId = typeof principal.manager === 'string' ? activeIds.get(principal.manager) : undefined;
   return {
+    ...seedAttributes(principal),
+    ...(managerId === undefined ? {} : { manager: managerId }),
     id: demoId(`user:${upn}`),
     userPrincipalName: upn,
     displayName: principal.displayName,
@@ -251,11 +358,11 @@ function convergedAccount(principal: DesiredPrincipal, desired: DesiredState, no
     mailNickname: localPart.replace(/[^A-Za-z0-9._-]/gu, '').slice(0, 64) || 'user',
     proxyAddresses: [`SMTP:${upn}`],
     createdDateTime: createdDateTime < now ? createdDateTime : now,
+    // Direct licenses only: a license set given through a group comes from the group's membership.
     assignedLicenses: principal.licenses.flatMap((license) => {
       const sku = catalogSkuOf(license);
-      if (!sku) return [];
-      const disabledPlans = license.disabledPlans.flatMap((ref) => findCatalogServicePlan(sku, ref)?.servicePlanId.toLowerCase() ?? []);
-      return [{ skuId: sku.skuId.toLowerCase(), disabledPlans: [...new Set(disabledPlans)].sort() }];
+      if (!sku || license.group !== undefined) return [];
+      return [{ skuId: sku.skuId.toLowerCase(), disabledPlans: disabledPlanIds(sku, license) }];
     }),
     mailboxSettings: { userPurpose: principal.kind === 'mailbox' ? principal.mailboxType : 'user' },
   };

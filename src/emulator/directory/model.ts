@@ -67,6 +67,18 @@ export interface SeedUser {
   readonly userType?: 'Member' | 'Guest';
   readonly createdDateTime?: string;
   readonly jobTitle?: string | null;
+  readonly department?: string | null;
+  readonly companyName?: string | null;
+  readonly officeLocation?: string | null;
+  readonly employeeId?: string | null;
+  readonly employeeType?: string | null;
+  readonly city?: string | null;
+  readonly country?: string | null;
+  readonly mobilePhone?: string | null;
+  /** At most one number (Graph's rule). */
+  readonly businessPhones?: readonly string[];
+  /** The id of the user's manager: a user of `users` or `deletedUsers`, not the user itself. */
+  readonly manager?: string;
   /** Direct licenses. Group licenses come from `groups`. */
   readonly assignedLicenses?: readonly AssignedLicense[];
   /** History, e.g. an Exchange plan `Deleted` on a date; entries for other plans are derived. */
@@ -76,6 +88,8 @@ export interface SeedUser {
   readonly deletedDateTime?: string;
   /** Derived; ignored in a seed. */
   readonly licenseAssignmentStates?: readonly LicenseAssignmentState[];
+  /** Whether the user must change its password at next sign-in (`POST /users` sets it); never the password itself. */
+  readonly passwordProfile?: { readonly forceChangePasswordNextSignIn: boolean };
 }
 
 export interface SeedGroup {
@@ -128,6 +142,12 @@ export interface Seed {
   readonly deletedUsers: readonly SeedUser[];
   readonly groups: readonly SeedGroup[];
   readonly apps: readonly SeedApp[];
+  /**
+   * Pairs of service plan ids that one user cannot hold together: group-based licensing records
+   * MutuallyExclusiveViolation when a group's SKU would enable one while the member holds the other
+   * (docs/emulator.md §7, docs/graph-behaviour.md §19).
+   */
+  readonly mutuallyExclusive?: readonly (readonly [string, string])[];
 }
 
 /** Entra keeps soft-deleted users this long (https://learn.microsoft.com/entra/fundamentals/users-restore): the planner's number. */

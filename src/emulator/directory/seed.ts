@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { GraphError } from './errors.ts';
 import { directState } from './licensing.ts';
 import type { LicenseUnits, Seed, SeedApp, SeedUser } from './model.ts';
+import { MAX_BUSINESS_PHONES, MAX_LENGTH, PROFILE_STRINGS } from './profile.ts';
 import { TenantStore } from './store.ts';
 
 /** A seed that cannot be loaded; the message names the field, e.g. `users[3].assignedLicenses[0].skuId`. */
@@ -42,11 +43,12 @@ const user = {
   properties: {
     id: guid,
     userPrincipalName: { type: 'string', minLength: 3 },
-    displayName: { type: 'string', minLength: 1 },
+    displayName: { type: 'string', minLength: 1, maxLength: MAX_LENGTH.displayName },
     accountEnabled: { type: 'boolean' },
-    givenName: nullableString,
-    surname: nullableString,
-    jobTitle: nullableString,
+    // The profile strings with Graph's documented maximum lengths (profile.ts).
+    ...Object.fromEntries(PROFILE_STRINGS.map((name) => [name, MAX_LENGTH[name] === undefined ? nullableString : { ...nullableString, maxLength: MAX_LENGTH[name] }])),
+    businessPhones: { type: 'array', maxItems: MAX_BUSINESS_PHONES, items: { type: 'string', minLength: 1 } },
+    manager: guid,
     mail: nullableString,
     mailNickname: { type: 'string', minLength: 1, maxLength: 64 },
     usageLocation: { type: ['string', 'null'], pattern: '^[A-Z]{2}$' },
@@ -58,6 +60,8 @@ const user = {
     assignedPlans: { type: 'array', items: assignedPlan },
     mailboxSettings: { type: 'object', required: ['userPurpose'], properties: { userPurpose: { enum: ['user', 'linked', 'shared', 'room', 'equipment', 'others'] } } },
     deletedDateTime: dateTime,
+    // Never a password: only whether the user must change the one it was created with (a state dump shows it).
+    passwordProfile: { type: 'object', additionalProperties: false, required: ['forceChangePasswordNextSignIn'], properties: { forceChangePasswordNextSignIn: { type: 'boolean' } } },
     // Derived by the emulator: accepted so that a state dump loads as a seed, and recomputed.
     licenseAssignmentStates: {
       type: 'array',
@@ -133,6 +137,7 @@ const seedSchema = {
         properties: { id: guid, displayName: { type: 'string' }, assignedLicenses: { type: 'array', items: assignedLicense }, members: { type: 'array', items: guid } },
       },
     },
+    mutuallyExclusive: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 2, items: guid } },
     apps: {
       type: 'array',
       items: {
@@ -195,7 +200,15 @@ export function parseSeed(json: unknown): Seed {
  */
 export function loadSeed(json: unknown): TenantStore {
   const seed = parseSeed(json);
+  const planIds = new Set(seed.subscribedSkus.flatMap((sku) => sku.servicePlans.map((p) => p.servicePlanId.toLowerCase())));
+  (seed.mutuallyExclusive ?? []).forEach((pair, index) => {
+    pair.forEach((plan, side) => {
+      if (!planIds.has(plan.toLowerCase())) throw new SeedError(`mutuallyExclusive[${index}][${side}]`, `${plan} is not a service plan of any SKU in subscribedSkus`);
+    });
+    if (pair[0].toLowerCase() === pair[1].toLowerCase()) throw new SeedError(`mutuallyExclusive[${index}]`, 'pairs a plan with itself');
+  });
   const store = new TenantStore({
+    mutuallyExclusive: (seed.mutuallyExclusive ?? []).map(([a, b]) => [a.toLowerCase(), b.toLowerCase()] as const),
     tenantId: seed.tenantId.toLowerCase(),
     domains: seed.domains,
     organizationName: seed.organization?.displayName ?? seed.domains[0] ?? 'Contoso',
@@ -227,9 +240,8 @@ export function loadSeed(json: unknown): TenantStore {
             mailNickname: input.mailNickname ?? input.userPrincipalName.split('@')[0] ?? input.id,
             accountEnabled: input.accountEnabled ?? true,
             usageLocation: input.usageLocation ?? null,
-            givenName: input.givenName ?? null,
-            surname: input.surname ?? null,
-            jobTitle: input.jobTitle ?? null,
+            ...Object.fromEntries(PROFILE_STRINGS.map((name) => [name, input[name] ?? null])),
+            businessPhones: input.businessPhones ?? [],
             mail: input.mail ?? null,
             proxyAddresses: input.proxyAddresses ?? [],
             onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
@@ -237,6 +249,7 @@ export function loadSeed(json: unknown): TenantStore {
             // Unless the seed says, an active user was created at the seed's now and a deleted one a year before its deletion.
             createdDateTime: input.createdDateTime ?? (input.deletedDateTime ? new Date(Date.parse(input.deletedDateTime) - 365 * 86_400_000).toISOString().replace('.000Z', 'Z') : seed.now),
             purpose: input.mailboxSettings?.userPurpose ?? 'user',
+            forceChangePasswordNextSignIn: input.passwordProfile?.forceChangePasswordNextSignIn ?? false,
           },
           { seeding: true, ...(input.deletedDateTime === undefined ? {} : { deletedDateTime: input.deletedDateTime }) },
         ),
@@ -256,6 +269,18 @@ export function loadSeed(json: unknown): TenantStore {
       store.setLicenseStates(record, licenses);
     });
   }
+  // Managers once every user exists: a manager may be listed after its reports, or be soft-deleted.
+  for (const [list, users] of lists) {
+    users.forEach((input, index) => {
+      if (input.manager === undefined) return;
+      const field = `${list}[${index}].manager`;
+      const managerId = input.manager.toLowerCase();
+      if (!store.findActive(managerId) && !store.findDeleted(managerId)) throw new SeedError(field, `no user has id ${input.manager}`);
+      if (managerId === input.id.toLowerCase()) throw new SeedError(field, 'is the user itself');
+      const record = store.findActive(input.id) ?? store.findDeleted(input.id);
+      if (record) record.managerId = managerId;
+    });
+  }
   (seed.groups ?? []).forEach((group, index) => {
     const members = new Set<string>();
     group.members.forEach((memberId, memberIndex) => {
@@ -270,7 +295,7 @@ export function loadSeed(json: unknown): TenantStore {
     store.groups.set(record.id, record);
     for (const memberId of [...members].sort()) {
       const member = store.findActive(memberId) ?? store.findDeleted(memberId);
-      for (const license of record.assignedLicenses) if (member) store.addGroupLicense(member, record.id, license);
+      if (member) store.applyGroupLicenses(member, record);
     }
   });
   const clientIds = new Set<string>();

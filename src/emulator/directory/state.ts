@@ -1,3 +1,4 @@
+import { PROFILE_STRINGS } from './profile.ts';
 import type { TenantStore } from './store.ts';
 import type { UserRecord } from './user-record.ts';
 
@@ -13,9 +14,9 @@ export function dumpState(store: TenantStore): Record<string, unknown> {
     userPrincipalName: u.deletedDateTime ? u.originalUserPrincipalName : u.userPrincipalName,
     displayName: u.displayName,
     accountEnabled: u.accountEnabled,
-    givenName: u.givenName,
-    surname: u.surname,
-    jobTitle: u.jobTitle,
+    ...Object.fromEntries(PROFILE_STRINGS.map((name) => [name, u[name]])),
+    businessPhones: u.businessPhones,
+    ...(u.managerId === null ? {} : { manager: u.managerId }),
     mail: u.mail,
     mailNickname: u.mailNickname,
     usageLocation: u.usageLocation,
@@ -28,6 +29,8 @@ export function dumpState(store: TenantStore): Record<string, unknown> {
     assignedPlans: u.assignedPlans,
     mailboxSettings: { userPurpose: u.purpose },
     ...(u.deletedDateTime ? { deletedDateTime: u.deletedDateTime } : {}),
+    // Never a password: only whether the user must change the one it was created with.
+    ...(u.forceChangePasswordNextSignIn ? { passwordProfile: { forceChangePasswordNextSignIn: true } } : {}),
   });
   return {
     tenantId: store.tenantId,
@@ -37,6 +40,7 @@ export function dumpState(store: TenantStore): Record<string, unknown> {
     subscribedSkus: [...store.skus.values()].map((sku) => ({ ...sku, consumedUnits: store.consumedUnits(sku.skuId) })),
     users: store.activeUsers().map(user),
     deletedUsers: store.deletedUsers().map(user),
+    ...(store.mutuallyExclusive.length > 0 ? { mutuallyExclusive: store.mutuallyExclusive } : {}),
     groups: [...store.groups.values()].map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses, members: [...g.members].sort() })),
     // Federated identity credentials are configuration, not secrets (Graph lists them to any reader of the app).
     apps: store.apps.map((app) => ({

@@ -3,6 +3,8 @@ import { nicknameAddressKeys, proxyAddressKey, reservedAddressKeys, smtpAddressK
 import { badRequest, objectConflict, resourceNotFound } from './errors.ts';
 import { directState, effectiveLicenses, enabledPlans, nextAssignedPlans } from './licensing.ts';
 import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku, UserPurpose } from './model.ts';
+import type { ProfileChanges, ProfileString } from './profile.ts';
+import { PROFILE_STRINGS } from './profile.ts';
 import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from './model.ts';
 import type { UserRecord } from './user-record.ts';
 import { deletedUserPrincipalName } from './user-record.ts';
@@ -14,23 +16,23 @@ export interface GroupRecord {
   readonly members: Set<string>;
 }
 
-export interface NewUser {
+export type NewUser = {
   readonly id?: string;
   readonly userPrincipalName: string;
   readonly displayName: string;
   readonly mailNickname: string;
   readonly accountEnabled: boolean;
   readonly usageLocation?: string | null;
-  readonly givenName?: string | null;
-  readonly surname?: string | null;
-  readonly jobTitle?: string | null;
+  readonly businessPhones?: readonly string[];
   readonly mail?: string | null;
   readonly proxyAddresses?: readonly string[];
   readonly onPremisesSyncEnabled?: boolean | null;
   readonly userType?: 'Member' | 'Guest';
   readonly createdDateTime?: string;
   readonly purpose?: UserPurpose;
-}
+  /** From `passwordProfile` (the password is checked, never kept). */
+  readonly forceChangePasswordNextSignIn?: boolean;
+} & { readonly [K in ProfileString]?: string | null };
 
 export interface LicenseChange {
   readonly addLicenses: readonly AssignedLicense[];
@@ -62,8 +64,12 @@ export class TenantStore {
   private sortedActive: UserRecord[] | undefined;
   private sortedDeleted: UserRecord[] | undefined;
 
-  constructor(options: { tenantId: string; domains: readonly string[]; organizationName: string; apps: readonly SeedApp[]; now: string; skus: readonly SeedSku[] }) {
+  /** Service plan pairs one user cannot hold together (the seed's `mutuallyExclusive`). */
+  readonly mutuallyExclusive: readonly (readonly [string, string])[];
+
+  constructor(options: { tenantId: string; domains: readonly string[]; organizationName: string; apps: readonly SeedApp[]; now: string; skus: readonly SeedSku[]; mutuallyExclusive?: readonly (readonly [string, string])[] }) {
     this.tenantId = options.tenantId;
+    this.mutuallyExclusive = options.mutuallyExclusive ?? [];
     this.domains = options.domains;
     this.organizationName = options.organizationName;
     this.apps = options.apps;
@@ -79,6 +85,11 @@ export class TenantStore {
   get now(): string {
     this.nowText ??= new Date(this.nowMs).toISOString().replace('.000Z', 'Z');
     return this.nowText;
+  }
+
+  /** The directory clock as HTTP's `Date` header writes it (RFC 7231 IMF-fixdate, e.g. `Sun, 22 Nov 2026 00:00:00 GMT`). */
+  httpDate(): string {
+    return new Date(this.nowMs).toUTCString();
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -151,9 +162,20 @@ export class TenantStore {
       userPrincipalName: deleted ? deletedUserPrincipalName(id, input.userPrincipalName) : input.userPrincipalName,
       originalUserPrincipalName: input.userPrincipalName,
       displayName: input.displayName,
-      givenName: input.givenName ?? null,
-      surname: input.surname ?? null,
-      jobTitle: input.jobTitle ?? null,
+      givenName: null,
+      surname: null,
+      jobTitle: null,
+      department: null,
+      companyName: null,
+      officeLocation: null,
+      employeeId: null,
+      employeeType: null,
+      city: null,
+      country: null,
+      mobilePhone: null,
+      ...Object.fromEntries(PROFILE_STRINGS.map((name) => [name, input[name] ?? null])),
+      businessPhones: [...(input.businessPhones ?? [])],
+      managerId: null,
       mail: input.mail ?? null,
       mailNickname: input.mailNickname,
       usageLocation: input.usageLocation ?? null,
@@ -166,6 +188,7 @@ export class TenantStore {
       assignedPlans: [],
       purpose: input.purpose ?? 'user',
       deletedDateTime: options.deletedDateTime ?? null,
+      forceChangePasswordNextSignIn: input.forceChangePasswordNextSignIn ?? false,
     };
     // A soft-deleted user keeps its addresses reserved (docs/graph-behaviour.md §5): the new user's own
     // addresses and mailNickname@domain must be free. The UPN is checked against active users
@@ -197,8 +220,64 @@ export class TenantStore {
     if (!options.forDeleted && this.activeByUpn.has(userPrincipalNameKey(upn))) throw objectConflict('userPrincipalName');
   }
 
-  updateUser(user: UserRecord, changes: { accountEnabled?: boolean; usageLocation?: string | null; displayName?: string; givenName?: string | null; surname?: string | null; jobTitle?: string | null }): void {
+  /** `PATCH /users/{id}` after its body was checked: the changes land together. */
+  updateUser(user: UserRecord, changes: ProfileChanges & { accountEnabled?: boolean; usageLocation?: string | null }): void {
     Object.assign(user, changes);
+  }
+
+  // ---- the manager (docs/graph-behaviour.md §18) ---------------------------------------------
+
+  /**
+   * The manager Graph shows: the referenced user while it is active. A reference to a soft-deleted
+   * manager is kept (restoring the manager brings it back) but not shown.
+   */
+  managerOf(user: UserRecord): UserRecord | undefined {
+    return user.managerId === null ? undefined : this.active.get(user.managerId);
+  }
+
+  /** `PUT /users/{id}/manager/$ref`: the manager must be another active user. */
+  setManager(user: UserRecord, managerId: string): void {
+    const manager = this.active.get(managerId.toLowerCase());
+    if (!manager) throw resourceNotFound(managerId);
+    if (manager.id === user.id) throw badRequest('A user cannot be its own manager.', [{ code: 'InvalidValue', message: 'A user cannot be its own manager.', target: 'manager' }]);
+    user.managerId = manager.id;
+  }
+
+  /** `DELETE /users/{id}/manager/$ref`: 404 as Graph answers when there is no reference. */
+  removeManager(user: UserRecord): void {
+    if (user.managerId === null) throw resourceNotFound('manager');
+    user.managerId = null;
+  }
+
+  // ---- group membership (docs/graph-behaviour.md §19) ----------------------------------------
+
+  requireGroup(id: string): GroupRecord {
+    const group = this.groups.get(id.toLowerCase());
+    if (!group) throw resourceNotFound(id);
+    return group;
+  }
+
+  /**
+   * `POST /groups/{id}/members/$ref`: an active user joins, and the group's licenses are processed
+   * for it at once (Entra does it in the background; the emulator has no background).
+   */
+  addGroupMember(group: GroupRecord, userId: string): void {
+    const user = this.active.get(userId.toLowerCase());
+    if (!user) throw resourceNotFound(userId);
+    if (group.members.has(user.id)) throw badRequest("One or more added object references already exist for the following modified properties: 'members'.");
+    group.members.add(user.id);
+    this.applyGroupLicenses(user, group);
+  }
+
+  /**
+   * `DELETE /groups/{id}/members/{userId}/$ref`: the group's license states go, freeing their seats. A
+   * member waiting in CountViolation elsewhere is not reprocessed (Entra reprocesses on its own schedule).
+   */
+  removeGroupMember(group: GroupRecord, userId: string): void {
+    const user = this.active.get(userId.toLowerCase());
+    if (!user || !group.members.has(user.id)) throw resourceNotFound(userId);
+    group.members.delete(user.id);
+    this.setLicenseStates(user, user.licenseAssignmentStates.filter((s) => s.assignedByGroup !== group.id));
   }
 
   /** `DELETE /users/{id}`: to the deleted items, UPN prefixed, licenses and addresses kept, seats freed (§3). */
@@ -221,6 +300,8 @@ export class TenantStore {
     this.setLicenseStates(user, []);
     this.releaseAddresses(user);
     for (const group of this.groups.values()) group.members.delete(id);
+    // A purged user is gone for good: references to it as manager go with it.
+    for (const other of [...this.active.values(), ...this.deleted.values()]) if (other.managerId === id) other.managerId = null;
     this.invalidateOrder();
   }
 
@@ -291,15 +372,33 @@ export class TenantStore {
     this.provisionMailAddress(user);
   }
 
-  /** Adds a group's license to a member, or records why it could not (CountViolation). */
-  addGroupLicense(user: UserRecord, groupId: string, license: AssignedLicense): void {
-    const sku = this.skus.get(license.skuId);
-    const held = this.assignedLicenses(user).some((l) => l.skuId === license.skuId);
-    const seat = held || (sku !== undefined && this.consumedUnits(license.skuId) < sku.prepaidUnits.enabled);
-    const state: LicenseAssignmentState = seat
-      ? { ...directState(license, this.now), assignedByGroup: groupId }
-      : { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: groupId, state: 'Error', error: 'CountViolation', lastUpdatedDateTime: this.now };
-    this.setLicenseStates(user, [...user.licenseAssignmentStates, state]);
+  /**
+   * Processes a group's licenses for a member as group-based licensing does
+   * (https://learn.microsoft.com/entra/identity/users/licensing-groups-resolve-problems): a SKU the member
+   * does not hold needs a free seat (else CountViolation), and no SKU may enable a service plan that
+   * is mutually exclusive with one the member holds (else MutuallyExclusiveViolation). "If Microsoft
+   * Entra ID can't assign one of the products … it won't assign the other licenses in the group either":
+   * then every state of the group is in error, and none takes a seat.
+   */
+  applyGroupLicenses(user: UserRecord, group: GroupRecord): void {
+    const now = this.now;
+    const held = this.assignedLicenses(user);
+    const heldPlans = enabledPlans(held, this.skus);
+    const errors = group.assignedLicenses.map((license): LicenseAssignmentState['error'] => {
+      const sku = this.skus.get(license.skuId);
+      const seat = held.some((l) => l.skuId === license.skuId) || (sku !== undefined && this.consumedUnits(license.skuId) < sku.prepaidUnits.enabled);
+      if (!seat) return 'CountViolation';
+      const plans = enabledPlans([license], this.skus);
+      const clash = this.mutuallyExclusive.some(([a, b]) => (plans.has(a) && heldPlans.has(b)) || (plans.has(b) && heldPlans.has(a)));
+      return clash ? 'MutuallyExclusiveViolation' : 'None';
+    });
+    const blocking = errors.find((e) => e !== 'None');
+    const states = group.assignedLicenses.map((license, index): LicenseAssignmentState => {
+      if (blocking === undefined) return { ...directState(license, now), assignedByGroup: group.id };
+      const own = errors[index] ?? 'None';
+      return { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: group.id, state: 'Error', error: own === 'None' ? blocking : own, lastUpdatedDateTime: now };
+    });
+    this.setLicenseStates(user, [...user.licenseAssignmentStates.filter((s) => s.assignedByGroup !== group.id), ...states]);
   }
 
   /** Replaces a user's assignment states, keeping seat counts and assignedPlans in step. */

@@ -10,6 +10,21 @@ export interface UserRecord {
   givenName: string | null;
   surname: string | null;
   jobTitle: string | null;
+  department: string | null;
+  companyName: string | null;
+  officeLocation: string | null;
+  employeeId: string | null;
+  employeeType: string | null;
+  city: string | null;
+  country: string | null;
+  mobilePhone: string | null;
+  /** At most one number, as Graph allows. */
+  businessPhones: string[];
+  /**
+   * The manager's id, or null. Kept while either side is soft-deleted (Entra keeps a deleted user's
+   * relationships and restores them); shown only while the manager is active (docs/graph-behaviour.md §17).
+   */
+  managerId: string | null;
   mail: string | null;
   mailNickname: string;
   usageLocation: string | null;
@@ -22,6 +37,11 @@ export interface UserRecord {
   assignedPlans: AssignedPlan[];
   purpose: UserPurpose;
   deletedDateTime: string | null;
+  /**
+   * `passwordProfile.forceChangePasswordNextSignIn` as created (the password itself is never kept): the
+   * control state shows it, so tests can tell that a created user must change the password it never saw.
+   */
+  forceChangePasswordNextSignIn: boolean;
 }
 
 /** The soft-deleted UPN: the id without hyphens, then the original UPN (docs/graph-behaviour.md §1, emulator contract). */

@@ -32,6 +32,8 @@ export interface CollectionRules {
   /** `$orderby` on these needs the advanced-query pair (docs/graph-behaviour.md §1). */
   readonly orderNeedsAdvanced?: readonly string[];
   readonly defaultTop: number;
+  /** Whether `$expand` is allowed (the caller parses it: user-view.ts's parseManagerExpand). */
+  readonly expand?: boolean;
 }
 
 const KNOWN_OPTIONS = new Set(['$select', '$filter', '$top', '$count', '$orderby', '$skiptoken', '$search', '$expand', '$skip']);
@@ -46,7 +48,7 @@ export function parseCollectionQuery(query: URLSearchParams, headers: Readonly<R
     if (key.startsWith('$') && !KNOWN_OPTIONS.has(key)) throw unsupportedQuery(`Query option '${key}' is not allowed.`);
   }
   if (query.has('$skip')) throw unsupportedQuery("'$skip' is not supported by the service.");
-  if (query.has('$expand')) throw unsupportedQuery('The emulator does not support $expand on this collection.');
+  if (query.has('$expand') && rules.expand !== true) throw unsupportedQuery('The emulator does not support $expand on this collection.');
   const eventual = isEventual(headers);
   if (query.has('$search') && !eventual) {
     throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");

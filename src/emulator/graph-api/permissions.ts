@@ -23,6 +23,7 @@ export type GraphOperation =
   | 'users.get'
   | 'users.create'
   | 'users.update'
+  | 'users.setManager'
   | 'users.delete'
   | 'users.assignLicense'
   | 'users.licenseDetails'
@@ -34,7 +35,8 @@ export type GraphOperation =
   | 'subscribedSkus.list'
   | 'organization.get'
   | 'groups.list'
-  | 'groups.get';
+  | 'groups.get'
+  | 'groups.updateMembers';
 
 /** Reading users, licence and plan properties included (docs/graph-behaviour.md §4, §13). */
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
@@ -60,6 +62,10 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // Directory.ReadWrite.All. Property-scoped permissions (User.EnableDisableAccount.All for
   // accountEnabled, …) are not modelled: the emulator checks per call, not per property.
   'users.update': ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  // https://learn.microsoft.com/graph/api/user-post-manager and user-delete-manager — application:
+  // User.ReadWrite.All; higher Directory.ReadWrite.All (the AgentIdUser.* permissions are not modelled).
+  // Reading the manager (GET /users/{id}/manager, $expand=manager) is users.get / users.list.
+  'users.setManager': ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
   // https://learn.microsoft.com/graph/api/user-delete (soft delete) — User.ReadWrite.All; the narrower
   // User.DeleteRestore.All per "What's new", December 2024 (above).
   'users.delete': DELETE_RESTORE_USERS,
@@ -100,6 +106,9 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   // not accepted here.)
   'groups.list': READ_GROUPS,
   'groups.get': READ_GROUPS,
+  // https://learn.microsoft.com/graph/api/group-post-members and group-delete-members — application:
+  // least GroupMember.ReadWrite.All; higher Group.ReadWrite.All, Directory.ReadWrite.All.
+  'groups.updateMembers': ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
 };
 
 /**

@@ -26,7 +26,7 @@ export interface GraphResponse {
 export type Handler = (request: GraphRequest, params: Readonly<Record<string, string>>, store: TenantStore) => GraphResponse;
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Segments; `{name}` captures one. Literal segments match case-insensitively. */
   readonly pattern: string;
   readonly operation: GraphOperation;

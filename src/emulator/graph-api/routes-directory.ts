@@ -5,6 +5,7 @@ import { odataContext, pickProperties, selectedProperties } from './context.ts';
 import { badRequest, resourceNotFound, unsupportedQuery } from './errors.ts';
 import type { CollectionRules } from './odata.ts';
 import { matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
+import { referencedUser } from './references.ts';
 import type { GraphRequest, Route } from './router.ts';
 import { listUsers } from './routes-users.ts';
 import { projectUser, userProjection } from './user-view.ts';
@@ -14,6 +15,7 @@ const DELETED_RULES: CollectionRules = {
   orderable: ['deletedDateTime', 'displayName', 'userPrincipalName'],
   orderNeedsAdvanced: ['deletedDateTime'],
   defaultTop: 100,
+  expand: true,
 };
 
 const GROUP_RULES: CollectionRules = { filterable: { id: ['eq', 'in'], displayName: ['eq', 'startswith'], assignedLicenses: ['count'] }, orderable: ['displayName'], defaultTop: 100 };
@@ -164,8 +166,8 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
     pattern: '/groups/{id}/members',
     operation: 'groups.list',
     handle: (request, params, store) => {
-      const group = store.groups.get((params.id ?? '').toLowerCase());
-      if (!group) throw resourceNotFound(params.id ?? '');
+      const group = store.requireGroup(params.id ?? '');
+      // https://learn.microsoft.com/graph/api/group-list-members: $select, $top (1–999) and nextLink paging.
       const query = parseCollectionQuery(request.query, request.headers, { filterable: {}, orderable: [], defaultTop: 100 });
       const members = [...group.members].sort().flatMap((id) => {
         const user = store.findActive(id);
@@ -177,5 +179,25 @@ export const DIRECTORY_ROUTES: readonly Route[] = [
       return { status: 200, body: collectionBody(odataContext('directoryObjects', { selected: projection.selected }), value, page, undefined) };
     },
   },
+  {
+    method: 'POST',
+    pattern: '/groups/{id}/members/$ref',
+    operation: 'groups.updateMembers',
+    handle: (request, params, store) => {
+      // https://learn.microsoft.com/graph/api/group-post-members (docs/graph-behaviour.md §19).
+      const group = store.requireGroup(params.id ?? '');
+      store.addGroupMember(group, referencedUser(request.body, store).id);
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/groups/{id}/members/{memberId}/$ref',
+    operation: 'groups.updateMembers',
+    handle: (_request, params, store) => {
+      // https://learn.microsoft.com/graph/api/group-delete-members (docs/graph-behaviour.md §19).
+      store.removeGroupMember(store.requireGroup(params.id ?? ''), params.memberId ?? '');
+      return { status: 204 };
+    },
+  },
 ];
-

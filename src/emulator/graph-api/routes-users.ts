@@ -4,13 +4,16 @@ import { hasMailbox } from '../directory/licensing.ts';
 import type { AssignedLicense } from '../directory/model.ts';
 import type { TenantStore } from '../directory/store.ts';
 import type { UserRecord } from '../directory/user-record.ts';
+import type { ProfileChanges } from '../directory/profile.ts';
+import { fitsLength, MAX_BUSINESS_PHONES, PROFILE_STRINGS } from '../directory/profile.ts';
 import { collectionBody, pageOf } from './collection.ts';
 import { odataContext, pickProperties, selectedProperties } from './context.ts';
-import { badRequest, GraphError } from './errors.ts';
+import { badRequest, GraphError, resourceNotFound } from './errors.ts';
 import type { CollectionRules } from './odata.ts';
 import { isEventual, matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import type { GraphRequest, Route } from './router.ts';
-import { mailboxSettingsOf, projectUser, userProjection, userProperty } from './user-view.ts';
+import { referencedUser } from './references.ts';
+import { mailboxSettingsOf, parseManagerExpand, projectUser, selectedWithExpansion, userProjection, userProperty } from './user-view.ts';
 
 const USER_RULES: CollectionRules = {
   filterable: {
@@ -27,6 +30,7 @@ const USER_RULES: CollectionRules = {
   },
   orderable: ['displayName', 'userPrincipalName'],
   defaultTop: 100,
+  expand: true,
 };
 
 /** A user as `POST /users` and the license actions answer: `users/$entity` with the default properties. */
@@ -38,6 +42,7 @@ function userEntity(user: UserRecord, store: TenantStore): Record<string, unknow
 export function listUsers(request: GraphRequest, store: TenantStore, source: readonly UserRecord[], rules: CollectionRules): Record<string, unknown> {
   const query = parseCollectionQuery(request.query, request.headers, rules);
   const projection = userProjection(query.select, { collection: true });
+  const expansion = parseManagerExpand(request.query.get('$expand'));
   let items = source;
   const filter = query.filter;
   if (filter) items = items.filter((user) => matchesFilter(filter, (property) => userProperty(user, store, property)));
@@ -51,7 +56,7 @@ export function listUsers(request: GraphRequest, store: TenantStore, source: rea
   }
   const page = pageOf(items, query, request, { sortedById: !orderBy });
   const count = query.count && query.skipToken === undefined ? items.length : undefined;
-  return collectionBody(odataContext('users', { selected: projection.selected }), page.items.map((u) => projectUser(u, store, projection)), page, count);
+  return collectionBody(odataContext('users', { selected: selectedWithExpansion(projection.selected, expansion) }), page.items.map((u) => projectUser(u, store, projection, expansion)), page, count);
 }
 
 function requireBodyObject(body: unknown): Record<string, unknown> {
@@ -74,6 +79,34 @@ function stringOrNull(body: Record<string, unknown>, property: string): string |
   throw invalidValue(property);
 }
 
+/**
+ * The profile properties of a create or update body (docs/graph-behaviour.md §17): strings within their
+ * documented maximum length, null to unset (an empty string is refused, as Graph refuses it), and
+ * businessPhones as a list of at most one number.
+ */
+function profileChanges(body: Record<string, unknown>): ProfileChanges {
+  const changes: ProfileChanges = {};
+  for (const name of PROFILE_STRINGS) {
+    if (!(name in body)) continue;
+    const value = stringOrNull(body, name);
+    if (value === '' || (typeof value === 'string' && !fitsLength(name, value))) throw invalidValue(name);
+    changes[name] = value ?? null;
+  }
+  if ('businessPhones' in body) {
+    const phones = body.businessPhones;
+    if (phones === null) changes.businessPhones = [];
+    else if (!Array.isArray(phones) || phones.length > MAX_BUSINESS_PHONES || phones.some((p) => typeof p !== 'string' || p === '')) throw invalidValue('businessPhones');
+    else changes.businessPhones = [...(phones as string[])];
+  }
+  if ('displayName' in body) {
+    const name = stringOrNull(body, 'displayName');
+    // Required on create and cannot be cleared on update.
+    if (typeof name !== 'string' || name === '' || !fitsLength('displayName', name)) throw invalidValue('displayName');
+    changes.displayName = name;
+  }
+  return changes;
+}
+
 function checkUsageLocation(value: string | null | undefined): void {
   if (typeof value === 'string' && !isIsoCountryCode(value)) throw invalidValue('usageLocation');
 }
@@ -81,8 +114,8 @@ function checkUsageLocation(value: string | null | undefined): void {
 /** The properties of a licenseDetails (https://learn.microsoft.com/graph/api/resources/licensedetails). */
 const LICENSE_DETAILS_PROPERTIES = ['id', 'servicePlans', 'skuId', 'skuPartNumber'];
 
-const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'usageLocation', 'givenName', 'surname', 'jobTitle', 'mail', 'onPremisesImmutableId', 'passwordPolicies', 'userType']);
-const UPDATABLE = new Set(['accountEnabled', 'usageLocation', 'displayName', 'givenName', 'surname', 'jobTitle']);
+const CREATABLE = new Set(['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'usageLocation', 'mail', 'onPremisesImmutableId', 'passwordPolicies', 'userType', 'businessPhones', ...PROFILE_STRINGS]);
+const UPDATABLE = new Set(['accountEnabled', 'usageLocation', 'displayName', 'businessPhones', ...PROFILE_STRINGS]);
 const READ_ONLY = new Set(['id', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'licenseAssignmentStates', 'deletedDateTime', 'createdDateTime', 'onPremisesSyncEnabled']);
 
 /** `POST /users` (docs/graph-behaviour.md §5): required properties, then the UPN rules and conflicts. */
@@ -92,7 +125,8 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
     if (READ_ONLY.has(key)) throw badRequest(`Property '${key}' is read-only and cannot be set.`);
     if (!CREATABLE.has(key) && !key.startsWith('@')) throw unknownProperty(key);
   }
-  const password = (body.passwordProfile as { password?: unknown } | undefined)?.password;
+  const passwordProfile = body.passwordProfile as { password?: unknown; forceChangePasswordNextSignIn?: unknown } | undefined;
+  const password = passwordProfile?.password;
   if (typeof password !== 'string' || password === '') throw badRequest('A password must be specified to create a new user.');
   for (const required of ['displayName', 'mailNickname', 'userPrincipalName']) {
     if (typeof body[required] !== 'string' || body[required] === '') throw invalidValue(required);
@@ -103,15 +137,16 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
   const mail = stringOrNull(body, 'mail');
   const usageLocation = stringOrNull(body, 'usageLocation');
   checkUsageLocation(usageLocation);
+  const profile = profileChanges(body);
   const user = store.createUser({
+    ...profile,
     userPrincipalName: body.userPrincipalName as string,
     displayName: body.displayName as string,
     mailNickname: body.mailNickname as string,
     accountEnabled: body.accountEnabled,
     usageLocation: usageLocation ?? null,
-    givenName: stringOrNull(body, 'givenName') ?? null,
-    surname: stringOrNull(body, 'surname') ?? null,
-    jobTitle: stringOrNull(body, 'jobTitle') ?? null,
+    // Graph's default is true (https://learn.microsoft.com/graph/api/resources/passwordprofile).
+    forceChangePasswordNextSignIn: passwordProfile?.forceChangePasswordNextSignIn !== false,
     // Setting mail makes it the primary SMTP address (docs/graph-behaviour.md §4: "Changing mail recomputes proxyAddresses").
     ...(mail ? { mail, proxyAddresses: [`SMTP:${mail}`] } : {}),
   });
@@ -121,19 +156,19 @@ function createUser(request: GraphRequest, store: TenantStore): Record<string, u
 /** `PATCH /users/{id}`: the properties tenantctl changes; read-only ones are refused. */
 function updateUser(request: GraphRequest, user: UserRecord, store: TenantStore): void {
   const body = requireBodyObject(request.body);
-  const changes: Parameters<TenantStore['updateUser']>[1] = {};
-  for (const [key, value] of Object.entries(body)) {
+  for (const key of Object.keys(body)) {
     if (READ_ONLY.has(key)) throw badRequest(`Property '${key}' is read-only and cannot be set.`);
     if (!UPDATABLE.has(key)) throw unknownProperty(key);
-    if (key === 'accountEnabled') {
-      if (typeof value !== 'boolean') throw invalidValue(key);
-      changes.accountEnabled = value;
-    } else {
-      const text = stringOrNull(body, key);
-      if (key === 'usageLocation') checkUsageLocation(text);
-      if (key === 'displayName' && (text === null || text === '')) throw invalidValue(key);
-      Object.assign(changes, { [key]: text });
-    }
+  }
+  const changes: Parameters<TenantStore['updateUser']>[1] = profileChanges(body);
+  if ('accountEnabled' in body) {
+    if (typeof body.accountEnabled !== 'boolean') throw invalidValue('accountEnabled');
+    changes.accountEnabled = body.accountEnabled;
+  }
+  if ('usageLocation' in body) {
+    const usageLocation = stringOrNull(body, 'usageLocation');
+    checkUsageLocation(usageLocation);
+    changes.usageLocation = usageLocation ?? null;
   }
   store.updateUser(user, changes);
 }
@@ -198,8 +233,12 @@ export const USER_ROUTES: readonly Route[] = [
       const withMailbox = select?.some((p) => p.toLowerCase() === 'mailboxsettings') ?? false;
       const others = select?.filter((p) => p.toLowerCase() !== 'mailboxsettings');
       const projection = withMailbox && others?.length === 0 ? { names: ['id'], selected: [] } : userProjection(others, { collection: false });
+      const expansion = parseManagerExpand(request.query.get('$expand'));
       const contextNames = projection.selected === undefined ? undefined : [...projection.selected, ...(withMailbox ? ['mailboxSettings'] : [])];
-      const body: Record<string, unknown> = { '@odata.context': odataContext('users', { selected: contextNames, entity: true }), ...projectUser(user, store, projection) };
+      const body: Record<string, unknown> = {
+        '@odata.context': odataContext('users', { selected: selectedWithExpansion(contextNames, expansion), entity: true }),
+        ...projectUser(user, store, projection, expansion),
+      };
       if (withMailbox) body.mailboxSettings = hasMailbox(user.purpose, user.assignedPlans) ? mailboxSettingsOf(user) : null;
       return { status: 200, body };
     },
@@ -219,6 +258,40 @@ export const USER_ROUTES: readonly Route[] = [
     operation: 'users.delete',
     handle: (_request, params, store) => {
       store.softDelete(store.requireActive(params.id ?? ''));
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/users/{id}/manager',
+    operation: 'users.get',
+    handle: (request, params, store) => {
+      // https://learn.microsoft.com/graph/api/user-list-manager: the manager as a directoryObject, 404 when none.
+      const manager = store.managerOf(store.requireActive(params.id ?? ''));
+      if (!manager) throw resourceNotFound('manager');
+      const projection = userProjection(parseSelect(request.query.get('$select')), { collection: false });
+      return { status: 200, body: { '@odata.context': odataContext('directoryObjects', { selected: projection.selected, entity: true }), '@odata.type': '#microsoft.graph.user', ...projectUser(manager, store, projection) } };
+    },
+  },
+  {
+    method: 'PUT',
+    pattern: '/users/{id}/manager/$ref',
+    operation: 'users.setManager',
+    handle: (request, params, store) => {
+      // https://learn.microsoft.com/graph/api/user-post-manager
+      const user = store.requireActive(params.id ?? '');
+      // A soft-deleted user cannot be a manager.
+      store.setManager(user, referencedUser(request.body, store).id);
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/users/{id}/manager/$ref',
+    operation: 'users.setManager',
+    handle: (_request, params, store) => {
+      // https://learn.microsoft.com/graph/api/user-delete-manager
+      store.removeManager(store.requireActive(params.id ?? ''));
       return { status: 204 };
     },
   },

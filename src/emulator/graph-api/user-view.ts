@@ -1,6 +1,7 @@
 import type { TenantStore } from '../directory/store.ts';
 import type { UserRecord } from '../directory/user-record.ts';
-import { GraphError, badRequest } from './errors.ts';
+import { GraphError, badRequest, unsupportedQuery } from './errors.ts';
+import { parseSelect } from './odata.ts';
 
 /**
  * What a user looks like in a response: the default property set unless `$select` names
@@ -9,14 +10,14 @@ import { GraphError, badRequest } from './errors.ts';
 type Getter = (user: UserRecord, store: TenantStore) => unknown;
 
 const DEFAULT_PROPERTIES: Readonly<Record<string, Getter>> = {
-  businessPhones: () => [],
+  businessPhones: (u) => u.businessPhones,
   displayName: (u) => u.displayName,
   givenName: (u) => u.givenName,
   id: (u) => u.id,
   jobTitle: (u) => u.jobTitle,
   mail: (u) => u.mail,
-  mobilePhone: () => null,
-  officeLocation: () => null,
+  mobilePhone: (u) => u.mobilePhone,
+  officeLocation: (u) => u.officeLocation,
   preferredLanguage: () => null,
   surname: (u) => u.surname,
   userPrincipalName: (u) => u.userPrincipalName,
@@ -27,8 +28,14 @@ const SELECT_ONLY_PROPERTIES: Readonly<Record<string, Getter>> = {
   accountEnabled: (u) => u.accountEnabled,
   assignedLicenses: (u, store) => store.assignedLicenses(u),
   assignedPlans: (u) => u.assignedPlans,
+  city: (u) => u.city,
+  companyName: (u) => u.companyName,
+  country: (u) => u.country,
   createdDateTime: (u) => u.createdDateTime,
   deletedDateTime: (u) => u.deletedDateTime,
+  department: (u) => u.department,
+  employeeId: (u) => u.employeeId,
+  employeeType: (u) => u.employeeType,
   licenseAssignmentStates: (u) => u.licenseAssignmentStates,
   mailNickname: (u) => u.mailNickname,
   onPremisesSyncEnabled: (u) => u.onPremisesSyncEnabled,
@@ -68,9 +75,46 @@ export function userProjection(select: readonly string[] | undefined, options: {
   return { names: [...names], selected };
 }
 
-export function projectUser(user: UserRecord, store: TenantStore, projection: UserProjection): Record<string, unknown> {
+/**
+ * `$expand=manager`, optionally `manager($select=…)` (docs/graph-behaviour.md §18): the manager as a
+ * directory object of type user, in the default property set or the nested selection plus `id`.
+ */
+export interface ManagerExpansion {
+  readonly projection: UserProjection;
+}
+
+const EXPAND_MANAGER = /^manager(?:\((.*)\))?$/isu;
+
+/** The `$expand` of a user read: only `manager` is modelled; undefined without `$expand`. */
+export function parseManagerExpand(raw: string | null): ManagerExpansion | undefined {
+  if (raw === null || raw.trim() === '') return undefined;
+  const match = EXPAND_MANAGER.exec(raw.trim());
+  if (!match) {
+    const name = raw.trim().split(/[(,]/u)[0]?.trim() ?? raw;
+    if (raw.includes(',') && name.toLowerCase() === 'manager') throw unsupportedQuery('The emulator expands only manager.');
+    throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.user'.`);
+  }
+  const options = match[1];
+  if (options === undefined || options.trim() === '') return { projection: userProjection(undefined, { collection: false }) };
+  const selectOption = /^\s*\$select=([^;]*)\s*$/iu.exec(options);
+  if (!selectOption) throw unsupportedQuery(`The emulator supports only $select inside $expand=manager(…), not '${options}'.`);
+  return { projection: userProjection(parseSelect(selectOption[1] ?? null), { collection: false }) };
+}
+
+/** The context's selection with the expanded manager, as OData writes an expanded navigation: `manager(id)`. */
+export function selectedWithExpansion(selected: readonly string[] | undefined, expansion: ManagerExpansion | undefined): readonly string[] | undefined {
+  if (selected === undefined || expansion === undefined) return selected;
+  return [...selected, `manager(${(expansion.projection.selected ?? []).join(',')})`];
+}
+
+export function projectUser(user: UserRecord, store: TenantStore, projection: UserProjection, expansion?: ManagerExpansion): Record<string, unknown> {
   const json: Record<string, unknown> = {};
   for (const name of projection.names) json[name] = (ALL_PROPERTIES[name] as Getter)(user, store);
+  if (expansion) {
+    // A user without a (visible) manager has no manager property at all.
+    const manager = store.managerOf(user);
+    if (manager) json.manager = { '@odata.type': '#microsoft.graph.user', ...projectUser(manager, store, expansion.projection) };
+  }
   return json;
 }
 

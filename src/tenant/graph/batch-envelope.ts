@@ -14,7 +14,7 @@ export const MAX_BATCH_REQUESTS = 20;
 export interface BatchItemRequest {
   /** Unique within one batch, compared without regard to case. */
   readonly id: string;
-  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Relative to the version: `/users/{id}`. */
   readonly url: string;
   /** A JSON body; a request with one is sent with `Content-Type: application/json` (§10). */

@@ -32,13 +32,15 @@ export interface GraphCallOptions {
   readonly build?: (request: GraphRequest) => GraphRequest;
   /** Sent on every attempt (and so on every page: `ConsistencyLevel` is not carried in nextLinks, docs/graph-behaviour.md §1). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Safe to send again after a lost connection or a 5xx. Default: true for GET and PATCH, false for POST. */
+  /** Safe to send again after a lost connection or a 5xx. Default: true for GET, PATCH, PUT and DELETE, false for POST. */
   readonly idempotent?: boolean;
   /** Told the `request-id` of the answer when the request succeeds (null when it carried none): writes report it. */
   readonly answered?: (requestId: string | null) => void;
+  /** Told the `Date` header of the answer when the request succeeds (null when it carried none): the tenant's clock. */
+  readonly dated?: (date: string | null) => void;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export class GraphHttp {
   readonly origin: string;
@@ -71,9 +73,20 @@ export class GraphHttp {
     return this.call<undefined>('PATCH', path, body, options);
   }
 
+  /** PUT a JSON body (a reference: `/users/{id}/manager/$ref`); Graph answers 204. */
+  put(path: string, body: unknown, options: GraphCallOptions = {}): Promise<void> {
+    return this.call<undefined>('PUT', path, body, options);
+  }
+
+  /** DELETE (a reference: `/groups/{id}/members/{userId}/$ref`); Graph answers 204. */
+  delete(path: string, options: GraphCallOptions = {}): Promise<void> {
+    return this.call<undefined>('DELETE', path, undefined, options);
+  }
+
   private async call<T>(method: Method, pathOrLink: string, body: unknown, options: GraphCallOptions): Promise<T> {
     const path = this.relativePath(pathOrLink);
     const clientRequestId = randomUUID();
+    // POST creates or acts; the other methods set a state, so a repeat finds it set.
     const idempotent = options.idempotent ?? method !== 'POST';
     const described = path.split('?')[0] ?? path;
     return withRetries(async () => {
@@ -82,8 +95,9 @@ export class GraphHttp {
       for (const [name, value] of Object.entries(options.headers ?? {})) request = request.header(name, value);
       if (options.build) request = options.build(request);
       try {
-        const answer = (method === 'GET' ? await request.get() : method === 'POST' ? await request.post(body) : await request.patch(body)) as T;
+        const answer = (await send(request, method, body)) as T;
         options.answered?.(tag.responseHeaders?.get('request-id') ?? null);
+        options.dated?.(tag.responseHeaders?.get('date') ?? null);
         return answer;
       } catch (error) {
         throw this.typedError(error, tag);
@@ -144,5 +158,20 @@ export class GraphHttp {
     if (error instanceof GraphRequestError) return error;
     const message = error instanceof Error ? error.message : String(error);
     return new GraphResponseError(`${tag.method} ${tag.path}: unreadable answer from Graph: ${message}`);
+  }
+}
+
+function send(request: GraphRequest, method: Method, body: unknown): Promise<unknown> {
+  switch (method) {
+    case 'GET':
+      return request.get() as Promise<unknown>;
+    case 'POST':
+      return request.post(body) as Promise<unknown>;
+    case 'PATCH':
+      return request.patch(body) as Promise<unknown>;
+    case 'PUT':
+      return request.put(body) as Promise<unknown>;
+    case 'DELETE':
+      return request.delete() as Promise<unknown>;
   }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TenantReader, TenantWriter } from '../port.ts';
-import { GraphHttp } from './client.ts';
+import { GRAPH_VERSION, GraphHttp } from './client.ts';
 import type { GraphEndpoint } from './clouds.ts';
 import { resolveGraphEndpoint } from './clouds.ts';
 import type { CredentialChoice, Environment } from './credentials.ts';
@@ -43,7 +43,7 @@ export function createGraphTenant(options: GraphTenantOptions): GraphTenant {
   const batch = { retry: options.retry, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }) };
   const reader = createGraphReader({ http, tokens: options.tokens, batch, ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }) });
   const writes = options.batchWrites === false ? singleRequestWrites(http) : createWriteBatcher(http, options.retry, options.retryPolicy ?? DEFAULT_RETRY_POLICY);
-  return { ...reader, ...createGraphWriter(writes) };
+  return { ...reader, ...createGraphWriter(writes, { graphBase: `${options.endpoint.cloud.graphUrl}/${GRAPH_VERSION}` }) };
 }
 
 export interface ConnectOptions {

@@ -1,4 +1,5 @@
-import type { ObservedLicense, ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedServicePlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
+import type { AttributeName, AttributeValue } from '../../domain/attributes.ts';
+import type { ObservedGroup, ObservedLicense, ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedServicePlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
 import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import type { GraphRequestError } from './errors.ts';
 import { GraphResponseError } from './errors.ts';
@@ -17,6 +18,27 @@ export const USER_SELECT = [
 /** `deletedDateTime` is returned only when selected (docs/graph-behaviour.md §1). */
 export const DELETED_USER_SELECT = [...USER_SELECT, 'deletedDateTime'] as const;
 export const SKU_SELECT = ['skuId', 'skuPartNumber', 'prepaidUnits', 'consumedUnits', 'servicePlans'] as const;
+/** The license-assigning groups (docs/graph-behaviour.md §4): their names, and their licenses for the groups a policy names. */
+export const GROUP_SELECT = ['id', 'displayName', 'assignedLicenses'] as const;
+/** Each user's manager, its id only: `$expand=manager($select=id)`. */
+export const MANAGER_EXPAND = 'manager($select=id)';
+
+/**
+ * What the bulk pages read beyond the planner's own: the declared attributes (displayName is always
+ * read) and, when asked, each user's manager. Nothing of it when nothing is declared: every selected
+ * property costs on a page of 999 users.
+ */
+export interface UserExtras {
+  readonly attributes: readonly AttributeName[];
+  readonly managers: boolean;
+}
+
+export const NO_EXTRAS: UserExtras = Object.freeze({ attributes: [], managers: false });
+
+/** The `$select` of a bulk page: `base` and the requested attributes not already in it. */
+export function userSelect(base: readonly string[], extras: UserExtras): string[] {
+  return [...base, ...extras.attributes.filter((name) => !base.includes(name))];
+}
 
 type Json = Record<string, unknown>;
 
@@ -68,10 +90,24 @@ function plan(json: Json): ObservedPlan {
   };
 }
 
-/** A user of `/users` or `/directory/deletedItems/microsoft.graph.user` with the selects above. */
-export function toObservedUser(value: unknown): ObservedUser {
+/** An attribute as Graph answers it: text, or a list of text for `businessPhones`; null for none. */
+function attributeValue(name: AttributeName, value: unknown): AttributeValue {
+  if (name === 'businessPhones') return Array.isArray(value) ? strings(value) : null;
+  return stringOrNull(value);
+}
+
+/** The manager of `$expand=manager($select=id)`: its id, or null when the property is absent or null (no manager). */
+function managerIdOf(value: unknown, id: string): string | null {
+  if (value === undefined || value === null) return null;
+  const manager = object(value, `The manager of user ${id}`);
+  return requiredString(manager, 'id', `The manager of user ${id}`).toLowerCase();
+}
+
+/** A user of `/users` or `/directory/deletedItems/microsoft.graph.user` with the selects above (and `extras`, when read). */
+export function toObservedUser(value: unknown, extras: UserExtras = NO_EXTRAS): ObservedUser {
   const json = object(value, 'A user');
   const id = requiredString(json, 'id', 'A user').toLowerCase();
+  const attributes = extras.attributes.filter((name) => name !== 'displayName');
   return {
     id,
     userPrincipalName: requiredString(json, 'userPrincipalName', `User ${id}`),
@@ -91,6 +127,8 @@ export function toObservedUser(value: unknown): ObservedUser {
       .map(plan),
     deletedDateTime: stringOrNull(json.deletedDateTime),
     createdDateTime: stringOrNull(json.createdDateTime),
+    ...(attributes.length === 0 ? {} : { attributes: Object.fromEntries(attributes.map((name) => [name, attributeValue(name, json[name])])) }),
+    ...(extras.managers ? { managerId: managerIdOf(json.manager, id) } : {}),
   };
 }
 
@@ -115,6 +153,37 @@ export function toObservedSku(value: unknown): ObservedSku {
 export function toGroupName(value: unknown): readonly [string, string] {
   const json = object(value, 'A group');
   return [requiredString(json, 'id', 'A group').toLowerCase(), stringOrNull(json.displayName) ?? ''];
+}
+
+/** A license-assigning group with its licenses (GROUP_SELECT); its members are read apart. */
+export function toLicensingGroup(value: unknown): Omit<ObservedGroup, 'memberIds'> {
+  const json = object(value, 'A group');
+  const [id, displayName] = toGroupName(json);
+  return { id, displayName, assignedLicenses: objects(json.assignedLicenses).map(license) };
+}
+
+/** A member of `GET /groups/{id}/members?$select=id`: its object id, lower case. */
+export function toMemberId(value: unknown): string {
+  return requiredString(object(value, 'A group member'), 'id', 'A group member').toLowerCase();
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * The `Date` response header (RFC 7231 §7.1.1.1, IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`) as ISO 8601
+ * (`1994-11-06T08:49:37Z`): the tenant's clock. Null when absent or not such a date.
+ */
+export function toReadAt(header: string | null | undefined): string | null {
+  const match = /^\s*[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT\s*$/u.exec(header ?? '');
+  if (!match) return null;
+  const [, day, month, year, hours, minutes, seconds] = match as unknown as [string, string, string, string, string, string, string];
+  const monthIndex = MONTHS.indexOf(month);
+  if (monthIndex < 0) return null;
+  const ms = Date.UTC(Number(year), monthIndex, Number(day), Number(hours), Number(minutes), Number(seconds));
+  const date = new Date(ms);
+  // Date.UTC rolls 31 Feb over into March: a date that does not exist is no date.
+  if (Number.isNaN(ms) || date.getUTCDate() !== Number(day) || date.getUTCMonth() !== monthIndex || Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 60) return null;
+  return date.toISOString().replace(/\.\d{3}Z$/u, 'Z');
 }
 
 /**

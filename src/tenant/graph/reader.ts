@@ -1,19 +1,23 @@
 import { GraphRequestError } from './errors.ts';
-import type { ObservedMailbox, ObservedTenant, ObservedUser } from '../../domain/observed.ts';
+import type { ObservedGroup, ObservedMailbox, ObservedTenant, ObservedUser } from '../../domain/observed.ts';
 import type { ReadTenantRequest, TenantReader } from '../port.ts';
 import type { BatchOptions } from './batch.ts';
 import { readInBatches } from './batch.ts';
+import type { GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { GraphCallOptions, GraphHttp } from './client.ts';
 import { GraphResponseError } from './errors.ts';
-import { DELETED_USER_SELECT, isNoMailbox, pageOf, SKU_SELECT, toGroupName, toObservedMailbox, toObservedSku, toObservedUser, USER_SELECT } from './mapping.ts';
+import type { UserExtras } from './mapping.ts';
+import { DELETED_USER_SELECT, GROUP_SELECT, isNoMailbox, MANAGER_EXPAND, pageOf, SKU_SELECT, toLicensingGroup, toMemberId, toObservedMailbox, toObservedSku, toObservedUser, toReadAt, USER_SELECT, userSelect } from './mapping.ts';
 import type { AccessTokenSource } from './tokens.ts';
 import { rolesOf } from './tokens.ts';
 
 /**
  * Reads the tenant in bulk (docs/reconciliation.md §1 and docs/pulumi.md: never one request per declared user). For U active
  * users, D deleted users and M declared mailboxes that are active users, without retries:
- * ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests (a list of zero still takes one), plus the pages of
- * license-assigning groups when some license comes from a group.
+ * ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests (a list of zero still takes one), plus ⌈G/999⌉ pages of the
+ * G license-assigning groups when some license comes from a group or the request names groups, plus
+ * ⌈m/999⌉ pages (at least one) of members for each group the request names that is found, with m members.
+ * Declared attributes and managers ride in the users' pages (`$select`, `$expand`): no request more.
  */
 export const PAGE_SIZE = 999;
 
@@ -61,31 +65,55 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
     return mailboxes;
   }
 
-  /** Names of license-assigning groups: one advanced query (`ConsistencyLevel: eventual` + `$count`, docs/graph-behaviour.md §4). */
-  async function readGroupNames(): Promise<Map<string, string>> {
+  /** The license-assigning groups: one advanced query (`ConsistencyLevel: eventual` + `$count`, docs/graph-behaviour.md §4). */
+  function readLicensingGroups(): Promise<Omit<ObservedGroup, 'memberIds'>[]> {
     const headers = { ConsistencyLevel: 'eventual' };
-    const groups = await readAllPages(http, '/groups', 'groups', toGroupName, {
+    return readAllPages(http, '/groups', 'groups', toLicensingGroup, {
       headers,
-      build: (r) => r.select(['id', 'displayName']).filter('assignedLicenses/$count ne 0').count(true).top(PAGE_SIZE),
+      build: (r) => r.select([...GROUP_SELECT]).filter('assignedLicenses/$count ne 0').count(true).top(PAGE_SIZE),
     });
-    return new Map(groups);
+  }
+
+  /** The groups the request names, each with its direct members (paged): by id, or by display name (every group of that name). */
+  async function readNamedGroups(groups: readonly Omit<ObservedGroup, 'memberIds'>[], named: readonly string[]): Promise<ObservedGroup[]> {
+    const wanted = new Set(named.map((n) => n.trim().toLowerCase()));
+    const found = groups.filter((g) => wanted.has(g.id) || wanted.has(g.displayName.toLowerCase())).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return Promise.all(found.map(async (group) => {
+      const members = await readAllPages(http, `/groups/${encodeURIComponent(group.id)}/members`, `the members of group ${group.displayName}`, toMemberId, { build: (r) => r.select(['id']).top(PAGE_SIZE) });
+      return { ...group, memberIds: [...new Set(members)].sort() };
+    }));
   }
 
   return {
     async readTenant(request) {
+      const extras: UserExtras = { attributes: request.attributes ?? [], managers: request.managers === true };
+      const named = request.groups ?? [];
+      const expand = (r: GraphRequest): GraphRequest => (extras.managers ? r.expand(MANAGER_EXPAND) : r);
+      const toUser = (item: unknown): ObservedUser => toObservedUser(item, extras);
+      // The tenant's clock: the Date of the first page of users (no request of its own).
+      let readAt: string | null = null;
+      // Named groups do not wait for the users: the group query starts with them.
+      const licensingGroups = named.length > 0 ? readLicensingGroups() : undefined;
+      // Awaited below; this only keeps its failure from being unhandled when a users' page fails first.
+      licensingGroups?.catch(() => undefined);
       const [claims, users, deletedUsers, skus] = await Promise.all([
         options.tokens.getClaims(),
-        readAllPages(http, '/users', 'users', toObservedUser, { build: (r) => r.select([...USER_SELECT]).top(PAGE_SIZE) }),
-        readAllPages(http, '/directory/deletedItems/microsoft.graph.user', 'deleted users', toObservedUser, { build: (r) => r.select([...DELETED_USER_SELECT]).top(PAGE_SIZE) }),
+        readAllPages(http, '/users', 'users', toUser, { build: (r) => expand(r.select(userSelect(USER_SELECT, extras)).top(PAGE_SIZE)), dated: (date) => (readAt = toReadAt(date)) }),
+        readAllPages(http, '/directory/deletedItems/microsoft.graph.user', 'deleted users', toUser, { build: (r) => expand(r.select(userSelect(DELETED_USER_SELECT, extras)).top(PAGE_SIZE)) }),
         // subscribedSkus refuses $top (docs/graph-behaviour.md §7): one page, nextLinks followed if any.
         readAllPages(http, '/subscribedSkus', 'subscribed SKUs', toObservedSku, { build: (r) => r.select([...SKU_SELECT]) }),
       ]);
       const fromGroups = [...users, ...deletedUsers].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));
-      const [mailboxes, groupNames] = await Promise.all([readMailboxes(users, request), fromGroups ? readGroupNames() : Promise.resolve(new Map<string, string>())]);
+      const groupsRead = licensingGroups ?? (fromGroups ? readLicensingGroups() : undefined);
+      const [mailboxes, groups] = await Promise.all([
+        readMailboxes(users, request),
+        groupsRead === undefined ? Promise.resolve(undefined) : groupsRead.then(async (all) => ({ all, named: await readNamedGroups(all, named) })),
+      ]);
       const tid = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : undefined;
       const tenantId = tid ?? options.tenantId?.toLowerCase();
       if (tenantId === undefined) throw new GraphResponseError('The access token carries no tenant id (tid claim), and none was configured.');
-      return { tenantId, users, deletedUsers, skus, mailboxes, groupNames } satisfies ObservedTenant;
+      const groupNames = new Map((groups?.all ?? []).map((g) => [g.id, g.displayName]));
+      return { tenantId, users, deletedUsers, skus, mailboxes, groupNames, ...(named.length === 0 ? {} : { groups: groups?.named ?? [] }), readAt } satisfies ObservedTenant;
     },
     async readGrantedRoles() {
       return rolesOf(await options.tokens.getClaims());

@@ -19,11 +19,12 @@ import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
 export const MAX_WRITES_PER_BATCH = MAX_BATCH_REQUESTS;
 
 export interface WriteRequest {
-  readonly method: 'POST' | 'PATCH';
+  readonly method: 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Relative to the version: `/users/{id}`. */
   readonly url: string;
+  /** The JSON body; undefined for none (DELETE). */
   readonly body: unknown;
-  /** Safe to send again when the answer is lost (PATCH, assignLicense); restore and create are not. */
+  /** Safe to send again when the answer is lost (PATCH, assignLicense, references); restore and create are not. */
   readonly idempotent: boolean;
 }
 
@@ -125,7 +126,21 @@ export function singleRequestWrites(http: GraphHttp): WriteBatcher {
     async submit(request) {
       let requestId: string | null = null;
       const options = { idempotent: request.idempotent, answered: (id: string | null) => (requestId = id) };
-      const body: unknown = request.method === 'PATCH' ? await http.patch(request.url, request.body, options) : await http.post(request.url, request.body, options);
+      let body: unknown;
+      switch (request.method) {
+        case 'POST':
+          body = await http.post(request.url, request.body, options);
+          break;
+        case 'PATCH':
+          await http.patch(request.url, request.body, options);
+          break;
+        case 'PUT':
+          await http.put(request.url, request.body, options);
+          break;
+        case 'DELETE':
+          await http.delete(request.url, options);
+          break;
+      }
       return { body, requestId };
     },
   };

@@ -1,5 +1,6 @@
+import type { AttributeName, AttributeValue } from '../../domain/attributes.ts';
 import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
-import type { ObservedLicense, ObservedLicenseState, ObservedPlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
+import type { ObservedGroup, ObservedLicense, ObservedLicenseState, ObservedPlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
 import type { PlanServices } from './licensing.ts';
 import { addressesOf } from '../../domain/tenant-index.ts';
 import { addressKey, deletedUserPrincipalName, directState, effectiveLicenses, enabledPlans, nextAssignedPlans, originalUserPrincipalName } from './licensing.ts';
@@ -22,8 +23,15 @@ export interface MemoryTenantInput {
   readonly skus: readonly ObservedSku[];
   /** Mailbox purpose by user id (`user`, `shared`, `room`, `equipment`, …); default `user`. */
   readonly mailboxPurposes?: ReadonlyMap<string, string>;
-  /** Display names of license-assigning groups. */
+  /** Display names of license-assigning groups (also those of `groups` that assign licenses). */
   readonly groupNames?: ReadonlyMap<string, string>;
+  /**
+   * Groups with their licenses and members. Members' license states are taken as the users give them
+   * (a seed's are derived already); later membership changes process the group's licenses.
+   */
+  readonly groups?: readonly ObservedGroup[];
+  /** Pairs of service plan ids one user cannot hold together (a group's license then fails: MutuallyExclusiveViolation). */
+  readonly mutuallyExclusive?: readonly (readonly [string, string])[];
   /** Service of each user plan as assignedPlans names it; default: `exchange` for Exchange plans, else the plan name. */
   readonly planServices?: PlanServices;
   /** What `readGrantedRoles` answers. */
@@ -44,17 +52,30 @@ export interface UserRecord {
   purpose: string;
   deletedDateTime: string | null;
   createdDateTime: string | null;
+  /** The declared attributes other than displayName that are set (an absent key is unset). */
+  attributes: Partial<Record<AttributeName, AttributeValue>>;
+  /** The manager's object id, or null. */
+  managerId: string | null;
   /** The frozen view readers get; rebuilt after a change. */
   view: ObservedUser | undefined;
 }
 
 const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
+export interface GroupRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly assignedLicenses: readonly ObservedLicense[];
+  readonly members: Set<string>;
+}
+
 export class MemoryStore {
   readonly tenantId: string;
   readonly domains: readonly string[];
   readonly skus = new Map<string, ObservedSku>();
   readonly groupNames: ReadonlyMap<string, string>;
+  readonly groups = new Map<string, GroupRecord>();
+  readonly mutuallyExclusive: readonly (readonly [string, string])[];
   readonly grantedRoles: readonly string[];
   private readonly planServices: PlanServices | undefined;
   private readonly consumed = new Map<string, number>();
@@ -71,9 +92,14 @@ export class MemoryStore {
     this.domains = input.domains;
     this.nowMs = Date.parse(input.now);
     if (Number.isNaN(this.nowMs)) throw new Error(`MemoryTenantInput.now is not an ISO 8601 time: ${input.now}`);
-    this.groupNames = new Map(input.groupNames ?? []);
+    for (const group of input.groups ?? []) {
+      const id = group.id.toLowerCase();
+      this.groups.set(id, { id, displayName: group.displayName, assignedLicenses: group.assignedLicenses.map(lowerLicense), members: new Set(group.memberIds.map((m) => m.toLowerCase())) });
+    }
+    this.groupNames = new Map([...(input.groupNames ?? []), ...[...this.groups.values()].filter((g) => g.assignedLicenses.length > 0).map((g) => [g.id, g.displayName] as const)]);
     this.grantedRoles = [...(input.grantedRoles ?? [])];
     this.planServices = input.planServices;
+    this.mutuallyExclusive = (input.mutuallyExclusive ?? []).map(([a, b]) => [a.toLowerCase(), b.toLowerCase()] as const);
     for (const sku of input.skus) {
       this.skus.set(sku.skuId.toLowerCase(), sku);
       this.consumed.set(sku.skuId.toLowerCase(), sku.consumedUnits);
@@ -101,6 +127,9 @@ export class MemoryStore {
       if (user.deletedDateTime !== null && Date.parse(user.deletedDateTime) + RETENTION_MS < this.nowMs) {
         this.deleted.delete(user.id);
         this.releaseAddresses(user);
+        for (const group of this.groups.values()) group.members.delete(user.id);
+        // A purged user is gone for good: references to it as manager go with it.
+        for (const other of [...this.active.values(), ...this.deleted.values()]) if (other.managerId === user.id) other.managerId = null;
         this.sorted = undefined;
       }
     }
@@ -123,6 +152,8 @@ export class MemoryStore {
       purpose,
       deletedDateTime: deleted ? (user.deletedDateTime ?? this.now) : null,
       createdDateTime: user.createdDateTime ?? null,
+      attributes: Object.fromEntries(Object.entries(user.attributes ?? {}).filter(([name, value]) => name !== 'displayName' && value !== null && value !== undefined)),
+      managerId: user.managerId?.toLowerCase() ?? null,
       view: undefined,
     };
   }
@@ -184,6 +215,26 @@ export class MemoryStore {
     return user.view;
   }
 
+  /** A user's attributes as a reader that asked for `names` sees them: each named one, null (businessPhones: []) when unset. */
+  attributesOf(id: string, names: readonly AttributeName[]): Partial<Record<AttributeName, AttributeValue>> {
+    const user = this.active.get(id) ?? this.deleted.get(id);
+    return Object.fromEntries(names.map((name) => {
+      const value = user?.attributes[name] ?? (name === 'businessPhones' ? [] : null);
+      return [name, Array.isArray(value) ? Object.freeze([...(value as readonly string[])]) : value];
+    }));
+  }
+
+  /** The manager a reader sees: the referenced user while it is active (a soft-deleted manager's reference is kept, not shown). */
+  managerIdOf(id: string): string | null {
+    const managerId = (this.active.get(id) ?? this.deleted.get(id))?.managerId ?? null;
+    return managerId !== null && this.active.has(managerId) ? managerId : null;
+  }
+
+  /** Groups ordered by id. */
+  sortedGroups(): GroupRecord[] {
+    return [...this.groups.values()].sort(byId);
+  }
+
   skuViews(): ObservedSku[] {
     return [...this.skus.values()].map((sku) => ({ ...sku, consumedUnits: this.consumedUnits(sku.skuId) }));
   }
@@ -197,9 +248,55 @@ export class MemoryStore {
     this.changed(user);
   }
 
-  update(user: UserRecord, change: Partial<Pick<UserRecord, 'accountEnabled' | 'usageLocation'>>): void {
+  update(user: UserRecord, change: Partial<Pick<UserRecord, 'accountEnabled' | 'usageLocation' | 'displayName' | 'managerId'>>): void {
     Object.assign(user, change);
     this.changed(user);
+  }
+
+  /** Sets attributes (null unsets one); displayName is the record's own. */
+  setAttributes(user: UserRecord, attributes: Readonly<Partial<Record<AttributeName, AttributeValue>>>): void {
+    const next = new Map(Object.entries(user.attributes) as [AttributeName, AttributeValue][]);
+    for (const [name, value] of Object.entries(attributes) as [AttributeName, AttributeValue | undefined][]) {
+      if (value === undefined) continue;
+      if (name === 'displayName') user.displayName = value as string;
+      else if (value === null || (Array.isArray(value) && value.length === 0)) next.delete(name);
+      else next.set(name, Array.isArray(value) ? [...(value as readonly string[])] : value);
+    }
+    user.attributes = Object.fromEntries(next);
+    this.changed(user);
+  }
+
+  /**
+   * A new member gets the group's licenses as group-based licensing assigns them (the emulator's rules,
+   * docs/graph-behaviour.md §19): a SKU the member does not hold needs a free seat (else CountViolation),
+   * and none may enable a plan mutually exclusive with one the member holds (else MutuallyExclusiveViolation).
+   * One license that cannot be assigned puts all of the group's in error, and then none takes a seat.
+   */
+  addMember(group: GroupRecord, user: UserRecord): void {
+    group.members.add(user.id);
+    const held = this.licensesOf(user);
+    const heldPlans = enabledPlans(held, this.skus, this.planServices);
+    const errors = group.assignedLicenses.map((license) => {
+      const sku = this.skus.get(license.skuId);
+      const seat = held.some((l) => l.skuId === license.skuId) || (sku !== undefined && this.consumedUnits(license.skuId) < sku.enabledUnits);
+      if (!seat) return 'CountViolation';
+      const plans = enabledPlans([license], this.skus, this.planServices);
+      return this.mutuallyExclusive.some(([a, b]) => (plans.has(a) && heldPlans.has(b)) || (plans.has(b) && heldPlans.has(a))) ? 'MutuallyExclusiveViolation' : 'None';
+    });
+    const blocking = errors.find((e) => e !== 'None');
+    const states = group.assignedLicenses.map((license, index): ObservedLicenseState => {
+      if (blocking === undefined) return { ...directState(license), assignedByGroup: group.id };
+      const own = errors[index] ?? 'None';
+      return { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: group.id, state: 'Error', error: own === 'None' ? blocking : own };
+    });
+    // As the emulator: a group's license gives no mail address of its own (only assignLicense provisions one).
+    this.setLicenseStates(user, [...user.states.filter((s) => s.assignedByGroup !== group.id), ...states], { provisionMail: false });
+  }
+
+  /** A member leaves: the group's license assignments go, and the seats they took are free. */
+  removeMember(group: GroupRecord, user: UserRecord): void {
+    group.members.delete(user.id);
+    this.setLicenseStates(user, user.states.filter((s) => s.assignedByGroup !== group.id), { provisionMail: false });
   }
 
   /** Back from the deleted items under `upn`, minus `droppedAddresses`; its licenses consume seats again. */
@@ -220,12 +317,12 @@ export class MemoryStore {
   }
 
   /** New assignment states; seats and assignedPlans follow (docs/graph-behaviour.md §6, §8). */
-  setLicenseStates(user: UserRecord, states: readonly ObservedLicenseState[]): void {
+  setLicenseStates(user: UserRecord, states: readonly ObservedLicenseState[], options: { provisionMail: boolean } = { provisionMail: true }): void {
     this.countSeats(user, -1);
     user.states = states;
     this.countSeats(user, +1);
     user.plans = nextAssignedPlans(user.plans, enabledPlans(this.licensesOf(user), this.skus, this.planServices), this.now);
-    this.provisionMailAddress(user);
+    if (options.provisionMail) this.provisionMailAddress(user);
     this.changed(user);
   }
 
@@ -266,6 +363,10 @@ export class MemoryStore {
   }
 }
 
-function byId(a: UserRecord, b: UserRecord): number {
+function lowerLicense(license: ObservedLicense): ObservedLicense {
+  return { skuId: license.skuId.toLowerCase(), disabledPlans: license.disabledPlans.map((p) => p.toLowerCase()) };
+}
+
+function byId(a: { readonly id: string }, b: { readonly id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
-import type { ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
+import type { AttributeName, DeclaredAttributes } from '../../domain/attributes.ts';
+import type { ObservedGroup, ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
 import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter, WriteReceipt } from '../port.ts';
 import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
 import { addressKey, directState, hasMailbox, originalUserPrincipalName } from './licensing.ts';
@@ -47,7 +48,35 @@ export class MemoryTenant implements TenantReader, TenantWriter {
       mailboxes.set(user.id, hasMailbox(record.purpose, record.plans) ? { kind: 'mailbox', userPurpose: record.purpose } : { kind: 'none' });
     }
     const fromGroups = [...active, ...deleted].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));
-    return { tenantId: this.store.tenantId, users: active, deletedUsers: deleted, skus: this.store.skuViews(), mailboxes, groupNames: fromGroups ? new Map(this.store.groupNames) : new Map() };
+    const named = request.groups ?? [];
+    const attributes = (request.attributes ?? []).filter((name) => name !== 'displayName');
+    const withExtras = (user: ObservedUser): ObservedUser =>
+      attributes.length === 0 && request.managers !== true
+        ? user
+        : Object.freeze({
+          ...user,
+          ...(attributes.length === 0 ? {} : { attributes: Object.freeze(this.store.attributesOf(user.id, attributes)) }),
+          ...(request.managers === true ? { managerId: this.store.managerIdOf(user.id) } : {}),
+        });
+    return {
+      tenantId: this.store.tenantId,
+      users: active.map(withExtras),
+      deletedUsers: deleted.map(withExtras),
+      skus: this.store.skuViews(),
+      mailboxes,
+      groupNames: fromGroups || named.length > 0 ? new Map(this.store.groupNames) : new Map(),
+      ...(named.length === 0 ? {} : { groups: this.namedGroups(named) }),
+      readAt: this.store.now,
+    };
+  }
+
+  /** The license-assigning groups named by id or display name (case-insensitively; every group of that name), ordered by id. */
+  private namedGroups(named: readonly string[]): ObservedGroup[] {
+    const wanted = new Set(named.map((n) => n.trim().toLowerCase()));
+    return this.store.sortedGroups()
+      .filter((g) => g.assignedLicenses.length > 0 && (wanted.has(g.id) || wanted.has(g.displayName.toLowerCase())))
+      // Graph lists a group's members that are active objects: a soft-deleted member is not among them.
+      .map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })), memberIds: [...g.members].filter((id) => this.store.findActive(id) !== undefined).sort() }));
   }
 
   async readGrantedRoles(): Promise<readonly string[]> {
@@ -83,12 +112,16 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     this.checkUserPrincipalName(input.userPrincipalName);
     const wanted = this.store.domains.map((d) => addressKey(`${input.mailNickname}@${d}`));
     if (this.store.reservedBy(wanted, '', { activeOnly: false }).length > 0) throw objectConflict('proxyAddresses');
+    const attributes = input.attributes ?? {};
+    checkAttributes(attributes);
     const id = this.newId().toLowerCase();
-    this.store.add({
+    const user: UserRecord = {
       id, userPrincipalName: input.userPrincipalName, displayName: input.displayName, accountEnabled: input.accountEnabled,
       usageLocation: input.usageLocation ?? null, mail: null, proxyAddresses: [], onPremisesSyncEnabled: null,
-      states: [], plans: [], purpose: 'user', deletedDateTime: null, createdDateTime: this.store.now, view: undefined,
-    });
+      states: [], plans: [], purpose: 'user', deletedDateTime: null, createdDateTime: this.store.now, attributes: {}, managerId: null, view: undefined,
+    };
+    this.store.add(user);
+    this.store.setAttributes(user, Object.fromEntries(Object.entries(attributes).filter(([name]) => name !== 'displayName')));
     return { objectId: id, ...receipt() };
   }
 
@@ -142,6 +175,48 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     return receipt();
   }
 
+  /** PATCH /users/{id}: exactly the given attributes, a null unsetting one; displayName cannot be unset. */
+  async updateAttributes(principal: string, attributes: DeclaredAttributes): Promise<WriteReceipt> {
+    if (Object.values(attributes).every((v) => v === undefined)) throw new RangeError(`updateAttributes(${principal}) was given no attribute to set.`);
+    const user = this.requireActive(principal);
+    checkAttributes(attributes);
+    this.store.setAttributes(user, attributes);
+    return receipt();
+  }
+
+  /** PUT or DELETE /users/{id}/manager/$ref: the manager must be an active user; removing none is done (Graph's 404 read as done). */
+  async setManager(principal: string, managerId: string | null): Promise<WriteReceipt> {
+    if (managerId === null) {
+      const user = this.store.findActive(principal);
+      if (user && user.managerId !== null) this.store.update(user, { managerId: null });
+      return receipt();
+    }
+    const user = this.requireActive(principal);
+    const manager = this.store.findActive(managerId);
+    if (!manager) throw resourceNotFound(managerId);
+    if (manager.id === user.id) throw badRequest('A user cannot be its own manager.', [{ code: 'InvalidValue', message: 'A user cannot be its own manager.', target: 'manager' }]);
+    this.store.update(user, { managerId: manager.id });
+    return receipt();
+  }
+
+  /** POST /groups/{id}/members/$ref: the group's licenses are processed for the new member; a member already is done. */
+  async addGroupMember(groupId: string, userId: string): Promise<WriteReceipt> {
+    const group = this.store.groups.get(groupId.toLowerCase());
+    if (!group) throw resourceNotFound(groupId);
+    const user = this.store.findActive(userId);
+    if (!user) throw resourceNotFound(userId);
+    if (!group.members.has(user.id)) this.store.addMember(group, user);
+    return receipt();
+  }
+
+  /** DELETE /groups/{id}/members/{userId}/$ref: the group's licenses go with the membership; not a member is done (Graph's 404). */
+  async removeGroupMember(groupId: string, userId: string): Promise<WriteReceipt> {
+    const group = this.store.groups.get(groupId.toLowerCase());
+    const user = this.store.findActive(userId);
+    if (group && user && group.members.has(user.id)) this.store.removeMember(group, user);
+    return receipt();
+  }
+
   private requireActive(principal: string): UserRecord {
     const user = this.store.findActive(principal);
     if (!user) throw resourceNotFound(principal);
@@ -155,6 +230,19 @@ export class MemoryTenant implements TenantReader, TenantWriter {
     const domain = upn.slice(at + 1).toLowerCase();
     if (!this.store.domains.some((d) => d.toLowerCase() === domain)) throw unverifiedDomain();
     if (this.store.isUpnTaken(upn)) throw objectConflict('userPrincipalName');
+  }
+}
+
+/**
+ * What Graph refuses in a user's attributes (docs/graph-behaviour.md §17): displayName unset, an empty
+ * string (null unsets), a value that is not text, more than one business phone or an empty one.
+ * (The documented maximum lengths are the emulator's to check; this tenant does not.)
+ */
+function checkAttributes(attributes: DeclaredAttributes): void {
+  for (const [name, value] of Object.entries(attributes) as [AttributeName, DeclaredAttributes[AttributeName]][]) {
+    if (value === undefined || (value === null && name !== 'displayName')) continue;
+    const bad = name === 'businessPhones' ? !Array.isArray(value) || value.length > 1 || value.some((p) => typeof p !== 'string' || p === '') : typeof value !== 'string' || value === '';
+    if (bad) throw invalidValue(name);
   }
 }
 
