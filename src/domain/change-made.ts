@@ -1,5 +1,6 @@
 import { observedAttribute } from './attribute-plan.ts';
 import { sameAttributeValue } from './attributes.ts';
+import { isMemberOf } from './group-plan.ts';
 import { sameSet, statesOf } from './license-plan.ts';
 import type { ObservedTenant, ObservedUser } from './observed.ts';
 import type { Change } from './plan.ts';
@@ -40,7 +41,7 @@ export function tenantShows(change: Change, observed: ObservedTenant): boolean {
     case 'remove-group-member': {
       const group = observed.groups?.find((g) => g.id.toLowerCase() === change.details.groupId.toLowerCase());
       if (user === undefined || group === undefined) return false;
-      const member = group.memberIds.some((id) => id.toLowerCase() === user.id.toLowerCase());
+      const member = isMemberOf(group, user.id);
       return change.action === 'add-group-member' ? member : !member;
     }
     case 'enable-sign-in':

@@ -15,25 +15,38 @@ import type { TenantIndex } from './tenant-index.ts';
  * policy names are ever read or touched.
  */
 
-/** The license-assigning groups a reference matches: by object id, or by exact display name (case-insensitive). */
-export function findGroups(groups: readonly ObservedGroup[], reference: string): readonly ObservedGroup[] {
-  const key = reference.toLowerCase();
-  if (isGuid(reference)) return groups.filter((g) => g.id.toLowerCase() === key);
+/**
+ * The groups a reference names, among `groups`: by object id, or by exact display name (case-insensitive,
+ * surrounding spaces ignored); several when several groups have that name. The planner and both adapters
+ * find groups with it.
+ */
+export function findGroups<G extends Pick<ObservedGroup, 'id' | 'displayName'>>(groups: readonly G[], reference: string): G[] {
+  const key = reference.trim().toLowerCase();
+  if (isGuid(key)) return groups.filter((g) => g.id.toLowerCase() === key);
   return groups.filter((g) => g.displayName.toLowerCase() === key);
+}
+
+/** Every licensing group the policy names (as written, each once): by its license sets, held by a principal or not. */
+export function groupReferences(desired: DesiredState): string[] {
+  const licenses = [...desired.licenseSets.values(), ...desired.principals.flatMap((p) => p.licenses)];
+  return [...new Set(licenses.flatMap((l) => (l.group === undefined ? [] : [l.group])))];
 }
 
 /** Whether the policy names any licensing group (then the groups are read, and the credentials must allow it). */
 export function namesAnyGroup(desired: DesiredState): boolean {
-  return [...desired.licenseSets.values()].some((l) => l.group !== undefined) || desired.principals.some((p) => p.licenses.some((l) => l.group !== undefined));
+  return groupReferences(desired).length > 0;
+}
+
+/** Whether the user (by object id) is listed among the group's members. */
+export function isMemberOf(group: Pick<ObservedGroup, 'memberIds'>, userId: string): boolean {
+  const id = userId.toLowerCase();
+  return group.memberIds.some((m) => m.toLowerCase() === id);
 }
 
 /** Every group the policy names that resolves to exactly one group, by id. */
 export function namedGroups(desired: DesiredState, groups: readonly ObservedGroup[]): ReadonlyMap<string, ObservedGroup> {
-  const references = new Set<string>();
-  for (const license of desired.licenseSets.values()) if (license.group !== undefined) references.add(license.group);
-  for (const principal of desired.principals) for (const license of principal.licenses) if (license.group !== undefined) references.add(license.group);
   const named = new Map<string, ObservedGroup>();
-  for (const reference of references) {
+  for (const reference of groupReferences(desired)) {
     const found = findGroups(groups, reference);
     if (found.length === 1 && found[0]) named.set(found[0].id.toLowerCase(), found[0]);
   }
@@ -186,7 +199,7 @@ function planLeaving(
   if (!target || target.deletedDateTime !== null) return [];
   const leave: GroupMemberChange[] = [];
   for (const [id, group] of [...context.named].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (wanted.has(id) || !group.memberIds.some((m) => m.toLowerCase() === target.id.toLowerCase())) continue;
+    if (wanted.has(id) || !isMemberOf(group, target.id)) continue;
     const licenses = licensesOf(group, context.index);
     const gives = group.assignedLicenses.map((l) => l.skuId.toLowerCase()).filter((skuId) => onlyThroughGroup.has(skuId));
     if (gives.length > 0) {
@@ -224,7 +237,7 @@ function planLeaving(
  */
 function isMember(group: ObservedGroup, user: ObservedUser): boolean {
   const id = group.id.toLowerCase();
-  if (group.memberIds.some((m) => m.toLowerCase() === user.id.toLowerCase())) return true;
+  if (isMemberOf(group, user.id)) return true;
   return user.deletedDateTime !== null && statesOf(user).some((s) => s.assignedByGroup?.toLowerCase() === id);
 }
 

@@ -35,8 +35,13 @@ export interface DeletedClaims {
   readonly plannedAddresses: Set<string>;
 }
 
-export function claimDeletedUsers(principals: readonly DesiredPrincipal[], index: TenantIndex): DeletedClaims {
+/**
+ * `protectedUpns` (defaults.protected) claim their own deleted copies too, declared or not: a protected
+ * account's deleted copy is never restored for another principal through an address match.
+ */
+export function claimDeletedUsers(principals: readonly DesiredPrincipal[], index: TenantIndex, protectedUpns: readonly string[] = []): DeletedClaims {
   const byUpn = new Map<string, string>();
+  for (const upn of protectedUpns) for (const user of index.deletedByUpn.get(upn) ?? []) byUpn.set(user.id, upn);
   for (const principal of principals) for (const user of index.deletedByUpn.get(principal.userPrincipalName) ?? []) byUpn.set(user.id, principal.userPrincipalName);
   return { byUpn, takenByAddress: new Set(), plannedAddresses: new Set() };
 }

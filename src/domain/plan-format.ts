@@ -2,7 +2,7 @@ import type { AttributeSetting, AttributeUpdate } from './attributes.ts';
 import { ATTRIBUTE_NAMES } from './attributes.ts';
 import type { Diagnostic, Severity } from './diagnostics.ts';
 import type { Change, ChangeAction, Plan, PlannedLicense, PlanSummary } from './plan.ts';
-import { ACTION_ORDER, PLAN_FORMAT_VERSION, summarise } from './plan.ts';
+import { ACTION_ORDER, PLAN_FORMAT_VERSION, READABLE_PLAN_FORMAT_VERSIONS, summarise } from './plan.ts';
 
 /**
  * The saved plan (`tenantctl plan --out`, `plan --format json`; docs/cli-reference.md §12): one set of
@@ -240,11 +240,12 @@ export function parseSavedPlan(text: string, file: string): Plan {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SavedPlanError(`${file} is not a saved plan (a JSON object); save a plan with: tenantctl plan --out ${file}`);
   const version = (json as Record<string, unknown>).formatVersion;
-  if (version !== PLAN_FORMAT_VERSION) {
-    throw new SavedPlanError(`${file} has formatVersion ${JSON.stringify(version)}; this tenantctl reads only ${PLAN_FORMAT_VERSION}. Make the plan again with this version: tenantctl plan --out ${file}`);
+  if (typeof version !== 'number' || !READABLE_PLAN_FORMAT_VERSIONS.includes(version)) {
+    throw new SavedPlanError(`${file} has formatVersion ${JSON.stringify(version)}; this tenantctl reads ${READABLE_PLAN_FORMAT_VERSIONS.join(' and ')}. Make the plan again with this version: tenantctl plan --out ${file}`);
   }
   try {
-    return readPlan(json as Record<string, unknown>);
+    // A version 1 plan is a version 2 plan without the fields version 2 added: read as one.
+    return readPlan({ ...(json as Record<string, unknown>), formatVersion: PLAN_FORMAT_VERSION });
   } catch (error) {
     if (error instanceof Malformed) throw new SavedPlanError(`${file} is not a plan tenantctl wrote: ${error.message}. Nothing was changed; make the plan again with: tenantctl plan --out ${file}`);
     throw error;

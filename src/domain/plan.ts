@@ -5,7 +5,9 @@ import type { Diagnostic } from './diagnostics.ts';
  * The plan: plain, versioned data (docs/cli-reference.md §12). Changes are a union on `action` with exact
  * before/after in `details`; `reason` is for people and never drives apply.
  */
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
+/** Saved plans this version reads: 1 (before issue 13: no attributes, managers, memberships or protected principals) is a subset of 2. */
+export const READABLE_PLAN_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export type ChangeAction =
   | 'restore-user'

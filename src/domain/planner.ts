@@ -72,8 +72,8 @@ export function planReconciliation(desired: DesiredState, observed: ObservedTena
     desired,
     observed,
     index,
-    // Every principal claims its own deleted copies, protected ones too: nobody else restores them.
-    claims: claimDeletedUsers(principals, index),
+    // Every principal claims its own deleted copies, protected ones (declared or not) too: nobody else restores them.
+    claims: claimDeletedUsers(principals, index, protectedList),
     groups: { groups, named: namedGroups(desired, groups), index, prune: desired.defaults.pruneLicenses },
     protectedUpns: new Set(protectedList),
     now: options.now,
@@ -170,7 +170,8 @@ function managerIntent(principal: DesiredPrincipal, target: ObservedUser | undef
   if (principal.manager === undefined) return undefined;
   const currentId = create ? null : target?.managerId;
   if (currentId === undefined) return undefined;
-  return { to: principal.manager === null ? null : principal.manager.toLowerCase(), currentId };
+  // The policy gives the manager's UPN lower case already.
+  return { to: principal.manager, currentId };
 }
 
 /**

@@ -1,7 +1,9 @@
 import { showAttributeValue } from './attributes.ts';
 import type { DesiredPrincipal, DesiredState } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import type { ObservedTenant } from './observed.ts';
 import type { Change } from './plan.ts';
+import { originalUserPrincipalName } from './tenant-index.ts';
 
 /**
  * Protected principals (`protected: true`, `defaults.protected`; docs/reconciliation.md, "Protected
@@ -18,6 +20,31 @@ export function protectedPrincipals(desired: DesiredState): string[] {
 
 export function isProtected(principal: DesiredPrincipal, protectedUpns: ReadonlySet<string>): boolean {
   return principal.protected || protectedUpns.has(principal.userPrincipalName);
+}
+
+/**
+ * The protected principals (lower case, sorted) that these changes touch: by the UPN a change names, or by
+ * the object it writes to when that object is a protected principal's (active, or a deleted copy by its
+ * original UPN) in `observed`: a change that names another UPN but the protected object is caught too.
+ */
+export function protectedTouched(changes: readonly Change[], protectedUpns: readonly string[], observed: ObservedTenant | undefined): readonly string[] {
+  if (protectedUpns.length === 0) return [];
+  const guarded = new Set(protectedUpns.map((upn) => upn.toLowerCase()));
+  const byObject = new Map<string, string>();
+  for (const user of observed?.users ?? []) if (guarded.has(user.userPrincipalName.toLowerCase())) byObject.set(user.id.toLowerCase(), user.userPrincipalName.toLowerCase());
+  for (const user of observed?.deletedUsers ?? []) {
+    const upn = originalUserPrincipalName(user);
+    if (guarded.has(upn)) byObject.set(user.id.toLowerCase(), upn);
+  }
+  const touched = new Set<string>();
+  for (const change of changes) {
+    const upn = change.userPrincipalName.toLowerCase();
+    if (guarded.has(upn)) touched.add(upn);
+    const objectId = 'objectId' in change ? change.objectId : undefined;
+    const owner = objectId === undefined ? undefined : byObject.get(objectId.toLowerCase());
+    if (owner !== undefined) touched.add(owner);
+  }
+  return [...touched].sort();
 }
 
 /** One info diagnostic per change a protected principal would have got. */

@@ -42,13 +42,14 @@ export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnos
     if (wanting.length <= available) continue;
     const left = wanting.slice(available);
     const name = describeSku(nameOf(index, skuId));
-    for (const { draft, membership } of left) {
+    for (const { draft, direct, memberships } of left) {
       const upn = draft.principal.userPrincipalName;
-      // The principal's other changes still apply; only this license (or membership) waits for a seat.
-      if (membership) {
+      // The principal's other changes still apply; only this license (and the memberships that give it) wait for a seat.
+      for (const membership of memberships) {
         draft.join = draft.join.filter((m) => m !== membership);
         diagnostics.push({ severity: 'warning', code: 'seat-shortfall', userPrincipalName: upn, message: `will not join the group "${membership.change.details.groupName}": no seat of ${name} left for it in this plan` });
-      } else {
+      }
+      if (direct) {
         draft.add = draft.add.filter((l) => l.skuId !== skuId || l.replaces !== undefined);
         diagnostics.push({ severity: 'warning', code: 'seat-shortfall', userPrincipalName: upn, message: `will not get ${name}: no seat left for it in this plan` });
       }
@@ -56,17 +57,21 @@ export function applySeats(drafts: PrincipalDraft[], index: TenantIndex, diagnos
     diagnostics.push({
       severity: 'error',
       code: 'seat-shortfall',
-      message: `${name}: ${plural(wanting.length, 'seat')} needed, ${available} available; not assigned to ${[...new Set(left.map((w) => w.draft.principal.userPrincipalName))].join(', ')}. Buy ${wanting.length - available} more, or free some`,
+      message: `${name}: ${plural(wanting.length, 'seat')} needed, ${available} available; not assigned to ${left.map((w) => w.draft.principal.userPrincipalName).join(', ')}. Buy ${wanting.length - available} more, or free some`,
     });
   }
 }
 
-/** Who asks for a seat of this SKU, in plan order: a direct assignment, or a membership of a group that assigns it. */
-function wantingSeat(drafts: readonly PrincipalDraft[], skuId: string): { readonly draft: PrincipalDraft; readonly membership?: PlannedMembership }[] {
-  const wanting: { draft: PrincipalDraft; membership?: PlannedMembership }[] = [];
+/**
+ * Who asks for a seat of this SKU, in plan order, each principal once (one user takes one seat of a SKU
+ * however many assignments give it): by a direct assignment, and by the memberships of groups that assign it.
+ */
+function wantingSeat(drafts: readonly PrincipalDraft[], skuId: string): { readonly draft: PrincipalDraft; readonly direct: boolean; readonly memberships: readonly PlannedMembership[] }[] {
+  const wanting: { draft: PrincipalDraft; direct: boolean; memberships: PlannedMembership[] }[] = [];
   for (const draft of drafts) {
-    if (draft.add.some((l) => l.skuId === skuId && !l.replaces)) wanting.push({ draft });
-    for (const membership of draft.join) if (membership.seats.includes(skuId)) wanting.push({ draft, membership });
+    const direct = draft.add.some((l) => l.skuId === skuId && !l.replaces);
+    const memberships = draft.join.filter((m) => m.seats.includes(skuId));
+    if (direct || memberships.length > 0) wanting.push({ draft, direct, memberships });
   }
   return wanting;
 }

@@ -5,6 +5,7 @@ import type { Change, Plan } from '../domain/plan.ts';
 import { summarise } from '../domain/plan.ts';
 import { canonicalChange } from '../domain/plan-format.ts';
 import { groupByPrincipal, PlanByPrincipal } from '../domain/principal-changes.ts';
+import { protectedTouched } from '../domain/protected.ts';
 import type { PlanOutcome } from './reconcile.ts';
 
 /** A fresh plan of the tenant, made with the credentials that are about to write. */
@@ -97,7 +98,7 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
   }
   // Defence in depth (docs/reconciliation.md): the planner makes no change for a protected principal, so
   // a change for one was not made by this policy's planner; no option lets it through.
-  const touched = protectedTouched(reviewed?.kind === 'saved-plan' ? reviewed.plan.changes : fresh.plan.changes, fresh.plan.protectedPrincipals ?? []);
+  const touched = protectedTouched(reviewed?.kind === 'saved-plan' ? reviewed.plan.changes : fresh.plan.changes, fresh.plan.protectedPrincipals ?? [], fresh.observed);
   if (touched.length > 0) {
     const source = reviewed?.kind === 'saved-plan' ? reviewed.name : 'the plan';
     return refuse('protected', `${source} changes ${touched.join(', ')}, which the policy protects (protected: true or defaults.protected): tenantctl never writes to ${touched.length === 1 ? 'it' : 'them'}; run plan again`);
@@ -131,14 +132,6 @@ const MASS_REMOVAL = { principals: 10, share: 0.1 } as const;
 /** A change that takes licenses away: a direct removal, or leaving a licensing group. */
 function removesLicenses(change: Change): boolean {
   return change.action === 'remove-licenses' || change.action === 'remove-group-member';
-}
-
-/** The protected principals (as the plan spells them, each once, sorted) that these changes touch. */
-function protectedTouched(changes: readonly Change[], protectedPrincipals: readonly string[]): readonly string[] {
-  if (protectedPrincipals.length === 0) return [];
-  const guarded = new Set(protectedPrincipals.map((upn) => upn.toLowerCase()));
-  const touched = new Set(changes.filter((c) => guarded.has(c.userPrincipalName.toLowerCase())).map((c) => c.userPrincipalName.toLowerCase()));
-  return [...touched].sort();
 }
 
 function massRemovalLimit(declared: number): number {
@@ -185,6 +178,16 @@ function comparable(change: Change, withObject = true): string {
 }
 
 /**
+ * A saved set-manager that names its manager's object must name the one the fresh plan does: apply
+ * writes that id, and the UPN may belong to another object by now. One that names none (the plan
+ * created the manager) matches whatever object the manager is now.
+ */
+function sameManagerObject(saved: Change, fresh: Change): boolean {
+  if (saved.action !== 'set-manager' || fresh.action !== 'set-manager' || saved.details.toObjectId === undefined) return true;
+  return saved.details.toObjectId.toLowerCase() === fresh.details.toObjectId?.toLowerCase();
+}
+
+/**
  * The saved plan against a fresh one, principal by principal. A principal is stale when the fresh
  * plan would change it in a way the saved plan does not (the tenant, or the policy's meaning for it,
  * changed since the plan was made), when the fresh plan has errors for it, or when a saved change
@@ -205,7 +208,7 @@ function compareWithFresh(saved: Plan, fresh: Plan, observed: ObservedTenant | u
     for (const change of group.changes) {
       const withObject = 'objectId' in change && change.objectId !== undefined;
       const key = comparable(change, withObject);
-      const match = [...unmatched].find(([, keys]) => (withObject ? keys.withObject : keys.withoutObject) === key)?.[0];
+      const match = [...unmatched].find(([fresh, keys]) => (withObject ? keys.withObject : keys.withoutObject) === key && sameManagerObject(change, fresh))?.[0];
       if (match) unmatched.delete(match);
       else missing.push(change);
     }

@@ -1,3 +1,4 @@
+import { groupReferences } from '../domain/group-plan.ts';
 import type { AttributeName } from '../domain/attributes.ts';
 import { ATTRIBUTE_NAMES, isAttributeName } from '../domain/attributes.ts';
 import type { DesiredState } from '../domain/desired.ts';
@@ -95,8 +96,7 @@ export function readRequestFor(desired: DesiredState): ReadTenantRequest {
   for (const principal of desired.principals) for (const name of Object.keys(principal.attributes)) if (isAttributeName(name)) declared.add(name);
   const attributes = ATTRIBUTE_NAMES.filter((name) => name !== 'displayName' && declared.has(name));
   // Every group a license set names, held by a principal or not: a member that holds no set naming it is pruned.
-  const licenses = [...desired.licenseSets.values(), ...desired.principals.flatMap((p) => p.licenses)];
-  const groups = [...new Set(licenses.flatMap((l) => (l.group === undefined ? [] : [l.group])))];
+  const groups = groupReferences(desired);
   return {
     mailboxUserPrincipalNames: desired.principals.filter((p) => p.kind === 'mailbox').map((p) => p.userPrincipalName),
     ...(attributes.length > 0 ? { attributes } : {}),

@@ -133,7 +133,7 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
   });
 
   it.each([
-    ['2', 2],
+    ['3', 3],
     ['"1"', '1'],
     ['missing', undefined],
   ])('a saved plan with formatVersion %s', async (_name, version) => {
@@ -145,7 +145,7 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
       else p.formatVersion = version;
     });
     const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
-    expectRefused(result, /formatVersion .*this tenantctl reads only 1\. Make the plan again/u);
+    expectRefused(result, /formatVersion .*this tenantctl reads 1 and 2\. Make the plan again/u);
     await expectUntouched();
   });
 

@@ -95,7 +95,7 @@ describe('plan --out', () => {
     const result = await run(['plan', '--out', 'p.json'], cwd);
     expect(result.stderr).not.toContain('internal error');
     expect(result.stderr).toContain('Saved the plan to p.json');
-    expect(JSON.parse(readFileSync(path.join(cwd, 'p.json'), 'utf8'))).toMatchObject({ formatVersion: 1, tenantId: TENANT_ID });
+    expect(JSON.parse(readFileSync(path.join(cwd, 'p.json'), 'utf8'))).toMatchObject({ formatVersion: 2, tenantId: TENANT_ID });
     expect(result.requests).toBeGreaterThan(0);
   });
 });

@@ -52,7 +52,7 @@ describe('tenantctl plan against the emulator', () => {
   it('converged: no changes, exit 0 with --detailed-exitcode', async () => {
     const result = await plan(none, 'users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3-no-yammer]}\n');
     expect(result.plan.changes).toEqual([]);
-    expect(result.plan.formatVersion).toBe(1);
+    expect(result.plan.formatVersion).toBe(2);
     expect(result.plan.tenantId).toBe(TENANT_ID);
     expect(result.plan.policyDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(result.code).toBe(0);

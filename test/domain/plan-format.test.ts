@@ -36,7 +36,7 @@ describe.each([
   it('is JSON with a 2-space indent and a trailing newline', () => {
     const text = renderPlanJson(build());
     expect(text.endsWith('}\n')).toBe(true);
-    expect(text.split('\n')[1]).toBe('  "formatVersion": 1,');
+    expect(text.split('\n')[1]).toBe('  "formatVersion": 2,');
     expect(JSON.stringify(JSON.parse(text), null, 2)).toBe(text.trimEnd());
   });
 });
@@ -135,6 +135,12 @@ describe('parseSavedPlan', () => {
     const text = renderPlanJson(build());
     expect(renderPlanJson(parseSavedPlan(text, 'p.json'))).toBe(text);
     expect(parseSavedPlan(text, 'p.json')).toEqual(JSON.parse(text));
+  });
+
+  it('reads a version 1 plan (saved before managers, memberships and protected principals) as a version 2 plan', () => {
+    const text = renderPlanJson(convergedPlan()).replace('"formatVersion": 2,', '"formatVersion": 1,');
+    expect(parseSavedPlan(text, 'p.json')).toEqual({ ...(JSON.parse(text) as object), formatVersion: 2 });
+    expect(() => parseSavedPlan(text.replace('"formatVersion": 1,', '"formatVersion": 3,'), 'p.json')).toThrow('p.json has formatVersion 3; this tenantctl reads 1 and 2.');
   });
 
   it.each<[string, (json: ReturnType<typeof saved>) => void, string]>([

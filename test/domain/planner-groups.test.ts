@@ -102,6 +102,18 @@ describe('seats for memberships', () => {
     expect(plan.diagnostics.map((d) => d.code)).toEqual(['license-also-direct']);
   });
 
+  it('one user takes one seat of a SKU, however many assignments give it: two groups with E3, and E3 directly', () => {
+    const staff = licensingGroup('Staff', [E3]);
+    const sales = licensingGroup('Sales', [E3]);
+    const bob = user('bob@contoso.com');
+    const plan = planAt(
+      desired([declaredUser('bob@contoso.com', { licenses: [staffSet('Staff'), groupSetLicense('sales', 'ENTERPRISEPACK', 'Sales'), desiredLicense('ENTERPRISEPACK')] })]),
+      tenant({ users: [bob], skus: [sku({ enabledUnits: 1, consumedUnits: 0 })], licensingGroups: [staff, sales] }),
+    );
+    expect(plan.diagnostics.filter((d) => d.code === 'seat-shortfall')).toEqual([]);
+    expect(actionLines(plan.changes)).toEqual(['assign-licenses bob@contoso.com', 'add-group-member bob@contoso.com', 'add-group-member bob@contoso.com']);
+  });
+
   it('no usage location is needed for a membership', () => {
     const staff = licensingGroup('Staff', [E3]);
     const bob = user('bob@contoso.com', { usageLocation: null });

@@ -34,6 +34,17 @@ describe('a protected principal', () => {
     expect(plan.diagnostics.map((d) => d.code)).toEqual(['protected-drift']);
   });
 
+  it("an undeclared protected account's deleted copy is never restored for a principal its addresses match", () => {
+    // The break-glass account (only in defaults.protected) was deleted; it still holds ops@ as an alias.
+    const bg = deletedUser('breakglass@contoso.com', daysAgo(3), { proxyAddresses: ['SMTP:breakglass@contoso.com', 'smtp:ops@contoso.com'] });
+    const plan = planAt(desired([declaredUser('ops@contoso.com')], { protected: ['breakglass@contoso.com'] }), tenant({ deleted: [bg] }));
+    expect(plan.changes.filter((c) => c.action === 'restore-user')).toEqual([]);
+    expect(plan.changes.some((c) => 'objectId' in c && c.objectId === bg.id)).toBe(false);
+    // Without the protection the same tenant restores it as ops@ (the address fallback).
+    const unprotected = planAt(desired([declaredUser('ops@contoso.com')]), tenant({ deleted: [bg] }));
+    expect(unprotected.changes).toContainEqual(expect.objectContaining({ action: 'restore-user', objectId: bg.id }));
+  });
+
   it('its errors and warnings become information', () => {
     const plan = planAt(
       desired([declaredUser('bg@contoso.com', { protected: true, licenses: [desiredLicense('NOPE')] }), declaredUser('old@contoso.com', { protected: true })]),

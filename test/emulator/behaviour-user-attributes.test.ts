@@ -63,9 +63,13 @@ describe('PATCH /users/{id}: profile properties (§17)', () => {
     expect(listed.value.find((u) => u.id === BOB)).toEqual({ department: 'Platform', employeeId: 'E1001', id: BOB });
   });
 
-  it('unsets with null (businessPhones becomes empty) and leaves properties not named alone', async () => {
+  it('refuses null for businessPhones (a collection that is not nullable in the CSDL): it is emptied with []', async () => {
+    expectRawError(await harness().raw('PATCH', `/users/${BOB}`, { body: { businessPhones: null } }), invalidValue('businessPhones'));
+  });
+
+  it('unsets with null ([] for businessPhones) and leaves properties not named alone', async () => {
     await harness().raw('PATCH', `/users/${BOB}`, { body: FULL });
-    const response = await harness().raw('PATCH', `/users/${BOB}`, { body: { jobTitle: null, department: null, businessPhones: null, mobilePhone: null } });
+    const response = await harness().raw('PATCH', `/users/${BOB}`, { body: { jobTitle: null, department: null, businessPhones: [], mobilePhone: null } });
     expect(response.status, response.text).toBe(204);
     expect(await readBob()).toMatchObject({ jobTitle: null, department: null, businessPhones: [], mobilePhone: null, city: 'Amsterdam', employeeId: 'E1001' });
   });

@@ -24,7 +24,7 @@ import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import type { TenantReader, TenantWriter } from '../../src/tenant/port.ts';
 import { FOUR_CHANGE_POLICY as POLICY, policyDir, writePolicy } from '../support/apply-e2e.ts';
 import { blockSignIn, groupMember, LICENSING_E3, objectId, planOf, removeLicenses, setUsageLocation } from '../support/plans.ts';
-import { CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, TENANT_ID, userIn } from '../support/emulator.ts';
+import { BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, SUPPORT, TENANT_ID, userIn } from '../support/emulator.ts';
 import { memoryInputFromSeed } from '../support/memory-seed.ts';
 
 const CHANGES = ['set-usage-location carol@contoso.com', 'assign-licenses carol@contoso.com', 'restore-user dave@contoso.com', 'block-sign-in support@contoso.com'];
@@ -471,10 +471,10 @@ describe('applySavedPlan', () => {
 
   it.each([
     ['text that is not JSON', (_saved: Record<string, unknown>): string => 'not json', 'p.json is not JSON; save a plan with: tenantctl plan --out p.json'],
-    ['formatVersion 2', (saved: Record<string, unknown>): string => JSON.stringify({ ...saved, formatVersion: 2 }),
-      'p.json has formatVersion 2; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out p.json'],
+    ['formatVersion 3', (saved: Record<string, unknown>): string => JSON.stringify({ ...saved, formatVersion: 3 }),
+      'p.json has formatVersion 3; this tenantctl reads 1 and 2. Make the plan again with this version: tenantctl plan --out p.json'],
     ['no formatVersion', ({ formatVersion: _v, ...saved }: Record<string, unknown>): string => JSON.stringify(saved),
-      'p.json has formatVersion undefined; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out p.json'],
+      'p.json has formatVersion undefined; this tenantctl reads 1 and 2. Make the plan again with this version: tenantctl plan --out p.json'],
   ])('refuses %s with the saved plan\'s own message, and reads and writes nothing', async (_name, edit, reason) => {
     const memory = contosoTenant();
     const dir = policyDir(POLICY);
@@ -514,7 +514,7 @@ describe('applySavedPlan', () => {
   it('calls the plan "the saved plan" when not told its name', async () => {
     const memory = contosoTenant();
     const result = await applySavedPlan({ planText: '{"formatVersion": 99}', paths: [], cwd: policyDir(POLICY), tenant: memory, now: FIXTURE_NOW });
-    expect(result).toEqual({ kind: 'refused', code: 'invalid-plan', reason: 'the saved plan has formatVersion 99; this tenantctl reads only 1. Make the plan again with this version: tenantctl plan --out the saved plan' });
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-plan', reason: 'the saved plan has formatVersion 99; this tenantctl reads 1 and 2. Make the plan again with this version: tenantctl plan --out the saved plan' });
     await expectNotRepaired(memory);
   });
 
@@ -555,6 +555,38 @@ describe('applySavedPlan', () => {
     const users = (await memory.readTenant({ mailboxUserPrincipalNames: [], managers: true })).users;
     expect(users.find((u) => u.userPrincipalName === 'nina@contoso.com')?.managerId).toBe(users.find((u) => u.userPrincipalName === 'otto@contoso.com')?.id);
     expect((await freshPlan(memory, dir)).plan.changes).toEqual([]);
+  });
+
+  it("refuses a saved set-manager whose manager id is not the object the manager's UPN names now, and writes nothing", async () => {
+    const memory = contosoTenant();
+    const dir = policyDir('users:\n  - {userPrincipalName: carol@contoso.com, displayName: Carol Bakker, manager: bob@contoso.com}\n');
+    const original = await savedPlanText(memory, dir);
+    expect(original).toContain(`"toObjectId": "${BOB}"`);
+    // Apply writes the saved id: one that is not Bob's object any more (here: another user's) must not get through.
+    const planText = original.replace(`"toObjectId": "${BOB}"`, `"toObjectId": "${SUPPORT}"`);
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
+
+    expect(result).toEqual({ kind: 'refused', code: 'stale-plan', reason: 'plan is stale: carol@contoso.com changed since it was made; run plan again' });
+    await expectNothingWritten(memory, watched, before);
+  });
+
+  it("refuses a saved change that writes to a protected principal's object under another UPN, and writes nothing", async () => {
+    const memory = contosoTenant();
+    const dir = policyDir(POLICY.replace('defaults: {', 'defaults: {protected: [bob@contoso.com], '));
+    const saved = JSON.parse(await savedPlanText(memory, dir)) as { changes: Record<string, unknown>[]; summary: Record<string, number> };
+    saved.changes.push({ action: 'block-sign-in', userPrincipalName: 'carol@contoso.com', objectId: BOB, reason: 'edited', details: { from: true, to: false } });
+    saved.summary = { ...saved.summary, 'block-sign-in': (saved.summary['block-sign-in'] ?? 0) + 1 };
+    const watched = watch(memory);
+    const before = await stateOf(memory);
+
+    const result = await applySavedPlan({ planText: JSON.stringify(saved), planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW, allowLicenseRemovals: true });
+
+    expect(result).toMatchObject({ kind: 'refused', code: 'protected' });
+    expect(result.kind === 'refused' ? result.reason : '').toContain('bob@contoso.com');
+    await expectNothingWritten(memory, watched, before);
   });
 
   it('refuses a plan made stale by a change to the tenant after it was made, and writes nothing', async () => {

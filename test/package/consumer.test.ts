@@ -270,7 +270,7 @@ describe.each(['22', '24'] as const)('installed, on Node %s', (node) => {
     expect(result).toMatchObject({ valid: true, applied: 'applied', failed: 0, after: 0 });
     expect(result.changes).toBeGreaterThan(0);
     expect(result.summary).toMatch(/^Apply complete: /u);
-    expect(result.refused).toEqual({ kind: 'refused', code: 'invalid-plan', reason: expect.stringMatching(/^old\.json has formatVersion 99; this tenantctl reads only 1\./u) });
+    expect(result.refused).toEqual({ kind: 'refused', code: 'invalid-plan', reason: expect.stringMatching(/^old\.json has formatVersion 99; this tenantctl reads 1 and 2\./u) });
   }, 60_000);
 
   // On the oldest supported Node only: the Pulumi code is the same on both, and Node 24 runs it from

@@ -429,6 +429,8 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
         await expectFailure(subject, () => subject.tenant.setManager(CAROL, DAVE), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
         await expectFailure(subject, () => subject.tenant.setManager(DAVE, BOB), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
         await expectFailure(subject, () => subject.tenant.setManager(CAROL, CAROL), { kind: 'other', status: 400 });
+        // Removing the manager of a user that is not active is not "done": the user is missing.
+        await expectFailure(subject, () => subject.tenant.setManager(DAVE, null), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
         expect(userOf(await readWith(subject, { managers: true }), CAROL).managerId).toBeNull();
       });
     });
@@ -481,6 +483,8 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
         const subject = await makeSubject(contoso(withMembershipWrites));
         await expectFailure(subject, () => subject.tenant.addGroupMember(NO_SUCH_GROUP, CAROL), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
         await expectFailure(subject, () => subject.tenant.addGroupMember(EXCHANGE_GROUP, DAVE), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
+        // Removing from a group that does not exist is not "done": the group is missing, not the membership.
+        await expectFailure(subject, () => subject.tenant.removeGroupMember(NO_SUCH_GROUP, BOB), { kind: 'not-found', status: 404, code: 'Request_ResourceNotFound' });
       });
     });
 

@@ -79,6 +79,21 @@ describe('Graph writer: attributes, manager and group members', () => {
     expect(batcher.sent).toEqual([{ method: 'DELETE', url: `/groups/${GROUP}/members/${USER}/$ref`, body: undefined, idempotent: true }]);
   });
 
+  it('a 404 naming the group or the user the reference hangs on is not done: that object is missing', async () => {
+    const missing = (id: string): GraphRequestError => refusal(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    await expect(createGraphWriter(recordingBatcher(() => missing(GROUP)), { graphBase: BASE }).removeGroupMember(GROUP, USER)).rejects.toBeInstanceOf(GraphRequestError);
+    await expect(createGraphWriter(recordingBatcher(() => missing(GROUP.toUpperCase())), { graphBase: BASE }).removeGroupMember(GROUP, USER)).rejects.toBeInstanceOf(GraphRequestError);
+    await expect(createGraphWriter(recordingBatcher(() => missing(USER)), { graphBase: BASE }).setManager(USER, null)).rejects.toBeInstanceOf(GraphRequestError);
+    // The member's own 404 (not a member any more) is done.
+    expect(await createGraphWriter(recordingBatcher(() => missing(USER)), { graphBase: BASE }).removeGroupMember(GROUP, USER)).toEqual({ requestId: 'req-404' });
+  });
+
+  it('updateAttributes empties businessPhones with [] (a collection Graph does not take null for)', async () => {
+    const batcher = recordingBatcher();
+    await createGraphWriter(batcher, { graphBase: BASE }).updateAttributes(USER, { businessPhones: null, jobTitle: null });
+    expect(batcher.sent[0]?.body).toEqual({ jobTitle: null, businessPhones: [] });
+  });
+
   it('createUser sends the set attributes in the POST body, not the unset ones, and never repeats the create', async () => {
     const batcher = recordingBatcher(() => ({ id: USER.toUpperCase() }));
     const created = await createGraphWriter(batcher, { graphBase: BASE }).createUser({

@@ -261,7 +261,7 @@ describe('running tenantctl', () => {
   it('plan: the saved plan is read by tenantctl\'s own parseSavedPlan; one it refuses (not JSON, a damaged field, another formatVersion) is no plan, and the step fails with its message', async () => {
     const damaged = JSON.parse(standInPlan({ changes: 2 })) as { changes: { details: { to: unknown } }[] };
     damaged.changes.forEach((change, i) => (change.details.to = i === 1 ? 5 : change.details.to));
-    const newer = { ...(JSON.parse(standInPlan({ changes: 1 })) as object), formatVersion: 2 };
+    const newer = { ...(JSON.parse(standInPlan({ changes: 1 })) as object), formatVersion: 3 };
     // Each has a non-empty list of changes: a look at `changes` alone would take it for a plan with changes.
     const cases = [
       { text: 'not json', exit: 2 },

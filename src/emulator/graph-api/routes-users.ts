@@ -94,8 +94,8 @@ function profileChanges(body: Record<string, unknown>): ProfileChanges {
   }
   if ('businessPhones' in body) {
     const phones = body.businessPhones;
-    if (phones === null) changes.businessPhones = [];
-    else if (!Array.isArray(phones) || phones.length > MAX_BUSINESS_PHONES || phones.some((p) => typeof p !== 'string' || p === '')) throw invalidValue('businessPhones');
+    // Collection(Edm.String), Nullable="false" in Graph's CSDL: emptied with [], never null.
+    if (!Array.isArray(phones) || phones.length > MAX_BUSINESS_PHONES || phones.some((p) => typeof p !== 'string' || p === '')) throw invalidValue('businessPhones');
     else changes.businessPhones = [...(phones as string[])];
   }
   if ('displayName' in body) {

@@ -1,3 +1,4 @@
+import { findGroups } from '../../domain/group-plan.ts';
 import { GraphRequestError } from './errors.ts';
 import type { ObservedGroup, ObservedMailbox, ObservedTenant, ObservedUser } from '../../domain/observed.ts';
 import type { ReadTenantRequest, TenantReader } from '../port.ts';
@@ -76,8 +77,7 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
 
   /** The groups the request names, each with its direct members (paged): by id, or by display name (every group of that name). */
   async function readNamedGroups(groups: readonly Omit<ObservedGroup, 'memberIds'>[], named: readonly string[]): Promise<ObservedGroup[]> {
-    const wanted = new Set(named.map((n) => n.trim().toLowerCase()));
-    const found = groups.filter((g) => wanted.has(g.id) || wanted.has(g.displayName.toLowerCase())).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const found = [...new Set(named.flatMap((reference) => findGroups(groups, reference)))].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return Promise.all(found.map(async (group) => {
       const members = await readAllPages(http, `/groups/${encodeURIComponent(group.id)}/members`, `the members of group ${group.displayName}`, toMemberId, { build: (r) => r.select(['id']).top(PAGE_SIZE) });
       return { ...group, memberIds: [...new Set(members)].sort() };

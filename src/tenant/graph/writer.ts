@@ -26,7 +26,8 @@ function attributeBody(attributes: DeclaredAttributes | undefined): Record<strin
   for (const name of ATTRIBUTE_NAMES) {
     const value = attributes?.[name];
     if (value === undefined) continue;
-    body[name] = Array.isArray(value) ? [...(value as readonly string[])] : value;
+    // A collection is emptied with [], not null (Graph refuses null for Collection(Edm.String)).
+    body[name] = Array.isArray(value) ? [...(value as readonly string[])] : value === null && name === 'businessPhones' ? [] : value;
   }
   return body;
 }
@@ -57,7 +58,11 @@ export function createGraphWriter(batcher: WriteBatcher, options: GraphWriterOpt
       throw error;
     }
   }
-  const notFound = (error: GraphRequestError): boolean => error.status === 404;
+  /**
+   * A 404 to removing a reference means the reference is gone (done) — unless it names the object the
+   * reference hangs on (`Resource '<group id>' does not exist …`): then that object is missing, a failure.
+   */
+  const referenceGone = (owner: string) => (error: GraphRequestError): boolean => error.status === 404 && !error.message.toLowerCase().includes(`'${owner.toLowerCase()}'`);
 
   return {
     async restoreDeletedUser(objectId, options) {
@@ -105,7 +110,7 @@ export function createGraphWriter(batcher: WriteBatcher, options: GraphWriterOpt
 
     async setManager(principal, managerId) {
       const url = `${userPath(principal)}/manager/$ref`;
-      if (managerId === null) return submitOrDone({ method: 'DELETE', url, body: undefined, idempotent: true }, notFound);
+      if (managerId === null) return submitOrDone({ method: 'DELETE', url, body: undefined, idempotent: true }, referenceGone(principal));
       return receipt(await batcher.submit({ method: 'PUT', url, body: reference('users', managerId), idempotent: true }));
     },
 
@@ -115,7 +120,7 @@ export function createGraphWriter(batcher: WriteBatcher, options: GraphWriterOpt
     },
 
     async removeGroupMember(groupId, userId) {
-      return submitOrDone({ method: 'DELETE', url: `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}/$ref`, body: undefined, idempotent: true }, notFound);
+      return submitOrDone({ method: 'DELETE', url: `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}/$ref`, body: undefined, idempotent: true }, referenceGone(groupId));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { findGroups } from '../../domain/group-plan.ts';
 import { randomUUID } from 'node:crypto';
 import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
@@ -72,9 +73,10 @@ export class MemoryTenant implements TenantReader, TenantWriter {
 
   /** The license-assigning groups named by id or display name (case-insensitively; every group of that name), ordered by id. */
   private namedGroups(named: readonly string[]): ObservedGroup[] {
-    const wanted = new Set(named.map((n) => n.trim().toLowerCase()));
-    return this.store.sortedGroups()
-      .filter((g) => g.assignedLicenses.length > 0 && (wanted.has(g.id) || wanted.has(g.displayName.toLowerCase())))
+    const licensing = this.store.sortedGroups().filter((g) => g.assignedLicenses.length > 0);
+    const found = new Set(named.flatMap((reference) => findGroups(licensing, reference)));
+    return licensing
+      .filter((g) => found.has(g))
       // Graph lists a group's members that are active objects: a soft-deleted member is not among them.
       .map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })), memberIds: [...g.members].filter((id) => this.store.findActive(id) !== undefined).sort() }));
   }
@@ -187,8 +189,8 @@ export class MemoryTenant implements TenantReader, TenantWriter {
   /** PUT or DELETE /users/{id}/manager/$ref: the manager must be an active user; removing none is done (Graph's 404 read as done). */
   async setManager(principal: string, managerId: string | null): Promise<WriteReceipt> {
     if (managerId === null) {
-      const user = this.store.findActive(principal);
-      if (user && user.managerId !== null) this.store.update(user, { managerId: null });
+      const user = this.requireActive(principal);
+      if (user.managerId !== null) this.store.update(user, { managerId: null });
       return receipt();
     }
     const user = this.requireActive(principal);
@@ -212,8 +214,9 @@ export class MemoryTenant implements TenantReader, TenantWriter {
   /** DELETE /groups/{id}/members/{userId}/$ref: the group's licenses go with the membership; not a member is done (Graph's 404). */
   async removeGroupMember(groupId: string, userId: string): Promise<WriteReceipt> {
     const group = this.store.groups.get(groupId.toLowerCase());
+    if (!group) throw resourceNotFound(groupId);
     const user = this.store.findActive(userId);
-    if (group && user && group.members.has(user.id)) this.store.removeMember(group, user);
+    if (user && group.members.has(user.id)) this.store.removeMember(group, user);
     return receipt();
   }
 
