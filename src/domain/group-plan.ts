@@ -196,10 +196,11 @@ function planLeaving(
   context: GroupContext,
   diagnostics: Diagnostic[],
 ): GroupMemberChange[] {
-  if (!target || target.deletedDateTime !== null) return [];
+  // A deleted copy being restored comes back with its memberships (isMember reads them from its group licenses).
+  if (!target) return [];
   const leave: GroupMemberChange[] = [];
   for (const [id, group] of [...context.named].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (wanted.has(id) || !isMemberOf(group, target.id)) continue;
+    if (wanted.has(id) || !isMember(group, target)) continue;
     const licenses = licensesOf(group, context.index);
     const gives = group.assignedLicenses.map((l) => l.skuId.toLowerCase()).filter((skuId) => onlyThroughGroup.has(skuId));
     if (gives.length > 0) {

@@ -1,3 +1,4 @@
+import { restoredUnderOwnName } from './principal-changes.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { PrincipalDraft } from './draft.ts';
 import type { ObservedUser } from './observed.ts';
@@ -43,7 +44,7 @@ function plannedObjects(drafts: readonly PrincipalDraft[], index: TenantIndex): 
     const upn = draft.principal.userPrincipalName;
     if (draft.protected || index.activeByUpn.has(upn)) continue;
     if (draft.create) planned.set(upn, {});
-    else if (draft.restore && draft.restore.details.newUserPrincipalName === undefined) planned.set(upn, { id: draft.restore.objectId });
+    else if (draft.restore && restoredUnderOwnName(draft.restore)) planned.set(upn, { id: draft.restore.objectId });
   }
   return planned;
 }

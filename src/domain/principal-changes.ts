@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostics.ts';
-import type { Change } from './plan.ts';
+import type { Change, RestoreUserChange } from './plan.ts';
 import { normaliseUserPrincipalName } from './upn.ts';
 
 /**
@@ -88,6 +88,16 @@ export function objectAfterChanges(changes: readonly Change[]): ObjectAfterChang
     if (change.action !== 'restore-user' && change.action !== 'create-user' && change.objectId !== undefined) return { kind: 'existing', id: change.objectId };
   }
   const restore = changes.find((c) => c.action === 'restore-user');
-  if (restore && restore.details.newUserPrincipalName === undefined) return { kind: 'existing', id: restore.objectId };
+  if (restore && restoredUnderOwnName(restore)) return { kind: 'existing', id: restore.objectId };
   return undefined;
+}
+
+/**
+ * Whether a restore brings the object back under the principal's own UPN: with no new UPN, or with the
+ * principal's own as the new one (a deleted user found by its address is restored under the declared
+ * UPN). Not so for onUpnConflict: rename, which leaves the UPN with whoever holds it now.
+ */
+export function restoredUnderOwnName(restore: RestoreUserChange): boolean {
+  const renamed = restore.details.newUserPrincipalName;
+  return renamed === undefined || normaliseUserPrincipalName(renamed) === normaliseUserPrincipalName(restore.userPrincipalName);
 }

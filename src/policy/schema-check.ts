@@ -23,6 +23,10 @@ function formatsPlugin(): FormatsPlugin {
 function validator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    // Lengths in UTF-16 code units, as Graph counts them (an emoji is two): a value the schema accepts is one
+    // Graph accepts. Ajv reads this option when it compiles; passed to the constructor it prints a deprecation
+    // notice. test/cli/issue13-attribute-length-utf16.test.ts fails if Ajv stops honouring it.
+    (ajv.opts as { unicode?: boolean }).unicode = false;
     formatsPlugin()(ajv);
     compiled = ajv.compile(schema);
   }

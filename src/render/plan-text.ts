@@ -1,3 +1,4 @@
+import { restoredUnderOwnName } from '../domain/principal-changes.ts';
 import { DAY_MS } from '../domain/clock.ts';
 import { isControlCharacter } from '../domain/control-characters.ts';
 import type { Diagnostic, Severity } from '../domain/diagnostics.ts';
@@ -202,7 +203,8 @@ function describeGroup(change: GroupMemberChange, verb: string): string {
 
 function describeRestore(change: RestoreUserChange, now: Date | string | undefined): string {
   const d = change.details;
-  const renamed = d.newUserPrincipalName === undefined ? '' : ` as ${d.newUserPrincipalName} (an active user holds ${change.userPrincipalName})`;
+  // Under its own name, found by UPN or (given that UPN back) by one of its addresses; or renamed because an active user holds the UPN.
+  const renamed = restoredUnderOwnName(change) ? (d.newUserPrincipalName === undefined ? '' : ' (found by its address, under this UPN)') : ` as ${d.newUserPrincipalName ?? ''} (an active user holds ${change.userPrincipalName})`;
   let text = `will be restored${renamed} — deleted ${calendarDay(d.deletedDateTime)}, restorable until ${calendarDay(d.restorableUntil)} (${describeDaysLeft(daysLeft(change, now))})`;
   if (d.licenses.length > 0) text += `; ${d.licenses.length === 1 ? 'its license comes' : 'its licenses come'} back: ${d.licenses.map(describeSku).join(', ')}`;
   if (d.conflictingAddresses.length > 0) {

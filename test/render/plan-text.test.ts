@@ -59,6 +59,8 @@ describe('sentences', () => {
 
   it.each<[string, Plan, string]>([
     ['restore', planOf([restoreUser('alice@contoso.com')]), '  + will be restored — deleted 2026-11-10, restorable until 2026-12-10 (18 days left)'],
+    ['restore found by address, under the declared UPN', planOf([restoreUser('alice@contoso.com', { newUserPrincipalName: 'Alice@contoso.com' })]),
+      '  + will be restored (found by its address, under this UPN) — deleted'],
     ['restore with rename', planOf([restoreUser('alice@contoso.com', { newUserPrincipalName: 'alice.restored@contoso.com' })]),
       '  + will be restored as alice.restored@contoso.com (an active user holds alice@contoso.com) — deleted'],
     ['proxy conflicts dropped', planOf([restoreUser('alice@contoso.com', { conflictingAddresses: ['smtp:a@contoso.com', 'smtp:b@contoso.com'] })]),

@@ -81,6 +81,13 @@ describe('redaction', () => {
     expect(clean).toContain('[redacted]');
   });
 
+  it('removes a password echoed as JSON, plain or quoted inside a string', () => {
+    const password = 'Kq7plainPasswordValue!aA1';
+    for (const text of [`{"password":"${password}"}`, `{"error":"echo: {\\"password\\":\\"${password}\\"}"}`, `passwordProfile: '${password}'`]) {
+      expect(redact(text)).not.toContain(password);
+    }
+  });
+
   it('keeps them out of every form of a GraphRequestError and an AuthenticationError', () => {
     const error = new GraphRequestError({ status: 401, code: 'InvalidAuthenticationToken', message: `Token ${JWT} is bad; Authorization: Bearer ${JWT}`, details: [{ code: 'x', message: `client_secret=${SECRET}`, target: null }] });
     const auth = new AuthenticationError('client-secret', `AADSTS7000215: Invalid client secret provided: ${SECRET} / plain-secret-value`, ['plain-secret-value']);

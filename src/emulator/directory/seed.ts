@@ -170,7 +170,14 @@ function isDateTime(text: string): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && Number(match[9] ?? 0) < 24 && Number(match[10] ?? 0) < 60;
 }
 
-const validateShape = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true }).addFormat('date-time', isDateTime).compile(seedSchema);
+const validateShape = seedValidator();
+
+/** The seed's JSON Schema check; lengths in UTF-16 code units, as Graph (and profile.ts) count them (see src/policy/schema-check.ts). */
+function seedValidator(): ReturnType<Ajv2020['compile']> {
+  const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true }).addFormat('date-time', isDateTime);
+  (ajv.opts as { unicode?: boolean }).unicode = false;
+  return ajv.compile(seedSchema);
+}
 
 function fieldOf(pointer: string, extra?: string): string {
   let text = '';

@@ -13,8 +13,8 @@ const PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/\bbearer\s+[A-Za-z0-9\-._~+/]+=*/giu, `Bearer ${REDACTED}`],
   // A JWT (access, ID or client-assertion token): three base64url parts, the first a JSON header.
   [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/gu, REDACTED],
-  // Form or JSON fields that carry secrets.
-  [/\b(client_secret|client_assertion|access_token|refresh_token|id_token|password|passwordProfile|secret)(["']?\s*[:=]\s*["']?)[^&\s"',}]+/giu, `$1$2${REDACTED}`],
+  // Form or JSON fields that carry secrets, also as JSON quoted inside a string (`\"password\":\"…\"`).
+  [/\b(client_secret|client_assertion|access_token|refresh_token|id_token|password|passwordProfile|secret)((?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)[^&\s"'\\,}]+/giu, `$1$2${REDACTED}`],
   // Microsoft Entra client secret values (40 characters with `Q~` after a 3-character prefix and a digit).
   [/\b[A-Za-z0-9_.-]{3}\dQ~[A-Za-z0-9_.~-]{31,34}/gu, REDACTED],
 ];
