@@ -7,12 +7,13 @@ import type { Plan } from '../domain/plan.ts';
 import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
-import { gateApply, wholeOutcome } from '../engine/apply-gate.ts';
+import { gateApply, savedPlanPolicy, wholeOutcome } from '../engine/apply-gate.ts';
+import { describeSelection, sameSelection } from '../domain/partial-plan.ts';
 import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, SavedPlanError, savedPlanTooLarge } from '../domain/plan-format.ts';
 import type { ApplyReport } from '../render/apply-report.ts';
 import { renderApplyJson } from '../render/apply-json.ts';
 import { renderAuditLine } from '../render/apply-audit.ts';
-import { renderApplyText } from '../render/apply-text.ts';
+import { renderApplyText, renderOutcomeLine } from '../render/apply-text.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import { renderPlanText } from '../render/plan-text.ts';
 import type { TenantReader, TenantWriter } from '../tenant/port.ts';
@@ -30,8 +31,10 @@ export interface ApplyCommandOptions {
   readonly maxChanges?: string;
   readonly allowLicenseRemovals?: boolean;
   readonly auditLog?: string;
-  /** With a saved plan: the policy it was made from (default policies/), to check it has not changed. */
+  /** With a saved plan: the policy to compare it with (default: the paths the plan records, else policies/). */
   readonly policy?: string[];
+  /** `--only UPN` (repeatable): apply only these principals' changes (a partial plan). */
+  readonly only?: readonly string[];
 }
 
 type Tenant = TenantReader & TenantWriter;
@@ -96,13 +99,19 @@ interface ApplyInputs {
 /** Plan, gate, confirm, apply; each outcome goes to the audit log as it is known. */
 async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refuse: (message: string) => Outcome): Promise<Outcome> {
   const { args, saved, reviewed, maxChanges, options, audit } = inputs;
-  const paths = saved ? (options.policy ?? []) : args;
-  const fresh = await planTenant({ paths, cwd: io.cwd, reader: tenant, ...planningTime(io) });
+  // A saved plan is compared with the policy it records (or --policy), and for the principals it covers.
+  const policy = reviewed ? savedPlanPolicy(reviewed.plan, reviewed.name, options.policy) : undefined;
+  if (reviewed && options.only !== undefined && !sameSelection(options.only, reviewed.plan.only)) {
+    return refuse(`${reviewed.name} covers ${describeSelection(reviewed.plan.only)}, and a saved plan is applied exactly as reviewed; leave out --only, or make a plan for those principals with: tenantctl plan --only UPN --out FILE`);
+  }
+  const only = reviewed ? reviewed.plan.only : options.only;
+  const fresh = await planTenant({ paths: policy?.paths ?? args, cwd: io.cwd, reader: tenant, ...planningTime(io), ...(only === undefined ? {} : { only }) });
   if (fresh.kind === 'invalid-policy') {
     io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
-    return refuse('the policy is invalid; run tenantctl validate');
+    if (fresh.selection) return refuse(reviewed ? `${reviewed.name} is partial (--only), and ${policy?.said ?? 'the policy'} does not declare what it names; run plan again` : '--only names a principal the policy does not declare');
+    return refuse(`${policy?.said ?? 'the policy'} is invalid; run tenantctl validate`);
   }
-  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(maxChanges === undefined ? {} : { maxChanges }), allowLicenseRemovals: options.allowLicenseRemovals === true });
+  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(policy ? { policySource: policy.said } : {}), ...(maxChanges === undefined ? {} : { maxChanges }), allowLicenseRemovals: options.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return refuse(gate.reason);
   const plan = gate.plan;
   const format = options.format ?? 'text';
@@ -113,11 +122,17 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
   }
   // Changes of the reviewed plan that an interrupted earlier apply made: reported as done, not made again.
   const report = (outcomes: readonly ChangeOutcome[]): ApplyReport => (reviewed ? wholeOutcome(gate, outcomes, reviewed.plan) : { plan, outcomes });
-  const auditDone = (): void => {
-    for (const outcome of gate.done) audit?.write(renderAuditLine(outcome, io.clock()));
+  // Without a terminal (a pipeline's log), each change and its outcome as it lands, on stdout; never in
+  // --format json, whose stdout is one document. With a terminal, a counter on stderr instead.
+  const progress = io.stderr.isTTY === true;
+  const stream = !progress && format === 'text';
+  const landed = (outcome: ChangeOutcome): void => {
+    if (stream) io.stdout.write(renderOutcomeLine(outcome));
+    // Each line as its outcome is known, with the real time (not the planning time TENANTCTL_NOW fixes).
+    audit?.write(renderAuditLine(outcome, io.clock()));
   };
   if (plan.changes.length === 0) {
-    auditDone();
+    for (const outcome of gate.done) landed(outcome);
     printResult(report([]), format, io);
     return hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
@@ -127,16 +142,15 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
     if (!yes) return refuse('not confirmed');
   }
 
-  auditDone();
-  const progress = io.stderr.isTTY === true;
+  // Changes an interrupted earlier apply made: reported (and logged) as done, first.
+  for (const outcome of gate.done) landed(outcome);
   let done = 0;
   const result = await applyPlan(plan, tenant, {
     newPassword: newUserPassword,
     onOutcome: (outcome) => {
       done++;
       if (progress) io.stderr.write(`\r${done}/${plan.changes.length} changes`);
-      // Each line as its outcome is known, with the real time (not the planning time TENANTCTL_NOW fixes).
-      audit?.write(renderAuditLine(outcome, io.clock()));
+      landed(outcome);
     },
   });
   if (progress) io.stderr.write('\n');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SOFT_DELETE_RETENTION_DAYS } from '../emulator/directory/model.ts';
 import { SeedError } from '../emulator/directory/seed.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { generateSyntheticSeed, parseSyntheticSpec } from '../emulator/synthetic/synthetic.ts';
@@ -53,7 +54,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io: Cl
   const store = emulator.store();
   io.stderr.write(
     [
-      `tenant ${store.tenantId} (${store.domains.join(', ')}) at ${store.now}: ${store.activeUsers().length} users, ${store.deletedUsers().length} deleted, ${store.skus.size} SKUs, ${store.groups.size} groups`,
+      `tenant ${store.tenantId} (${store.domains.join(', ')}) at ${store.now}: ${store.activeUsers().length} users, ${store.deletedUsers().length} deleted${purgedOnLoad(seed, store.deletedUsers().length)}, ${store.skus.size} SKUs, ${store.groups.size} groups`,
       ...store.apps.map((app) => `app ${app.clientId}${app.displayName ? ` (${app.displayName})` : ''}: ${app.roles.join(', ')}`),
       `tokens: POST ${emulator.url}/${store.tenantId}/oauth2/v2.0/token (client credentials; the secrets are in the seed)`,
       `controls: ${emulator.url}/_emulator/health, state, clock, faults, limits, requests, seed`,
@@ -65,4 +66,16 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io: Cl
   await emulator.close();
   io.stderr.write('emulator stopped\n');
   return { kind: 'success' };
+}
+
+/**
+ * Why the tenant holds fewer deleted users than the seed lists, if it does: the emulator purges those
+ * deleted more than 30 days before the tenant's `now` on load, as Entra does (docs/graph-behaviour.md §2).
+ * A synthetic tenant never has any (its deletions fall inside the window).
+ */
+function purgedOnLoad(seed: unknown, kept: number): string {
+  const listed = (seed as { deletedUsers?: unknown }).deletedUsers;
+  const purged = (Array.isArray(listed) ? listed.length : 0) - kept;
+  if (purged <= 0) return '';
+  return ` (${purged} more in the seed ${purged === 1 ? 'was' : 'were'} deleted over ${SOFT_DELETE_RETENTION_DAYS} days before the tenant's now, and purged as Entra does)`;
 }

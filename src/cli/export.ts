@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXPORTED_ATTRIBUTES, exportPolicy, PEOPLE_FILE, TENANT_FILE } from '../policy/export.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+import { EXPORTED_ATTRIBUTES, exportPolicy, mailboxCandidates, PEOPLE_FILE, PUBLISHED_SCHEMA_URL, SCHEMA_PACKAGE_PATH, TENANT_FILE } from '../policy/export.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -37,18 +38,19 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
 
   // Two reads, deliberately. Which accounts are mailboxes is known only from Exchange's
   // mailboxSettings, which the port reads only for UPNs named up front; asking for every account
-  // would cost one request per user (20 per $batch: 500 $batch calls at 10,000 users). Shared, room
-  // and equipment mailboxes' accounts are blocked, so the first read (no mailboxes) names the
-  // blocked accounts and the second asks only about those. The second read repeats the bulk user
-  // read (pages of 999: about 11 requests at 10,000 users), which is cheap next to the mailbox reads,
-  // and it makes users and mailboxes one consistent snapshot. No blocked account: no second read.
-  // Every attribute a policy may declare, and each user's manager, in the same bulk pages.
+  // would cost one request per user (20 per $batch: 500 $batch calls at 10,000 users). A shared,
+  // room or equipment mailbox needs no license, a person's mailbox comes with one: the first read
+  // (no mailboxes) names the candidates, blocked accounts and enabled ones without an Exchange
+  // Online plan (mailboxCandidates), and the second asks only about those. The second read repeats
+  // the bulk user read (pages of 999: about 11 requests at 10,000 users), which is cheap next to the
+  // mailbox reads, and it makes users and mailboxes one consistent snapshot. No candidate: no second
+  // read. Every attribute a policy may declare, and each user's manager, in the same bulk pages.
   const everything = { attributes: EXPORTED_ATTRIBUTES, managers: true } as const;
   const first = await tenant.readTenant({ mailboxUserPrincipalNames: [], ...everything });
-  const blocked = first.users.filter((u) => !u.accountEnabled).map((u) => u.userPrincipalName.toLowerCase());
-  const observed = blocked.length > 0 ? await tenant.readTenant({ mailboxUserPrincipalNames: blocked, ...everything }) : first;
+  const candidates = mailboxCandidates(first.users);
+  const observed = candidates.length > 0 ? await tenant.readTenant({ mailboxUserPrincipalNames: candidates, ...everything }) : first;
 
-  const result = exportPolicy(observed);
+  const result = exportPolicy(observed, { schemaReference: await schemaReference(directory, io.cwd) });
   // Each file to a temporary one beside it, then renamed: never through a link, never half written.
   await writeFilesAtomically(outDir, io.cwd, result.files);
   if (result.skipped.length > 0) {
@@ -56,11 +58,30 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
     const more = result.skipped.length > 10 ? `  … and ${result.skipped.length - 10} more\n` : '';
     io.stderr.write(`Skipped ${result.skipped.length} account${result.skipped.length === 1 ? '' : 's'} the policy cannot declare:\n${shown}${more}`);
   }
+  // Each finding on stderr, whole: a reviewer must see every account the next plan would change.
+  for (const finding of result.findings) io.stderr.write(`${finding.message}\n`);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const blocks = result.findings.filter((f) => f.planChanges).length;
+  const review =
+    blocks === 0
+      ? ''
+      : ` ${blocks === 1 ? '1 shared mailbox has' : `${blocks} shared mailboxes have`} sign-in enabled: the next plan blocks ${blocks === 1 ? 'it' : 'them'}; review before applying (listed above).`;
   io.stdout.write(
-    `Exported ${plural(result.users, 'user')}, ${plural(result.mailboxes, 'mailbox').replace('mailboxs', 'mailboxes')}, ${plural(result.licenseSets, 'license set')} to ${outDir} (${result.files.map((f) => f.name).join(', ')}).\n`,
+    `Exported ${plural(result.users, 'user')}, ${plural(result.mailboxes, 'mailbox').replace('mailboxs', 'mailboxes')}, ${plural(result.licenseSets, 'license set')} to ${outDir} (${result.files.map((f) => f.name).join(', ')}).${review}\n`,
   );
   return { kind: 'success' };
+}
+
+/**
+ * What the exported files' `$schema` comment points at, for an editor (nothing reads it at run time):
+ * the schema installed with the package under the working directory (node_modules/tenantctl/…),
+ * relative to the output directory, as the README's example does; else, when tenantctl is not
+ * installed there (npx, a global install), this version's schema on unpkg, which works from anywhere.
+ */
+export async function schemaReference(directory: string, cwd: string): Promise<string> {
+  const installed = path.join(path.resolve(cwd), 'node_modules', packageJson.name, ...SCHEMA_PACKAGE_PATH.split('/'));
+  if (await exists(installed)) return path.relative(directory, installed).split(path.sep).join('/');
+  return PUBLISHED_SCHEMA_URL;
 }
 
 async function exists(file: string): Promise<boolean> {

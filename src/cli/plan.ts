@@ -1,22 +1,23 @@
 import { hasErrors } from '../domain/diagnostics.ts';
-import type { Plan } from '../domain/plan.ts';
 import { planTenant } from '../engine/reconcile.ts';
 import { renderValidationText } from '../render/diagnostics.ts';
 import { renderPlanJson } from '../domain/plan-format.ts';
-import { renderPlanMarkdown } from '../render/plan-markdown.ts';
-import { renderPlanText } from '../render/plan-text.ts';
+import type { PlanView } from '../render/plan-view.ts';
+import { renderPlanView } from '../render/plan-view.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { planningTime, useColour } from './io.ts';
 import { checkOutputFile, writeOutputFile } from './output-path.ts';
 
-export type PlanFormat = 'text' | 'markdown' | 'json';
+export type PlanFormat = PlanView;
 
 export interface PlanCommandOptions {
   readonly out?: string;
   readonly format: PlanFormat;
   readonly detailedExitcode: boolean;
+  /** `--only UPN` (repeatable): plan only these principals (a partial plan). */
+  readonly only?: readonly string[];
 }
 
 /**
@@ -33,27 +34,16 @@ export async function runPlanCommand(paths: readonly string[], options: PlanComm
       return { kind: 'invalid-input' };
     }
   }
-  const outcome = await planTenant({ paths, cwd: io.cwd, reader, ...planningTime(io) });
+  const outcome = await planTenant({ paths, cwd: io.cwd, reader, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }) });
   if (outcome.kind === 'invalid-policy') {
     io.stderr.write(renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: useColour(io) }));
-    io.stderr.write('The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');
+    io.stderr.write(outcome.selection ? '--only names a principal the policy does not declare: nothing was read from the tenant.\n' : 'The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');
     return { kind: 'invalid-input' };
   }
   const { plan } = outcome;
   if (options.out !== undefined) await writeOutputFile(options.out, io.cwd, renderPlanJson(plan));
-  io.stdout.write(render(plan, options.format, useColour(io)));
+  io.stdout.write(renderPlanView(plan, options.format, useColour(io)));
   if (options.out !== undefined) io.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: tenantctl apply ${options.out}\n`);
   if (hasErrors(plan.diagnostics)) return { kind: 'invalid-input' };
   return plan.changes.length > 0 ? { kind: 'changes-present', detailedExitCode: options.detailedExitcode } : { kind: 'success' };
-}
-
-function render(plan: Plan, format: PlanFormat, color: boolean): string {
-  switch (format) {
-    case 'json':
-      return renderPlanJson(plan);
-    case 'markdown':
-      return renderPlanMarkdown(plan);
-    case 'text':
-      return renderPlanText(plan, { color });
-  }
 }

@@ -7,14 +7,30 @@ import type { EmulatorCommandOptions } from './emulator.ts';
 import type { ApplyCommandOptions } from './apply.ts';
 import type { PlanCommandOptions } from './plan.ts';
 import type { ExportCommandOptions } from './export.ts';
+import type { ShowCommandOptions } from './show.ts';
 import type { GraphConnection } from '../tenant/graph/index.ts';
 import { describeFailure } from './failures.ts';
+import { logSettings, requestLogFor } from './log.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 interface ConnectionFlags {
   readonly graphUrl?: string;
   readonly cloud?: string;
+  /** `--log-level` (default TENANTCTL_LOG, else warn): at debug, one line per Graph request on stderr. */
+  readonly logLevel?: string;
+  /** `--log-format`: text lines, or JSON lines. */
+  readonly logFormat?: string;
 }
+
+/** The logging options of every command that talks to Microsoft Graph (docs/cli-reference.md). */
+function withLogOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--log-level <level>', 'what to log on stderr (default TENANTCTL_LOG, else warn); debug: one line per Graph request').choices(['error', 'warn', 'info', 'debug']))
+    .addOption(new Option('--log-format <format>', 'log lines as text or as JSON lines').choices(['text', 'json']).default('text'));
+}
+
+/** `--only UPN` (repeatable) of plan and apply: a partial plan for these principals. */
+const ONLY_OPTION = new Option('--only <upn>', 'plan (and apply) only this principal; repeatable; seats are still counted across the whole policy').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 
 /**
  * The Graph adapter for `--graph-url` / `--cloud` and the environment. Loaded on demand, as each
@@ -22,8 +38,15 @@ interface ConnectionFlags {
  * emulator) cost about a second at start-up, which validate and --help should not pay.
  */
 async function connect(io: CliIo, flags: ConnectionFlags): Promise<GraphConnection> {
+  const settings = logSettings(flags, io.env);
+  if ('problem' in settings) {
+    // A usage mistake, like an unknown --log-level: said before anything is read or changed (exit 1).
+    io.stderr.write(`error: ${settings.problem}\n`);
+    throw new CommanderError(1, 'tenantctl.invalidLogLevel', settings.problem);
+  }
   const { connectGraphTenant } = await import('../tenant/graph/index.ts');
-  return connectGraphTenant({ env: io.env, ...(flags.graphUrl ? { graphUrl: flags.graphUrl } : {}), ...(flags.cloud ? { cloud: flags.cloud } : {}) });
+  const log = requestLogFor(settings, io);
+  return connectGraphTenant({ env: io.env, ...(flags.graphUrl ? { graphUrl: flags.graphUrl } : {}), ...(flags.cloud ? { cloud: flags.cloud } : {}), ...(log === undefined ? {} : { log }) });
 }
 
 const TENANTCTL_VERSION: string = packageJson.version;
@@ -42,7 +65,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   const program = new Command()
     .name('tenantctl')
     .description('Keep a Microsoft 365 / Entra ID tenant where Git says it must be: restore, don\'t re-create.')
-    .version(TENANTCTL_VERSION, '--version', 'print the tenantctl version')
+    .version(TENANTCTL_VERSION, '-v, --version', 'print the tenantctl version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showSuggestionAfterError()
@@ -58,7 +81,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       outcome = await runValidate(paths ?? [], options.format, io);
     });
 
-  program
+  withLogOptions(program
     .command('plan')
     .description('show what apply would change in the tenant, for review (exit 0, 2 with changes and --detailed-exitcode, 1 on errors)')
     .argument('[paths...]', 'policy files or directories (default: policies/)')
@@ -67,6 +90,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--detailed-exitcode', 'exit 2 when there are changes (0 when none)', false)
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
+    .addOption(ONLY_OPTION))
     .action(async (paths: string[] | undefined, options: PlanCommandOptions & ConnectionFlags) => {
       const { runPlanCommand } = await import('./plan.ts');
       const connection = await connect(io, options);
@@ -74,13 +98,13 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
     });
 
-  program
+  withLogOptions(program
     .command('export')
     .description('write a policy describing today\'s tenant (adoption): validate accepts it and plan finds it converged')
     .option('--out <dir>', 'directory to write 00-tenant.yaml and people.yaml into (default: policies.exported/)')
     .option('--force', 'overwrite files the directory already holds', false)
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
-    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
+    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china'])))
     .action(async (options: ExportCommandOptions & ConnectionFlags) => {
       const { runExportCommand } = await import('./export.ts');
       const connection = await connect(io, options);
@@ -88,7 +112,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       outcome = await runExportCommand(options, io, connection.tenant);
     });
 
-  program
+  withLogOptions(program
     .command('apply')
     .description('apply a reviewed plan: a saved PLAN.json exactly (refused when stale), or plan PATH... and confirm')
     .argument('[planOrPaths...]', 'a plan saved by plan --out, or policy files or directories (default: policies/)')
@@ -100,10 +124,21 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--policy <paths...>', 'with a saved plan: the policy it was made from (default policies/)')
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s)')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
+    .addOption(ONLY_OPTION))
     .action(async (args: string[] | undefined, options: ApplyCommandOptions & ConnectionFlags) => {
       const { runApplyCommand } = await import('./apply.ts');
       const connection = await connect(io, options);
       outcome = await runApplyCommand(args ?? [], options, io, connection.tenant);
+    });
+
+  program
+    .command('show')
+    .description('print a saved plan (plan --out) for review, without reading the tenant')
+    .argument('<plan>', 'a plan saved by plan --out')
+    .addOption(formatOption(['text', 'markdown', 'json']))
+    .action(async (planFile: string, options: ShowCommandOptions) => {
+      const { runShowCommand } = await import('./show.ts');
+      outcome = await runShowCommand(planFile, options, io);
     });
 
   program
@@ -125,6 +160,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       outcome = await runDemo(io);
     });
 
+  // No arguments: the help, as a successful answer to "what can this do?".
+  if (args.length === 0) {
+    io.stdout.write(program.helpInformation());
+    return exitCodeFor({ kind: 'success' });
+  }
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (error) {

@@ -70,7 +70,11 @@ export type PlanDiagnosticCode =
   | 'group-license-mismatch'
   | 'license-also-direct'
   | 'undeclared-membership'
-  | 'protected-drift';
+  | 'protected-drift'
+  /** `--only` made the plan partial: how many declared principals it leaves out. */
+  | 'partial-plan'
+  /** `--only` names a principal the policy does not declare. */
+  | 'undeclared-principal';
 
 export type DiagnosticCode = PolicyDiagnosticCode | PlanDiagnosticCode;
 

@@ -1,9 +1,9 @@
 import type { DesiredLicense } from './desired.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { isGuid } from './guid.ts';
-import type { ObservedLicenseState, ObservedSku, ObservedUser } from './observed.ts';
+import type { ObservedLicenseState, ObservedServicePlan, ObservedSku, ObservedUser } from './observed.ts';
 import type { PlannedLicense } from './plan.ts';
-import { describeSku } from './sku-catalog.ts';
+import { describeServicePlan, describeSku, describeSkuOf, matchCatalogSkus, matchServicePlans, suggestServicePlans, suggestSkus } from './sku-catalog.ts';
 import type { TenantIndex } from './tenant-index.ts';
 import { findTenantSkus } from './tenant-index.ts';
 
@@ -14,7 +14,12 @@ export interface ResolvedLicense {
   readonly disabledPlanNames: readonly string[];
 }
 
-/** Resolves names to ids (disabled plans are compared by id after name resolution); problems are errors. */
+/**
+ * Resolves names to ids (disabled plans are compared by id after name resolution); problems are errors. A SKU
+ * is found by skuId, part number or the catalog's product name of a SKU the tenant holds (findTenantSkus), a
+ * disabled plan by id, servicePlanName or the catalog's display name (matchServicePlans); the resolved license
+ * carries the tenant's part number and plan names, whatever the policy wrote.
+ */
 export function resolveLicenses(
   licenses: readonly DesiredLicense[],
   index: TenantIndex,
@@ -28,40 +33,54 @@ export function resolveLicenses(
     const sku = skus[0];
     if (!sku || skus.length > 1) {
       failed = true;
-      const known = [...index.skusById.values()].map((s) => s.skuPartNumber).sort().join(', ') || 'none';
-      diagnostics.push({
-        severity: 'error',
-        code: 'unknown-sku',
-        userPrincipalName: upn,
-        message:
-          skus.length > 1
-            ? `${license.sku} names ${skus.length} subscribed SKUs (${skus.map((s) => s.skuId).sort().join(', ')}); write the skuId in the policy`
-            : `the tenant has no subscribed SKU ${describeSku(license.sku)}; its SKUs are: ${known}. Buy it, or fix the policy`,
-      });
+      diagnostics.push({ severity: 'error', code: 'unknown-sku', userPrincipalName: upn, message: skus.length > 1 ? ambiguousSkuMessage(license.sku, skus) : missingSkuMessage(license.sku, index) });
       continue;
     }
     const ids: string[] = [];
     const names: string[] = [];
     for (const plan of license.disabledPlans) {
-      const key = plan.toLowerCase();
-      const found = isGuid(plan) ? sku.servicePlans.find((p) => p.servicePlanId.toLowerCase() === key) : sku.servicePlans.find((p) => p.servicePlanName.toLowerCase() === key);
-      if (!found) {
+      const found = matchServicePlans(sku.servicePlans, plan);
+      const only = found.length === 1 ? found[0] : undefined;
+      if (!only) {
         failed = true;
-        diagnostics.push({
-          severity: 'error',
-          code: 'unknown-service-plan',
-          userPrincipalName: upn,
-          message: `${describeSku(sku.skuPartNumber)} in this tenant has no service plan ${plan}; its plans are: ${sku.servicePlans.map((p) => p.servicePlanName).join(', ')}`,
-        });
+        diagnostics.push({ severity: 'error', code: 'unknown-service-plan', userPrincipalName: upn, message: unknownPlanMessage(sku, plan, found) });
         continue;
       }
-      ids.push(found.servicePlanId.toLowerCase());
-      names.push(found.servicePlanName);
+      ids.push(only.servicePlanId.toLowerCase());
+      names.push(only.servicePlanName);
     }
     const order = ids.map((_, i) => i).sort((a, b) => ((ids[a] as string) < (ids[b] as string) ? -1 : 1));
     resolved.push({ sku, disabledPlans: order.map((i) => ids[i] as string), disabledPlanNames: order.map((i) => names[i] as string) });
   }
   return failed ? undefined : resolved;
+}
+
+function ambiguousSkuMessage(reference: string, skus: readonly ObservedSku[]): string {
+  const partNumbers = new Set(skus.map((s) => s.skuPartNumber.toLowerCase()));
+  const listed = skus.map((s) => `${describeSkuOf(s)}: ${s.skuId}`).sort().join('; ');
+  return partNumbers.size === 1
+    ? `${reference} names ${skus.length} subscribed SKUs (${listed}); write the skuId in the policy`
+    : `${reference} names ${skus.length} subscribed SKUs (${listed}); write the part number in the policy`;
+}
+
+function missingSkuMessage(reference: string, index: TenantIndex): string {
+  const owned = [...index.skusById.values()];
+  const known = owned.map(describeSkuOf).sort().join(', ') || 'none';
+  const inCatalog = matchCatalogSkus(reference);
+  const what = inCatalog?.by === 'productName' && inCatalog.skus.length > 1
+    ? `${reference} (${inCatalog.skus.map((s) => s.skuPartNumber).join(' or ')})`
+    : describeSku(reference);
+  const suggestions = isGuid(reference) ? [] : suggestSkus(reference, owned);
+  const advice = suggestions.length > 0 ? ` (did you mean ${suggestions.map(describeSkuOf).join(' or ')}?)` : '';
+  return `the tenant has no subscribed SKU ${what}${advice}; its SKUs are: ${known}. Buy it, or fix the policy`;
+}
+
+function unknownPlanMessage(sku: ObservedSku, plan: string, found: readonly ObservedServicePlan[]): string {
+  const where = `${describeSkuOf(sku)} in this tenant`;
+  if (found.length > 1) return `${plan} names ${found.length} service plans of ${where} (${found.map(describeServicePlan).join(', ')}); write the plan's name`;
+  const suggestions = suggestServicePlans(sku.servicePlans, plan);
+  const advice = suggestions.length > 0 ? `did you mean ${suggestions.map(describeServicePlan).join(' or ')}?` : `its plans are: ${sku.servicePlans.map((p) => p.servicePlanName).join(', ')}`;
+  return `${where} has no service plan ${plan}; ${advice}`;
 }
 
 /** The same ids, ignoring case and order. */

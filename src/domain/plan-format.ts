@@ -25,7 +25,7 @@ type Spec =
   | { readonly type: 'string' | 'number' | 'boolean' }
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'nullable'; readonly of: Spec }
-  | { readonly type: 'array'; readonly of: Spec }
+  | { readonly type: 'array'; readonly of: Spec; readonly minItems?: number }
   | { readonly type: 'object'; readonly fields: Fields }
   /**
    * One of several specs, told apart by the value's JSON type (a string, a list, an object, …): at most
@@ -50,6 +50,8 @@ const boolean: Spec = { type: 'boolean' };
 const oneOf = (values: readonly string[]): Spec => ({ type: 'enum', values });
 const nullable = (of: Spec): Spec => ({ type: 'nullable', of });
 const arrayOf = (of: Spec): Spec => ({ type: 'array', of });
+/** A list that holds at least one item. */
+const nonEmptyArrayOf = (of: Spec): Spec => ({ type: 'array', of, minItems: 1 });
 const object = (fields: Fields): Spec => ({ type: 'object', fields });
 const union = (said: string, ...of: readonly Spec[]): Spec => ({ type: 'union', of, said });
 const required = (spec: Spec): Required => ({ spec, optional: false });
@@ -149,11 +151,21 @@ const PLAN = fieldsOf<Plan>()({
   tenantId: required(string),
   createdAt: required(string),
   policyDigest: required(string),
+  policyPaths: optional(arrayOf(string)),
+  only: optional(nonEmptyArrayOf(string)),
   changes: required(arrayOf({ type: 'change' })),
   diagnostics: required(arrayOf(object(DIAGNOSTIC))),
   protectedPrincipals: optional(arrayOf(string)),
   summary: required(object(fieldsOf<PlanSummary>()({ ...(Object.fromEntries(ACTION_ORDER.map((name) => [name, optional(number)])) as FieldsOf<Omit<PlanSummary, 'protected'>>), protected: optional(number) }))),
 });
+
+/**
+ * The tables themselves, read-only: the plan's fields and each action's change. Exported for the test
+ * that keeps the published JSON Schema (schemas/plan.schema.json) equal to them
+ * (test/domain/plan-schema.test.ts); nothing else reads them.
+ */
+export const SAVED_PLAN_TABLES: { readonly plan: Fields; readonly changes: { readonly [A in ChangeAction]: Fields } } = { plan: PLAN, changes: CHANGES };
+export type { Fields as SavedPlanFields, Spec as SavedPlanSpec };
 
 // ---------------------------------------------------------------------------------------------- writer
 
@@ -264,6 +276,12 @@ function readPlan(json: Record<string, unknown>): Plan {
       throw new Malformed(`summary.${action} is ${written ?? 'missing'}, but the plan has ${counted[action] ?? 0} ${action} change${counted[action] === 1 ? '' : 's'}`);
     }
   }
+  // A partial plan (--only) holds changes of its principals only; one of another principal was added by hand.
+  if (plan.only !== undefined) {
+    const covered = new Set(plan.only.map((upn) => upn.toLowerCase()));
+    const index = changes.findIndex((c) => !covered.has(c.userPrincipalName.toLowerCase()));
+    if (index >= 0) throw new Malformed(`changes[${index}] is for ${changes[index]?.userPrincipalName ?? ''}, which the partial plan's only list does not name`);
+  }
   const written = plan.summary.protected;
   const protectedCount = counted.protected ?? 0;
   if ((written ?? 0) !== protectedCount) {
@@ -313,6 +331,7 @@ function readValue(spec: Spec, value: unknown, path: string): void {
       return;
     case 'array':
       if (!Array.isArray(value)) throw new Malformed(`${path} must be a list, not ${shown(value)}`);
+      if (spec.minItems !== undefined && value.length < spec.minItems) throw new Malformed(`${path} must hold at least ${spec.minItems} item${spec.minItems === 1 ? '' : 's'}, not ${value.length}`);
       value.forEach((item, index) => readValue(spec.of, item, `${path}[${index}]`));
       return;
     case 'object':

@@ -164,6 +164,18 @@ export interface Plan {
   readonly tenantId: string;
   readonly createdAt: string;
   readonly policyDigest: string;
+  /**
+   * The policy files or directories the plan was made from, as given (default `policies`), relative to
+   * the working directory with `/` separators: what `apply PLAN.json` reads again without `--policy`.
+   * Absent in plans made before it was recorded (and in plans not made from files).
+   */
+  readonly policyPaths?: readonly string[];
+  /**
+   * A partial plan (`--only`): the principals it covers (lower case, sorted). The plan was made for the
+   * whole policy (seats counted across it) and holds only these principals' changes and diagnostics.
+   * Absent for a whole plan.
+   */
+  readonly only?: readonly string[];
   readonly changes: readonly Change[];
   readonly diagnostics: readonly Diagnostic[];
   /**

@@ -1,5 +1,5 @@
-// "Did you mean …?" helpers: pure, no I/O. Used for SKU part numbers and service plan names
-// (sku-catalog.ts), and meant to be reused for any other misspelt name.
+// "Did you mean …?" helpers and the comparison of names: pure, no I/O. Used for SKUs and service plans
+// (sku-catalog.ts), policy keys and names, and meant to be reused for any other misspelt name.
 
 /**
  * Levenshtein distance between `a` and `b`: the fewest single-character insertions, deletions and
@@ -61,4 +61,65 @@ export function closestMatches(ref: string, candidates: Iterable<string>, max = 
   }
   scored.sort((x, y) => x.distance - y.distance || x.order - y.order);
   return scored.slice(0, limit).map((s) => s.candidate);
+}
+
+/** How names are compared as names: case-insensitive, surrounding whitespace removed, inner runs of whitespace as one space. */
+export function nameKey(name: string): string {
+  return name.trim().replace(/\s+/gu, ' ').toLowerCase();
+}
+
+/** The words of a name, lower case: runs of letters and digits ("YAMMER_ENTERPRISE" → yammer, enterprise). */
+export function wordsOf(name: string): string[] {
+  return name.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+}
+
+/** A thing that can be suggested, under every name it is known by (a part number and a product name, say). */
+export interface NamedCandidate<T> {
+  readonly value: T;
+  readonly names: readonly string[];
+  /** Ranked before the others that are not exact matches (the tenant's own SKUs, say). */
+  readonly preferred?: boolean;
+}
+
+/**
+ * Up to `max` candidates for a misspelt or partial `ref`, best first. A candidate qualifies by any of its
+ * names: equal as a name (nameKey), within `suggestionThreshold(ref)` edits (case-insensitive), or holding
+ * every word of `ref` as a word ("Yammer" → YAMMER_ENTERPRISE). Ranking: equal names first, then preferred
+ * candidates, then fewer edits, word matches last; ties keep the candidates' order. Values are returned once.
+ */
+export function rankCandidates<T>(ref: string, candidates: Iterable<NamedCandidate<T>>, max = 3): T[] {
+  const limit = Math.floor(max);
+  if (!(limit >= 1) || ref.trim() === '') return [];
+  const key = nameKey(ref);
+  const needle = ref.toLowerCase();
+  const needleLength = Array.from(needle).length;
+  const threshold = suggestionThreshold(ref);
+  const words = wordsOf(ref);
+  const distanceTo = (name: string): number | undefined => {
+    if (nameKey(name) === key) return -1;
+    const lower = name.toLowerCase();
+    if (Math.abs(Array.from(lower).length - needleLength) <= threshold) {
+      const distance = editDistance(needle, lower);
+      if (distance <= threshold) return distance;
+    }
+    if (words.length === 0) return undefined;
+    const theirs = new Set(wordsOf(name));
+    return words.every((w) => theirs.has(w)) ? threshold + 1 : undefined;
+  };
+  const seen = new Set<T>();
+  const scored: { readonly value: T; readonly distance: number; readonly preferred: boolean; readonly order: number }[] = [];
+  for (const candidate of candidates) {
+    if (seen.has(candidate.value)) continue;
+    let best: number | undefined;
+    for (const name of candidate.names) {
+      const distance = distanceTo(name);
+      if (distance !== undefined && (best === undefined || distance < best)) best = distance;
+    }
+    if (best === undefined) continue;
+    seen.add(candidate.value);
+    scored.push({ value: candidate.value, distance: best, preferred: candidate.preferred === true, order: scored.length });
+  }
+  const exact = (s: { readonly distance: number }): number => (s.distance < 0 ? 0 : 1);
+  scored.sort((x, y) => exact(x) - exact(y) || Number(y.preferred) - Number(x.preferred) || x.distance - y.distance || x.order - y.order);
+  return scored.slice(0, limit).map((s) => s.value);
 }

@@ -1,5 +1,6 @@
 import { isGuid } from './guid.ts';
 import type { ObservedSku, ObservedTenant, ObservedUser } from './observed.ts';
+import { isProductNameOf } from './sku-catalog.ts';
 
 /**
  * Lookups over the observed tenant, built once per plan. Matching is by userPrincipalName,
@@ -65,11 +66,17 @@ export function indexTenant(observed: ObservedTenant): TenantIndex {
   return { activeByUpn, deletedByUpn, deletedByAddress, activeByAddress, skusById, skusByPartNumber };
 }
 
-/** A tenant SKU by skuId or skuPartNumber (case-insensitive); several when a part number is ambiguous. */
+/**
+ * The tenant's SKUs a reference names, in the catalog's order of precedence (sku-catalog.ts, matchCatalogSkus):
+ * a skuId; else a skuPartNumber (case-insensitive); else the catalog's product name of a SKU the tenant holds
+ * ("Office 365 E3" → its ENTERPRISEPACK). Several when ambiguous; [] when the tenant has none.
+ */
 export function findTenantSkus(index: TenantIndex, reference: string): readonly ObservedSku[] {
   if (isGuid(reference)) {
     const sku = index.skusById.get(reference.toLowerCase());
     return sku ? [sku] : [];
   }
-  return index.skusByPartNumber.get(reference.toLowerCase()) ?? [];
+  const byPartNumber = index.skusByPartNumber.get(reference.toLowerCase());
+  if (byPartNumber) return byPartNumber;
+  return [...index.skusById.values()].filter((sku) => isProductNameOf(sku, reference));
 }

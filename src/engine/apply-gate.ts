@@ -5,6 +5,7 @@ import type { Change, Plan } from '../domain/plan.ts';
 import { summarise } from '../domain/plan.ts';
 import { canonicalChange } from '../domain/plan-format.ts';
 import { groupByPrincipal, PlanByPrincipal } from '../domain/principal-changes.ts';
+import { describeSelection, sameSelection } from '../domain/partial-plan.ts';
 import { protectedTouched } from '../domain/protected.ts';
 import type { PlanOutcome } from './reconcile.ts';
 
@@ -57,6 +58,11 @@ export interface ApplyGateInput {
   readonly reviewed?: Reviewed;
   /** Only this principal's share of the plan goes through (the Pulumi provider writes one resource at a time). */
   readonly principal?: string;
+  /**
+   * Which policy the fresh plan was made from, as a refusal names it ("the policy in tenants/prod
+   * (recorded in plan.json)"): see savedPlanPolicy. Without it the refusal names no source.
+   */
+  readonly policySource?: string;
   /** Refuse a plan with more changes than this. */
   readonly maxChanges?: number;
   /** Let license removals from many principals through (`--allow-license-removals`): see MASS_REMOVAL. */
@@ -94,7 +100,12 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
   }
   const expectedDigest = reviewed?.kind === 'saved-plan' ? reviewed.plan.policyDigest : reviewed?.policyDigest;
   if (reviewed && expectedDigest !== undefined && expectedDigest !== fresh.plan.policyDigest) {
-    return refuse('policy-changed', `the policy changed since ${reviewed.name} was made (its digest differs); run plan again`);
+    const compared = input.policySource === undefined ? '' : `: compared with ${input.policySource}; pass --policy PATH to compare with another, or`;
+    return refuse('policy-changed', `the policy changed since ${reviewed.name} was made (its digest differs)${compared === '' ? ';' : compared} run plan again`);
+  }
+  // Like with like: a partial plan (--only) is checked against a fresh plan of the same principals.
+  if (reviewed?.kind === 'saved-plan' && !sameSelection(reviewed.plan.only, fresh.plan.only)) {
+    return refuse('stale-plan', `${reviewed.name} covers ${describeSelection(reviewed.plan.only)}, but the fresh plan covers ${describeSelection(fresh.plan.only)}; apply a saved plan with the --only it was made with (or none), or run plan again`);
   }
   // Defence in depth (docs/reconciliation.md): the planner makes no change for a protected principal, so
   // a change for one was not made by this policy's planner; no option lets it through.
@@ -120,6 +131,26 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
     return refuse('mass-removal', `the plan removes licenses from ${removing} of the ${fresh.declaredPrincipals} principals the policy declares, more than ${limit}; review it, then apply with --allow-license-removals`);
   }
   return { kind: 'go', plan, done: [...compared.done].map((change) => ({ change, status: 'applied', note: ALREADY_DONE })) };
+}
+
+/** The policy a saved plan is checked against, and how a message names it. */
+export interface SavedPlanPolicy {
+  /** The paths to plan afresh (relative to the working directory); empty: the default, policies/. */
+  readonly paths: readonly string[];
+  /** "the policy in tenants/prod (recorded in plan.json)": for gateApply's policySource and other refusals. */
+  readonly said: string;
+}
+
+/**
+ * The one rule for which policy `apply PLAN.json` compares a saved plan with: the paths given
+ * (`--policy`), else those the plan records (Plan.policyPaths, relative to the working directory),
+ * else — a plan made before they were recorded — the default, policies/.
+ */
+export function savedPlanPolicy(saved: Plan, name: string, given: readonly string[] | undefined, givenAs = '--policy'): SavedPlanPolicy {
+  if (given !== undefined && given.length > 0) return { paths: given, said: `the policy in ${given.join(', ')} (${givenAs})` };
+  const recorded = saved.policyPaths ?? [];
+  if (recorded.length > 0) return { paths: recorded, said: `the policy in ${recorded.join(', ')} (recorded in ${name})` };
+  return { paths: [], said: `the policy in policies/ (the default: ${name} records no policy paths)` };
 }
 
 /**

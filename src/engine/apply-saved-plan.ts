@@ -3,7 +3,7 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { ChangeOutcome } from './apply.ts';
 import { applyPlan } from './apply.ts';
 import type { RefusalCode } from './apply-gate.ts';
-import { gateApply, wholeOutcome } from './apply-gate.ts';
+import { gateApply, savedPlanPolicy, wholeOutcome } from './apply-gate.ts';
 import { newUserPassword } from './passwords.ts';
 import { planTenant } from './reconcile.ts';
 import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
@@ -14,8 +14,11 @@ export interface ApplySavedPlanInput {
   readonly planText: string;
   /** What to call the plan in messages (a file name); default "the saved plan". */
   readonly planName?: string;
-  /** The policy files or directories the plan was made from (default policies/), relative to `cwd`. */
-  readonly paths: readonly string[];
+  /**
+   * The policy files or directories to compare the plan with, relative to `cwd`. Absent or empty: those
+   * the plan records it was made from (Plan.policyPaths), else policies/ (savedPlanPolicy).
+   */
+  readonly paths?: readonly string[];
   readonly cwd: string;
   /** The tenant to write to, e.g. `connectGraphTenant(...).tenant`. */
   readonly tenant: TenantReader & TenantWriter;
@@ -60,9 +63,14 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
     if (error instanceof SavedPlanError) return { kind: 'refused', code: 'invalid-plan', reason: error.message };
     throw error;
   }
-  const fresh = await planTenant({ paths: input.paths, cwd: input.cwd, reader: input.tenant, now: input.now, ...(input.fixedNow === undefined ? {} : { fixedNow: input.fixedNow }) });
-  if (fresh.kind === 'invalid-policy') return { kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' };
-  const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }), allowLicenseRemovals: input.allowLicenseRemovals === true });
+  const policy = savedPlanPolicy(saved, name, input.paths, 'paths');
+  // A partial plan (--only) is compared with a fresh plan of the same principals.
+  const fresh = await planTenant({ paths: policy.paths, cwd: input.cwd, reader: input.tenant, now: input.now, ...(input.fixedNow === undefined ? {} : { fixedNow: input.fixedNow }), ...(saved.only === undefined ? {} : { only: saved.only }) });
+  if (fresh.kind === 'invalid-policy') {
+    const reason = fresh.selection ? `${name} is partial (--only), and ${policy.said} no longer declares ${fresh.diagnostics.map((d) => d.userPrincipalName).join(', ')}; run plan again` : `${policy.said} is invalid; run tenantctl validate`;
+    return { kind: 'refused', code: 'invalid-policy', reason };
+  }
+  const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, policySource: policy.said, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }), allowLicenseRemovals: input.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return gate;
   // Changes an interrupted earlier apply of this plan made are reported as done, first.
   for (const outcome of gate.done) input.onOutcome?.(outcome);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { groupReferences } from '../domain/group-plan.ts';
 import type { AttributeName } from '../domain/attributes.ts';
 import { ATTRIBUTE_NAMES, isAttributeName } from '../domain/attributes.ts';
@@ -7,15 +8,19 @@ import { checkPermissions, readNeeds, writeNeeds } from '../domain/permissions.t
 import type { ObservedTenant } from '../domain/observed.ts';
 import type { Plan } from '../domain/plan.ts';
 import { PLAN_FORMAT_VERSION, summarise } from '../domain/plan.ts';
+import { checkSelection, partialPlan, selectedChanges } from '../domain/partial-plan.ts';
 import { planReconciliation } from '../domain/planner.ts';
 import { protectedPrincipals } from '../domain/protected.ts';
-import { loadPolicy } from '../policy/load.ts';
+import { DEFAULT_POLICY_PATHS, loadPolicy } from '../policy/load.ts';
 import type { ReadTenantRequest, TenantReader } from '../tenant/port.ts';
 import { digestPolicy } from './digest.ts';
 
 export type PlanOutcome =
-  /** The policy itself is invalid: nothing was read from the tenant. */
-  | { readonly kind: 'invalid-policy'; readonly diagnostics: readonly Diagnostic[] }
+  /**
+   * The policy itself is invalid, or (`selection`) it is valid but `only` names principals it does not
+   * declare (`undeclared-principal`): nothing was read from the tenant.
+   */
+  | { readonly kind: 'invalid-policy'; readonly diagnostics: readonly Diagnostic[]; readonly selection?: true }
   /**
    * `observed`: the tenant the plan was made from; absent when the permission preflight stopped before reading it.
    * `declaredPrincipals`: how many users and mailboxes the policy declares (the apply gate's mass-removal guard).
@@ -33,6 +38,22 @@ export interface PlanTenantInput {
   readonly now: string;
   /** A fixed time for the plan (TENANTCTL_NOW: tests, the demo, reproducing a plan): before the tenant's and the local clock. */
   readonly fixedNow?: string;
+  /**
+   * `--only`: a partial plan for these principals (UPNs the policy declares). The plan is made for the
+   * whole policy, then only their changes and diagnostics are kept (src/domain/partial-plan.ts).
+   */
+  readonly only?: readonly string[];
+}
+
+/**
+ * The policy paths as a plan records them (Plan.policyPaths): relative to the working directory, with
+ * `/` separators, the default (policies/) when none were given. `apply PLAN.json` reads them again.
+ */
+export function recordedPolicyPaths(paths: readonly string[], cwd: string): readonly string[] {
+  return (paths.length > 0 ? paths : DEFAULT_POLICY_PATHS).map((given) => {
+    const relative = path.relative(cwd, path.resolve(cwd, given));
+    return relative === '' ? '.' : relative.split(path.sep).join('/');
+  });
 }
 
 /**
@@ -45,6 +66,11 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   if (!desired) return { kind: 'invalid-policy', diagnostics: policy.diagnostics };
   // The policy's warnings belong in the review; its notes (such as an unused license set) stay with validate.
   const policyWarnings = policy.diagnostics.filter((d) => d.severity !== 'info');
+  // An --only that names an undeclared principal is refused before the tenant is read.
+  const undeclared = input.only === undefined ? [] : checkSelection(input.only, desired.principals.map((p) => p.userPrincipalName));
+  if (undeclared.length > 0) return { kind: 'invalid-policy', diagnostics: undeclared, selection: true };
+  const policyPaths = recordedPolicyPaths(input.paths, input.cwd);
+  const select = (plan: Plan): Plan => (input.only === undefined ? plan : partialPlan(plan, input.only, desired.principals.length));
   const roles = await input.reader.readGrantedRoles();
   const policyDigest = digestPolicy(desired);
   const request = readRequestFor(desired);
@@ -54,17 +80,19 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   if (missingForRead.length > 0) {
     const guarded = protectedPrincipals(desired);
     const createdAt = input.fixedNow ?? input.now;
-    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: { formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt, policyDigest, changes: [], diagnostics: [...policyWarnings, ...missingForRead], ...withProtected(guarded), summary: summarise([], guarded) } };
+    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: select({ formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt, policyDigest, policyPaths, changes: [], diagnostics: [...policyWarnings, ...missingForRead], ...withProtected(guarded), summary: summarise([], guarded) }) };
   }
   const observed = await input.reader.readTenant(request);
   // The tenant's clock decides the 30-day window, unless TENANTCTL_NOW fixes it (docs/reconciliation.md).
   const now = input.fixedNow ?? observed.readAt ?? input.now;
   const result = planReconciliation(desired, observed, { now });
+  // Seats, managers and claims on deleted users are decided for the whole policy; --only keeps a share.
+  const changes = input.only === undefined ? result.changes : selectedChanges(result.changes, input.only);
   const groupsRead = namesGroups || observed.groupNames.size > 0;
   // Writes the credentials lack are warnings: the plan is right, and apply checks its own credentials.
   const missingForApply = [
     ...checkPermissions(groupsRead ? readNeeds(desired, { groupsRead }) : [], roles),
-    ...checkPermissions(writeNeeds(result.changes.map((c) => c.action)), roles, { for: 'apply' }),
+    ...checkPermissions(writeNeeds(changes.map((c) => c.action)), roles, { for: 'apply' }),
   ];
   // The planner refuses a policy for another tenant as a whole, with this one diagnostic.
   const otherTenant = result.diagnostics.filter((d) => d.code === 'tenant-mismatch');
@@ -73,16 +101,17 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
     observed,
     applyBlockers: [...missingForApply, ...otherTenant],
     declaredPrincipals: desired.principals.length,
-    plan: {
+    plan: select({
       formatVersion: PLAN_FORMAT_VERSION,
       tenantId: observed.tenantId,
       createdAt: now,
       policyDigest,
+      policyPaths,
       changes: result.changes,
       diagnostics: [...policyWarnings, ...missingForApply, ...result.diagnostics],
       ...withProtected(result.protectedPrincipals),
       summary: summarise(result.changes, result.protectedPrincipals),
-    },
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Document, isSeq, visit } from 'yaml';
+import packageJson from '../../package.json' with { type: 'json' };
 import schema from '../../schemas/tenant-policy.schema.json' with { type: 'json' };
 import type { AttributeName, AttributeValue } from '../domain/attributes.ts';
 import { ATTRIBUTE_NAMES, normaliseAttributeValue } from '../domain/attributes.ts';
@@ -8,6 +9,7 @@ import type { MailboxType } from '../domain/desired.ts';
 import type { ObservedSku, ObservedTenant, ObservedUser } from '../domain/observed.ts';
 import { statesOf } from '../domain/license-plan.ts';
 import { findCatalogServicePlan, findCatalogSkus } from '../domain/sku-catalog.ts';
+import { isExchangeMailboxPlan } from '../domain/exchange-plans.ts';
 import { isValidUserPrincipalName } from '../domain/upn.ts';
 
 /**
@@ -17,10 +19,15 @@ import { isValidUserPrincipalName } from '../domain/upn.ts';
  * policy is written so that `validate` accepts it and `plan` against the same tenant finds nothing
  * to change:
  * - active accounts only (soft-deleted ones are not "today's tenant"; declaring them would plan restores);
- * - an account is a mailbox when it is blocked and Exchange says shared/room/equipment (a mailbox's
- *   sign-in is always kept blocked, so an enabled one is exported as a user);
+ * - an account is a mailbox when Exchange says shared/room/equipment and its sign-in is blocked, or
+ *   when Exchange says shared and its sign-in is enabled: that one is a finding (a shared mailbox's
+ *   account must not sign in, so the next plan blocks it), reported, never silent. An enabled room or
+ *   equipment account stays a user (a Teams Rooms resource account signs in; blocking it would take
+ *   the room's device offline), also reported;
  * - direct licenses only, grouped into named sets by (SKU, disabled plans); group licenses are not
- *   declared (the planner reports them as satisfied through the group);
+ *   declared (the planner reports them as satisfied through the group). A SKU's most used variant is
+ *   named after the part number (`enterprisepack`), the others after the plans they disable
+ *   (`enterprisepack-no-sway-yammer`, licenseSetNames);
  * - `defaults.usageLocation` is the most common usage location; a principal's own is written only
  *   when it differs; `whenMissing: report` (an exported policy never creates anyone), `pruneLicenses: false`;
  * - the attributes the tenant has set (ReadTenantRequest.attributes: all but displayName, always written)
@@ -33,7 +40,11 @@ import { isValidUserPrincipalName } from '../domain/upn.ts';
 /** The attributes export reads and writes: every declared one but displayName, which is always read and written. */
 export const EXPORTED_ATTRIBUTES: readonly AttributeName[] = ATTRIBUTE_NAMES.filter((name) => name !== 'displayName');
 
-export const SCHEMA_COMMENT = 'yaml-language-server: $schema=../schemas/tenant-policy.schema.json';
+/** Where the policy schema sits in the published package, and its file name there. */
+export const SCHEMA_PACKAGE_PATH = 'schemas/tenant-policy.schema.json';
+
+/** This version's schema as published on npm, through unpkg: a `$schema` that works from anywhere (for an editor; never fetched by tenantctl). */
+export const PUBLISHED_SCHEMA_URL = `https://unpkg.com/${packageJson.name}@${packageJson.version}/${SCHEMA_PACKAGE_PATH}`;
 export const TENANT_FILE = '00-tenant.yaml';
 export const PEOPLE_FILE = 'people.yaml';
 
@@ -49,6 +60,25 @@ export interface ExportResult {
   readonly licenseSets: number;
   /** Active accounts left out: a UPN the policy schema refuses. */
   readonly skipped: readonly { readonly userPrincipalName: string; readonly reason: string }[];
+  /** Accounts exported, but with something to review before the next apply (an enabled shared mailbox). */
+  readonly findings: readonly ExportFinding[];
+}
+
+export interface ExportFinding {
+  readonly userPrincipalName: string;
+  /** A whole sentence, starting with the UPN. */
+  readonly message: string;
+  /** True when the next plan changes the account (it was exported as a mailbox whose sign-in is enabled). */
+  readonly planChanges: boolean;
+}
+
+export interface ExportOptions {
+  /**
+   * What the files' `# yaml-language-server: $schema=` comment points at: a path relative to the
+   * output directory, or a URL (src/cli/export.ts decides which; PUBLISHED_SCHEMA_URL by default).
+   * For an editor only: nothing reads it at run time.
+   */
+  readonly schemaReference: string;
 }
 
 const MAILBOX_TYPES: ReadonlySet<string> = new Set<MailboxType>(['shared', 'room', 'equipment']);
@@ -74,13 +104,56 @@ function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The mailbox type of an account, or undefined when it is exported as a user. */
-function mailboxTypeOf(user: ObservedUser, observed: ObservedTenant): MailboxType | undefined {
-  if (user.accountEnabled) return undefined;
+/**
+ * The accounts whose mailbox settings export asks Exchange about (one request each, 20 per $batch):
+ * every blocked account, and every enabled one without an enabled Exchange Online mailbox plan. A
+ * shared, room or equipment mailbox needs no license, while a person's mailbox comes with one, so an
+ * enabled account that holds an Exchange plan is taken for a person's without asking: asking about
+ * every account would cost one request per user. The one miss: an enabled shared mailbox that was
+ * also given an Exchange license (for a larger quota or an archive) is exported as a user.
+ */
+export function mailboxCandidates(users: readonly ObservedUser[]): string[] {
+  return users
+    .filter((u) => u.deletedDateTime === null)
+    .filter((u) => !u.accountEnabled || !u.assignedPlans.some((p) => p.capabilityStatus === 'Enabled' && isExchangeMailboxPlan(p.servicePlanId)))
+    .map((u) => u.userPrincipalName.toLowerCase());
+}
+
+/** What Exchange says an account's mailbox is, when it is a shared, room or equipment one. */
+function exchangeTypeOf(user: ObservedUser, observed: ObservedTenant): MailboxType | undefined {
   const mailbox = observed.mailboxes.get(user.id);
   if (mailbox?.kind !== 'mailbox') return undefined;
   const purpose = mailbox.userPurpose.toLowerCase();
   return MAILBOX_TYPES.has(purpose) ? (purpose as MailboxType) : undefined;
+}
+
+/**
+ * The mailbox type an account is exported with (undefined: a user), and the finding to report. A
+ * blocked shared/room/equipment account is a mailbox; an enabled shared one too, reported (the next
+ * plan blocks its sign-in); an enabled room or equipment one stays a user, reported (Teams Rooms).
+ */
+function classify(user: ObservedUser, observed: ObservedTenant): { type: MailboxType | undefined; finding?: ExportFinding } {
+  const type = exchangeTypeOf(user, observed);
+  if (type === undefined || !user.accountEnabled) return { type };
+  const upn = user.userPrincipalName;
+  if (type === 'shared') {
+    return {
+      type,
+      finding: {
+        userPrincipalName: upn,
+        message: `${upn} is a shared mailbox whose sign-in is enabled: exported as a mailbox; the next plan blocks its sign-in (a shared mailbox's account must not sign in) — review before applying`,
+        planChanges: true,
+      },
+    };
+  }
+  return {
+    type: undefined,
+    finding: {
+      userPrincipalName: upn,
+      message: `${upn} is a ${type} mailbox whose sign-in is enabled, as a Teams Rooms resource account's must be: exported as a user, so tenantctl leaves its sign-in alone; move it under mailboxes only if nothing signs in with it`,
+      planChanges: false,
+    },
+  };
 }
 
 /** The most common valid usage location; ties go to the alphabetically first. */
@@ -100,7 +173,10 @@ function usableLocation(user: ObservedUser): string | undefined {
   return location !== undefined && isIsoCountryCode(location) ? location : undefined;
 }
 
-/** lower case, `-` for anything the set-name pattern refuses, a letter first, at most 64 characters. */
+/** The longest license-set name the schema accepts (its licenseSetName pattern: a letter, then up to 63). */
+const MAX_SET_NAME = 64;
+
+/** lower case, `-` for anything the set-name pattern refuses, a letter first, at most 56 characters (room for a suffix). */
 function slug(partNumber: string): string {
   const base = partNumber.toLowerCase().replace(/[^a-z0-9_-]+/gu, '-').replace(/^-+|-+$/gu, '');
   return (/^[a-z]/u.test(base) ? base : `sku-${base}`).slice(0, 56);
@@ -124,7 +200,81 @@ interface Variant {
   name?: string;
 }
 
-export function exportPolicy(observed: ObservedTenant): ExportResult {
+/** Words a service plan's name carries that say nothing about what it is: edition, plan level, `S`. */
+const FILLER_WORD = /^(?:s|o365|m365|enterprise|plan\d*|[pef]\d|\d+)$/u;
+
+/**
+ * A disabled plan's word in a set name: its name lower-cased, filler words dropped and a trailing
+ * number cut (YAMMER_ENTERPRISE → yammer, FORMS_PLAN_E3 → forms, TEAMS1 → teams, BPOS_S_TODO_2 →
+ * bpos_todo); the whole name lower-cased when two of the SKU's plans would get the same word; the
+ * id's first 8 digits when the SKU does not name the plan.
+ */
+function planWords(sku: ObservedSku | undefined): (planId: string) => string {
+  const short = (name: string): string => {
+    const words = name.toLowerCase().split(/[^a-z0-9]+/u).filter((w) => w !== '');
+    const kept = words.filter((w) => !FILLER_WORD.test(w)).map((w) => w.replace(/^([a-z]{3,})\d+$/u, '$1'));
+    return (kept.length > 0 ? kept : words).join('_');
+  };
+  const names = new Map((sku?.servicePlans ?? []).map((p) => [p.servicePlanId.toLowerCase(), p.servicePlanName]));
+  const counts = new Map<string, number>();
+  for (const name of names.values()) counts.set(short(name), (counts.get(short(name)) ?? 0) + 1);
+  return (planId) => {
+    const name = names.get(planId);
+    if (name === undefined) return `plan_${planId.replace(/[^0-9a-f]/gu, '').slice(0, 8)}`;
+    const word = short(name);
+    return (counts.get(word) ?? 0) > 1 ? name.toLowerCase().replace(/[^a-z0-9_]+/gu, '_') : word;
+  };
+}
+
+/** What a variant's name says: `-no-` and the plans it disables (as many as fit, then `-and-N-more`), or `-all-plans`. */
+function describedName(base: string, words: readonly string[]): string {
+  if (words.length === 0) return `${base}-all-plans`;
+  const full = `${base}-no-${words.join('-')}`;
+  if (full.length <= MAX_SET_NAME) return full;
+  for (let shown = words.length - 1; shown > 0; shown--) {
+    const name = `${base}-no-${words.slice(0, shown).join('-')}-and-${words.length - shown}-more`;
+    if (name.length <= MAX_SET_NAME) return name;
+  }
+  return `${base}-no-${words.length}-plans`;
+}
+
+/**
+ * Names the license sets, deterministically: per SKU (by part number), the most used variant (ties:
+ * fewer disabled plans, then by plan ids) gets the part number's slug; every other one says which
+ * plans it disables (describedName, words sorted). A numbered suffix (-2, -3, …) only where a name is
+ * taken (two SKUs with one part number, two variants cut to the same `-and-N-more`). Returns the
+ * variants in naming order, each with its name set.
+ */
+function licenseSetNames(variants: Iterable<Variant>): Variant[] {
+  const partOf = (v: Variant): string => v.sku?.skuPartNumber.toLowerCase() ?? v.skuId;
+  const ordered = [...variants].sort(
+    (a, b) => byKey(partOf(a), partOf(b)) || byKey(a.skuId, b.skuId) || b.uses - a.uses || a.disabledPlans.length - b.disabledPlans.length || byKey(a.key, b.key),
+  );
+  const taken = new Set<string>();
+  const claim = (wanted: string): string => {
+    let name = wanted;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${wanted.slice(0, MAX_SET_NAME - String(n).length - 1)}-${n}`;
+    taken.add(name.toLowerCase());
+    return name;
+  };
+  const wordsOf = new Map<string, (planId: string) => string>();
+  let previousSku: string | undefined;
+  for (const variant of ordered) {
+    const base = slug(variant.sku?.skuPartNumber ?? variant.skuId);
+    const first = variant.skuId !== previousSku;
+    previousSku = variant.skuId;
+    if (first) {
+      variant.name = claim(base);
+      continue;
+    }
+    let words = wordsOf.get(variant.skuId);
+    if (words === undefined) wordsOf.set(variant.skuId, (words = planWords(variant.sku)));
+    variant.name = claim(describedName(base, variant.disabledPlans.map(words).sort(byKey)));
+  }
+  return ordered;
+}
+
+export function exportPolicy(observed: ObservedTenant, options: ExportOptions = { schemaReference: PUBLISHED_SCHEMA_URL }): ExportResult {
   const skusById = new Map(observed.skus.map((s) => [s.skuId.toLowerCase(), s]));
   const partNumberCount = new Map<string, number>();
   for (const sku of observed.skus) partNumberCount.set(sku.skuPartNumber.toLowerCase(), (partNumberCount.get(sku.skuPartNumber.toLowerCase()) ?? 0) + 1);
@@ -161,40 +311,29 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
     }
     directOf.set(user.id, keys);
   }
-  // Names: per SKU, the most used variant gets the plain name, the others -2, -3, … (ties by plan ids).
-  const ordered = [...variants.values()].sort(
-    (a, b) => byKey(a.sku?.skuPartNumber.toLowerCase() ?? a.skuId, b.sku?.skuPartNumber.toLowerCase() ?? b.skuId) || byKey(a.skuId, b.skuId) || b.uses - a.uses || byKey(a.key, b.key),
-  );
-  const taken = new Set<string>();
-  const perBase = new Map<string, number>();
-  for (const variant of ordered) {
-    const base = slug(variant.sku?.skuPartNumber ?? variant.skuId);
-    let n = perBase.get(base) ?? 0;
-    let name: string;
-    do {
-      n += 1;
-      name = n === 1 ? base : `${base}-${n}`;
-    } while (taken.has(name));
-    perBase.set(base, n);
-    taken.add(name);
-    variant.name = name;
-  }
+  const ordered = licenseSetNames(variants.values());
   const licenses: Record<string, LicenseSetOut> = {};
-  // In naming order (by SKU, then -2, -3, …), not alphabetical: enterprisepack-10 after -9.
+  // In naming order (by SKU, the most used first), not alphabetical.
   for (const variant of ordered) {
     const sku = variant.sku;
     // A part number two subscribed SKUs share would be ambiguous to the planner: write the id.
     const skuRef = sku === undefined || (partNumberCount.get(sku.skuPartNumber.toLowerCase()) ?? 0) > 1 ? variant.skuId : sku.skuPartNumber;
     const set: LicenseSetOut = { sku: skuRef };
-    if (variant.disabledPlans.length > 0) set.disabledPlans = variant.disabledPlans.map((id) => (sku ? planReference(sku, id) : id));
+    // By name, as an administrator reads them (the key of the variant stays the ids).
+    if (variant.disabledPlans.length > 0) set.disabledPlans = variant.disabledPlans.map((id) => (sku ? planReference(sku, id) : id)).sort((a, b) => byKey(a.toLowerCase(), b.toLowerCase()));
     licenses[variant.name as string] = set;
   }
 
   const usageLocation = mostCommonUsageLocation(accounts);
   const users: PrincipalOut[] = [];
   const mailboxes: PrincipalOut[] = [];
+  const findings: ExportFinding[] = [];
+  /** The mailboxes whose sign-in is enabled today: a comment beside each in the file. */
+  const enabledMailboxes = new Set<string>();
   for (const account of accounts) {
-    const type = mailboxTypeOf(account, observed);
+    const { type, finding } = classify(account, observed);
+    if (finding !== undefined) findings.push(finding);
+    if (finding?.planChanges === true) enabledMailboxes.add(account.userPrincipalName);
     const out: PrincipalOut = { userPrincipalName: account.userPrincipalName, displayName: account.displayName };
     Object.assign(out, attributesOf(account));
     const manager = account.managerId ? managerUpns.get(account.managerId.toLowerCase()) : undefined;
@@ -212,23 +351,26 @@ export function exportPolicy(observed: ObservedTenant): ExportResult {
   tenant.defaults = { ...(usageLocation === undefined ? {} : { usageLocation }), whenMissing: 'report', pruneLicenses: false };
   if (Object.keys(licenses).length > 0) tenant.licenses = licenses;
   if (mailboxes.length > 0) tenant.mailboxes = mailboxes;
+  const schemaComment = `yaml-language-server: $schema=${options.schemaReference}`;
   const header = [
-    SCHEMA_COMMENT,
+    schemaComment,
     '',
     ` Exported by tenantctl export from tenant ${observed.tenantId.toLowerCase()}: its settings, the license`,
     ' sets its users hold directly, and its shared, room and equipment mailboxes. People live in people.yaml.',
     ' Licenses assigned through groups are not declared (plan reports them as satisfied by the group).',
+    ' A SKU\'s most used set is named after its part number, the others after the plans they turn off.',
   ].join('\n');
   const people = { apiVersion: 'tenantctl/v1', kind: 'TenantPolicy', users };
   return {
     files: [
-      { name: TENANT_FILE, text: render(tenant, header) },
-      { name: PEOPLE_FILE, text: render(people, `${SCHEMA_COMMENT}\n\n Exported by tenantctl export: every active user, by user principal name.`) },
+      { name: TENANT_FILE, text: render(tenant, header, enabledMailboxes) },
+      { name: PEOPLE_FILE, text: render(people, `${schemaComment}\n\n Exported by tenantctl export: every active user, by user principal name.`) },
     ],
     users: users.length,
     mailboxes: mailboxes.length,
     licenseSets: Object.keys(licenses).length,
     skipped,
+    findings,
   };
 }
 
@@ -269,14 +411,21 @@ function attributesOf(user: ObservedUser): Partial<Record<AttributeName, Attribu
   return out;
 }
 
-/** YAML with a comment on top; short lists (licenses, disabled plans) in flow style: `[e3, e5]`. */
-function render(value: unknown, comment: string): string {
+/**
+ * YAML with a comment on top; short lists (licenses, disabled plans) in flow style: `[e3, e5]`; a
+ * comment above each mailbox entry whose sign-in is enabled today (`flagged`, by UPN).
+ */
+function render(value: unknown, comment: string, flagged: ReadonlySet<string> = new Set()): string {
   const document = new Document(value);
   // The yaml library writes each comment line after a bare `#`: lead with a space.
   document.commentBefore = comment.split('\n').map((line) => (line === '' || line.startsWith(' ') ? line : ` ${line}`)).join('\n');
   visit(document, {
     Seq(_key, node) {
       if (isSeq(node) && node.items.every((item) => typeof (item as { value?: unknown }).value === 'string')) node.flow = true;
+    },
+    Map(_key, node) {
+      const upn = node.get('userPrincipalName');
+      if (typeof upn === 'string' && flagged.has(upn)) node.commentBefore = " Sign-in enabled today: the next plan blocks it (a shared mailbox's account must not sign in). Review before applying.";
     },
   });
   return document.toString({ lineWidth: 0, flowCollectionPadding: false });

@@ -2,8 +2,8 @@ import { isGuid } from '../domain/guid.ts';
 import type { DesiredLicense } from '../domain/desired.ts';
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
-import type { CatalogSku } from '../domain/sku-catalog.ts';
-import { findCatalogServicePlan, findCatalogSkus, SKU_CATALOG_SOURCE, suggestServicePlanNames, suggestSkuPartNumbers } from '../domain/sku-catalog.ts';
+import type { CatalogServicePlan, CatalogSku } from '../domain/sku-catalog.ts';
+import { describeServicePlan, findCatalogSkus, matchCatalogSkus, matchServicePlans, SKU_CATALOG_SOURCE, suggestCatalogSkus, suggestServicePlans } from '../domain/sku-catalog.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { isRecord } from './shape.ts';
 import { clip } from './clip.ts';
@@ -62,14 +62,16 @@ export function collectLicenseSets(documents: readonly PolicyDocument[], diagnos
 }
 
 /**
- * Checks a license against the SKU catalog shipped with tenantctl. An unknown SKU is only a warning
- * (the tenant may have one newer than the catalog); a disabled plan the known SKU lacks is an error.
+ * Checks a license against the SKU catalog shipped with tenantctl. The SKU may be written as its skuId, its part
+ * number or its product name ("Office 365 E3"); plan resolves it to the tenant's part number. An unknown SKU is
+ * only a warning (the tenant may have one newer than the catalog), and so is one that names several products
+ * (plan picks the one the tenant holds); a disabled plan the known SKU lacks is an error.
  */
 export function checkLicenseAgainstCatalog(document: PolicyDocument, path: readonly PathSegment[], license: DesiredLicense, diagnostics: Diagnostic[]): void {
-  const skus = findCatalogSkus(license.sku);
+  const match = matchCatalogSkus(license.sku);
   const skuLocation = document.locate([...path, 'sku']);
-  if (skus.length === 0) {
-    const suggestions = isGuid(license.sku) ? [] : suggestSkuPartNumbers(license.sku);
+  if (match === undefined) {
+    const suggestions = isGuid(license.sku) ? [] : suggestCatalogSkus(license.sku);
     const advice = suggestions.length > 0 ? ` Did you mean ${suggestions.join(' or ')}?` : '';
     diagnostics.push({
       severity: 'warning',
@@ -79,20 +81,24 @@ export function checkLicenseAgainstCatalog(document: PolicyDocument, path: reado
     });
     return;
   }
+  const skus = match.skus;
   if (skus.length > 1) {
     diagnostics.push({
       severity: 'warning',
       code: 'ambiguous-sku',
-      message: `${license.sku} names ${skus.length} products (${skus.map((s) => `${s.productName}: ${s.skuId}`).join('; ')}); write the skuId instead`,
+      message: match.by === 'productName'
+        ? `${clip(license.sku)} is the product name of ${skus.length} SKUs (${skus.map((s) => `${s.skuPartNumber}: ${s.skuId}`).join('; ')}); plan uses the one the tenant holds and fails if it holds both: write the part number to be sure`
+        : `${clip(license.sku)} names ${skus.length} products (${skus.map((s) => `${s.productName}: ${s.skuId}`).join('; ')}); write the skuId instead`,
       location: skuLocation,
     });
   }
   license.disabledPlans.forEach((plan, index) => {
-    if (skus.some((sku) => findCatalogServicePlan(sku, plan))) return;
+    const found = skus.map((sku) => matchServicePlans(sku.servicePlans, plan));
+    if (found.some((plans) => plans.length === 1)) return;
     diagnostics.push({
       severity: 'error',
       code: 'unknown-service-plan',
-      message: unknownPlanMessage(skus, plan),
+      message: unknownPlanMessage(skus, plan, found.find((plans) => plans.length > 1) ?? []),
       location: document.locate([...path, 'disabledPlans', planIndex(document, path, plan, index)]),
     });
   });
@@ -106,11 +112,13 @@ function planIndex(document: PolicyDocument, path: readonly PathSegment[], plan:
   return written >= 0 ? written : fallback;
 }
 
-function unknownPlanMessage(skus: readonly CatalogSku[], plan: string): string {
+function unknownPlanMessage(skus: readonly CatalogSku[], plan: string, ambiguous: readonly CatalogServicePlan[]): string {
   const sku = skus[0] as CatalogSku;
-  const suggestions = [...new Set(skus.flatMap((s) => suggestServicePlanNames(s, plan)))];
+  const what = `${sku.skuPartNumber} (${sku.productName})`;
+  if (ambiguous.length > 1) return `${clip(plan)} names ${ambiguous.length} service plans of ${what} (${ambiguous.map(describeServicePlan).join(', ')}); write the plan's name`;
+  const suggestions = [...new Set(skus.flatMap((s) => suggestServicePlans(s.servicePlans, plan).map(describeServicePlan)))];
   const advice = suggestions.length > 0 ? `did you mean ${suggestions.join(' or ')}?` : `its plans are ${sku.servicePlans.map((p) => p.servicePlanName).join(', ')}`;
-  return `${sku.skuPartNumber} (${sku.productName}) has no service plan ${clip(plan)}; ${advice}`;
+  return `${what} has no service plan ${clip(plan)}; ${advice}`;
 }
 
 /** The identity of a SKU reference for duplicate checks: the catalog's skuId when known. */

@@ -33,6 +33,18 @@ export function renderApplyText(report: ApplyReport): ApplyTextView {
   };
 }
 
+/**
+ * One change and its outcome, as it lands (`apply` without a terminal: a pipeline's log, docs/cli-reference.md
+ * §4): `applied  restore-user  dave@contoso.com  (request-id …)`, with the note and "no request id"
+ * for a step an earlier run had done; failed and skipped changes as in `failures`. Control characters escaped.
+ */
+export function renderOutcomeLine(outcome: ChangeOutcome): string {
+  if (outcome.status !== 'applied') return failureLine(outcome);
+  const { action, userPrincipalName } = outcome.change;
+  const id = outcome.requestId ? `request-id ${printable(outcome.requestId)}` : 'no request id';
+  return `applied  ${action}  ${printable(userPrincipalName)}  (${outcome.note ? `${printable(outcome.note)}; ` : ''}${id})\n`;
+}
+
 function failureLine(outcome: ChangeOutcome): string {
   const { action, userPrincipalName } = outcome.change;
   switch (outcome.status) {

@@ -246,12 +246,16 @@ describe('tenantctl apply --format json', () => {
 });
 
 describe('tenantctl apply, text (the default, and --format text)', () => {
-  it('the plan on stdout, then the failed and skipped changes on stderr, then the summary on stdout', async () => {
+  it('the plan on stdout, each change as it lands on stdout (no terminal), then the failed and skipped changes on stderr, then the summary on stdout', async () => {
     await reseed(emulator.url, contoso(erinTaken));
     const { code, log } = await applyInterleaved([policyDir(ERIN_POLICY), '--auto-approve', '--format', 'text']);
     expect(code).toBe(1);
     expect(log[0]).toMatch(/^stdout: .*Plan: 1 to create, 1 to license\.\n$/su);
+    // The failure's line carries Graph's request id, as it lands and in the closing list.
+    expect(log[1]).toMatch(/^stdout: failed {2}create-user {2}erin@contoso\.com: Request_\w+: .* \(request-id [\w-]+\)\n$/u);
     expect(log.slice(1).map((line) => line.replace(/: Request_\w+: .*/u, ': …'))).toEqual([
+      'stdout: failed  create-user  erin@contoso.com: …\n',
+      'stdout: skipped  assign-licenses  erin@contoso.com: its creation failed\n',
       'stderr: failed  create-user  erin@contoso.com: …\nskipped  assign-licenses  erin@contoso.com: its creation failed\n',
       'stdout: Apply complete: 1 failed, 1 skipped.\n',
     ]);
@@ -261,6 +265,6 @@ describe('tenantctl apply, text (the default, and --format text)', () => {
     await reseed(emulator.url, contoso(shortOfSeats));
     const { code, log } = await applyInterleaved([policyDir(SHORTFALL_POLICY), '--auto-approve']);
     expect(code).toBe(1);
-    expect(log.slice(1)).toEqual(['stdout: Apply complete: 1 blocked.\n', expect.stringMatching(/^stderr: \d+ errors? in the plan: what they name was not applied\.\n$/u)]);
+    expect(log.slice(1)).toEqual([expect.stringMatching(/^stdout: applied {2}block-sign-in {2}support@contoso\.com {2}\(request-id [\w-]+\)\n$/u), 'stdout: Apply complete: 1 blocked.\n', expect.stringMatching(/^stderr: \d+ errors? in the plan: what they name was not applied\.\n$/u)]);
   });
 });

@@ -162,7 +162,8 @@ describe('tenantctl apply refuses, writes nothing and exits 1', () => {
     expect(fresh.plan.changes).toEqual(saved.changes);
     expect(fresh.plan.policyDigest).not.toBe(saved.policyDigest);
     const result = await applyAndLog([file, '--policy', dir, '--auto-approve']);
-    expectRefused(result, /the policy changed since .*p\.json was made \(its digest differs\); run plan again/u);
+    // The refusal names what it compared, and how to compare with another policy.
+    expectRefused(result, new RegExp(`the policy changed since .*p\\.json was made \\(its digest differs\\): compared with the policy in ${dir.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')} \\(--policy\\); pass --policy PATH to compare with another, or run plan again`, 'u'));
     await expectUntouched();
   });
 

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runTenantctl } from '../support/cli.ts';
 import { contosoSeed } from '../support/seeds.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -100,6 +101,27 @@ describe('tenantctl emulator', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/\n\s+at /u);
+  });
+});
+
+/**
+ * The start-up line counts what the tenant holds (in-process: the run stops as soon as it has started).
+ * Issue 14: `--synthetic users=1000,deleted=50` said "29 deleted" with no reason.
+ */
+describe('tenantctl emulator start-up line', () => {
+  it('holds exactly the deleted users a synthetic spec asks for', async () => {
+    const { code, stdout, stderr } = await runTenantctl(['emulator', '--synthetic', 'users=1000,deleted=50', '--port', '0']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\n$/u);
+    expect(stderr).toMatch(/: 1000 users, 50 deleted, 5 SKUs, 1 groups\n/u);
+    expect(stderr).not.toContain('purged');
+  });
+
+  it('says how many deleted users of a seed were purged on load, and why', async () => {
+    // The fixture lists four deleted users; erin@contoso.com was deleted 2026-10-01, 52 days before its now.
+    const { code, stderr } = await runTenantctl(['emulator', '--seed', 'test/fixtures/seeds/contoso.json', '--port', '0'], { cwd: repo });
+    expect(code).toBe(0);
+    expect(stderr).toContain(" at 2026-11-22T00:00:00Z: 4 users, 3 deleted (1 more in the seed was deleted over 30 days before the tenant's now, and purged as Entra does), ");
   });
 });
 

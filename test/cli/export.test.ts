@@ -1,6 +1,8 @@
 /**
  * `tenantctl export` end to end against the emulator (export → validate → plan finds nothing to
  * change), its refusal to overwrite, and `exportPolicy` on its own (set naming, defaults, mailboxes).
+ * Issue 14's row (set names that say which plans are off, a `$schema` that works where the policy
+ * lives, an enabled shared mailbox exported as a mailbox and reported) is in export-issue14.test.ts.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +15,12 @@ import type { Seed } from '../../src/emulator/directory/model.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { generateSyntheticSeed } from '../../src/emulator/synthetic/synthetic.ts';
-import { exportPolicy } from '../../src/policy/export.ts';
+import { exportPolicy, mailboxCandidates, PUBLISHED_SCHEMA_URL } from '../../src/policy/export.ts';
 import { runTenantctl } from '../support/cli.ts';
 import { ALICE, BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, TENANT_ID, userIn, YAMMER } from '../support/emulator.ts';
 
-const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/tenant-policy.schema.json\n';
+/** No node_modules/tenantctl under the test's working directory: this version's schema on unpkg. */
+const SCHEMA_LINE = `# yaml-language-server: $schema=${PUBLISHED_SCHEMA_URL}\n`;
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -68,10 +71,10 @@ describe('tenantctl export against the emulator', () => {
       kind: 'TenantPolicy',
       tenant: { id: TENANT_ID },
       defaults: { usageLocation: 'NL', whenMissing: 'report', pruneLicenses: false },
-      licenses: { enterprisepack: { sku: 'ENTERPRISEPACK' }, 'enterprisepack-2': { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] } },
+      licenses: { enterprisepack: { sku: 'ENTERPRISEPACK' }, 'enterprisepack-no-yammer': { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] } },
       mailboxes: [{ userPrincipalName: 'support@contoso.com', displayName: 'Contoso Support', type: 'shared', licenses: [] }],
     });
-    expect(peopleFile).toContain('licenses: [enterprisepack-2]');
+    expect(peopleFile).toContain('licenses: [enterprisepack-no-yammer]');
     // No changes. The one error is the planner's, and right: a restorable deleted alice@contoso.com
     // (deleted 2026-11-10) and an active one created after it; no policy setting says "keep the new
     // one and leave the deleted one alone" (onUpnConflict: rename would plan a restore).
@@ -112,7 +115,7 @@ describe('tenantctl export against the emulator', () => {
         employeeId: 'E-10442',
         businessPhones: ['+31 20 123 4567'],
         manager: 'alice@contoso.com',
-        licenses: ['enterprisepack-2'],
+        licenses: ['enterprisepack-no-yammer'],
       },
       { userPrincipalName: 'carol@contoso.com', displayName: 'Carol Bakker', mobilePhone: '+31 6 1234 5678', manager: 'bob@contoso.com' },
     ]);
@@ -225,7 +228,7 @@ describe('exportPolicy', () => {
     return { tenant: parse(text('00-tenant.yaml')) as Record<string, unknown>, people: parse(text('people.yaml')) as { users: Record<string, unknown>[] } };
   };
 
-  it('names one set per (SKU, disabled plans): the most used variant plain, the others -2, -3; plans by name; group licenses not declared', () => {
+  it('names one set per (SKU, disabled plans): the most used variant plain, the others by the plans they disable; plans by name; group licenses not declared', () => {
     const { tenant, people } = files(
       tenantOf([
         user('u1', 'zed@contoso.com', { direct: [[SWAY, YAMMER]] }),
@@ -236,18 +239,19 @@ describe('exportPolicy', () => {
         user('u6', 'eve@contoso.com', { direct: [[YAMMER.toUpperCase(), SWAY]] }),
       ]),
     );
+    // Two variants used twice: the one with fewer plans off is the plain one.
     expect(tenant.licenses).toEqual({
       enterprisepack: { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE'] },
-      'enterprisepack-2': { sku: 'ENTERPRISEPACK', disabledPlans: ['YAMMER_ENTERPRISE', 'SWAY'] },
-      'enterprisepack-3': { sku: 'ENTERPRISEPACK' },
+      'enterprisepack-no-sway-yammer': { sku: 'ENTERPRISEPACK', disabledPlans: ['SWAY', 'YAMMER_ENTERPRISE'] },
+      'enterprisepack-all-plans': { sku: 'ENTERPRISEPACK' },
     });
     expect(people.users.map((u) => [u.userPrincipalName, u.licenses])).toEqual([
       ['amy@contoso.com', ['enterprisepack']],
       ['bea@contoso.com', ['enterprisepack']],
-      ['cat@contoso.com', ['enterprisepack-3']],
+      ['cat@contoso.com', ['enterprisepack-all-plans']],
       ['dan@contoso.com', undefined],
-      ['eve@contoso.com', ['enterprisepack-2']],
-      ['zed@contoso.com', ['enterprisepack-2']],
+      ['eve@contoso.com', ['enterprisepack-no-sway-yammer']],
+      ['zed@contoso.com', ['enterprisepack-no-sway-yammer']],
     ]);
   });
 
@@ -296,30 +300,55 @@ describe('exportPolicy', () => {
     ]);
   });
 
-  it('types blocked shared/room/equipment accounts as mailboxes; enabled ones and user mailboxes stay users; bad UPNs are skipped', () => {
+  it('types blocked shared/room/equipment accounts and enabled shared ones as mailboxes (reported); an enabled room and user mailboxes stay users; bad UPNs are skipped', () => {
     const observed = tenantOf(
       [
         user('s', 'support@contoso.com', { enabled: false }),
         user('r', 'room1@contoso.com', { enabled: false, direct: [[]] }),
         user('e', 'beamer@contoso.com', { enabled: false }),
         user('x', 'open-shared@contoso.com', { enabled: true }),
+        user('t', 'teams-room@contoso.com', { enabled: true }),
         user('l', 'left@contoso.com', { enabled: false }),
         user('q', 'bad name@contoso.com'),
       ],
-      { s: 'shared', r: 'Room', e: 'equipment', x: 'shared', l: 'user' },
+      { s: 'shared', r: 'Room', e: 'equipment', x: 'shared', t: 'room', l: 'user' },
     );
     const result = exportPolicy(observed);
-    expect(result).toMatchObject({ users: 2, mailboxes: 3, licenseSets: 1, skipped: [{ userPrincipalName: 'bad name@contoso.com' }] });
+    expect(result).toMatchObject({ users: 2, mailboxes: 4, licenseSets: 1, skipped: [{ userPrincipalName: 'bad name@contoso.com' }] });
+    expect(result.findings).toEqual([
+      {
+        userPrincipalName: 'open-shared@contoso.com',
+        message:
+          "open-shared@contoso.com is a shared mailbox whose sign-in is enabled: exported as a mailbox; the next plan blocks its sign-in (a shared mailbox's account must not sign in) — review before applying",
+        planChanges: true,
+      },
+      {
+        userPrincipalName: 'teams-room@contoso.com',
+        message:
+          'teams-room@contoso.com is a room mailbox whose sign-in is enabled, as a Teams Rooms resource account\'s must be: exported as a user, so tenantctl leaves its sign-in alone; move it under mailboxes only if nothing signs in with it',
+        planChanges: false,
+      },
+    ]);
     const { tenant, people } = files(observed);
     expect(tenant.tenant).toEqual({ id: TENANT_ID });
     expect(tenant.mailboxes).toEqual([
       { userPrincipalName: 'beamer@contoso.com', displayName: 'beamer', type: 'equipment', licenses: [] },
+      { userPrincipalName: 'open-shared@contoso.com', displayName: 'open-shared', type: 'shared', licenses: [] },
       { userPrincipalName: 'room1@contoso.com', displayName: 'room1', type: 'room', licenses: ['enterprisepack'] },
       { userPrincipalName: 'support@contoso.com', displayName: 'support', type: 'shared', licenses: [] },
     ]);
     expect(people.users).toEqual([
       { userPrincipalName: 'left@contoso.com', displayName: 'left', accountEnabled: false },
-      { userPrincipalName: 'open-shared@contoso.com', displayName: 'open-shared' },
+      { userPrincipalName: 'teams-room@contoso.com', displayName: 'teams-room' },
     ]);
+  });
+
+  it('asks Exchange about blocked accounts and enabled ones without an Exchange Online mailbox plan, not about a licensed person', () => {
+    const EXCHANGE_S_ENTERPRISE = 'efb87545-963c-4e0d-99df-69c6916d9eb0';
+    const licensed = { ...user('p', 'Person@contoso.com'), assignedPlans: [{ servicePlanId: EXCHANGE_S_ENTERPRISE, capabilityStatus: 'Enabled', service: 'exchange', assignedDateTime: '2026-01-01T00:00:00Z' }] };
+    const lapsed = { ...user('o', 'lapsed@contoso.com'), assignedPlans: [{ servicePlanId: EXCHANGE_S_ENTERPRISE, capabilityStatus: 'Deleted', service: 'exchange', assignedDateTime: '2026-01-01T00:00:00Z' }] };
+    const blockedLicensed = { ...licensed, id: 'b', userPrincipalName: 'Blocked@contoso.com', accountEnabled: false };
+    const deleted = { ...user('d', 'gone@contoso.com'), deletedDateTime: '2026-11-01T00:00:00Z' };
+    expect(mailboxCandidates([licensed, lapsed, blockedLicensed, user('s', 'Shared@contoso.com'), deleted])).toEqual(['lapsed@contoso.com', 'blocked@contoso.com', 'shared@contoso.com']);
   });
 });

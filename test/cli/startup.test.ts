@@ -34,6 +34,8 @@ describe('tenantctl start-up', () => {
   it.each([
     ['validate', "['validate', 'policies']"],
     ['--help', "['--help']"],
+    ['no arguments (the help)', '[]'],
+    ['show (a saved plan, offline)', "['show', 'test/fixtures/golden/plan-every-action.json']"],
   ])('%s loads neither the Graph adapter nor the emulator', (_name, args) => {
     const loaded = modulesLoadedBy(`const { runCli } = await import(repo + 'src/cli/program.ts');\nawait runCli(${args}, ${IO});`);
     expect(loaded.some((url) => url.endsWith('/src/cli/program.ts'))).toBe(true);

@@ -176,6 +176,30 @@ describe('parseSavedPlan', () => {
     expect(refusal(json)).toBe(`p.json is not a plan tenantctl wrote: ${problem}. Nothing was changed; make the plan again with: tenantctl plan --out p.json`);
   });
 
+  it('writes and reads back the policy paths and the --only list (optional fields of version 2), after the digest', () => {
+    const plan = planOf([blockSignIn('a@contoso.com')], [], { policyPaths: ['tenants/prod'], only: ['a@contoso.com'] });
+    const text = renderPlanJson(plan);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['formatVersion', 'tenantId', 'createdAt', 'policyDigest', 'policyPaths', 'only', 'changes', 'diagnostics', 'summary']);
+    expect(parseSavedPlan(text, 'p.json')).toEqual(plan);
+    expect(renderPlanJson(parseSavedPlan(text, 'p.json'))).toBe(text);
+  });
+
+  it('reads a plan without policy paths or --only (made before they were recorded) as a whole plan', () => {
+    const read = parseSavedPlan(renderPlanJson(convergedPlan()), 'p.json');
+    expect(read.policyPaths).toBeUndefined();
+    expect(read.only).toBeUndefined();
+  });
+
+  it.each<[string, (json: ReturnType<typeof saved>) => void, string]>([
+    ['policy paths that are not a list', (j) => { j.policyPaths = 'tenants/prod'; }, 'policyPaths must be a list, not "tenants/prod"'],
+    ['an empty --only list', (j) => { j.only = []; }, 'only must hold at least 1 item, not 0'],
+    ['a partial plan with a change for a principal it does not name', (j) => { j.only = ['zed@contoso.com']; }, `changes[0] is for alice@contoso.com, which the partial plan's only list does not name`],
+  ])('refuses %s', (_name, edit, problem) => {
+    const json = saved();
+    edit(json);
+    expect(refusal(json)).toBe(`p.json is not a plan tenantctl wrote: ${problem}. Nothing was changed; make the plan again with: tenantctl plan --out p.json`);
+  });
+
   it('refuses a text over MAX_SAVED_PLAN_BYTES before parsing it', () => {
     const text = `{"formatVersion": 1, "x": "${'a'.repeat(MAX_SAVED_PLAN_BYTES)}"}`;
     expect(() => parseSavedPlan(text, 'p.json')).toThrow(/^p\.json is 50 MiB; a saved plan is at most 50 MiB\. Nothing was read from it/u);

@@ -65,6 +65,9 @@ const ORIGIN: Record<PlanDiagnosticCode, 'planner' | 'engine'> = {
   'license-also-direct': 'planner',
   'undeclared-membership': 'planner',
   'protected-drift': 'planner',
+  // `--only` (src/domain/partial-plan.ts, applied by the engine): test/domain/partial-plan.test.ts.
+  'partial-plan': 'engine',
+  'undeclared-principal': 'engine',
 };
 
 interface Expected {

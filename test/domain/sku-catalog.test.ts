@@ -4,12 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { renderSkuCatalogModule, SkuCatalogInputError } from '../../scripts/sku-catalog-render.ts';
 import {
   catalogSkuCount,
+  describeServicePlan,
   describeSku,
+  describeSkuOf,
   findCatalogServicePlan,
   findCatalogSkus,
+  isProductNameOf,
+  matchCatalogSkus,
+  matchServicePlans,
   SKU_CATALOG_SOURCE,
+  suggestCatalogSkus,
   suggestServicePlanNames,
+  suggestServicePlans,
   suggestSkuPartNumbers,
+  suggestSkus,
 } from '../../src/domain/sku-catalog.ts';
 import type { CatalogSku } from '../../src/domain/sku-catalog.ts';
 
@@ -156,6 +164,79 @@ describe('suggestions', () => {
 
   it('suggests YAMMER_ENTERPRISE for YAMMER_ENTERPRSE within ENTERPRISEPACK', () => {
     expect(suggestServicePlanNames(onlySku('ENTERPRISEPACK'), 'YAMMER_ENTERPRSE')[0]).toBe('YAMMER_ENTERPRISE');
+  });
+});
+
+describe('product names (issue 14: the names the admin center shows)', () => {
+  it.each([
+    { ref: 'Office 365 E3', part: 'ENTERPRISEPACK' },
+    { ref: 'office 365 e3', part: 'ENTERPRISEPACK' },
+    { ref: '  Office   365 E3 ', part: 'ENTERPRISEPACK' },
+    { ref: 'Microsoft 365 E3', part: 'SPE_E3' },
+  ])('$ref is the product name of $part', ({ ref, part }) => {
+    const match = matchCatalogSkus(ref);
+    expect(match?.by).toBe('productName');
+    expect(match?.skus.map((s) => s.skuPartNumber)).toEqual([part]);
+    expect(describeSku(ref)).toBe(`${part} (${match?.skus[0]?.productName})`);
+  });
+
+  it('finds by skuId, then part number, then product name', () => {
+    expect(matchCatalogSkus(E3_ID)?.by).toBe('skuId');
+    expect(matchCatalogSkus('enterprisepack')?.by).toBe('partNumber');
+    expect(matchCatalogSkus('Microsoft_365_E3')?.skus.map((s) => s.productName)).toEqual(['Microsoft 365 E3 (500 seats min)_HUB']);
+    expect(matchCatalogSkus('Office 365')).toBeUndefined();
+    expect(matchCatalogSkus('   ')).toBeUndefined();
+  });
+
+  it('returns every SKU of a product name two SKUs share', () => {
+    expect(findCatalogSkus('Visio Plan 2').map((s) => s.skuPartNumber)).toEqual(['VISIO_PLAN2_DEPT', 'VISIOCLIENT']);
+  });
+
+  it('isProductNameOf: a tenant SKU by its skuId, or by its part number when the catalog does not know the id', () => {
+    expect(isProductNameOf({ skuId: E3_ID, skuPartNumber: 'ENTERPRISEPACK' }, 'office 365 E3')).toBe(true);
+    expect(isProductNameOf({ skuId: '00000000-0000-4000-8000-000000000001', skuPartNumber: 'ENTERPRISEPACK' }, 'Office 365 E3')).toBe(true);
+    expect(isProductNameOf({ skuId: E3_ID, skuPartNumber: 'ENTERPRISEPACK' }, 'Microsoft 365 E3')).toBe(false);
+    expect(describeSkuOf({ skuId: '00000000-0000-4000-8000-000000000001', skuPartNumber: 'NEWER_THAN_THE_CATALOG' })).toBe('NEWER_THAN_THE_CATALOG');
+  });
+
+  it('suggests SPE_E3 (Microsoft 365 E3) first for a misspelt product name, and exact names over distance', () => {
+    expect(suggestCatalogSkus('Microsoft 365 E-3')[0]).toBe('SPE_E3 (Microsoft 365 E3)');
+    expect(suggestCatalogSkus('Office 365 E3s')[0]).toBe('ENTERPRISEPACK (Office 365 E3)');
+    expect(suggestSkuPartNumbers('Microsoft 365 E-3')).not.toContain('Microsoft_365_E3');
+  });
+
+  it('ranks the preferred SKUs (the tenant\'s) before closer catalog ones', () => {
+    const [spe, hub] = [onlySku('SPE_E3'), onlySku('Microsoft_365_E3')];
+    expect(suggestSkus('Microsoft_365_E3x', [spe, hub])[0]).toBe(hub);
+    expect(suggestSkus('Microsoft_365_E3x', [spe, hub], 3, (s) => s === spe)[0]).toBe(spe);
+  });
+});
+
+describe('service plan display names', () => {
+  const e3 = onlySku('ENTERPRISEPACK');
+
+  it.each(['Yammer Enterprise', 'YAMMER ENTERPRISE', ' yammer  enterprise'])('%j is YAMMER_ENTERPRISE in ENTERPRISEPACK', (ref) => {
+    expect(findCatalogServicePlan(e3, ref)?.servicePlanName).toBe('YAMMER_ENTERPRISE');
+  });
+
+  it('finds display names for plans as the tenant lists them (id and name only)', () => {
+    const tenantPlans = [{ servicePlanId: '7547a3fe-08ee-4ccb-b430-5077c5041653', servicePlanName: 'YAMMER_ENTERPRISE' }];
+    expect(matchServicePlans(tenantPlans, 'Yammer Enterprise')).toEqual(tenantPlans);
+    expect(describeServicePlan(tenantPlans[0] as (typeof tenantPlans)[number])).toBe('YAMMER_ENTERPRISE (Yammer Enterprise)');
+  });
+
+  it('returns both plans of a display name two plans of a SKU share', () => {
+    expect(matchServicePlans(onlySku('TEAMS_EXPLORATORY').servicePlans, 'Microsoft Teams').map((p) => p.servicePlanName).sort()).toEqual(['MCO_TEAMS_IW', 'TEAMS1']);
+    expect(findCatalogServicePlan(onlySku('TEAMS_EXPLORATORY'), 'Microsoft Teams')).toBeUndefined();
+  });
+
+  it('suggests YAMMER_ENTERPRISE (Yammer Enterprise) for "Yammer", and only that', () => {
+    expect(suggestServicePlans(e3.servicePlans, 'Yammer').map(describeServicePlan)).toEqual(['YAMMER_ENTERPRISE (Yammer Enterprise)']);
+    expect(suggestServicePlanNames(e3, 'Teams')[0]).toBe('TEAMS1');
+  });
+
+  it('describes a plan by its name alone when the catalog has no other name for it', () => {
+    expect(describeServicePlan({ servicePlanId: '00000000-0000-4000-8000-000000000009', servicePlanName: 'UNKNOWN_PLAN' })).toBe('UNKNOWN_PLAN');
   });
 });
 

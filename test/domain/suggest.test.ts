@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestMatches, editDistance, suggestionThreshold } from '../../src/domain/suggest.ts';
+import { closestMatches, editDistance, nameKey, rankCandidates, suggestionThreshold, wordsOf } from '../../src/domain/suggest.ts';
 
 describe('editDistance', () => {
   it.each([
@@ -61,5 +61,37 @@ describe('closestMatches', () => {
 
   it('accepts any iterable', () => {
     expect(closestMatches('suport', new Set(names))).toEqual(['Support']);
+  });
+});
+
+describe('nameKey and wordsOf', () => {
+  it('compares names without case or extra whitespace', () => {
+    expect(nameKey('  Office   365\tE3 ')).toBe('office 365 e3');
+  });
+
+  it('splits a name into lower-case words of letters and digits', () => {
+    expect(wordsOf('YAMMER_ENTERPRISE')).toEqual(['yammer', 'enterprise']);
+    expect(wordsOf('Exchange Online (Plan 2)')).toEqual(['exchange', 'online', 'plan', '2']);
+  });
+});
+
+describe('rankCandidates', () => {
+  const c = (value: string, names: string[], preferred = false) => ({ value, names, preferred });
+
+  it('matches by any name: an equal name first, then fewer edits, then a name holding every word', () => {
+    const candidates = [c('WORDS', ['YAMMER_ENTERPRISE']), c('EDITS', ['Yamer']), c('EXACT', ['X', 'yammer'])];
+    expect(rankCandidates('Yammer', candidates)).toEqual(['EXACT', 'EDITS', 'WORDS']);
+  });
+
+  it('ranks preferred candidates before closer ones, but after an equal name', () => {
+    const candidates = [c('CLOSE', ['SPE_E3x']), c('OWNED', ['SPE_E5x'], true), c('EQUAL', ['spe_e3'])];
+    expect(rankCandidates('SPE_E3', candidates)).toEqual(['EQUAL', 'OWNED', 'CLOSE']);
+  });
+
+  it('leaves out what matches no way, returns each value once, and honours max', () => {
+    expect(rankCandidates('Yammer', [c('A', ['SWAY']), c('B', ['Yammer']), c('B', ['Yammer Enterprise'])])).toEqual(['B']);
+    expect(rankCandidates('E3', [c('A', ['E3']), c('B', ['Office 365 E3']), c('C', ['E5'])], 1)).toEqual(['A']);
+    expect(rankCandidates('  ', [c('A', ['x'])])).toEqual([]);
+    expect(rankCandidates('x', [c('A', ['x'])], 0)).toEqual([]);
   });
 });

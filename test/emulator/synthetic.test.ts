@@ -6,6 +6,7 @@ import { findCatalogSkus } from '../../src/domain/sku-catalog.ts';
 import { isValidUserPrincipalName } from '../../src/domain/upn.ts';
 import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from '../../src/emulator/directory/model.ts';
 import type { Seed, SeedUser } from '../../src/emulator/directory/model.ts';
+import { loadSeed } from '../../src/emulator/directory/seed.ts';
 import { generateSyntheticSeed, parseSyntheticSpec } from '../../src/emulator/synthetic/synthetic.ts';
 import type { SyntheticSpec } from '../../src/emulator/synthetic/synthetic.ts';
 
@@ -185,15 +186,25 @@ describe('generateSyntheticSeed', () => {
     expect(withPlan2.users.some((u) => u.mailboxSettings?.userPurpose === 'shared' && u.assignedLicenses?.[0]?.skuId === EXCHANGE_PLAN_2_SKU)).toBe(true);
   });
 
-  it('spreads deletions over 40 days, with original UPNs, so some are past the 30-day retention', () => {
+  it('spreads deletions over the 30-day retention window, with original UPNs, so every one is restorable', () => {
     const ages = seed.deletedUsers.map((u) => (nowMs - Date.parse(u.deletedDateTime ?? '')) / DAY_MS);
     expect(Math.min(...ages)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...ages)).toBeLessThanOrEqual(40);
-    const expired = ages.filter((a) => a > SOFT_DELETE_RETENTION_DAYS).length / ages.length;
-    expect(expired).toBeGreaterThan(0.18);
-    expect(expired).toBeLessThan(0.32);
+    expect(Math.max(...ages)).toBeLessThan(SOFT_DELETE_RETENTION_DAYS);
+    // Spread over the whole window, not bunched: some in its first and some in its last three days.
+    expect(ages.some((a) => a < 3)).toBe(true);
+    expect(ages.some((a) => a > SOFT_DELETE_RETENTION_DAYS - 3)).toBe(true);
     expect(seed.deletedUsers.every((u) => /^[a-z.]+\d*@contoso\.com$/.test(u.userPrincipalName))).toBe(true);
     expect(seed.deletedUsers.some((u) => (u.assignedLicenses?.length ?? 0) > 0)).toBe(true);
+  });
+
+  it.each([
+    ['the default now', {}],
+    ['a now with milliseconds', { now: '2027-03-01T12:00:00.999Z' }],
+  ])('loads into the emulator with every deleted user it generates, at %s (none purged)', (_name, extra) => {
+    const spec: SyntheticSpec = { users: 1_000, deleted: 50, skus: 5, seed: 1, ...extra };
+    const store = loadSeed(generateSyntheticSeed(spec));
+    expect(store.deletedUsers()).toHaveLength(50);
+    expect(store.purgeExpired()).toEqual([]);
   });
 
   it('has deleted users whose UPN, or one of whose addresses, an active user now holds (2% each)', () => {

@@ -616,7 +616,7 @@ describe('applySavedPlan', () => {
 
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
 
-    expect(result).toEqual({ kind: 'refused', code: 'invalid-policy', reason: 'the policy is invalid; run tenantctl validate' });
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-policy', reason: `the policy in ${dir} (paths) is invalid; run tenantctl validate` });
     expect(watched.calls).toEqual([]);
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
@@ -628,8 +628,8 @@ describe('applySavedPlan', () => {
     ['whose policy changed since', (dir: string, text: string): string => {
       writePolicy(dir, POLICY.replace('displayName: Carol Bakker,', 'displayName: Carol Bakker, whenMissing: report,'));
       return text;
-    }, 'policy-changed', 'the policy changed since p.json was made (its digest differs); run plan again'],
-  ])('refuses a saved plan %s, and writes nothing', async (_name, edit, code, reason) => {
+    }, 'policy-changed', 'the policy changed since p.json was made (its digest differs): compared with the policy in DIR (paths); pass --policy PATH to compare with another, or run plan again'],
+  ])('refuses a saved plan %s, and writes nothing', async (_name, edit, code, reasonOf) => {
     const memory = contosoTenant();
     const dir = policyDir(POLICY);
     const planText = edit(dir, await savedPlanText(memory, dir));
@@ -638,7 +638,7 @@ describe('applySavedPlan', () => {
 
     const result = await applySavedPlan({ planText, planName: 'p.json', paths: [dir], cwd: dir, tenant: watched.tenant, now: FIXTURE_NOW });
 
-    expect(result).toEqual({ kind: 'refused', code, reason });
+    expect(result).toEqual({ kind: 'refused', code, reason: reasonOf.replace('DIR', dir) });
     await expectNothingWritten(memory, watched, before);
     await expectNotRepaired(memory);
   });

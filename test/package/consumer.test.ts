@@ -179,7 +179,7 @@ async function installedEmulator(node: keyof typeof NODES): Promise<{ url: strin
 describe('the package', () => {
   it('holds the CLI, the compiled library with declarations, the schema and the documents; no source, test, benchmark, fixture or example', () => {
     const files = packed.files.map((f) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(['bin/tenantctl.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/pulumi/index.js', 'dist/pulumi/index.d.ts', 'dist/pulumi/runtime.js', 'dist/emulator/index.js', 'dist/emulator/index.d.ts', 'schemas/tenant-policy.schema.json', 'docs/cli-reference.md', 'docs/policy-reference.md', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['bin/tenantctl.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/pulumi/index.js', 'dist/pulumi/index.d.ts', 'dist/pulumi/runtime.js', 'dist/emulator/index.js', 'dist/emulator/index.d.ts', 'schemas/tenant-policy.schema.json', 'schemas/plan.schema.json', 'docs/cli-reference.md', 'docs/policy-reference.md', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']));
     const unexpected = files.filter((f) => !/^(bin\/tenantctl\.js|dist\/.+\.(js|d\.ts)|schemas\/[^/]+\.json|docs\/[^/]+\.md|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/u.test(f));
     expect(unexpected).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|tests|bench|fixtures|examples|policies|scripts|src)\//u.test(f) || /\.test\./u.test(f))).toEqual([]);

@@ -348,7 +348,7 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
       file: 'sku.yaml',
       line: 7,
       column: 14,
-      message: 'Did you mean ENTERPRISEPACK?',
+      message: 'Did you mean ENTERPRISEPACK (Office 365 E3)?',
     },
   ],
   'ambiguous-sku': [
@@ -373,7 +373,7 @@ const ROWS: Record<ContentCode, readonly Row[]> = {
       file: 'plan.yaml',
       line: 6,
       column: 27,
-      message: 'did you mean YAMMER_ENTERPRISE?',
+      message: 'did you mean YAMMER_ENTERPRISE (Yammer Enterprise)?',
     },
   ],
   'unknown-placeholder': [

@@ -67,7 +67,7 @@ describe('one file with many different mistakes', () => {
   it('says how to fix each one', () => {
     const d = result.diagnostics;
     expect(messageOf(d, 'unknown-key')).toContain('did you mean `usageLocation`?');
-    expect(messageOf(d, 'unknown-service-plan')).toContain('did you mean YAMMER_ENTERPRISE?');
+    expect(messageOf(d, 'unknown-service-plan')).toContain('did you mean YAMMER_ENTERPRISE (Yammer Enterprise)?');
     expect(messageOf(d, 'unknown-license-set')).toContain('did you mean "e3"?');
     expect(messageOf(d, 'invalid-upn')).toContain('local-part@domain');
     expect(messageOf(d, 'invalid-country-code')).toContain('did you mean GB?');

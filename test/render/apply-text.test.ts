@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Change, Plan } from '../../src/domain/plan.ts';
 import type { ChangeOutcome } from '../../src/engine/apply.ts';
-import { renderApplyText, summariseOutcomes } from '../../src/render/apply-text.ts';
+import { renderApplyText, renderOutcomeLine, summariseOutcomes } from '../../src/render/apply-text.ts';
 import {
   assignLicenses, blockSignIn, createUser, diagnostic, enableSignIn, groupMember, license, LICENSING_E3, objectId, planOf, removeLicenses, restoreUser, setManager,
   setUsageLocation, updateAttributes,
@@ -96,5 +96,18 @@ describe('a plan without changes', () => {
   it('says only "Nothing to apply.", even when the plan held errors (they were shown with the plan)', () => {
     const plan = planOf([], [diagnostic('error', 'not-restorable', 'frank@contoso.com', 'purged')]);
     expect(renderApplyText({ plan, outcomes: [] })).toEqual({ failures: '', summary: 'Nothing to apply.\n', blocked: '' });
+  });
+});
+
+/** `apply` without a terminal: each change and its outcome as it lands (docs/cli-reference.md §4). */
+describe('renderOutcomeLine', () => {
+  it.each<[string, ChangeOutcome, string]>([
+    ['an applied change, with its request id', { change: restoreUser('dave@contoso.com'), status: 'applied', requestId: 'req-1' }, 'applied  restore-user  dave@contoso.com  (request-id req-1)\n'],
+    ['a step an earlier run had done: the note, and no request id', { change: restoreUser('dave@contoso.com'), status: 'applied', note: 'it was already restored', requestId: null }, 'applied  restore-user  dave@contoso.com  (it was already restored; no request id)\n'],
+    ['a failure, with Graph\'s code, message and request id', { change: blockSignIn('erin@contoso.com'), status: 'failed', error: { status: 400, code: 'Request_BadRequest', message: 'no', requestId: 'req-2' } }, 'failed  block-sign-in  erin@contoso.com: Request_BadRequest: no (request-id req-2)\n'],
+    ['a skip, with why', { change: blockSignIn('erin@contoso.com'), status: 'skipped', reason: 'its license assignment failed' }, 'skipped  block-sign-in  erin@contoso.com: its license assignment failed\n'],
+    ['control characters escaped', { change: restoreUser('dave@contoso.com'), status: 'applied', requestId: 'req\u001b[2J' }, 'applied  restore-user  dave@contoso.com  (request-id req\\u001b[2J)\n'],
+  ])('%s', (_name, outcome, line) => {
+    expect(renderOutcomeLine(outcome)).toBe(line);
   });
 });

@@ -3,7 +3,7 @@
  * directories, the CLI's environment for the emulator, the emulator's state and request log, and
  * the end-state checks every apply must pass (no duplicated restore or create, seats kept).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Seed } from '../../src/emulator/directory/model.ts';
@@ -31,6 +31,15 @@ export function policyDir(yaml: string): string {
   const dir = tempDir();
   writePolicy(dir, yaml);
   return dir;
+}
+
+/** A working directory holding the policy at tenants/prod, as an operator's repository would. */
+export function tenantWorkDir(yaml: string): { cwd: string; policy: string } {
+  const cwd = tempDir();
+  const policy = path.join(cwd, 'tenants', 'prod');
+  mkdirSync(policy, { recursive: true });
+  writePolicy(policy, yaml);
+  return { cwd, policy };
 }
 
 /** (Re)writes the policy file of a directory made by `policyDir`. */

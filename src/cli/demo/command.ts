@@ -17,6 +17,7 @@ import type { GraphTenant } from '../../tenant/graph/index.ts';
 import { runApplyCommand } from '../apply.ts';
 import type { Outcome } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
+import { logSettings, requestLogFor } from '../log.ts';
 import { useColour } from '../io.ts';
 import type { DemoCast } from './demo-tenant.ts';
 import { castDemo, DEMO_CLIENT_ID, DEMO_DRIFT_DAYS, DEMO_STALE_JOB_TITLE, demoSeed } from './demo-tenant.ts';
@@ -48,6 +49,12 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<Out
     return { kind: 'invalid-input' };
   }
   const desired = policy.desired;
+  // TENANTCTL_LOG works here as for plan and apply (the demo takes no --log-level of its own).
+  const logging = logSettings({}, io.env);
+  if ('problem' in logging) {
+    io.stderr.write(`error: ${logging.problem}\n`);
+    return { kind: 'usage-error' };
+  }
   const cast = castDemo(desired);
   const clientSecret = options.clientSecret ?? randomBytes(32).toString('base64url');
   const seed = demoSeed(desired, now, clientSecret);
@@ -55,8 +62,10 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<Out
   const workDir = await mkdtemp(path.join(tmpdir(), 'tenantctl-demo-'));
   try {
     await options.observe?.('started', emulator);
+    const log = requestLogFor(logging, io);
     const tenant = connectGraphTenant({
       env: { TENANTCTL_GRAPH_URL: emulator.url, AZURE_TENANT_ID: seed.tenantId, AZURE_CLIENT_ID: DEMO_CLIENT_ID, AZURE_CLIENT_SECRET: clientSecret },
+      ...(log === undefined ? {} : { log }),
     }).tenant;
     // One instant for the whole story: the emulator's clock stands still at it, and every plan is made at it.
     // apply's own notes go to the story (stdout), in order, not to stderr.

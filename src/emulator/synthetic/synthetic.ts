@@ -6,8 +6,9 @@
  * Decisions:
  * - `users` counts every active user object, shared/room/equipment mailboxes included (`shared` ≤ `users`).
  *   `shared` defaults to round(1% of users); `groups` to min(10, ceil(users / 1000)), 0 without SKUs.
- * - `deleted` counts what is generated; deletedDateTime spreads over 40 days, so about a quarter are past
- *   the 30-day retention and the emulator purges them on load (intended).
+ * - `deleted` counts the deleted users the tenant holds: deletedDateTime spreads over the 30 days before
+ *   `now` (whole seconds, the oldest a second inside the window), so none is past Entra's 30-day
+ *   retention and the emulator, which purges expired ones on load, keeps every one asked for.
  * - The second SKU (SPE_E5) is the tight one: its free seats are a quarter of the deleted users holding it,
  *   so restoring them overshoots. Deleted users hold licences but consume no seats (docs/graph-behaviour.md §2).
  * - Users without a usage location hold no direct licence (assignLicense needs one), only group licences.
@@ -19,7 +20,7 @@
 import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import { isGuid } from '../../domain/guid.ts';
 import type { CatalogSku } from '../../domain/sku-catalog.ts';
-import { DAY_MS } from '../directory/model.ts';
+import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from '../directory/model.ts';
 import type { AssignedLicense, AssignedPlan, Seed, SeedGroup, SeedSku, SeedUser, UserPurpose } from '../directory/model.ts';
 import { aliasBase, mailboxName, maxSyntheticSkus, skuChoices, namesake, newPerson, uniqueLocal, usageLocation } from './synthetic-names.ts';
 import type { Person } from './synthetic-names.ts';
@@ -38,6 +39,11 @@ export interface SyntheticSpec {
 
 export const MAX_SYNTHETIC_USERS = 2_000_000;
 const DEFAULT_NOW = '2026-11-22T00:00:00Z';
+/**
+ * Deletions fall this many whole seconds back from `now` at most (exclusive): inside the retention
+ * window even after iso() drops now's milliseconds, so the emulator purges none on load.
+ */
+const DELETION_WINDOW_SECONDS = SOFT_DELETE_RETENTION_DAYS * 86_400;
 const APP_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
 const EXCHANGE_S_ENTERPRISE = 'efb87545-963c-4e0d-99df-69c6916d9eb0';
 const FORM = 'expected comma-separated key=value pairs like users=100000,deleted=5000,skus=20,seed=7 '
@@ -330,7 +336,7 @@ function deletedPeople(r: Random, ctx: Ctx, count: number, active: readonly Seed
     return active[i] as SeedUser;
   };
   return roles.map((role) => {
-    const deletedMs = ctx.nowMs - r.float() * 40 * DAY_MS;
+    const deletedMs = ctx.nowMs - r.int(DELETION_WINDOW_SECONDS) * 1000;
     const createdMs = deletedMs - (30 + r.float() * 2900) * DAY_MS;
     if (role === 0) return person(r, ctx, createdMs, { deletedMs }).user;
     const h = holder();

@@ -1,4 +1,5 @@
 import { GraphRequestError, graphErrorFromEnvelope } from './errors.ts';
+import type { RequestLog } from './request-log.ts';
 import { parseRetryAfterMs } from './retry.ts';
 
 /**
@@ -120,6 +121,33 @@ export function batchItemError(response: BatchItemResponse, request: { readonly 
     requestId: response.headers.get('request-id') ?? null,
     clientRequestId: response.headers.get('client-request-id') ?? null,
   });
+}
+
+/**
+ * One `batch-item` entry per request of a `$batch` answer (request-log.ts): its method, URL, status (0
+ * when its answer cannot be read), its own request id and the envelope's. Never a body; a failed item's
+ * Graph error code is its `error`.
+ */
+export function logBatchItems(log: RequestLog | undefined, requests: readonly Pick<BatchItemRequest, 'method' | 'url'>[], answer: BatchAnswer, batchRequestId: string | null): void {
+  if (log === undefined) return;
+  requests.forEach((request, i) => {
+    const result = answer.items[i];
+    if (result === undefined) return;
+    const common = { event: 'batch-item' as const, method: request.method, path: request.url, batchRequestId };
+    if (!result.ok) {
+      log.write({ ...common, status: 0, requestId: null, error: 'UnreadableBatchResponse' });
+      return;
+    }
+    const { response } = result;
+    const code = isSuccess(response) ? undefined : errorCodeOf(response.body);
+    log.write({ ...common, status: response.status, requestId: response.headers.get('request-id') ?? null, ...(code === undefined ? {} : { error: code }) });
+  });
+}
+
+/** Graph's error code from an error envelope's body, if it has one. */
+function errorCodeOf(body: unknown): string | undefined {
+  const error = isObject(body) ? body.error : undefined;
+  return isObject(error) && typeof error.code === 'string' ? error.code : undefined;
 }
 
 export function isSuccess(response: BatchItemResponse): boolean {

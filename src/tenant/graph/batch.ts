@@ -1,5 +1,5 @@
 import type { GraphHttp } from './client.ts';
-import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse, unreadableItemError } from './batch-envelope.ts';
+import { batchItemError, batchRequestBody, isSuccess, logBatchItems, MAX_BATCH_REQUESTS, parseBatchResponse, unreadableItemError } from './batch-envelope.ts';
 import type { BatchItemResponse } from './batch-envelope.ts';
 import { GraphRequestError } from './errors.ts';
 import type { Attempt, RetryEnvironment, RetryPolicy } from './retry.ts';
@@ -59,15 +59,18 @@ export async function readInBatches(http: GraphHttp, reads: readonly BatchRead[]
 async function sendReads(http: GraphHttp, reads: readonly BatchRead[], retry: RetryEnvironment): Promise<Attempt<BatchItemResponse, GraphRequestError>[]> {
   const requests = reads.map((r) => ({ id: r.id, method: 'GET' as const, url: r.url }));
   let answer: unknown;
+  let batchRequestId: string | null = null;
   try {
     // A batch of reads is safe to repeat: outer 429/5xx and lost connections are retried in http.
-    answer = await http.post('/$batch', batchRequestBody(requests), { idempotent: true });
+    answer = await http.post('/$batch', batchRequestBody(requests), { idempotent: true, answered: (id) => (batchRequestId = id) });
   } catch (error) {
     if (!(error instanceof GraphRequestError && error.status === 424)) throw error;
     const failed: BatchItemResponse = { status: 424, headers: new Map(), body: undefined };
     return reads.map((read) => ({ ok: false, error: itemError(read, failed, retry) }));
   }
-  const { items, problems } = parseBatchResponse(answer, requests);
+  const parsed = parseBatchResponse(answer, requests);
+  logBatchItems(http.log, requests, parsed, batchRequestId);
+  const { items, problems } = parsed;
   return items.map((result, i) => {
     const read = reads[i] as BatchRead;
     // No readable answer for this read: as if it had got none (status 0), so retryEach sends it again.

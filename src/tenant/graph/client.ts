@@ -3,6 +3,7 @@ import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import type { GraphRequest } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError, GraphResponseError, graphErrorFromEnvelope } from './errors.ts';
 import { BearerTokenMiddleware, FetchMiddleware, RequestTag } from './middleware.ts';
+import type { RequestLog } from './request-log.ts';
 import type { RetryEnvironment, RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfterMs, withRetries } from './retry.ts';
 
@@ -22,6 +23,8 @@ export interface GraphHttpOptions {
   readonly fetch: typeof fetch;
   readonly retry: RetryEnvironment;
   readonly retryPolicy?: RetryPolicy;
+  /** Told one entry per HTTP exchange (request-log.ts); batch.ts and write-batch.ts add their items' through `log`. */
+  readonly log?: RequestLog;
 }
 
 /** A request without an answer after this long is abandoned (and retried when safe). */
@@ -44,18 +47,21 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export class GraphHttp {
   readonly origin: string;
+  /** The injected request log, for the `$batch` items' entries; undefined when nothing is logged. */
+  readonly log: RequestLog | undefined;
   private readonly client: Client;
   private readonly retryEnvironment: RetryEnvironment;
   private readonly retryPolicy: RetryPolicy;
 
   constructor(options: GraphHttpOptions) {
     this.origin = options.graphUrl.origin;
+    this.log = options.log;
     this.retryEnvironment = options.retry;
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.client = Client.initWithMiddleware({
       baseUrl: `${this.origin}/`,
       defaultVersion: GRAPH_VERSION,
-      middleware: [new BearerTokenMiddleware(options.accessToken), new FetchMiddleware(options.fetch, REQUEST_TIMEOUT_MS)],
+      middleware: [new BearerTokenMiddleware(options.accessToken), new FetchMiddleware(options.fetch, REQUEST_TIMEOUT_MS, options.log)],
     });
   }
 

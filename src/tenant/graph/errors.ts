@@ -96,7 +96,9 @@ export class AuthenticationError extends Error {
   override readonly name = 'AuthenticationError';
   readonly credential: string;
   constructor(credential: string, message: string, secrets: readonly string[] = []) {
-    super(redact(`${credential}: ${message}`, secrets));
+    // The label is ours, never a secret; redacted with the message, `client-secret: The …` would lose
+    // its first word to the `secret: value` pattern.
+    super(`${credential}: ${redact(message, secrets)}`);
     this.credential = credential;
   }
 

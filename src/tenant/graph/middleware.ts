@@ -1,5 +1,7 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError } from './errors.ts';
+import type { RequestLog } from './request-log.ts';
+import { elapsedMs, reasonOf } from './request-log.ts';
 
 /**
  * The Graph SDK's middleware chain, ours instead of the SDK's defaults:
@@ -81,23 +83,34 @@ export class BearerTokenMiddleware extends ChainLink {
   }
 }
 
-/** The end of the chain: the injected fetch, with a time limit; a lost connection becomes a `network` error. */
+/**
+ * The end of the chain: the injected fetch, with a time limit; a lost connection becomes a `network` error.
+ * Each exchange is one `request` entry of the injected log (request-log.ts): method, path and query,
+ * status, Graph's request id, duration.
+ */
 export class FetchMiddleware implements Middleware {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly log: RequestLog | undefined;
 
-  constructor(fetchImpl: typeof fetch, timeoutMs: number) {
+  constructor(fetchImpl: typeof fetch, timeoutMs: number, log?: RequestLog) {
     this.fetchImpl = fetchImpl;
     this.timeoutMs = timeoutMs;
+    this.log = log;
   }
 
   async execute(context: Context): Promise<void> {
     const tag = tagOf(context);
+    const log = this.log;
+    const start = log?.clock() ?? 0;
+    const method = (context.options?.method ?? tag?.method ?? 'GET').toUpperCase();
     try {
       const init = { ...(context.options as RequestInit | undefined), signal: AbortSignal.timeout(this.timeoutMs) };
       context.response = await this.fetchImpl(context.request, init);
       if (tag) tag.responseHeaders = context.response.headers;
+      log?.write({ event: 'request', method, path: pathOf(context.request), status: context.response.status, requestId: context.response.headers.get('request-id'), durationMs: elapsedMs(log, start) });
     } catch (error) {
+      log?.write({ event: 'request', method, path: pathOf(context.request), status: 0, requestId: null, durationMs: elapsedMs(log, start), error: networkReason(error) });
       const failure = new GraphRequestError({
         status: 0,
         code: 'NetworkError',
@@ -109,6 +122,28 @@ export class FetchMiddleware implements Middleware {
       throw failure;
     }
   }
+}
+
+/** The path and query of a request (never the origin): `/v1.0/users?$top=999`. */
+function pathOf(request: Context['request']): string {
+  const href = typeof request === 'string' ? request : request.url;
+  try {
+    const url = new URL(href);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return href;
+  }
+}
+
+/** The innermost code of a lost connection (`UND_ERR_SOCKET`, `ECONNRESET`), or the error's name. */
+function networkReason(error: unknown): string {
+  let current: unknown = error;
+  let reason = reasonOf(error);
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    reason = reasonOf(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return reason;
 }
 
 /** `fetch failed: other side closed (UND_ERR_SOCKET)`: the message and its causes, for people. */

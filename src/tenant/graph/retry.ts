@@ -1,4 +1,5 @@
 import { GraphRequestError } from './errors.ts';
+import type { RequestLog } from './request-log.ts';
 
 /**
  * Retry policy as data (after Octokit's plugin-retry/plugin-throttling): which errors are retried
@@ -41,6 +42,8 @@ export interface RetryEnvironment {
   readonly random: () => number;
   /** Wall-clock milliseconds, for HTTP-date `Retry-After` values. */
   readonly nowMs: () => number;
+  /** Told each retry decision (`retry`, `give-up`: request-log.ts); none when absent. */
+  readonly log?: RequestLog;
 }
 
 /** `Retry-After` in milliseconds: decimal seconds (Graph sends e.g. `2.128`, docs/graph-behaviour.md §11) or an HTTP date. */
@@ -125,7 +128,9 @@ export async function retryEach<Q, T, E>(
     pending.forEach((p, i) => {
       const answer = tries[i];
       if (answer === undefined) throw new Error(`retryEach: send answered ${tries.length} of ${pending.length} requests (a bug in its caller).`);
-      const delayMs = answer.ok || !(answer.error instanceof GraphRequestError) ? undefined : nextRetryMs(answer.error, p.count, policy, environment.random);
+      const failure = answer.ok || !(answer.error instanceof GraphRequestError) ? undefined : answer.error;
+      const delayMs = failure === undefined ? undefined : nextRetryMs(failure, p.count, policy, environment.random);
+      if (failure?.retryable === true && environment.log) logDecision(environment.log, failure, delayMs, p.count, policy);
       if (delayMs === undefined) {
         answers.set(p.index, answer);
       } else {
@@ -138,6 +143,40 @@ export async function retryEach<Q, T, E>(
     pending = again;
   }
   return requests.map((_request, index) => answers.get(index) as Attempt<T, E>);
+}
+
+/** `503`, or `no answer` for a lost connection (status 0). */
+function statusText(status: number): string {
+  return status === 0 ? 'no answer' : String(status);
+}
+
+/** Seconds for people: `2 s`, `2.128 s`, `0.25 s`. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * One retry decision as a log entry: `retrying after 429, Retry-After 2 s, attempt 2 of 7`, or the
+ * reason it was given up. A wait Graph asked for (429/503 with Retry-After) spends no attempt (`nextRetryMs`).
+ */
+function logDecision(log: RequestLog, failure: GraphRequestError, delayMs: number | undefined, count: RetryCount, policy: RetryPolicy): void {
+  const throttled = isThrottledWithRetryAfter(failure) && failure.retryAfterMs > 0;
+  const after = `${statusText(failure.status)}${failure.retryAfterMs === null ? '' : `, Retry-After ${seconds(failure.retryAfterMs)}`}`;
+  const common = { method: failure.method, path: failure.path, status: failure.status, retryAfterMs: failure.retryAfterMs, attempt: count.attempt, maxAttempts: policy.maxAttempts };
+  if (delayMs !== undefined) {
+    const wait = failure.retryAfterMs === null ? `, backoff ${seconds(delayMs)}` : '';
+    const spent = throttled ? ' (a wait Graph asks for spends no attempt)' : '';
+    log.write({ event: 'retry', ...common, waitMs: delayMs, message: `retrying after ${after}${wait}, attempt ${count.attempt} of ${policy.maxAttempts}${spent}` });
+    return;
+  }
+  const why = throttled
+    ? failure.retryAfterMs > policy.maxRetryAfterMs
+      ? `Retry-After is longer than ${seconds(policy.maxRetryAfterMs)}`
+      : `throttled waits add up to ${seconds(count.throttledWaitMs)}, more than ${seconds(policy.maxThrottledWaitMs)}`
+    : failure.retryAfterMs !== null && failure.retryAfterMs > policy.maxRetryAfterMs
+      ? `Retry-After is longer than ${seconds(policy.maxRetryAfterMs)}`
+      : `attempt ${count.attempt} of ${policy.maxAttempts} was the last`;
+  log.write({ event: 'give-up', ...common, waitMs: null, message: `giving up after ${after}: ${why}` });
 }
 
 /** Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out. */

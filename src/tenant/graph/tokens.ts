@@ -4,6 +4,9 @@ import type { TokenCredential } from '@azure/identity';
 import { CLOUDS } from './clouds.ts';
 import type { CredentialChoice, EmulatorCredentialChoice, FederatedTokenSource } from './credentials.ts';
 import { AuthenticationError, GraphRequestError } from './errors.ts';
+import type { IdentityTransport } from './proxy.ts';
+import type { RequestLog } from './request-log.ts';
+import { elapsedMs, reasonOf } from './request-log.ts';
 import type { RetryEnvironment, RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
 
@@ -27,6 +30,10 @@ export interface TokenDependencies {
   readonly retry?: Pick<RetryEnvironment, 'sleep' | 'random'>;
   /** How often that request is tried; default `DEFAULT_RETRY_POLICY`, as for Graph's requests. */
   readonly retryPolicy?: RetryPolicy;
+  /** Told one `token` entry per token request (method, host, status, duration; never the body) and its retries. */
+  readonly log?: RequestLog;
+  /** @azure/identity's HTTP client; default its own (node:http). Set to go through the proxy (proxy.ts). */
+  readonly identityTransport?: IdentityTransport;
 }
 
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
@@ -55,11 +62,12 @@ export function rolesOf(claims: Readonly<Record<string, unknown>>): string[] {
  * library is loaded here, on first use: it takes a quarter of a second to load, and the emulator's
  * credential never needs it.
  */
-export async function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch'>): Promise<TokenCredential> {
+export async function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch' | 'identityTransport'>): Promise<TokenCredential> {
   const { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } = await import('@azure/identity');
   // Instance discovery asks login.microsoftonline.com whether the authority is Microsoft's; for any
   // other authority host (Azure Stack, a test double) it must be off.
-  const authority = { authorityHost: choice.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(choice.authorityHost) };
+  const transport = dependencies.identityTransport === undefined ? {} : { httpClient: dependencies.identityTransport.httpClient };
+  const authority = { authorityHost: choice.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(choice.authorityHost), ...transport };
   switch (choice.kind) {
     case 'client-secret':
       return new ClientSecretCredential(choice.tenantId, choice.clientId, choice.clientSecret, authority);
@@ -75,8 +83,9 @@ export async function createIdentityCredential(choice: Exclude<CredentialChoice,
     case 'github-oidc':
       return new ClientAssertionCredential(choice.tenantId, choice.clientId, () => readGitHubOidcToken(choice.requestUrl, choice.requestToken, dependencies.fetch), authority);
     case 'managed-identity':
-      return choice.clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: choice.clientId });
+      return choice.clientId === undefined ? new ManagedIdentityCredential(transport) : new ManagedIdentityCredential({ clientId: choice.clientId, ...transport });
     case 'azure-cli':
+      // The az CLI makes its own requests, and reads HTTPS_PROXY and NO_PROXY itself.
       return new AzureCliCredential(choice.tenantId === undefined ? {} : { tenantId: choice.tenantId });
   }
 }
@@ -145,12 +154,20 @@ function identityTokenSource(choice: Exclude<CredentialChoice, { kind: 'emulator
     // One credential for the source's life (MSAL caches inside it). A constructor's own error is not a sign-in failure.
     credential ??= createIdentityCredential(choice, dependencies);
     const identity = await credential;
+    const { log } = dependencies;
+    const start = log?.clock() ?? 0;
+    const host = hostOf(choice.authorityHost);
     try {
       const token = await identity.getToken(choice.scope);
       if (!token) throw new Error('the credential returned no token');
+      log?.write({ event: 'token', method: 'POST', host, status: 200, durationMs: elapsedMs(log, start) });
       return { token: token.token, expiresOnMs: token.expiresOnTimestamp };
     } catch (error) {
-      throw new AuthenticationError(choice.kind, error instanceof Error ? error.message : String(error), secrets);
+      const status = (error as { statusCode?: unknown }).statusCode;
+      log?.write({ event: 'token', method: 'POST', host, status: typeof status === 'number' ? status : 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
+      // A proxy's refusal, which MSAL may report only as a failed discovery, is the reason to give.
+      const reason = dependencies.identityTransport?.lastProxyFailure() ?? (error instanceof Error ? error.message : String(error));
+      throw new AuthenticationError(choice.kind, reason, secrets);
     }
   }, dependencies.nowMs);
 }
@@ -174,14 +191,20 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
     // One try; no answer at all (a network failure, such as the kept-alive connection lost under it)
     // is a status-0 failure of a request that is safe to repeat (a client-credentials request is), so
     // the one retry loop sends it again as it would a Graph read. An answer, even a refusal, is final.
+    const { log } = dependencies;
+    const host = hostOf(choice.tokenUrl);
     const send = async (): Promise<Response> => {
+      const start = log?.clock() ?? 0;
       try {
-        return await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+        const response = await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+        log?.write({ event: 'token', method: 'POST', host, status: response.status, durationMs: elapsedMs(log, start) });
+        return response;
       } catch (error) {
+        log?.write({ event: 'token', method: 'POST', host, status: 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
         throw new GraphRequestError({ status: 0, code: 'NetworkError', message: error instanceof Error ? error.message : String(error), method: 'POST', idempotent: true });
       }
     };
-    const retry: RetryEnvironment = { sleep: (ms) => delay(ms), random: Math.random, ...dependencies.retry, nowMs: dependencies.nowMs };
+    const retry: RetryEnvironment = { sleep: (ms) => delay(ms), random: Math.random, ...dependencies.retry, nowMs: dependencies.nowMs, ...(log === undefined ? {} : { log }) };
     let response: Response;
     try {
       response = await withRetries(send, retry, dependencies.retryPolicy ?? DEFAULT_RETRY_POLICY);
@@ -196,6 +219,15 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3599);
     return { token: body.access_token, expiresOnMs: dependencies.nowMs() + (Number.isFinite(expiresIn) ? expiresIn : 3599) * 1000 };
   }, dependencies.nowMs);
+}
+
+/** The host of a URL (`login.microsoftonline.com`, `127.0.0.1:4010`): what a token entry names of the endpoint. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the token endpoint';
+  }
 }
 
 /** The token source for a credential choice. */

@@ -1,5 +1,5 @@
 import type { GraphHttp } from './client.ts';
-import { batchItemError, batchRequestBody, isSuccess, MAX_BATCH_REQUESTS, parseBatchResponse, unreadableItemError } from './batch-envelope.ts';
+import { batchItemError, batchRequestBody, isSuccess, logBatchItems, MAX_BATCH_REQUESTS, parseBatchResponse, unreadableItemError } from './batch-envelope.ts';
 import type { BatchItemResult } from './batch-envelope.ts';
 import { GraphRequestError } from './errors.ts';
 import type { RetryEnvironment, RetryPolicy } from './retry.ts';
@@ -100,7 +100,9 @@ export function createWriteBatcher(http: GraphHttp, retry: RetryEnvironment, pol
       for (const item of items) item.reject(error instanceof GraphRequestError ? error.forRequest(item.request) : error);
       return;
     }
-    const { items: results, problems } = parseBatchResponse(answer, requests);
+    const parsed = parseBatchResponse(answer, requests);
+    logBatchItems(http.log, requests, parsed, batchRequestId);
+    const { items: results, problems } = parsed;
     items.forEach((item, index) => {
       const result = results[index] as BatchItemResult;
       if (!result.ok) {
