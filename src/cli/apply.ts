@@ -1,15 +1,17 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Diagnostic } from '../domain/diagnostics.ts';
 import { hasErrors } from '../domain/diagnostics.ts';
 import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { Plan } from '../domain/plan.ts';
 import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
-import { gateApply, savedPlanPolicy, wholeOutcome } from '../engine/apply-gate.ts';
+import type { FreshPlan } from '../engine/apply-gate.ts';
+import { gateApply, wholeOutcome } from '../engine/apply-gate.ts';
+import { planSavedPlanAfresh } from '../engine/saved-plan-fresh.ts';
 import { describeSelection, sameSelection } from '../domain/partial-plan.ts';
-import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, SavedPlanError, savedPlanTooLarge } from '../domain/plan-format.ts';
+import { readSavedPlanFile } from './saved-plan-file.ts';
 import type { ApplyReport } from '../render/apply-report.ts';
 import { renderApplyJson } from '../render/apply-json.ts';
 import { renderAuditLine } from '../render/apply-audit.ts';
@@ -60,16 +62,9 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
   // A saved plan is read and checked before the tenant is: a damaged one costs no Graph request.
   let reviewed: { plan: Plan; name: string } | undefined;
   if (saved) {
-    try {
-      const file = path.resolve(io.cwd, first);
-      // Refused by its size before it is read: the bound holds memory, not only parsing.
-      const { size } = await stat(file);
-      if (size > MAX_SAVED_PLAN_BYTES) throw savedPlanTooLarge(first, size);
-      reviewed = { plan: parseSavedPlan(await readFile(file, 'utf8'), first), name: first };
-    } catch (error) {
-      if (error instanceof SavedPlanError) return refuse(error.message);
-      return refuse(`cannot read ${first}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const read = await readSavedPlanFile(first, io.cwd);
+    if ('problem' in read) return refuse(read.problem);
+    reviewed = { plan: read.plan, name: first };
   }
   // The audit log's path is checked before the tenant is read: one that cannot be written costs no
   // Graph request. The file itself is created with the first outcome, so a refused apply leaves none.
@@ -98,20 +93,17 @@ interface ApplyInputs {
 
 /** Plan, gate, confirm, apply; each outcome goes to the audit log as it is known. */
 async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refuse: (message: string) => Outcome): Promise<Outcome> {
-  const { args, saved, reviewed, maxChanges, options, audit } = inputs;
-  // A saved plan is compared with the policy it records (or --policy), and for the principals it covers.
-  const policy = reviewed ? savedPlanPolicy(reviewed.plan, reviewed.name, options.policy) : undefined;
+  const { saved, reviewed, maxChanges, options, audit } = inputs;
   if (reviewed && options.only !== undefined && !sameSelection(options.only, reviewed.plan.only)) {
     return refuse(`${reviewed.name} covers ${describeSelection(reviewed.plan.only)}, and a saved plan is applied exactly as reviewed; leave out --only, or make a plan for those principals with: tenantctl plan --only UPN --out FILE`);
   }
-  const only = reviewed ? reviewed.plan.only : options.only;
-  const fresh = await planTenant({ paths: policy?.paths ?? args, cwd: io.cwd, reader: tenant, ...planningTime(io), ...(only === undefined ? {} : { only }) });
-  if (fresh.kind === 'invalid-policy') {
-    io.stderr.write(renderValidationText({ diagnostics: fresh.diagnostics, files: [] }, { color: useColour(io) }));
-    if (fresh.selection) return refuse(reviewed ? `${reviewed.name} is partial (--only), and ${policy?.said ?? 'the policy'} does not declare what it names; run plan again` : '--only names a principal the policy does not declare');
-    return refuse(`${policy?.said ?? 'the policy'} is invalid; run tenantctl validate`);
+  const planned = await freshPlan(inputs, io, tenant);
+  if (planned.kind === 'refused') {
+    io.stderr.write(renderValidationText({ diagnostics: planned.diagnostics, files: [] }, { color: useColour(io) }));
+    return refuse(planned.reason);
   }
-  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(policy ? { policySource: policy.said } : {}), ...(maxChanges === undefined ? {} : { maxChanges }), allowLicenseRemovals: options.allowLicenseRemovals === true });
+  const { fresh, policySource } = planned;
+  const gate = gateApply({ fresh, ...(reviewed ? { reviewed: { kind: 'saved-plan' as const, ...reviewed } } : {}), ...(policySource === undefined ? {} : { policySource }), ...(maxChanges === undefined ? {} : { maxChanges }), allowLicenseRemovals: options.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return refuse(gate.reason);
   const plan = gate.plan;
   const format = options.format ?? 'text';
@@ -160,6 +152,21 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
     return { kind: 'invalid-input' };
   }
   return result.outcomes.some((o) => o.status === 'failed') || hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
+}
+
+/**
+ * The fresh plan to gate: a saved plan's is made by planSavedPlanAfresh (its recorded policy or
+ * --policy, its principals); with policy paths, of those paths and --only.
+ */
+async function freshPlan(inputs: ApplyInputs, io: CliIo, tenant: Tenant): Promise<{ readonly kind: 'planned'; readonly fresh: FreshPlan; readonly policySource?: string } | { readonly kind: 'refused'; readonly reason: string; readonly diagnostics: readonly Diagnostic[] }> {
+  const { args, reviewed, options } = inputs;
+  if (reviewed) {
+    const again = await planSavedPlanAfresh({ saved: reviewed.plan, name: reviewed.name, ...(options.policy === undefined ? {} : { given: options.policy }), cwd: io.cwd, reader: tenant, ...planningTime(io) });
+    return again.kind === 'planned' ? { kind: 'planned', fresh: again.fresh, policySource: again.policy.said } : again;
+  }
+  const fresh = await planTenant({ paths: args, cwd: io.cwd, reader: tenant, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }) });
+  if (fresh.kind === 'planned') return { kind: 'planned', fresh };
+  return { kind: 'refused', reason: fresh.selection ? '--only names a principal the policy does not declare' : 'the policy is invalid; run tenantctl validate', diagnostics: fresh.diagnostics };
 }
 
 /**

@@ -43,7 +43,7 @@ export function logs(threshold: LogLevel, level: LogLevel): boolean {
   return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(threshold);
 }
 
-/** Graph's requests, `$batch` items and token requests are debug lines; retry decisions are info. */
+/** Graph's requests, `$batch` items and token lines are debug lines; retry decisions are info. */
 function levelOf(entry: RequestLogEntry): LogLevel {
   return entry.event === 'retry' || entry.event === 'give-up' ? 'info' : 'debug';
 }
@@ -62,7 +62,9 @@ export function textOf(entry: RequestLogEntry): string {
     case 'batch-item':
       return `graph: $batch item ${entry.method} ${entry.path} → ${outcome(entry.status, entry.error)}${entry.requestId === null ? '' : `, request-id ${entry.requestId}`}${entry.batchRequestId === null ? '' : ` (in $batch ${entry.batchRequestId})`}`;
     case 'token':
-      return `token: ${entry.method} ${entry.host} → ${outcome(entry.status, entry.error)}, ${entry.durationMs} ms`;
+      return `token: ${entry.method} ${entry.host}${entry.path} → ${outcome(entry.status, entry.error)}, ${entry.durationMs} ms`;
+    case 'token-command':
+      return `token: from ${entry.from}${entry.error === undefined ? '' : ` → failed (${entry.error})`}, ${entry.durationMs} ms`;
     case 'retry':
     case 'give-up':
       return `graph: ${entry.method ?? 'POST'} ${entry.path ?? '(token endpoint)'}: ${entry.message}`;

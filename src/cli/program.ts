@@ -10,7 +10,7 @@ import type { ExportCommandOptions } from './export.ts';
 import type { ShowCommandOptions } from './show.ts';
 import type { GraphConnection } from '../tenant/graph/index.ts';
 import { describeFailure } from './failures.ts';
-import { logSettings, requestLogFor } from './log.ts';
+import { LOG_FORMATS, LOG_LEVELS, logSettings, requestLogFor } from './log.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 interface ConnectionFlags {
@@ -25,8 +25,8 @@ interface ConnectionFlags {
 /** The logging options of every command that talks to Microsoft Graph (docs/cli-reference.md). */
 function withLogOptions(command: Command): Command {
   return command
-    .addOption(new Option('--log-level <level>', 'what to log on stderr (default TENANTCTL_LOG, else warn); debug: one line per Graph request').choices(['error', 'warn', 'info', 'debug']))
-    .addOption(new Option('--log-format <format>', 'log lines as text or as JSON lines').choices(['text', 'json']).default('text'));
+    .addOption(new Option('--log-level <level>', 'what to log on stderr (default TENANTCTL_LOG, else warn); debug: one line per Graph request').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'log lines as text or as JSON lines').choices(LOG_FORMATS).default('text'));
 }
 
 /** `--only UPN` (repeatable) of plan and apply: a partial plan for these principals. */
@@ -121,7 +121,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--max-changes <n>', 'refuse a plan with more changes than this (blast-radius guard)')
     .option('--allow-license-removals', 'apply a plan that removes licenses from more than 10 principals and a tenth of those declared')
     .option('--audit-log <file>', 'append one JSON line per change: time, action, principal, outcome, request id')
-    .option('--policy <paths...>', 'with a saved plan: the policy it was made from (default policies/)')
+    .option('--policy <paths...>', 'with a saved plan: the policy to compare it with (default: the paths the plan records, else policies/)')
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s)')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
     .addOption(ONLY_OPTION))

@@ -1,13 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import type { Plan } from '../domain/plan.ts';
-import { MAX_SAVED_PLAN_BYTES, parseSavedPlan, SavedPlanError, savedPlanTooLarge } from '../domain/plan-format.ts';
 import type { PlanView } from '../render/plan-view.ts';
 import { renderPlanView } from '../render/plan-view.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { useColour } from './io.ts';
-import { reasonOf } from './output-path.ts';
+import { readSavedPlanFile } from './saved-plan-file.ts';
 
 export type ShowFormat = PlanView;
 
@@ -24,22 +20,11 @@ export interface ShowCommandOptions {
  * is printed, and `plan`/`apply` are the commands whose exit code judges a plan.
  */
 export async function runShowCommand(planFile: string, options: ShowCommandOptions, io: CliIo): Promise<Outcome> {
-  let plan: Plan;
-  try {
-    plan = await readSavedPlan(planFile, io.cwd);
-  } catch (error) {
-    const message = error instanceof SavedPlanError ? error.message : `cannot read ${planFile}: ${reasonOf(error)}`;
-    io.stderr.write(`tenantctl show: ${message}\n`);
+  const read = await readSavedPlanFile(planFile, io.cwd);
+  if ('problem' in read) {
+    io.stderr.write(`tenantctl show: ${read.problem}\n`);
     return { kind: 'invalid-input' };
   }
-  io.stdout.write(renderPlanView(plan, options.format, useColour(io)));
+  io.stdout.write(renderPlanView(read.plan, options.format, useColour(io)));
   return { kind: 'success' };
-}
-
-/** The saved plan at `file` (relative to `cwd`); refused by its size before it is read, as apply does. */
-async function readSavedPlan(file: string, cwd: string): Promise<Plan> {
-  const resolved = path.resolve(cwd, file);
-  const { size } = await stat(resolved);
-  if (size > MAX_SAVED_PLAN_BYTES) throw savedPlanTooLarge(file, size);
-  return parseSavedPlan(await readFile(resolved, 'utf8'), file);
 }

@@ -1,7 +1,7 @@
 import type { Diagnostic } from './diagnostics.ts';
-import type { Change, Plan } from './plan.ts';
+import type { Change, Plan, SetManagerChange } from './plan.ts';
 import { summarise } from './plan.ts';
-import { PlanByPrincipal } from './principal-changes.ts';
+import { PlanByPrincipal, restoredUnderOwnName } from './principal-changes.ts';
 import { closestMatches } from './suggest.ts';
 import { normaliseUserPrincipalName, splitUserPrincipalName } from './upn.ts';
 
@@ -56,11 +56,53 @@ export function checkSelection(only: readonly string[], declared: readonly strin
   return diagnostics;
 }
 
-/** The changes of the `--only` principals, in plan order. */
+/**
+ * The changes of the `--only` principals, in plan order: the selection partialPlan makes (without a
+ * `set-manager` whose manager only a left-out principal's changes bring into being; see selectChanges).
+ */
 export function selectedChanges(changes: readonly Change[], only: readonly string[]): readonly Change[] {
-  const index = PlanByPrincipal.of({ changes, diagnostics: [] });
-  const kept = new Set((onlySelection(only) ?? []).flatMap((upn) => index.shareOf(upn).changes));
-  return onlySelection(only) === undefined ? changes : changes.filter((c) => kept.has(c));
+  const selection = onlySelection(only);
+  return selection === undefined ? changes : selectChanges(changes, selection).kept;
+}
+
+/** A `set-manager` a partial plan drops: its manager is restored or created by a left-out principal's changes. */
+interface DroppedManager {
+  readonly change: SetManagerChange;
+  readonly manager: string;
+  readonly how: 'restores' | 'creates';
+}
+
+/**
+ * The one home of which changes a partial plan keeps: the selected principals' changes, except a
+ * `set-manager` whose manager the full plan restores or creates outside the selection. Such a change
+ * names an object that is still deleted (the restored one's id) or not yet there (a UPN to create), so
+ * apply could only fail on it; it is dropped, and partialPlan says why.
+ */
+function selectChanges(
+  changes: readonly Change[],
+  selection: readonly string[],
+  index = PlanByPrincipal.of({ changes, diagnostics: [] }),
+): { readonly kept: readonly Change[]; readonly dropped: readonly DroppedManager[] } {
+  const chosen = new Set(selection);
+  const selected = new Set(selection.flatMap((upn) => index.shareOf(upn).changes));
+  // Principals a left-out share brings into being under their own UPN.
+  const comingOutside = new Map<string, 'restores' | 'creates'>();
+  for (const change of changes) {
+    const upn = normaliseUserPrincipalName(change.userPrincipalName);
+    if (chosen.has(upn)) continue;
+    if (change.action === 'create-user') comingOutside.set(upn, 'creates');
+    else if (change.action === 'restore-user' && restoredUnderOwnName(change)) comingOutside.set(upn, 'restores');
+  }
+  const kept: Change[] = [];
+  const dropped: DroppedManager[] = [];
+  for (const change of changes) {
+    if (!selected.has(change)) continue;
+    const manager = change.action === 'set-manager' ? change.details.to : null;
+    const how = manager === null ? undefined : comingOutside.get(normaliseUserPrincipalName(manager));
+    if (change.action === 'set-manager' && manager !== null && how !== undefined) dropped.push({ change, manager, how });
+    else kept.push(change);
+  }
+  return { kept, dropped };
 }
 
 /**
@@ -81,15 +123,20 @@ function closeUpns(upn: string, declared: readonly string[]): string[] {
  * many declared principals (and how many of the full plan's changes) were left out. `declared` is how
  * many principals the policy declares. Protected principals stay listed: the gate refuses a change for
  * any of them, whatever the selection.
+ *
+ * Two things of the full plan would otherwise fail a partial one for principals it leaves out: the
+ * SKU-wide `seat-shortfall` error is kept as an error only when a selected principal is short of a seat
+ * itself (else it is a warning that says it concerns others), and a `set-manager` whose manager a
+ * left-out principal's changes restore or create is dropped with a `partial-plan` warning for that
+ * principal, naming the manager to add with `--only`.
  */
 export function partialPlan(plan: Plan, only: readonly string[], declared: number): Plan {
   const selection = onlySelection(only);
   if (selection === undefined) return plan;
   const index = PlanByPrincipal.of(plan);
   const shares = selection.map((upn) => index.shareOf(upn));
-  const changes = new Set(shares.flatMap((s) => s.changes));
   const diagnostics = new Set(shares.flatMap((s) => s.diagnostics));
-  const kept = plan.changes.filter((c) => changes.has(c));
+  const { kept, dropped } = selectChanges(plan.changes, selection, index);
   const leftOut = Math.max(0, declared - selection.length);
   const changesLeftOut = plan.changes.length - kept.length;
   const warning: Diagnostic = {
@@ -100,11 +147,31 @@ export function partialPlan(plan: Plan, only: readonly string[], declared: numbe
       `${changesLeftOut > 0 ? `, with ${changesLeftOut} change${changesLeftOut === 1 ? '' : 's'} a full plan would make` : ''}; ` +
       'seats were counted across the whole policy. Run plan without --only for the rest',
   };
+  const shortOfSeats = [...diagnostics].some((d) => d.code === 'seat-shortfall');
+  const keptDiagnostics = plan.diagnostics.flatMap((d): Diagnostic[] => {
+    if (d.userPrincipalName !== undefined) return diagnostics.has(d) ? [d] : [];
+    return [shortOfSeats ? d : outsideSelection(d)];
+  });
   return {
     ...plan,
     only: selection,
     changes: kept,
-    diagnostics: [warning, ...plan.diagnostics.filter((d) => d.userPrincipalName === undefined || diagnostics.has(d))],
+    diagnostics: [warning, ...keptDiagnostics, ...dropped.map(managerLeftOut)],
     summary: summarise(kept, plan.protectedPrincipals ?? []),
+  };
+}
+
+/** The SKU-wide seat-shortfall error, when no selected principal is short of a seat: a warning about the others. */
+function outsideSelection(diagnostic: Diagnostic): Diagnostic {
+  if (diagnostic.code !== 'seat-shortfall' || diagnostic.severity !== 'error') return diagnostic;
+  return { ...diagnostic, severity: 'warning', message: `${diagnostic.message} (this concerns principals outside this partial plan: none of those it covers is short of a seat)` };
+}
+
+function managerLeftOut({ change, manager, how }: DroppedManager): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'partial-plan',
+    userPrincipalName: change.userPrincipalName,
+    message: `its manager ${manager} is not set: the full plan ${how} ${manager}, and this partial plan leaves it out. Add --only ${manager} to set the manager in the same apply`,
   };
 }

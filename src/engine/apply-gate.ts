@@ -60,7 +60,7 @@ export interface ApplyGateInput {
   readonly principal?: string;
   /**
    * Which policy the fresh plan was made from, as a refusal names it ("the policy in tenants/prod
-   * (recorded in plan.json)"): see savedPlanPolicy. Without it the refusal names no source.
+   * (recorded in plan.json)"): see savedPlanPolicy (saved-plan-fresh.ts). Without it the refusal names no source.
    */
   readonly policySource?: string;
   /** Refuse a plan with more changes than this. */
@@ -131,26 +131,6 @@ export function gateApply(input: ApplyGateInput): ApplyGate {
     return refuse('mass-removal', `the plan removes licenses from ${removing} of the ${fresh.declaredPrincipals} principals the policy declares, more than ${limit}; review it, then apply with --allow-license-removals`);
   }
   return { kind: 'go', plan, done: [...compared.done].map((change) => ({ change, status: 'applied', note: ALREADY_DONE })) };
-}
-
-/** The policy a saved plan is checked against, and how a message names it. */
-export interface SavedPlanPolicy {
-  /** The paths to plan afresh (relative to the working directory); empty: the default, policies/. */
-  readonly paths: readonly string[];
-  /** "the policy in tenants/prod (recorded in plan.json)": for gateApply's policySource and other refusals. */
-  readonly said: string;
-}
-
-/**
- * The one rule for which policy `apply PLAN.json` compares a saved plan with: the paths given
- * (`--policy`), else those the plan records (Plan.policyPaths, relative to the working directory),
- * else — a plan made before they were recorded — the default, policies/.
- */
-export function savedPlanPolicy(saved: Plan, name: string, given: readonly string[] | undefined, givenAs = '--policy'): SavedPlanPolicy {
-  if (given !== undefined && given.length > 0) return { paths: given, said: `the policy in ${given.join(', ')} (${givenAs})` };
-  const recorded = saved.policyPaths ?? [];
-  if (recorded.length > 0) return { paths: recorded, said: `the policy in ${recorded.join(', ')} (recorded in ${name})` };
-  return { paths: [], said: `the policy in policies/ (the default: ${name} records no policy paths)` };
 }
 
 /**

@@ -3,9 +3,9 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { ChangeOutcome } from './apply.ts';
 import { applyPlan } from './apply.ts';
 import type { RefusalCode } from './apply-gate.ts';
-import { gateApply, savedPlanPolicy, wholeOutcome } from './apply-gate.ts';
+import { gateApply, wholeOutcome } from './apply-gate.ts';
 import { newUserPassword } from './passwords.ts';
-import { planTenant } from './reconcile.ts';
+import { planSavedPlanAfresh } from './saved-plan-fresh.ts';
 import { parseSavedPlan, SavedPlanError } from '../domain/plan-format.ts';
 import { summariseOutcomes } from '../render/apply-text.ts';
 
@@ -16,7 +16,7 @@ export interface ApplySavedPlanInput {
   readonly planName?: string;
   /**
    * The policy files or directories to compare the plan with, relative to `cwd`. Absent or empty: those
-   * the plan records it was made from (Plan.policyPaths), else policies/ (savedPlanPolicy).
+   * the plan records it was made from (Plan.policyPaths), else policies/ (savedPlanPolicy in saved-plan-fresh.ts).
    */
   readonly paths?: readonly string[];
   readonly cwd: string;
@@ -63,13 +63,10 @@ export async function applySavedPlan(input: ApplySavedPlanInput): Promise<ApplyS
     if (error instanceof SavedPlanError) return { kind: 'refused', code: 'invalid-plan', reason: error.message };
     throw error;
   }
-  const policy = savedPlanPolicy(saved, name, input.paths, 'paths');
-  // A partial plan (--only) is compared with a fresh plan of the same principals.
-  const fresh = await planTenant({ paths: policy.paths, cwd: input.cwd, reader: input.tenant, now: input.now, ...(input.fixedNow === undefined ? {} : { fixedNow: input.fixedNow }), ...(saved.only === undefined ? {} : { only: saved.only }) });
-  if (fresh.kind === 'invalid-policy') {
-    const reason = fresh.selection ? `${name} is partial (--only), and ${policy.said} no longer declares ${fresh.diagnostics.map((d) => d.userPrincipalName).join(', ')}; run plan again` : `${policy.said} is invalid; run tenantctl validate`;
-    return { kind: 'refused', code: 'invalid-policy', reason };
-  }
+  // The policy it records (or `paths`), planned afresh; a partial plan (--only) for the same principals.
+  const again = await planSavedPlanAfresh({ saved, name, ...(input.paths === undefined ? {} : { given: input.paths }), givenAs: 'paths', cwd: input.cwd, reader: input.tenant, now: input.now, ...(input.fixedNow === undefined ? {} : { fixedNow: input.fixedNow }) });
+  if (again.kind === 'refused') return { kind: 'refused', code: again.code, reason: again.reason };
+  const { fresh, policy } = again;
   const gate = gateApply({ fresh, reviewed: { kind: 'saved-plan', plan: saved, name }, policySource: policy.said, ...(input.maxChanges === undefined ? {} : { maxChanges: input.maxChanges }), allowLicenseRemovals: input.allowLicenseRemovals === true });
   if (gate.kind === 'refused') return gate;
   // Changes an interrupted earlier apply of this plan made are reported as done, first.

@@ -226,17 +226,29 @@ function planWords(sku: ObservedSku | undefined): (planId: string) => string {
   };
 }
 
-/** What a variant's name says: `-no-` and the plans it disables (as many as fit, then `-and-N-more`), or `-all-plans`. */
+/**
+ * What a variant's name says: `-no-` and the plans it disables (as many as fit, then `-and-N-more`), or
+ * `-all-plans`; always within MAX_SET_NAME. A long part number gives up characters (down to
+ * MIN_BASE) before a plan's name is left out.
+ */
 function describedName(base: string, words: readonly string[]): string {
-  if (words.length === 0) return `${base}-all-plans`;
-  const full = `${base}-no-${words.join('-')}`;
-  if (full.length <= MAX_SET_NAME) return full;
-  for (let shown = words.length - 1; shown > 0; shown--) {
-    const name = `${base}-no-${words.slice(0, shown).join('-')}-and-${words.length - shown}-more`;
-    if (name.length <= MAX_SET_NAME) return name;
+  const fits = (suffix: string): string | undefined => {
+    const room = MAX_SET_NAME - suffix.length;
+    if (base.length <= room) return `${base}${suffix}`;
+    if (room < Math.min(MIN_BASE, base.length)) return undefined;
+    return `${base.slice(0, room).replace(/[-_]+$/u, '')}${suffix}`;
+  };
+  const last = (suffix: string): string => `${base.slice(0, MAX_SET_NAME - suffix.length).replace(/[-_]+$/u, '')}${suffix}`;
+  if (words.length === 0) return last('-all-plans');
+  for (let shown = words.length; shown > 0; shown--) {
+    const name = fits(`-no-${words.slice(0, shown).join('-')}${shown === words.length ? '' : `-and-${words.length - shown}-more`}`);
+    if (name !== undefined) return name;
   }
-  return `${base}-no-${words.length}-plans`;
+  return last(`-no-${words.length}-plans`);
 }
+
+/** The part of a part number's slug a variant's name keeps, at least, before it leaves out plan names. */
+const MIN_BASE = 24;
 
 /**
  * Names the license sets, deterministically: per SKU (by part number), the most used variant (ties:

@@ -6,8 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.ts';
 import { PLAN_FORMAT_VERSION } from '../../src/domain/plan.ts';
+import { parseSavedPlan, renderPlanJson } from '../../src/domain/plan-format.ts';
 import { checkSelection, describeSelection, onlySelection, partialPlan, sameSelection, selectedChanges } from '../../src/domain/partial-plan.ts';
-import { actionLines, declaredUser, desired, desiredLicense, planAt, sku, tenant, user } from '../support/planning.ts';
+import { hasErrors } from '../../src/domain/diagnostics.ts';
+import { actionLines, daysAgo, declaredUser, deletedUser, desired, desiredLicense, planAt, sku, tenant, user } from '../support/planning.ts';
 
 const e3 = desiredLicense('ENTERPRISEPACK');
 
@@ -55,6 +57,81 @@ describe('partialPlan', () => {
   it('an empty --only list is no selection', () => {
     expect(partialPlan(full, [], 2)).toBe(full);
     expect(selectedChanges(full.changes, [])).toBe(full.changes);
+  });
+});
+
+describe('partialPlan and the SKU-wide seat-shortfall error', () => {
+  // Bob and Carol want the one free E3 seat (Bob gets it); Alice only has her sign-in blocked.
+  const state = desired([
+    declaredUser('alice@contoso.com', { accountEnabled: false }),
+    ...['carol', 'bob'].map((n) => declaredUser(`${n}@contoso.com`, { licenses: [e3] })),
+  ]);
+  const observed = tenant({ users: ['alice', 'carol', 'bob'].map((n) => user(`${n}@contoso.com`)), skus: [sku({ enabledUnits: 2, consumedUnits: 1 })] });
+  const full = asPlan(planAt(state, observed));
+  const shortfall = (plan: Plan) => plan.diagnostics.filter((d) => d.code === 'seat-shortfall' && d.userPrincipalName === undefined);
+
+  it('the full plan has it as an error', () => {
+    expect(shortfall(full).map((d) => d.severity)).toEqual(['error']);
+  });
+
+  it('--only a principal who is not short of a seat: a warning that says it concerns principals outside the partial plan, and no error', () => {
+    for (const only of [['alice@contoso.com'], ['bob@contoso.com']]) {
+      const partial = partialPlan(full, only, 3);
+      expect(hasErrors(partial.diagnostics), only[0]).toBe(false);
+      expect(shortfall(partial)).toEqual([{ ...shortfall(full)[0], severity: 'warning', message: expect.stringContaining('this concerns principals outside this partial plan') as string }]);
+    }
+    expect(actionLines(partialPlan(full, ['alice@contoso.com'], 3).changes)).toEqual(['block-sign-in alice@contoso.com']);
+  });
+
+  it('--only a principal who is short of a seat (alone or with others): still an error', () => {
+    for (const only of [['carol@contoso.com'], ['alice@contoso.com', 'carol@contoso.com']]) {
+      expect(shortfall(partialPlan(full, only, 3))).toEqual(shortfall(full));
+    }
+  });
+});
+
+describe('partialPlan and a manager the full plan brings into being', () => {
+  // Bob's declared manager Boss is deleted: the full plan restores Boss, then sets Bob's manager to the restored object.
+  const boss = deletedUser('boss@contoso.com', daysAgo(2), { displayName: 'boss' });
+  const bob = user('bob@contoso.com', { managerId: null, accountEnabled: false });
+  const restored = asPlan(planAt(desired([declaredUser('boss@contoso.com'), declaredUser('bob@contoso.com', { manager: 'boss@contoso.com' })]), tenant({ users: [bob], deleted: [boss] })));
+  // Boss does not exist at all: the full plan creates Boss, and Bob's set-manager names Boss by UPN.
+  const created = asPlan(planAt(desired([declaredUser('boss@contoso.com'), declaredUser('bob@contoso.com', { manager: 'boss@contoso.com' })]), tenant({ users: [bob] })));
+
+  it('the full plans set Bob\'s manager to the restored (or created) Boss', () => {
+    expect(actionLines(restored.changes)).toEqual(['set-manager bob@contoso.com', 'enable-sign-in bob@contoso.com', 'restore-user boss@contoso.com']);
+    expect(actionLines(created.changes)).toEqual(['set-manager bob@contoso.com', 'enable-sign-in bob@contoso.com', 'create-user boss@contoso.com']);
+  });
+
+  it.each([
+    ['restores', () => restored],
+    ['creates', () => created],
+  ])('--only bob when the full plan %s the manager: no set-manager, and a warning for bob naming the manager and the --only to add', (how, plan) => {
+    const partial = partialPlan(plan(), ['bob@contoso.com'], 2);
+    expect(actionLines(partial.changes)).toEqual(['enable-sign-in bob@contoso.com']);
+    // The engine counts the permissions apply needs from the same selection.
+    expect(selectedChanges(plan().changes, ['bob@contoso.com'])).toEqual(partial.changes);
+    expect(partial.summary).toEqual({ 'enable-sign-in': 1 });
+    expect(partial.diagnostics.filter((d) => d.userPrincipalName === 'bob@contoso.com')).toEqual([
+      { severity: 'warning', code: 'partial-plan', userPrincipalName: 'bob@contoso.com', message: `its manager boss@contoso.com is not set: the full plan ${how} boss@contoso.com, and this partial plan leaves it out. Add --only boss@contoso.com to set the manager in the same apply` },
+    ]);
+    expect(hasErrors(partial.diagnostics)).toBe(false);
+    // Saved with --out, the plan reads back as it was.
+    expect(parseSavedPlan(renderPlanJson(partial), 'p.json').diagnostics).toEqual(partial.diagnostics);
+  });
+
+  it('--only bob and the manager: the set-manager is kept (apply sets it after the restore or creation)', () => {
+    for (const plan of [restored, created]) {
+      const partial = partialPlan(plan, ['bob@contoso.com', 'boss@contoso.com'], 2);
+      expect(partial.changes).toEqual(plan.changes);
+      expect(partial.diagnostics.map((d) => d.code)).toEqual(['partial-plan']);
+    }
+  });
+
+  it('a manager who is an active user is set whatever the selection', () => {
+    const carol = user('carol@contoso.com');
+    const plan = asPlan(planAt(desired([declaredUser('carol@contoso.com'), declaredUser('bob@contoso.com', { manager: 'carol@contoso.com' })]), tenant({ users: [bob, carol] })));
+    expect(actionLines(partialPlan(plan, ['bob@contoso.com'], 2).changes)).toEqual(['set-manager bob@contoso.com', 'enable-sign-in bob@contoso.com']);
   });
 });
 

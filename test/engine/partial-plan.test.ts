@@ -150,4 +150,31 @@ describe('a saved partial plan', () => {
       reason: 'the policy changed since plan.json was made (its digest differs): compared with the policy in tenants/prod (recorded in plan.json); pass --policy PATH to compare with another, or run plan again',
     });
   });
+
+  it('is refused when the policy no longer declares a principal it covers, naming the principal', async () => {
+    const { cwd, policy } = workDir(FOUR_CHANGE_POLICY);
+    const memory = contosoTenant();
+    const outcome = await planTenant({ paths: ['tenants/prod'], cwd, reader: memory, now: FIXTURE_NOW, only: ['carol@contoso.com'] });
+    if (outcome.kind !== 'planned') throw new Error(outcome.kind);
+    writePolicy(policy, FOUR_CHANGE_POLICY.replace(/^ {2}- \{userPrincipalName: carol@contoso\.com.*\n/mu, ''));
+    const result = await applySavedPlan({ planText: renderPlanJson(outcome.plan), planName: 'p.json', cwd, tenant: memory, now: FIXTURE_NOW });
+    expect(result).toEqual({ kind: 'refused', code: 'invalid-policy', reason: 'p.json is partial (--only), and the policy in tenants/prod (recorded in p.json) no longer declares carol@contoso.com; run plan again' });
+  });
+
+  it('from another directory, where its recorded policy paths do not exist: says they are relative to where plan ran, and what to do', async () => {
+    const { cwd } = workDir(FOUR_CHANGE_POLICY);
+    const memory = contosoTenant();
+    const outcome = await planTenant({ paths: ['tenants/prod'], cwd, reader: memory, now: FIXTURE_NOW });
+    if (outcome.kind !== 'planned') throw new Error(outcome.kind);
+    const elsewhere = tempDir();
+    const result = await applySavedPlan({ planText: renderPlanJson(outcome.plan), planName: 'plan.json', cwd: elsewhere, tenant: memory, now: FIXTURE_NOW });
+    expect(result).toEqual({
+      kind: 'refused',
+      code: 'invalid-policy',
+      reason: `plan.json records its policy paths relative to the directory plan ran in, and tenants/prod does not exist here (${elsewhere}): run apply from the directory plan ran in, or pass --policy PATH`,
+    });
+    // Given paths that do not exist are the caller's own: the usual refusal.
+    const given = await applySavedPlan({ planText: renderPlanJson(outcome.plan), planName: 'plan.json', paths: ['tenants/prod'], cwd: elsewhere, tenant: memory, now: FIXTURE_NOW });
+    expect(given).toEqual({ kind: 'refused', code: 'invalid-policy', reason: 'the policy in tenants/prod (paths) is invalid; run tenantctl validate' });
+  });
 });

@@ -79,6 +79,21 @@ describe('license-set names', () => {
     for (const key of keys) expect(key.length).toBeLessThanOrEqual(64);
   });
 
+  it('a part number longer than a set name may be: every name within 64 characters, still saying which plans are off', () => {
+    const long = 'Power_Pages_vTrial_for_Makers_and_Developers_Extended_Capacity_Add_On_For_Government_Clouds';
+    const skuId = 'dddddddd-0000-4000-8000-000000000001';
+    const pages = sku(skuId, long, PLANS);
+    const yammer = id(PLANS.indexOf('YAMMER_ENTERPRISE') + 1, skuId.slice(0, 8));
+    const names = Object.keys(licensesOf([pages], [holder(1, skuId, [yammer]), holder(2, skuId, [yammer]), holder(3, skuId, []), holder(4, skuId, PLANS.map((_, i) => id(i + 1, skuId.slice(0, 8))))]));
+    expect(names).toHaveLength(3);
+    for (const name of names) {
+      expect(name.length).toBeLessThanOrEqual(64);
+      expect(name).toMatch(/^[a-z][a-z0-9_-]*$/u);
+    }
+    expect(names.some((n) => n.endsWith('-all-plans'))).toBe(true);
+    expect(names.some((n) => n.includes('-no-'))).toBe(true);
+  });
+
   it('two subscribed SKUs with one part number: the second gets -2 (and its sets say so by id)', () => {
     const other = 'dddddddd-0000-4000-8000-000000000002';
     const names = licensesOf([sku(E3, 'ENTERPRISEPACK', PLANS), sku(other, 'ENTERPRISEPACK', PLANS)], [holder(1, E3, []), holder(2, other, []), holder(3, other, [plan('SWAY', other)])]);

@@ -179,7 +179,7 @@ export function proxiedFetch(settings: ProxySettings): typeof fetch {
 }
 
 /** @azure/identity's pluggable HTTP client (its `httpClient` option): what MSAL's token requests go through. */
-type IdentityHttpClient = NonNullable<TokenCredentialOptions['httpClient']>;
+export type IdentityHttpClient = NonNullable<TokenCredentialOptions['httpClient']>;
 type PipelineRequest = Parameters<IdentityHttpClient['sendRequest']>[0];
 type PipelineResponse = Awaited<ReturnType<IdentityHttpClient['sendRequest']>>;
 type HttpHeaders = PipelineResponse['headers'];

@@ -2,18 +2,25 @@ import { redact } from './redact.ts';
 
 /**
  * What the Graph adapter tells a logger (docs/cli-reference.md §11, the debug log): one entry per HTTP
- * request to Graph (single requests and `$batch` envelopes alike), per item of a `$batch`, per token
- * request, and per retry decision. The adapter never writes to a stream: the front end injects a
- * `RequestLog` (connectGraphTenant's `log`) and decides the format and the level. Every string of an
- * entry has been through redact.ts before the logger sees it, with the credential's own secrets.
+ * request to Graph (single requests and `$batch` envelopes alike), per item of a `$batch`, per HTTP
+ * request sent for a token (or the local command that gave one), and per retry decision. The adapter
+ * never writes to a stream: the front end injects a `RequestLog` (connectGraphTenant's `log`) and
+ * decides the format and the level. Every string of an entry has been through redact.ts before the
+ * logger sees it, with the credential's own secrets.
  */
 export type RequestLogEntry =
   /** One HTTP exchange with Graph; status 0 when no answer came (`error` says why). */
   | { readonly event: 'request'; readonly method: string; readonly path: string; readonly status: number; readonly requestId: string | null; readonly durationMs: number; readonly error?: string }
   /** One request inside a `$batch` answer (its duration is the envelope's). */
   | { readonly event: 'batch-item'; readonly method: string; readonly path: string; readonly status: number; readonly requestId: string | null; readonly batchRequestId: string | null; readonly error?: string }
-  /** The token endpoint: never its body, only method, host, status (0 when no answer) and duration. */
-  | { readonly event: 'token'; readonly method: string; readonly host: string; readonly status: number; readonly durationMs: number; readonly error?: string }
+  /**
+   * One HTTP request made to get an access token, as it went over the network: the token endpoint,
+   * the authority's discovery, a managed identity endpoint (IMDS, App Service), GitHub's OIDC token.
+   * Never its body, headers or query: only method, host, path, status (0 when no answer) and duration.
+   */
+  | { readonly event: 'token'; readonly method: string; readonly host: string; readonly path: string; readonly status: number; readonly durationMs: number; readonly error?: string }
+  /** A token that came from a local command, with no HTTP request of tenantctl's (the Azure CLI: `from` is `the Azure CLI (az)`). */
+  | { readonly event: 'token-command'; readonly from: string; readonly durationMs: number; readonly error?: string }
   /** A retry decision (retry.ts): sent again after `waitMs`, or given up. `attempt` counts the tries that spend one, of `maxAttempts`. */
   | {
       readonly event: 'retry' | 'give-up';

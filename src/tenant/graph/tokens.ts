@@ -4,7 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import { CLOUDS } from './clouds.ts';
 import type { CredentialChoice, EmulatorCredentialChoice, FederatedTokenSource } from './credentials.ts';
 import { AuthenticationError, GraphRequestError } from './errors.ts';
-import type { IdentityTransport } from './proxy.ts';
+import type { IdentityHttpClient, IdentityTransport } from './proxy.ts';
 import type { RequestLog } from './request-log.ts';
 import { elapsedMs, reasonOf } from './request-log.ts';
 import type { RetryEnvironment, RetryPolicy } from './retry.ts';
@@ -30,7 +30,12 @@ export interface TokenDependencies {
   readonly retry?: Pick<RetryEnvironment, 'sleep' | 'random'>;
   /** How often that request is tried; default `DEFAULT_RETRY_POLICY`, as for Graph's requests. */
   readonly retryPolicy?: RetryPolicy;
-  /** Told one `token` entry per token request (method, host, status, duration; never the body) and its retries. */
+  /**
+   * Told what really happened to get a token: one `token` entry per HTTP request sent (method, host,
+   * path, status, duration; never a body, header or query), whoever sends it (tenantctl, or
+   * @azure/identity through its HTTP client), and the emulator's retries; a `token-command` entry when
+   * the Azure CLI gave it. A token answered from a cache sent nothing and is told nothing.
+   */
   readonly log?: RequestLog;
   /** @azure/identity's HTTP client; default its own (node:http). Set to go through the proxy (proxy.ts). */
   readonly identityTransport?: IdentityTransport;
@@ -62,11 +67,12 @@ export function rolesOf(claims: Readonly<Record<string, unknown>>): string[] {
  * library is loaded here, on first use: it takes a quarter of a second to load, and the emulator's
  * credential never needs it.
  */
-export async function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch' | 'identityTransport'>): Promise<TokenCredential> {
+export async function createIdentityCredential(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: Pick<TokenDependencies, 'fetch' | 'identityTransport' | 'log'>): Promise<TokenCredential> {
   const { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } = await import('@azure/identity');
+  const httpClient = await identityHttpClient(dependencies);
+  const transport = httpClient === undefined ? {} : { httpClient };
   // Instance discovery asks login.microsoftonline.com whether the authority is Microsoft's; for any
   // other authority host (Azure Stack, a test double) it must be off.
-  const transport = dependencies.identityTransport === undefined ? {} : { httpClient: dependencies.identityTransport.httpClient };
   const authority = { authorityHost: choice.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(choice.authorityHost), ...transport };
   switch (choice.kind) {
     case 'client-secret':
@@ -81,7 +87,7 @@ export async function createIdentityCredential(choice: Exclude<CredentialChoice,
     case 'workload-identity':
       return new WorkloadIdentityCredential({ tenantId: choice.tenantId, clientId: choice.clientId, tokenFilePath: choice.tokenFilePath, ...authority });
     case 'github-oidc':
-      return new ClientAssertionCredential(choice.tenantId, choice.clientId, () => readGitHubOidcToken(choice.requestUrl, choice.requestToken, dependencies.fetch), authority);
+      return new ClientAssertionCredential(choice.tenantId, choice.clientId, () => readGitHubOidcToken(choice.requestUrl, choice.requestToken, dependencies.fetch, dependencies.log), authority);
     case 'managed-identity':
       return choice.clientId === undefined ? new ManagedIdentityCredential(transport) : new ManagedIdentityCredential({ clientId: choice.clientId, ...transport });
     case 'azure-cli':
@@ -91,19 +97,59 @@ export async function createIdentityCredential(choice: Exclude<CredentialChoice,
 }
 
 /**
+ * The HTTP client @azure/identity's credentials send every request with (its `httpClient` option,
+ * which ManagedIdentityCredential passes on to MSAL too, unlike `additionalPolicies`): the proxy's
+ * when one is set, else the library's default; with a log, wrapped so that each request it really
+ * sends is one `token` entry. Undefined leaves the library's own default (no log, no proxy).
+ */
+async function identityHttpClient(dependencies: Pick<TokenDependencies, 'identityTransport' | 'log'>): Promise<IdentityHttpClient | undefined> {
+  const given = dependencies.identityTransport?.httpClient;
+  if (dependencies.log === undefined) return given;
+  const inner = given ?? (await import('@azure/core-rest-pipeline')).createDefaultHttpClient();
+  return loggingHttpClient(inner, dependencies.log);
+}
+
+/**
+ * An HTTP client that tells the log one `token` entry per request `inner` sends: its real method,
+ * host and path (never the query, a header or the body: an assertion or secret travels only there),
+ * the status (0 when no answer came, with the failure's code) and the duration. Discovery, the token
+ * endpoint, IMDS or App Service's identity endpoint alike; MSAL's retries are each an entry.
+ */
+export function loggingHttpClient(inner: IdentityHttpClient, log: RequestLog): IdentityHttpClient {
+  return {
+    async sendRequest(request) {
+      const { host, pathname: path } = new URL(request.url);
+      const start = log.clock();
+      try {
+        const response = await inner.sendRequest(request);
+        log.write({ event: 'token', method: request.method, host, path, status: response.status, durationMs: elapsedMs(log, start) });
+        return response;
+      } catch (error) {
+        log.write({ event: 'token', method: request.method, host, path, status: 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
+        throw error;
+      }
+    },
+  };
+}
+
+/**
  * GitHub's OIDC token for Entra federation (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-azure):
  * `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange` with the request token as bearer;
- * the answer is `{"value": "<jwt>"}`.
+ * the answer is `{"value": "<jwt>"}`. The request is one `token` entry of `log` (host and path, not its query).
  */
-export async function readGitHubOidcToken(requestUrl: string, requestToken: string, fetchImpl: typeof fetch): Promise<string> {
+export async function readGitHubOidcToken(requestUrl: string, requestToken: string, fetchImpl: typeof fetch, log?: RequestLog): Promise<string> {
   const fail = (problem: string): AuthenticationError => new AuthenticationError('GitHub Actions OIDC', problem, [requestToken]);
   if (!URL.canParse(requestUrl)) throw fail('ACTIONS_ID_TOKEN_REQUEST_URL is not a URL');
   const url = new URL(requestUrl);
   url.searchParams.set('audience', 'api://AzureADTokenExchange');
+  const entry = { event: 'token', method: 'GET', host: url.host, path: url.pathname } as const;
+  const start = log?.clock() ?? 0;
   let response: Response;
   try {
     response = await fetchImpl(url, { headers: { Authorization: `bearer ${requestToken}`, Accept: 'application/json' } });
+    if (log) log.write({ ...entry, status: response.status, durationMs: elapsedMs(log, start) });
   } catch (error) {
+    if (log) log.write({ ...entry, status: 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
     throw fail(`no answer from the OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL): ${error instanceof Error ? error.message : String(error)}`);
   }
   const body = (await response.json().catch(() => ({}))) as { value?: unknown };
@@ -113,7 +159,7 @@ export async function readGitHubOidcToken(requestUrl: string, requestToken: stri
 
 /** A federated token for the emulator: the file's contents (read each time: it is rotated), or GitHub's OIDC token. */
 async function readFederatedToken(source: FederatedTokenSource, dependencies: TokenDependencies): Promise<string> {
-  if (source.from === 'github-actions') return readGitHubOidcToken(source.requestUrl, source.requestToken, dependencies.fetch);
+  if (source.from === 'github-actions') return readGitHubOidcToken(source.requestUrl, source.requestToken, dependencies.fetch, dependencies.log);
   let text: string;
   try {
     text = await (dependencies.readFile ?? ((path: string) => readFile(path, 'utf8')))(source.path);
@@ -146,7 +192,15 @@ function cachingSource(fetchToken: () => Promise<CachedToken>, nowMs: () => numb
   return { getAccessToken, getClaims: async () => decodeJwtClaims(await getAccessToken()) };
 }
 
-/** Tokens from an @azure/identity credential for the choice's scope, made on the first token request. */
+/** What a `token-command` entry names for the Azure CLI credential, which runs `az account get-access-token` and sends no request of ours. */
+const AZURE_CLI = 'the Azure CLI (az)';
+
+/**
+ * Tokens from an @azure/identity credential for the choice's scope, made on the first token request.
+ * The log hears of each request the credential sends from its HTTP client (identityHttpClient), so
+ * nothing here for them: a token MSAL answers from its cache sent nothing and logs nothing. The Azure
+ * CLI credential sends none (az does, itself): its token is one `token-command` entry.
+ */
 function identityTokenSource(choice: Exclude<CredentialChoice, { kind: 'emulator' }>, dependencies: TokenDependencies): AccessTokenSource {
   const secrets = choice.kind === 'client-secret' ? [choice.clientSecret] : [];
   let credential: Promise<TokenCredential> | undefined;
@@ -154,17 +208,15 @@ function identityTokenSource(choice: Exclude<CredentialChoice, { kind: 'emulator
     // One credential for the source's life (MSAL caches inside it). A constructor's own error is not a sign-in failure.
     credential ??= createIdentityCredential(choice, dependencies);
     const identity = await credential;
-    const { log } = dependencies;
+    const log = choice.kind === 'azure-cli' ? dependencies.log : undefined;
     const start = log?.clock() ?? 0;
-    const host = hostOf(choice.authorityHost);
     try {
       const token = await identity.getToken(choice.scope);
       if (!token) throw new Error('the credential returned no token');
-      log?.write({ event: 'token', method: 'POST', host, status: 200, durationMs: elapsedMs(log, start) });
+      if (log) log.write({ event: 'token-command', from: AZURE_CLI, durationMs: elapsedMs(log, start) });
       return { token: token.token, expiresOnMs: token.expiresOnTimestamp };
     } catch (error) {
-      const status = (error as { statusCode?: unknown }).statusCode;
-      log?.write({ event: 'token', method: 'POST', host, status: typeof status === 'number' ? status : 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
+      if (log) log.write({ event: 'token-command', from: AZURE_CLI, durationMs: elapsedMs(log, start), error: reasonOf(error) });
       // A proxy's refusal, which MSAL may report only as a failed discovery, is the reason to give.
       const reason = dependencies.identityTransport?.lastProxyFailure() ?? (error instanceof Error ? error.message : String(error));
       throw new AuthenticationError(choice.kind, reason, secrets);
@@ -192,15 +244,15 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
     // is a status-0 failure of a request that is safe to repeat (a client-credentials request is), so
     // the one retry loop sends it again as it would a Graph read. An answer, even a refusal, is final.
     const { log } = dependencies;
-    const host = hostOf(choice.tokenUrl);
+    const { host, pathname: path } = new URL(choice.tokenUrl);
     const send = async (): Promise<Response> => {
       const start = log?.clock() ?? 0;
       try {
         const response = await dependencies.fetch(choice.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
-        log?.write({ event: 'token', method: 'POST', host, status: response.status, durationMs: elapsedMs(log, start) });
+        log?.write({ event: 'token', method: 'POST', host, path, status: response.status, durationMs: elapsedMs(log, start) });
         return response;
       } catch (error) {
-        log?.write({ event: 'token', method: 'POST', host, status: 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
+        log?.write({ event: 'token', method: 'POST', host, path, status: 0, durationMs: elapsedMs(log, start), error: reasonOf(error) });
         throw new GraphRequestError({ status: 0, code: 'NetworkError', message: error instanceof Error ? error.message : String(error), method: 'POST', idempotent: true });
       }
     };
@@ -219,15 +271,6 @@ export function emulatorTokenSource(choice: EmulatorCredentialChoice, dependenci
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3599);
     return { token: body.access_token, expiresOnMs: dependencies.nowMs() + (Number.isFinite(expiresIn) ? expiresIn : 3599) * 1000 };
   }, dependencies.nowMs);
-}
-
-/** The host of a URL (`login.microsoftonline.com`, `127.0.0.1:4010`): what a token entry names of the endpoint. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the token endpoint';
-  }
 }
 
 /** The token source for a credential choice. */
