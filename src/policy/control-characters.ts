@@ -27,36 +27,61 @@ function codePointName(code: number): string {
  */
 export function checkControlCharacters(document: PolicyDocument, diagnostics: Diagnostic[]): void {
   const seen = new Set<object>();
-  const stack: { value: unknown; path: PathSegment[] }[] = [{ value: document.value, path: [] }];
-  const report = (text: string, path: readonly PathSegment[], isKey: boolean): void => {
+  /** The path to the container being read; copied only for a diagnostic. */
+  const path: PathSegment[] = [];
+  const report = (text: string, key: string | undefined): void => {
     const match = findControlCharacter(text);
     if (!match) return;
     const code = match.code;
-    const where = isKey ? `${describePath(document, path.slice(0, -1))}: a key` : describePath(document, path);
+    const at = key === undefined ? [...path] : [...path, key];
+    const where = key === undefined ? describePath(document, at) : `${describePath(document, path)}: a key`;
     diagnostics.push({
       severity: 'error',
       code: 'invalid-value',
       message: `${where} contains the control character ${codePointName(code)}; policy strings may not hold control characters (U+0000–U+001F, U+007F–U+009F): remove it`,
-      location: isKey ? document.locate(path, 'key') : document.locateInScalar(path, match.index),
+      location: key === undefined ? document.locateInScalar(at, match.index) : document.locate(at, 'key'),
     });
   };
-  while (stack.length > 0) {
-    const { value, path } = stack.pop() as { value: unknown; path: PathSegment[] };
+  /** A list or mapping being read (depth-first, without recursion: a document may nest deeply). */
+  interface Frame {
+    readonly container: unknown[] | Record<string, unknown>;
+    /** The mapping's keys, or undefined for a list. */
+    readonly keys: readonly string[] | undefined;
+    next: number;
+  }
+  const frames: Frame[] = [];
+  /** Reads a string, or opens a list or mapping; true when a frame was opened. */
+  const visit = (value: unknown): boolean => {
     if (typeof value === 'string') {
-      report(value, path, false);
+      report(value, undefined);
     } else if (Array.isArray(value)) {
-      if (seen.has(value)) continue;
+      if (seen.has(value)) return false;
       seen.add(value);
-      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], path: [...path, index] });
+      frames.push({ container: value, keys: undefined, next: 0 });
+      return true;
     } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-      if (seen.has(value)) continue;
+      if (seen.has(value)) return false;
       seen.add(value);
-      const items = Object.entries(value);
-      for (const [key] of items) report(key, [...path, key], true);
-      for (let index = items.length - 1; index >= 0; index--) {
-        const [key, child] = items[index] as [string, unknown];
-        stack.push({ value: child, path: [...path, key] });
-      }
+      const keys = Object.keys(value);
+      for (const key of keys) report(key, key);
+      frames.push({ container: value as Record<string, unknown>, keys, next: 0 });
+      return true;
     }
+    return false;
+  };
+  visit(document.value);
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1] as Frame;
+    const length = frame.keys ? frame.keys.length : (frame.container as unknown[]).length;
+    if (frame.next >= length) {
+      frames.pop();
+      path.pop(); // the segment that led here (none for the document itself: pop on an empty array is harmless)
+      continue;
+    }
+    const index = frame.next++;
+    const segment: PathSegment = frame.keys ? (frame.keys[index] as string) : index;
+    const child = frame.keys ? (frame.container as Record<string, unknown>)[segment] : (frame.container as unknown[])[index];
+    path.push(segment);
+    if (!visit(child)) path.pop();
   }
 }

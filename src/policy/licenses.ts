@@ -69,7 +69,7 @@ export function collectLicenseSets(documents: readonly PolicyDocument[], diagnos
  */
 export function checkLicenseAgainstCatalog(document: PolicyDocument, path: readonly PathSegment[], license: DesiredLicense, diagnostics: Diagnostic[]): void {
   const match = matchCatalogSkus(license.sku);
-  const skuLocation = document.locate([...path, 'sku']);
+  const skuLocation = (): SourceLocation => document.locate([...path, 'sku']);
   if (match === undefined) {
     const suggestions = isGuid(license.sku) ? [] : suggestCatalogSkus(license.sku);
     const advice = suggestions.length > 0 ? ` Did you mean ${suggestions.join(' or ')}?` : '';
@@ -77,7 +77,7 @@ export function checkLicenseAgainstCatalog(document: PolicyDocument, path: reado
       severity: 'warning',
       code: 'unknown-sku',
       message: `SKU ${clip(license.sku)} is not in Microsoft's licensing catalog of ${SKU_CATALOG_SOURCE.updated} that tenantctl ships; the tenant may still have it (plan checks it).${advice}`,
-      location: skuLocation,
+      location: skuLocation(),
     });
     return;
   }
@@ -89,7 +89,7 @@ export function checkLicenseAgainstCatalog(document: PolicyDocument, path: reado
       message: match.by === 'productName'
         ? `${clip(license.sku)} is the product name of ${skus.length} SKUs (${skus.map((s) => `${s.skuPartNumber}: ${s.skuId}`).join('; ')}); plan uses the one the tenant holds and fails if it holds both: write the part number to be sure`
         : `${clip(license.sku)} names ${skus.length} products (${skus.map((s) => `${s.productName}: ${s.skuId}`).join('; ')}); write the skuId instead`,
-      location: skuLocation,
+      location: skuLocation(),
     });
   }
   license.disabledPlans.forEach((plan, index) => {

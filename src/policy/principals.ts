@@ -182,15 +182,15 @@ function readLicenseReferences(
   diagnostics: Diagnostic[],
 ): DesiredLicense[] {
   const licenses: DesiredLicense[] = [];
-  const skus = new Map<string, SourceLocation>();
+  // Where each SKU was first given; positions are looked up only for a diagnostic.
+  const skus = new Map<string, readonly PathSegment[]>();
   entries(entry, 'licenses').forEach((reference, index) => {
     const referencePath = [...path, 'licenses', index];
-    const location = document.locate(referencePath);
     let license: DesiredLicense | undefined;
     if (typeof reference === 'string') {
       const declaration = licenseSets.get(reference);
       if (!declaration) {
-        diagnostics.push(unknownLicenseSet(reference, location, userPrincipalName, [...licenseSets.keys()]));
+        diagnostics.push(unknownLicenseSet(reference, document.locate(referencePath), userPrincipalName, [...licenseSets.keys()]));
         return;
       }
       declaration.used = true;
@@ -201,19 +201,20 @@ function readLicenseReferences(
     }
     if (!license) return;
     const identity = skuIdentity(license.sku);
-    const first = skus.get(identity);
-    if (first) {
+    const firstPath = skus.get(identity);
+    if (firstPath) {
+      const first = document.locate(firstPath);
       diagnostics.push({
         severity: 'error',
         code: 'duplicate-sku',
         message: `${clip(userPrincipalName)} gets SKU ${clip(license.sku)} twice (also at ${formatLocation(first)}); a user holds each SKU once: merge the two into one license with the disabled plans you want`,
-        location,
+        location: document.locate(referencePath),
         related: [first],
         userPrincipalName,
       });
       return;
     }
-    skus.set(identity, location);
+    skus.set(identity, referencePath);
     licenses.push(license);
   });
   return licenses;

@@ -57,8 +57,25 @@ export function checkPolicySchema(document: PolicyDocument): Diagnostic[] {
  */
 function forSchema(value: unknown): unknown {
   if (value instanceof Uint8Array || value instanceof Map || value instanceof Set) return null;
-  if (Array.isArray(value)) return value.map(forSchema);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, forSchema(child)]));
+  // Copied only where something inside changes: a policy of 50,000 users is mostly left as it is.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const seen = forSchema(item);
+      if (copy === undefined && !Object.is(seen, item)) copy = value.slice(0, index);
+      copy?.push(seen);
+    }
+    return copy ?? value;
+  }
+  if (typeof value === 'object' && value !== null) {
+    if (Object.getPrototypeOf(value) !== Object.prototype) return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, forSchema(child)]));
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!Object.is(forSchema(record[key]), record[key])) return Object.fromEntries(Object.entries(record).map(([name, child]) => [name, forSchema(child)]));
+    }
+    return value;
+  }
   return value;
 }
 

@@ -2,6 +2,8 @@ import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, par
 import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
+import type { FastCollection, FastNode } from './fast-yaml.ts';
+import { FLOW, fastParseYaml, MAP, scalarAt } from './fast-yaml.ts';
 
 /** One policy file's bytes, named as the user should see it (relative to the working directory). */
 export interface PolicySource {
@@ -59,6 +61,16 @@ export function parsePolicySource(source: PolicySource): ParsedSource {
   const decoded = decodePolicyText(source);
   if ('diagnostic' in decoded) return { documents: [], diagnostics: [decoded.diagnostic] };
   const { text } = decoded;
+  // Most policy files are plain YAML that the fast reader takes: the same value and the same
+  // positions, without the library's documents. Anything else is read by the library below.
+  const fast = fastParseYaml(text);
+  if (fast) return { documents: [fastDocument(source.file, text, fast.root, fast.value)], diagnostics: [] };
+  return parseWithLibrary(source.file, text);
+}
+
+/** Parses every YAML document of a file's text with the `yaml` library, which reports every problem. */
+export function parseWithLibrary(file: string, text: string): ParsedSource {
+  const source = { file };
   const lineCounter = new LineCounter();
   const at: At = (offset) => {
     const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
@@ -243,6 +255,87 @@ function documentWithPositions(file: string, text: string, doc: Document.Parsed,
       while (isAlias(node)) node = node.resolve(doc) ?? null;
       if (!isScalar(node) || !node.range) return undefined;
       return text.slice(node.range[0], node.range[1]).trim();
+    },
+  };
+}
+
+/** Line and column of an offset, as the library's LineCounter gives them; the line starts are found on first use. */
+function lineColumnOf(file: string, text: string): At {
+  let lineStarts: number[] | undefined;
+  return (offset) => {
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    }
+    const clamped = Math.max(0, Math.min(offset, text.length));
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] as number) <= clamped) low = mid;
+      else high = mid - 1;
+    }
+    return { file, line: low + 1, column: clamped - (lineStarts[low] as number) + 1 };
+  };
+}
+
+/** A document the fast reader read: {@link documentWithPositions}'s answers, from the fast reader's nodes. */
+function fastDocument(file: string, text: string, root: FastCollection, value: unknown): PolicyDocument {
+  const at = lineColumnOf(file, text);
+  interface FastFound {
+    readonly node: FastNode;
+    readonly keyStart: number | undefined;
+    /** Whether the node is inside a flow collection. */
+    readonly inFlow: boolean;
+  }
+  const find = (path: readonly PathSegment[]): FastFound => {
+    let node: FastNode = root;
+    let at: unknown = value;
+    let keyStart: number | undefined;
+    let inFlow = false;
+    for (const segment of path) {
+      if (typeof node === 'number') break;
+      const flags = node[0] as number;
+      if ((flags & MAP) !== 0) {
+        const index = Object.keys(at as object).indexOf(String(segment));
+        if (index === -1) break;
+        keyStart = node[2 + 2 * index] as number;
+        node = node[3 + 2 * index] as FastNode;
+        at = (at as Record<string, unknown>)[String(segment)];
+      } else if (typeof segment === 'number' && Number.isInteger(segment) && segment >= 0 && segment < node.length - 2) {
+        keyStart = undefined;
+        node = node[2 + segment] as FastNode;
+        at = (at as unknown[])[segment];
+      } else {
+        break;
+      }
+      inFlow = (flags & FLOW) !== 0;
+    }
+    return { node, keyStart, inFlow };
+  };
+  const offsetOf = ({ node, keyStart }: FastFound, part: 'key' | 'value'): number => {
+    const empty = typeof node === 'number' && node < 0;
+    if ((part === 'key' || empty) && keyStart !== undefined) return keyStart;
+    return typeof node === 'number' ? (empty ? -1 - node : node) : (node[1] as number);
+  };
+  return {
+    file,
+    value,
+    locate: (path, part = 'value') => at(offsetOf(find(path), part)),
+    locateInScalar: (path, offset) => {
+      const { node, inFlow } = find(path);
+      if (typeof node !== 'number') return at(node[1] as number);
+      const scalar = scalarAt(text, node, inFlow);
+      const quote = scalar.kind === 'single' || scalar.kind === 'double' ? 1 : 0;
+      const raw = text.slice(scalar.start, scalar.end);
+      const exact = !raw.includes('\\') && !raw.includes("''");
+      return at(scalar.start + (exact ? quote + offset : 0));
+    },
+    written: (path) => {
+      const { node, inFlow } = find(path);
+      if (typeof node !== 'number') return undefined;
+      const scalar = scalarAt(text, node, inFlow);
+      return text.slice(scalar.start, scalar.end).trim();
     },
   };
 }

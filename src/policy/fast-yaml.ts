@@ -1,0 +1,541 @@
+/**
+ * A fast reader for the plain YAML that policy files are nearly always written in: one document,
+ * block mappings and sequences, single-line flow collections, plain and quoted single-line scalars,
+ * and comments. It gives the same value the `yaml` library gives, and remembers where each node
+ * starts, an order of magnitude faster and with far less garbage than the library's documents.
+ *
+ * It answers only for text it reads exactly as the library does, and gives up (returns undefined)
+ * on anything else: anchors, aliases, tags, directives, several documents, block scalars,
+ * multi-line scalars or flow collections, escapes, tabs, control characters, duplicate keys, keys
+ * that are not strings, and anything the library would report as an error or a warning. The caller
+ * then reads the file with the library, which reports every problem; so this reader decides
+ * nothing about what is valid, and test/policy/fast-yaml.test.ts holds it to the library.
+ */
+
+/**
+ * A mapping or sequence of the document, kept as one array to keep a large document light:
+ * `[flags, start, ...]` where flags are {@link MAP} and {@link FLOW} and start is the offset where
+ * it is written; then a sequence's items, or for each key of a mapping the offset of the key and
+ * the value's node (in the order of `Object.keys` of the mapping's value: integer-like keys, which
+ * JavaScript would list first, are left to the library). A scalar is only a number: the offset where
+ * it starts, or for an empty value (`key:` and nothing after it) -1 minus the offset where the
+ * library places it; its kind and end are read again from the text when needed ({@link scalarAt}).
+ */
+export type FastCollection = FastNode[];
+/** Flags of a {@link FastCollection}: a mapping (else a sequence); written in flow style (`[...]`, `{...}`). */
+export const MAP = 1;
+export const FLOW = 2;
+export type FastNode = FastCollection | number;
+
+export interface FastDocument {
+  readonly value: unknown;
+  readonly root: FastCollection;
+}
+
+/** A scalar node's kind and extent: `end` is where its text ends (quotes included). */
+export function scalarAt(text: string, node: number, inFlow: boolean): { kind: 'empty' | 'plain' | 'single' | 'double'; start: number; end: number } {
+  if (node < 0) return { kind: 'empty', start: -1 - node, end: -1 - node };
+  const c = text.charCodeAt(node);
+  if (c === 0x22 || c === 0x27) return { kind: c === 0x22 ? 'double' : 'single', start: node, end: quotedEndAt(text, node) };
+  return { kind: 'plain', start: node, end: plainEndAt(text, node, inFlow) };
+}
+
+/** Thrown inside the reader when the text leaves the subset it reads; never escapes it. */
+class Unsupported extends Error {}
+const unsupported = (): never => {
+  throw new Unsupported();
+};
+
+/** Characters whose presence anywhere sends the file to the full parser. */
+const REFUSED_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/u; // eslint-disable-line no-control-regex -- finding them is the point
+/** The library refuses implicit keys longer than 1024 characters. */
+const MAX_KEY_LENGTH = 1000;
+
+/** Where a plain scalar may end, or holds what this reader must look at: in a flow collection, and on a block line. */
+const FLOW_PLAIN_STOP = /[\n,[\]{}:#]/gu;
+const BLOCK_PLAIN_STOP = /[\n:#]/gu;
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const HASH = 0x23;
+const COLON = 0x3a;
+const DASH = 0x2d;
+const COMMA = 0x2c;
+
+/** Reads `text` as the `yaml` library would (core schema), or returns undefined when it cannot be sure to. */
+export function fastParseYaml(text: string): FastDocument | undefined {
+  if (REFUSED_CHARACTERS.test(text)) return undefined;
+  try {
+    return new Reader(text).document();
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+}
+
+class Reader {
+  private pos = 0;
+  private readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** The node of the value read last. */
+  private node: FastNode = 0;
+
+  document(): FastDocument {
+    if (!this.nextContentLine() || this.indentAt(this.pos) !== 0) unsupported();
+    const first = this.pos;
+    if (this.text.startsWith('---', first) || this.text.startsWith('...', first) || this.text.charCodeAt(first) === 0x25 /* % */) unsupported();
+    if (!this.isImplicitKeyAt(first)) unsupported();
+    const value = this.blockMap(0);
+    const root = this.node as FastCollection;
+    if (this.nextContentLine()) unsupported();
+    return { value, root };
+  }
+
+  // ---- lines ---------------------------------------------------------------------------------
+
+  /** Moves `pos` to the first non-space character of the next line holding content (not blank, not a comment); false at the end. */
+  private nextContentLine(): boolean {
+    const { text } = this;
+    let pos = this.pos;
+    // `pos` is at the start of a line or after content that was already read on it.
+    for (;;) {
+      if (pos >= text.length) {
+        this.pos = pos;
+        return false;
+      }
+      let p = pos;
+      while (text.charCodeAt(p) === SPACE) p++;
+      const c = text.charCodeAt(p);
+      if (p >= text.length) {
+        this.pos = p;
+        return false;
+      }
+      if (c === NEWLINE) {
+        pos = p + 1;
+        continue;
+      }
+      if (c === HASH) {
+        const end = text.indexOf('\n', p);
+        if (end === -1) {
+          this.pos = text.length;
+          return false;
+        }
+        pos = end + 1;
+        continue;
+      }
+      this.pos = p;
+      return true;
+    }
+  }
+
+  /** The column of `pos` (the number of spaces before it on its line, when only spaces are). */
+  private indentAt(pos: number): number {
+    const lineStart = this.text.lastIndexOf('\n', pos - 1) + 1;
+    return pos - lineStart;
+  }
+
+  /** After a value on a line: only spaces and a comment may follow before the line ends. */
+  private endOfLine(): void {
+    const { text } = this;
+    let p = this.pos;
+    while (text.charCodeAt(p) === SPACE) p++;
+    if (p >= text.length) {
+      this.pos = p;
+      return;
+    }
+    const c = text.charCodeAt(p);
+    if (c === HASH && p > this.pos) {
+      const end = text.indexOf('\n', p);
+      this.pos = end === -1 ? text.length : end + 1;
+      return;
+    }
+    if (c !== NEWLINE) unsupported();
+    this.pos = p + 1;
+  }
+
+  private atLineEnd(p: number): boolean {
+    return p >= this.text.length || this.text.charCodeAt(p) === NEWLINE;
+  }
+
+  // ---- block collections --------------------------------------------------------------------
+
+  /** Whether the line content at `p` is `key:` (a plain or quoted key followed by `:` and a space or the line's end). */
+  private isImplicitKeyAt(p: number): boolean {
+    const { text } = this;
+    const c = text.charCodeAt(p);
+    if (c === 0x22 || c === 0x27) {
+      const close = this.quotedEnd(p);
+      if (close === -1) return false;
+      let q = close;
+      while (text.charCodeAt(q) === SPACE) q++;
+      return text.charCodeAt(q) === COLON && (this.atLineEnd(q + 1) || text.charCodeAt(q + 1) === SPACE);
+    }
+    if (c === 0x5b || c === 0x7b) return false;
+    for (let q = p; q < text.length; q++) {
+      const d = text.charCodeAt(q);
+      if (d === NEWLINE) return false;
+      if (d === HASH && text.charCodeAt(q - 1) === SPACE) return false;
+      if (d === COLON && (this.atLineEnd(q + 1) || text.charCodeAt(q + 1) === SPACE)) return true;
+    }
+    return false;
+  }
+
+  /** A block mapping whose keys sit at column `indent`; `pos` is at its first key. */
+  private blockMap(indent: number): unknown {
+    const { text } = this;
+    const value: Record<string, unknown> = {};
+    const node: FastCollection = [MAP, this.pos];
+    for (;;) {
+      const keyStart = this.pos;
+      if (!this.isImplicitKeyAt(keyStart)) unsupported();
+      const key = this.key();
+      if (Object.hasOwn(value, key) || key === '__proto__' || key === '<<' || INDEX_LIKE.test(key)) unsupported();
+      // `pos` is just after the colon.
+      let p = this.pos;
+      while (text.charCodeAt(p) === SPACE) p++;
+      let child: unknown;
+      if (this.atLineEnd(p) || (text.charCodeAt(p) === HASH && p > this.pos)) {
+        const afterColon = p; // the library places an empty value after the spaces that follow the colon
+        this.endOfLine();
+        const lineAfter = this.pos;
+        if (this.nextContentLine()) {
+          const childIndent = this.indentAt(this.pos);
+          const isDash = this.isSeqEntryAt(this.pos);
+          if (childIndent > indent) child = isDash ? this.blockSeq(childIndent) : this.nestedMap(childIndent);
+          else if (childIndent === indent && isDash) child = this.blockSeq(childIndent);
+          else child = this.empty(afterColon, lineAfter);
+        } else {
+          child = this.empty(afterColon, lineAfter);
+        }
+      } else {
+        this.pos = p;
+        child = this.inlineValue(false);
+        this.endOfLine();
+      }
+      value[key] = child;
+      node.push(keyStart, this.node);
+      if (!this.nextContentLine()) break;
+      const next = this.indentAt(this.pos);
+      if (next < indent) break;
+      if (next > indent) unsupported();
+      if (this.isSeqEntryAt(this.pos)) break; // the caller decides whether a sequence may follow here
+    }
+    this.node = node;
+    return value;
+  }
+
+  /** A mapping that starts on a line of its own. */
+  private nestedMap(indent: number): unknown {
+    if (!this.isImplicitKeyAt(this.pos)) unsupported();
+    return this.blockMap(indent);
+  }
+
+  /** An empty value (`key:` with nothing after it); `lineAfter` is where reading resumes. */
+  private empty(at: number, lineAfter: number): null {
+    this.pos = lineAfter;
+    this.node = -1 - at;
+    return null;
+  }
+
+  private isSeqEntryAt(p: number): boolean {
+    return this.text.charCodeAt(p) === DASH && (this.atLineEnd(p + 1) || this.text.charCodeAt(p + 1) === SPACE);
+  }
+
+  /** A block sequence whose dashes sit at column `indent`; `pos` is at its first dash. */
+  private blockSeq(indent: number): unknown {
+    const { text } = this;
+    const value: unknown[] = [];
+    const node: FastCollection = [0, this.pos];
+    for (;;) {
+      let p = this.pos + 1;
+      while (text.charCodeAt(p) === SPACE) p++;
+      if (this.atLineEnd(p) || text.charCodeAt(p) === HASH) unsupported(); // an item on the lines below: leave it to the library
+      if (this.isSeqEntryAt(p)) unsupported();
+      this.pos = p;
+      let item: unknown;
+      if (this.isImplicitKeyAt(p)) {
+        item = this.blockMap(this.indentAt(p));
+      } else {
+        item = this.inlineValue(false);
+        this.endOfLine();
+      }
+      value.push(item);
+      node.push(this.node);
+      if (!this.nextContentLine()) break;
+      const next = this.indentAt(this.pos);
+      if (next < indent) break;
+      if (next > indent || !this.isSeqEntryAt(this.pos)) {
+        if (next === indent) break; // a key of the mapping that holds this sequence
+        unsupported();
+      }
+    }
+    this.node = node;
+    return value;
+  }
+
+  // ---- keys and scalars ---------------------------------------------------------------------
+
+  /** Reads a key at `pos` and the colon after it; `pos` ends after the colon. */
+  private key(): string {
+    const { text } = this;
+    const start = this.pos;
+    const c = text.charCodeAt(start);
+    let key: string;
+    if (c === 0x22 || c === 0x27) {
+      const node = this.quoted();
+      key = node.value as string;
+    } else {
+      let q = start;
+      while (!(text.charCodeAt(q) === COLON && (this.atLineEnd(q + 1) || text.charCodeAt(q + 1) === SPACE))) q++;
+      let e = q;
+      while (text.charCodeAt(e - 1) === SPACE) e--;
+      const resolved = this.plainValue(start, e, false);
+      if (typeof resolved !== 'string') unsupported();
+      key = resolved as string;
+      this.pos = q;
+    }
+    while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+    if (text.charCodeAt(this.pos) !== COLON || this.pos - start > MAX_KEY_LENGTH) unsupported();
+    this.pos++;
+    return key;
+  }
+
+  /** A value written on the current line: a flow collection, a quoted or a plain scalar. */
+  private inlineValue(inFlow: boolean): unknown {
+    const { text } = this;
+    const c = text.charCodeAt(this.pos);
+    if (c === 0x5b) return this.flowSeq();
+    if (c === 0x7b) return this.flowMap();
+    if (c === 0x22 || c === 0x27) {
+      this.node = this.pos;
+      return this.quoted().value;
+    }
+    const start = this.pos;
+    let p = start;
+    if (inFlow) {
+      for (;;) {
+        FLOW_PLAIN_STOP.lastIndex = p;
+        p = FLOW_PLAIN_STOP.exec(text)?.index ?? text.length;
+        const d = text.charCodeAt(p);
+        if (p >= text.length || d === NEWLINE || d === COLON) unsupported();
+        if (d !== HASH) break;
+        if (text.charCodeAt(p - 1) === SPACE) unsupported();
+        p++;
+      }
+    } else {
+      for (;;) {
+        BLOCK_PLAIN_STOP.lastIndex = p;
+        p = BLOCK_PLAIN_STOP.exec(text)?.index ?? text.length;
+        const d = text.charCodeAt(p);
+        if (p >= text.length || d === NEWLINE) break;
+        if (d === HASH && text.charCodeAt(p - 1) === SPACE) break;
+        if (d === COLON && (this.atLineEnd(p + 1) || text.charCodeAt(p + 1) === SPACE)) unsupported();
+        p++;
+      }
+    }
+    let e = p;
+    while (text.charCodeAt(e - 1) === SPACE) e--;
+    if (e <= start) unsupported();
+    const value = this.plainValue(start, e, inFlow);
+    this.pos = e;
+    this.node = start;
+    return value;
+  }
+
+  /** A quoted scalar at `pos`, on one line and without escapes; `pos` ends after the closing quote. */
+  private quoted(): { value: string; end: number } {
+    const start = this.pos;
+    const end = this.quotedEnd(start);
+    if (end === -1) unsupported();
+    const inner = this.text.slice(start + 1, end - 1);
+    this.pos = end;
+    const after = this.text.charCodeAt(end);
+    // Whatever follows must end the scalar: a space, the line's end, or a flow indicator.
+    if (!(this.atLineEnd(end) || after === SPACE || after === COLON || after === COMMA || after === 0x5d || after === 0x7d)) unsupported();
+    return { value: this.text.charCodeAt(start) === 0x27 ? inner.replaceAll("''", "'") : inner, end };
+  }
+
+  private quotedEnd(p: number): number {
+    return quotedEndAt(this.text, p);
+  }
+
+  /** A plain scalar's value by the core schema, as the library resolves it. */
+  private plainValue(start: number, end: number, inFlow: boolean): unknown {
+    const { text } = this;
+    const c = text.charCodeAt(start);
+    // Indicators that cannot start a plain scalar, or start one the library reads otherwise.
+    if (
+      c === 0x3f /* ? */ || c === COLON || c === COMMA || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d || c === HASH || c === 0x26 /* & */ ||
+      c === 0x2a /* * */ || c === 0x21 /* ! */ || c === 0x7c /* | */ || c === 0x3e /* > */ || c === 0x22 || c === 0x27 || c === 0x25 /* % */ || c === 0x40 /* @ */ || c === 0x60 /* ` */
+    ) {
+      unsupported();
+    }
+    if (c === DASH && (end === start + 1 || text.charCodeAt(start + 1) === SPACE || (inFlow && text.charCodeAt(start + 1) === COMMA))) unsupported();
+    const source = text.slice(start, end);
+    return resolvePlain(source);
+  }
+
+  // ---- flow collections ---------------------------------------------------------------------
+
+  private skipFlowSpaces(): void {
+    while (this.text.charCodeAt(this.pos) === SPACE) this.pos++;
+    if (this.atLineEnd(this.pos)) unsupported();
+  }
+
+  private flowSeq(): unknown {
+    const { text } = this;
+    const value: unknown[] = [];
+    const node: FastCollection = [FLOW, this.pos];
+    this.pos++;
+    this.skipFlowSpaces();
+    if (text.charCodeAt(this.pos) !== 0x5d) {
+      for (;;) {
+        value.push(this.inlineValue(true));
+        node.push(this.node);
+        this.skipFlowSpaces();
+        const d = text.charCodeAt(this.pos);
+        if (d === 0x5d) break;
+        if (d !== COMMA) unsupported();
+        this.pos++;
+        this.skipFlowSpaces();
+        if (text.charCodeAt(this.pos) === 0x5d || text.charCodeAt(this.pos) === COMMA) unsupported();
+      }
+    }
+    this.pos++;
+    this.flowEnd();
+    this.node = node;
+    return value;
+  }
+
+  private flowMap(): unknown {
+    const { text } = this;
+    const value: Record<string, unknown> = {};
+    const node: FastCollection = [MAP | FLOW, this.pos];
+    this.pos++;
+    this.skipFlowSpaces();
+    if (text.charCodeAt(this.pos) !== 0x7d) {
+      for (;;) {
+        const keyStart = this.pos;
+        const keyNode = this.inlineFlowKey();
+        if (typeof keyNode !== 'string' || Object.hasOwn(value, keyNode) || keyNode === '__proto__' || keyNode === '<<' || INDEX_LIKE.test(keyNode)) unsupported();
+        const key = keyNode as string;
+        if (text.charCodeAt(this.pos) !== COLON || text.charCodeAt(this.pos + 1) !== SPACE) unsupported();
+        this.pos++;
+        this.skipFlowSpaces();
+        const d = text.charCodeAt(this.pos);
+        if (d === COMMA || d === 0x7d) unsupported();
+        value[key] = this.inlineValue(true);
+        node.push(keyStart, this.node);
+        this.skipFlowSpaces();
+        const e = text.charCodeAt(this.pos);
+        if (e === 0x7d) break;
+        if (e !== COMMA) unsupported();
+        this.pos++;
+        this.skipFlowSpaces();
+        if (text.charCodeAt(this.pos) === 0x7d || text.charCodeAt(this.pos) === COMMA) unsupported();
+      }
+    }
+    this.pos++;
+    this.flowEnd();
+    this.node = node;
+    return value;
+  }
+
+  /** A key inside a flow mapping: a quoted scalar or a plain one ending at `: `; `pos` ends at the colon. */
+  private inlineFlowKey(): unknown {
+    const { text } = this;
+    const c = text.charCodeAt(this.pos);
+    if (c === 0x22 || c === 0x27) {
+      const { value } = this.quoted();
+      return value;
+    }
+    if (c === 0x5b || c === 0x7b) unsupported();
+    const start = this.pos;
+    let p = start;
+    for (;;) {
+      const d = text.charCodeAt(p);
+      if (p >= text.length || d === NEWLINE || d === COMMA || d === 0x5b || d === 0x5d || d === 0x7b || d === 0x7d || d === HASH) unsupported();
+      if (d === COLON) {
+        if (text.charCodeAt(p + 1) !== SPACE) unsupported();
+        break;
+      }
+      p++;
+    }
+    let e = p;
+    while (text.charCodeAt(e - 1) === SPACE) e--;
+    if (e <= start || p - start > MAX_KEY_LENGTH) unsupported();
+    this.pos = p;
+    return this.plainValue(start, e, true);
+  }
+
+  /** A flow collection must not be a key: `[a]: b` and `{a: b}: c` are left to the library. */
+  private flowEnd(): void {
+    let p = this.pos;
+    while (this.text.charCodeAt(p) === SPACE) p++;
+    if (this.text.charCodeAt(p) === COLON) unsupported();
+  }
+}
+
+/** The offset after the closing quote of the quoted scalar at `p`, or -1 when it is not one the reader takes. */
+function quotedEndAt(text: string, p: number): number {
+  const quote = text.charCodeAt(p);
+  for (let q = p + 1; q < text.length; q++) {
+    const d = text.charCodeAt(q);
+    if (d === NEWLINE) return -1;
+    if (quote === 0x22 && d === 0x5c /* backslash */) return -1;
+    if (d === quote) {
+      if (quote === 0x27 && text.charCodeAt(q + 1) === 0x27) {
+        q++;
+        continue;
+      }
+      return q + 1;
+    }
+  }
+  return -1;
+}
+
+/** Where a plain scalar the reader took ends (its trailing spaces left out): as `inlineValue` found it. */
+function plainEndAt(text: string, start: number, inFlow: boolean): number {
+  let p = start;
+  for (;;) {
+    const stop = inFlow ? FLOW_PLAIN_STOP : BLOCK_PLAIN_STOP;
+    stop.lastIndex = p;
+    p = stop.exec(text)?.index ?? text.length;
+    const d = text.charCodeAt(p);
+    if (p >= text.length || d === NEWLINE || (d === HASH && text.charCodeAt(p - 1) === SPACE) || (inFlow && d !== HASH && d !== COLON)) break;
+    p++;
+  }
+  while (text.charCodeAt(p - 1) === SPACE) p--;
+  return p;
+}
+
+/** Keys JavaScript lists before all others (array indices), whatever their place in the text. */
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/u;
+
+const NULL = /^(?:~|[Nn]ull|NULL)?$/u;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/u;
+const INT_OCT = /^0o[0-7]+$/u;
+const INT = /^[-+]?[0-9]+$/u;
+const INT_HEX = /^0x[0-9a-fA-F]+$/u;
+const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/u;
+const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/u;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/u;
+
+/** The YAML 1.2 core schema's reading of a plain scalar, in the library's order and with its conversions. */
+export function resolvePlain(source: string): unknown {
+  const c = source.charCodeAt(0);
+  const maybeSpecial = c === 0x7e || c === 0x6e || c === 0x4e || c === 0x74 || c === 0x54 || c === 0x66 || c === 0x46 || c === 0x2b || c === DASH || c === 0x2e || (c >= 0x30 && c <= 0x39);
+  if (!maybeSpecial) return source;
+  if (NULL.test(source)) return null;
+  if (BOOL.test(source)) return c === 0x74 || c === 0x54;
+  if (INT_OCT.test(source)) return parseInt(source.substring(2), 8);
+  if (INT.test(source)) return parseInt(source, 10);
+  if (INT_HEX.test(source)) return parseInt(source.substring(2), 16);
+  if (FLOAT_NAN.test(source)) return source.slice(-3).toLowerCase() === 'nan' ? Number.NaN : source[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (FLOAT_EXP.test(source) || FLOAT.test(source)) return parseFloat(source);
+  return source;
+}
