@@ -80,7 +80,8 @@ export function proxyFor(settings: ProxySettings, target: URL): ProxyUrl | undef
 }
 
 /**
- * undici's NO_PROXY matching (EnvHttpProxyAgent#shouldProxy), for naming the proxy in a message or
+ * undici's NO_PROXY matching (EnvHttpProxyAgent#shouldProxy; package.json pins undici to 7.30.x so the two
+ * cannot drift apart unseen), for naming the proxy in a message or
  * description; undici itself decides each request, and test/tenant/graph-proxy.test.ts checks both
  * agree. IPv6 hosts keep their brackets (`[::1]`); `*` counts only as the whole value.
  */
