@@ -3,7 +3,8 @@ import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
 import type { FastCollection, FastNode } from './fast-yaml.ts';
-import { FLOW, fastParseYaml, MAP, scalarAt } from './fast-yaml.ts';
+import { FLOW, fastParseYaml, MAP } from './fast-yaml.ts';
+import { scalarAt } from './fast-yaml-scalars.ts';
 
 /** One policy file's bytes, named as the user should see it (relative to the working directory). */
 export interface PolicySource {
