@@ -44,8 +44,8 @@ export async function runExportCommand(options: ExportCommandOptions, io: CliIo,
   // Online plan (mailboxCandidates), and the second asks only about those. The second read repeats
   // the bulk user read (pages of 999: about 11 requests at 10,000 users), which is cheap next to the
   // mailbox reads, and it makes users and mailboxes one consistent snapshot. No candidate: no second
-  // read. Every attribute a policy may declare, and each user's manager, in the same bulk pages.
-  const everything = { attributes: EXPORTED_ATTRIBUTES, managers: true } as const;
+  // read. Every attribute a policy may declare, each user's manager and every user's plans, in the same bulk pages.
+  const everything = { attributes: EXPORTED_ATTRIBUTES, managers: true, planHistory: 'all' } as const;
   const first = await tenant.readTenant({ mailboxUserPrincipalNames: [], ...everything });
   const candidates = mailboxCandidates(first.users);
   const observed = candidates.length > 0 ? await tenant.readTenant({ mailboxUserPrincipalNames: candidates, ...everything }) : first;

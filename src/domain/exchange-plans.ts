@@ -20,3 +20,11 @@ export function isExchangeMailboxPlan(servicePlanId: string): boolean {
   // Graph writes ids in lower case: try as given first (hot: every plan of every user is asked about).
   return EXCHANGE_MAILBOX_PLANS.has(servicePlanId) || EXCHANGE_MAILBOX_PLANS.has(servicePlanId.toLowerCase());
 }
+
+/**
+ * Whether a user's plans hold a removed (Deleted) Exchange mailbox plan: only such a user has a mailbox history to
+ * tell (docs/graph-behaviour.md §8), so only such a user's plans are read by default (ReadTenantRequest.planHistory).
+ */
+export function holdsRemovedMailboxPlan(plans: readonly { readonly capabilityStatus: string; readonly servicePlanId: string }[]): boolean {
+  return plans.some((p) => p.capabilityStatus === 'Deleted' && isExchangeMailboxPlan(p.servicePlanId));
+}

@@ -31,6 +31,13 @@ export interface ReadTenantRequest {
    * groups (one advanced query) and read with their members (`ObservedTenant.groups`).
    */
   readonly groups?: readonly string[];
+  /**
+   * Whose Exchange mailbox plan entries (`ObservedUser.assignedPlans`) an active user carries. `removed`, the default:
+   * only users who hold a removed (Deleted) Exchange plan, all the planner's mailbox history needs
+   * (docs/graph-behaviour.md §8); every other active user's list is empty. `all`: every user's (export tells a
+   * licensed person's mailbox from a shared one by them). Deleted users always carry theirs.
+   */
+  readonly planHistory?: 'removed' | 'all';
 }
 
 export interface TenantReader {

@@ -17,7 +17,7 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import { generateSyntheticSeed } from '../../src/emulator/synthetic/synthetic.ts';
 import { exportPolicy, mailboxCandidates, PUBLISHED_SCHEMA_URL } from '../../src/policy/export.ts';
 import { runTenantctl } from '../support/cli.ts';
-import { ALICE, BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, TENANT_ID, userIn, YAMMER } from '../support/emulator.ts';
+import { ALICE, BOB, CAROL, contoso, DAVE, E3, FIXTURE_NOW, OLD_ALICE, RECONCILER, SUPPORT, TENANT_ID, userIn, YAMMER } from '../support/emulator.ts';
 
 /** No node_modules/tenantctl under the test's working directory: this version's schema on unpkg. */
 const SCHEMA_LINE = `# yaml-language-server: $schema=${PUBLISHED_SCHEMA_URL}\n`;
@@ -89,6 +89,17 @@ describe('tenantctl export against the emulator', () => {
     expect(result.plan.changes).toEqual([]);
     expect(codes(result.plan).filter((c) => c.startsWith('error'))).toEqual([]);
     expect(result.planCode).toBe(0);
+  });
+
+  it("asks Exchange only about accounts without an enabled Exchange plan: the licensed people's plans are read, not guessed", async () => {
+    await reseed(contoso());
+    const cwd = mkdtempSync(path.join(tmpdir(), 'tenantctl-export-'));
+    await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });
+    const exported = await runTenantctl(['export'], { env: contosoEnv(), cwd, now: FIXTURE_NOW });
+    expect(exported.code, exported.stderr).toBe(0);
+    const asked = emulator.requests().filter((r) => r.inBatch !== undefined && r.path.includes('/mailboxSettings')).map((r) => r.path.split('/')[2]);
+    // Bob and Alice hold E3 with Exchange Online enabled; Carol lost hers, the support mailbox is blocked.
+    expect(asked.sort()).toEqual([CAROL, SUPPORT].sort());
   });
 
   it('writes the attributes and managers it finds (not unset ones, not a manager it cannot name), and plan still finds no changes', async () => {

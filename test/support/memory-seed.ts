@@ -4,7 +4,7 @@
  * licenses and CountViolations, assignedPlans with history, consumedUnits, purged deleted users.
  * Also the ObservedTenant a correct reader must return for a seed.
  */
-import { isExchangeMailboxPlan } from '../../src/domain/exchange-plans.ts';
+import { holdsRemovedMailboxPlan, isExchangeMailboxPlan } from '../../src/domain/exchange-plans.ts';
 import { hasMailbox, serviceOf } from '../../src/emulator/directory/licensing.ts';
 import type { AssignedPlan, LicenseAssignmentState, Seed, SeedSku } from '../../src/emulator/directory/model.ts';
 import { loadSeed } from '../../src/emulator/directory/seed.ts';
@@ -122,7 +122,10 @@ export function expectedObservedTenant(seed: Seed, mailboxUserPrincipalNames: re
     ...(attributes.length === 0 ? {} : { attributes: attributesOf(user, attributes) }),
     ...(request.managers === true ? { managerId: user.manager !== undefined && activeIds.has(user.manager) ? user.manager : null } : {}),
   });
-  const users = dump.users.map((u) => ({ ...observedUser(u, false), ...extras(u) }));
+  // By default only a user who holds a removed Exchange mailbox plan lists its plans (ReadTenantRequest.planHistory).
+  const planHistory = (user: ObservedUser): ObservedUser =>
+    request.planHistory === 'all' || holdsRemovedMailboxPlan(user.assignedPlans) ? user : { ...user, assignedPlans: [] };
+  const users = dump.users.map((u) => ({ ...planHistory(observedUser(u, false)), ...extras(u) }));
   const deletedUsers = dump.deletedUsers.map((u) => ({ ...observedUser(u, true), ...extras(u) }));
   const declared = new Set(mailboxUserPrincipalNames.map((u) => u.toLowerCase()));
   const mailboxes = new Map<string, ObservedMailbox>();

@@ -109,6 +109,20 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
         expect(tenant).toEqual(expectedObservedTenant(seed, DECLARED_MAILBOXES));
       });
 
+      it("lists an active user's Exchange plans only when it holds a removed one, unless every user's are asked for", async () => {
+        const subject = await makeSubject(contoso());
+        const lean = await read(subject);
+        // Carol lost her mailbox with a license: her history is read. Bob's plans are all Enabled: not read.
+        expect(planOf(userOf(lean, CAROL), EXCHANGE_PLAN_2)).toEqual({ status: 'Deleted', date: '2026-11-12T09:00:00Z' });
+        expect(userOf(lean, BOB).assignedPlans).toEqual([]);
+        const all = await readWith(subject, { planHistory: 'all' });
+        expect(all).toEqual(expectedObservedTenant(contoso(), DECLARED_MAILBOXES, { planHistory: 'all' }));
+        expect(userOf(all, BOB).assignedPlans.length).toBeGreaterThan(0);
+        expect(userOf(all, CAROL).assignedPlans).toEqual(userOf(lean, CAROL).assignedPlans);
+        // Deleted users keep theirs in both reads.
+        expect(all.deletedUsers).toEqual(lean.deletedUsers);
+      });
+
       it('reads what the planner relies on in the fixture', async () => {
         const tenant = await read(await makeSubject(contoso()));
         expect(tenant.tenantId).toBe(TENANT_ID);
@@ -252,7 +266,9 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
       it('adds a license: a seat is consumed and the lost mailbox comes back (Exchange plan Enabled again)', async () => {
         const subject = await makeSubject(contoso((d) => { userIn(d, CAROL).usageLocation = 'NL'; }));
         await subject.tenant.assignLicenses(CAROL, [{ skuId: E3, disabledPlans: [YAMMER] }], []);
-        const tenant = await read(subject);
+        // No removed plan left: only a read of every user's plans lists hers.
+        expect(userOf(await read(subject), CAROL).assignedPlans).toEqual([]);
+        const tenant = await readWith(subject, { planHistory: 'all' });
         expect(userOf(tenant, CAROL).assignedLicenses).toEqual([{ skuId: E3, disabledPlans: [YAMMER] }]);
         expect(userOf(tenant, CAROL).licenseAssignmentStates).toEqual([{ skuId: E3, disabledPlans: [YAMMER], assignedByGroup: null, state: 'Active', error: 'None' }]);
         expect(planOf(userOf(tenant, CAROL), EXCHANGE_PLAN_2)).toEqual({ status: 'Enabled', date: FIXTURE_NOW });
@@ -274,9 +290,9 @@ export function runTenantContract(name: string, makeSubject: MakeSubject): void 
       it('re-adding a held SKU replaces its disabled plans without a seat, and repeating it changes nothing', async () => {
         const subject = await makeSubject(contoso((d) => { skuIn(d, E3).prepaidUnits.enabled = 2; }));
         await subject.tenant.assignLicenses(BOB, [{ skuId: E3, disabledPlans: [] }], []);
-        const once = await read(subject);
+        const once = await readWith(subject, { planHistory: 'all' });
         await subject.tenant.assignLicenses(BOB, [{ skuId: E3, disabledPlans: [] }], []);
-        expect(await read(subject)).toEqual(once);
+        expect(await readWith(subject, { planHistory: 'all' })).toEqual(once);
         expect(userOf(once, BOB).assignedLicenses).toContainEqual({ skuId: E3, disabledPlans: [] });
         // The readers keep only Exchange mailbox plans of assignedPlans (src/domain/observed.ts): Yammer is not read.
         expect(planOf(userOf(once, BOB), YAMMER)).toBeUndefined();

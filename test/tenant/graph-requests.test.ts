@@ -1,8 +1,9 @@
 /**
  * The Graph adapter reads in bulk (docs/reconciliation.md §1, docs/pulumi.md): for U active users, D deleted users and M
- * declared mailboxes, ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests, +1 for group names when a license
- * comes from a group or the request names groups, + ⌈m/999⌉ (at least 1) for the members of each named group
- * found; declared attributes and managers cost no request — measured on the emulator's request log.
+ * declared mailboxes, ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests, + ⌈R/999⌉ (at least 1) for the plans of the R
+ * users who hold a removed Exchange plan, +1 for group names when a license comes from a group or the request
+ * names groups, + ⌈m/999⌉ (at least 1) for the members of each named group found; declared attributes and
+ * managers cost no request — measured on the emulator's request log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Seed } from '../../src/emulator/directory/model.ts';
@@ -12,6 +13,8 @@ import { bigSeed, declaredMailboxes } from '../support/big-seed.ts';
 import { graphTenantFor } from '../support/graph-tenant.ts';
 import { expectedObservedTenant } from '../support/memory-seed.ts';
 import { E3 } from '../support/emulator.ts';
+import { holdsRemovedMailboxPlan } from '../../src/domain/exchange-plans.ts';
+import type { ObservedTenant } from '../../src/domain/observed.ts';
 
 let emulator: RunningEmulator;
 
@@ -35,6 +38,11 @@ function graphRequests(): RequestLogEntry[] {
 }
 
 const pages = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
+/** The bulk pages of active users, without the filtered read of removed plans (also `GET /users`). */
+const isBulkUserPage = (r: RequestLogEntry): boolean => r.path === '/users' && !r.query.includes('$filter');
+const isRemovedPlanPage = (r: RequestLogEntry): boolean => r.path === '/users' && r.query.includes('$filter');
+/** The users who hold a removed Exchange plan: one filtered page per 999 of them (at least one). */
+const removedPlanPages = (observed: ObservedTenant): number => pages(observed.users.filter((u) => holdsRemovedMailboxPlan(u.assignedPlans)).length, 999);
 
 describe('Graph adapter request count', () => {
   it.each([
@@ -50,19 +58,23 @@ describe('Graph adapter request count', () => {
     const D = observed.deletedUsers.length;
     const M = observed.mailboxes.size;
     expect({ U, D, M }).toEqual({ U: 4 + users, D: 3 + deleted, M: mailboxes });
-    const expected = pages(U, 999) + pages(D, 999) + 1 + Math.ceil(M / 20) + (groups ? 1 : 0);
+    const expected = pages(U, 999) + pages(D, 999) + 1 + Math.ceil(M / 20) + removedPlanPages(observed) + (groups ? 1 : 0);
     const log = graphRequests();
     expect(log.length, log.map((r) => `${r.method} ${r.path}`).join('\n')).toBe(expected);
 
     const count = (path: string): number => log.filter((r) => r.path === path).length;
-    expect(count('/users')).toBe(pages(U, 999));
+    expect(log.filter(isBulkUserPage).length).toBe(pages(U, 999));
+    expect(log.filter(isRemovedPlanPage).length).toBe(removedPlanPages(observed));
     expect(count('/directory/deletedItems/microsoft.graph.user')).toBe(pages(D, 999));
     expect(count('/subscribedSkus')).toBe(1);
     expect(count('/groups')).toBe(groups ? 1 : 0);
     expect(count('/$batch')).toBe(Math.ceil(M / 20));
     // nextLinks followed as given: every later page carries the emulator's skiptoken and the first page's options.
-    for (const entry of log.filter((r) => r.path === '/users').slice(1)) expect(entry.query).toContain('$skiptoken=');
+    for (const entry of log.filter(isBulkUserPage).slice(1)) expect(entry.query).toContain('$skiptoken=');
     expect(log.filter((r) => r.path === '/users').every((r) => r.query.includes('$top=999') && r.query.includes('$select='))).toBe(true);
+    // The bulk pages leave the plans out; the filtered read asks for ids and plans only.
+    for (const page of log.filter(isBulkUserPage)) expect(decodeURIComponent(page.query)).not.toContain('assignedPlans');
+    for (const page of log.filter(isRemovedPlanPage)) expect(decodeURIComponent(page.query)).toMatch(/\$select=id,assignedPlans(&|$)/u);
     expect(log.find((r) => r.path === '/subscribedSkus')?.query).not.toContain('$top');
     expect(log.filter((r) => r.path === '/$batch').every((r) => (r.batchItems ?? 0) <= 20)).toBe(true);
     expect(emulator.requests().filter((r) => r.inBatch !== undefined).length).toBe(M);
@@ -87,12 +99,12 @@ describe('Graph adapter request count', () => {
     const D = observed.deletedUsers.length;
     const log = graphRequests();
     const count = (path: string): number => log.filter((r) => r.path === path).length;
-    expect(log.length, log.map((r) => `${r.method} ${r.path}`).join('\n')).toBe(pages(U, 999) + pages(D, 999) + 1 + 1 + pages(1200, 999) + pages(2, 999));
-    expect(count('/users')).toBe(pages(U, 999));
+    expect(log.length, log.map((r) => `${r.method} ${r.path}`).join('\n')).toBe(pages(U, 999) + pages(D, 999) + 1 + removedPlanPages(observed) + 1 + pages(1200, 999) + pages(2, 999));
+    expect(log.filter(isBulkUserPage).length).toBe(pages(U, 999));
     expect(count('/groups')).toBe(1);
     expect(count(`/groups/${BIG_GROUP}/members`)).toBe(2);
     expect(log.filter((r) => r.path.endsWith('/members')).every((r) => r.query.includes('$top=999') && r.query.includes('$select=id'))).toBe(true);
-    const userPages = log.filter((r) => r.path === '/users' || r.path === '/directory/deletedItems/microsoft.graph.user');
+    const userPages = log.filter((r) => isBulkUserPage(r) || r.path === '/directory/deletedItems/microsoft.graph.user');
     for (const page of userPages) expect(decodeURIComponent(page.query)).toMatch(/\$expand=manager\(\$select=id\)/u);
     expect(decodeURIComponent(userPages[0]?.query ?? '')).toMatch(/\$select=[^&]*jobTitle,department,businessPhones/u);
     expect(observed).toEqual(expectedObservedTenant(seed, [], { ...request, attributes: [...request.attributes] }));
@@ -104,7 +116,7 @@ describe('Graph adapter request count', () => {
     await reseed(seed);
     await graphTenantFor(emulator.url, seed).tenant.readTenant({ mailboxUserPrincipalNames: [] });
     const log = graphRequests();
-    expect(log.map((r) => r.path).sort()).toEqual(['/directory/deletedItems/microsoft.graph.user', '/subscribedSkus', '/users']);
+    expect(log.map((r) => r.path).sort()).toEqual(['/directory/deletedItems/microsoft.graph.user', '/subscribedSkus', '/users', '/users']);
     for (const page of log) expect(decodeURIComponent(page.query)).not.toMatch(/\$expand|jobTitle|department|businessPhones/u);
   });
 });

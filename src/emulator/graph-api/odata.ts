@@ -18,12 +18,18 @@ export type FilterClause =
   | { readonly kind: 'eq' | 'ne'; readonly property: string; readonly value: string | boolean | null }
   | { readonly kind: 'in'; readonly property: string; readonly values: readonly (string | boolean | null)[] }
   | { readonly kind: 'startswith' | 'endswith'; readonly property: string; readonly value: string }
-  | { readonly kind: 'count-eq-zero' | 'count-ne-zero'; readonly property: string };
+  | { readonly kind: 'count-eq-zero' | 'count-ne-zero'; readonly property: string }
+  /** `p/any(x:x/a eq v and x/b eq w)`: some element of the collection `p` has every listed value. */
+  | { readonly kind: 'any'; readonly property: string; readonly conditions: readonly { readonly path: string; readonly value: string | boolean | null }[] };
 
-type FilterOperator = 'eq' | 'ne' | 'in' | 'startswith' | 'endswith' | 'count';
+type FilterOperator = 'eq' | 'ne' | 'in' | 'startswith' | 'endswith' | 'count' | 'any';
 
-/** Operators that are advanced queries: they need `ConsistencyLevel: eventual` and `$count=true` (docs/graph-behaviour.md §4). */
-const ADVANCED: ReadonlySet<FilterOperator> = new Set(['ne', 'endswith', 'count']);
+/**
+ * Operators that are advanced queries: they need `ConsistencyLevel: eventual` and `$count=true` (docs/graph-behaviour.md §4).
+ * `any` is here because the emulator serves lambdas only on `assignedPlans`, where Graph's filter documentation
+ * lists them as advanced queries.
+ */
+const ADVANCED: ReadonlySet<FilterOperator> = new Set(['ne', 'endswith', 'count', 'any']);
 
 export interface CollectionRules {
   /** Properties `$filter` may name, with the operators Graph allows on each here. */
@@ -135,6 +141,8 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+const GUID_LITERAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
+
 /** Clauses joined by `and`: `p eq v`, `p in (v, …)`, `startswith(p, 'v')`, `assignedLicenses/$count ne 0`. */
 export function parseFilter(text: string, rules: CollectionRules, advanced: boolean): FilterClause[] {
   const tokens = tokenize(text);
@@ -145,6 +153,8 @@ export function parseFilter(text: string, rules: CollectionRules, advanced: bool
     if (token?.kind === 'string') return token.value;
     if (token?.kind === 'word' && (token.value === 'true' || token.value === 'false')) return token.value === 'true';
     if (token?.kind === 'word' && token.value === 'null') return null;
+    // A Guid literal is written bare: `x/servicePlanId eq 2e2ddb96-6af9-4b1d-a3f0-d6ecfd22edb2`.
+    if (token?.kind === 'word' && GUID_LITERAL.test(token.value)) return token.value;
     throw unsupportedQuery(`Invalid filter clause: expected a literal, not '${token?.value ?? 'the end'}'.`);
   };
   const allow = (property: string, operator: FilterOperator, spelled: string): void => {
@@ -156,6 +166,31 @@ export function parseFilter(text: string, rules: CollectionRules, advanced: bool
         `Operator '${spelled}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
       );
     }
+  };
+  // `property/any(x:x/path eq value and x/path eq value …)`, after the `property/any` word.
+  const parseLambda = (property: string): FilterClause => {
+    allow(property, 'any', 'any');
+    if (next()?.value !== '(') throw unsupportedQuery(`Invalid filter clause: expected ( after ${property}/any.`);
+    const conditions: { path: string; value: string | boolean | null }[] = [];
+    let variable: string | undefined;
+    for (;;) {
+      const operand = next();
+      const match = operand?.kind === 'word' ? /^(?:([A-Za-z_]\w*):)?([A-Za-z_]\w*)\/([A-Za-z_]\w*)$/u.exec(operand.value) : null;
+      if (!match) throw unsupportedQuery(`Invalid filter clause: expected x:x/property or x/property in ${property}/any, not '${operand?.value ?? 'the end'}'.`);
+      const [, declared, used, path] = match as unknown as [string, string | undefined, string, string];
+      if (variable === undefined) {
+        if (declared === undefined || declared !== used) throw unsupportedQuery(`Invalid filter clause: ${property}/any must declare its variable, as in ${property}/any(x:x/property eq 'value').`);
+        variable = declared;
+      } else if (declared !== undefined || used !== variable) {
+        throw unsupportedQuery(`Invalid filter clause: unknown variable '${used}' in ${property}/any.`);
+      }
+      if (next()?.value.toLowerCase() !== 'eq') throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`);
+      conditions.push({ path, value: literal(next()) });
+      const after = next();
+      if (after?.value === ')') break;
+      if (after?.kind !== 'word' || after.value.toLowerCase() !== 'and') throw unsupportedQuery(`Invalid filter clause: expected and or ) in ${property}/any.`);
+    }
+    return { kind: 'any', property, conditions };
   };
   while (i < tokens.length) {
     const first = next();
@@ -169,6 +204,8 @@ export function parseFilter(text: string, rules: CollectionRules, advanced: bool
       allow(property, functionName, functionName === 'endswith' ? 'endsWith' : 'startsWith');
       if (typeof value !== 'string') throw unsupportedQuery(`Invalid filter clause: ${first?.value ?? ''} takes a string.`);
       clauses.push({ kind: functionName, property, value });
+    } else if (first?.kind === 'word' && first.value.toLowerCase().endsWith('/any')) {
+      clauses.push(parseLambda(first.value.slice(0, -'/any'.length)));
     } else if (first?.kind === 'word') {
       const operator = next()?.value.toLowerCase();
       if (first.value.endsWith('/$count')) {
@@ -227,6 +264,11 @@ export function matchesFilter(clauses: readonly FilterClause[], read: (property:
         return Array.isArray(actual) && actual.length === 0;
       case 'count-ne-zero':
         return Array.isArray(actual) && actual.length > 0;
+      case 'any':
+        return Array.isArray(actual) && actual.some((element: unknown) => {
+          const record = typeof element === 'object' && element !== null ? (element as Record<string, unknown>) : {};
+          return clause.conditions.every((condition) => same(record[condition.path], condition.value));
+        });
     }
   });
 }

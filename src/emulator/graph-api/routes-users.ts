@@ -27,6 +27,8 @@ const USER_RULES: CollectionRules = {
     usageLocation: ['eq', 'in', 'ne'],
     userType: ['eq', 'in', 'ne'],
     assignedLicenses: ['count'],
+    // Lambdas on plans, e.g. assignedPlans/any(a:a/service eq 'exchange' and a/capabilityStatus eq 'Deleted'): advanced queries.
+    assignedPlans: ['any'],
   },
   orderable: ['displayName', 'userPrincipalName'],
   defaultTop: 100,

@@ -10,13 +10,24 @@ import { GraphResponseError } from './errors.ts';
  * strict where the planner would be misled (a user without an id).
  */
 
-/** What the planner needs of a user (docs/reconciliation.md §2, docs/graph-behaviour.md §4, §8): one `$select` for the bulk read. */
+/**
+ * What the planner needs of every active user (docs/reconciliation.md §2, docs/graph-behaviour.md §4): one `$select`
+ * for the bulk read. Not `assignedPlans`: a licensed user lists ~40 plans, nine tenths of a page's bytes, and the
+ * planner needs them only for the few users who lost an Exchange plan, read apart (REMOVED_EXCHANGE_PLAN_FILTER).
+ */
 export const USER_SELECT = [
   'id', 'userPrincipalName', 'displayName', 'accountEnabled', 'usageLocation', 'mail', 'proxyAddresses',
-  'onPremisesSyncEnabled', 'assignedLicenses', 'licenseAssignmentStates', 'assignedPlans', 'createdDateTime',
+  'onPremisesSyncEnabled', 'assignedLicenses', 'licenseAssignmentStates', 'createdDateTime',
 ] as const;
-/** `deletedDateTime` is returned only when selected (docs/graph-behaviour.md §1). */
-export const DELETED_USER_SELECT = [...USER_SELECT, 'deletedDateTime'] as const;
+/** The bulk read with every user's plans (ReadTenantRequest.planHistory `all`). */
+export const USER_WITH_PLANS_SELECT = [...USER_SELECT, 'assignedPlans'] as const;
+/** Deleted users keep their plans (a restore brings them back); `deletedDateTime` is returned only when selected (docs/graph-behaviour.md §1). */
+export const DELETED_USER_SELECT = [...USER_WITH_PLANS_SELECT, 'deletedDateTime'] as const;
+/**
+ * The users who hold a removed Exchange plan (docs/graph-behaviour.md §8): a superset of those whose mailbox was
+ * disconnected with a license, which the planner tells apart. A lambda on `assignedPlans` is an advanced query.
+ */
+export const REMOVED_EXCHANGE_PLAN_FILTER = "assignedPlans/any(p:p/service eq 'exchange' and p/capabilityStatus eq 'Deleted')";
 export const SKU_SELECT = ['skuId', 'skuPartNumber', 'prepaidUnits', 'consumedUnits', 'servicePlans'] as const;
 /** The license-assigning groups (docs/graph-behaviour.md §4): their names, and their licenses for the groups a policy names. */
 export const GROUP_SELECT = ['id', 'displayName', 'assignedLicenses'] as const;
@@ -104,6 +115,22 @@ function managerIdOf(value: unknown, id: string): string | null {
 }
 
 /** A user of `/users` or `/directory/deletedItems/microsoft.graph.user` with the selects above (and `extras`, when read). */
+/**
+ * Only the Exchange mailbox plans tell the planner anything (the mailbox history, docs/graph-behaviour.md §8); a licensed
+ * user has ~40 plans, and keeping them all for 100,000 users costs a gigabyte of memory for nothing.
+ */
+function exchangePlansOf(json: Json): ObservedPlan[] {
+  return objects(json.assignedPlans)
+    .filter((p) => typeof p.servicePlanId === 'string' && isExchangeMailboxPlan(p.servicePlanId))
+    .map(plan);
+}
+
+/** An item of the removed-plan read: the user's id and Exchange mailbox plans. */
+export function toUserPlans(value: unknown): { readonly id: string; readonly plans: readonly ObservedPlan[] } {
+  const json = object(value, 'A user');
+  return { id: requiredString(json, 'id', 'A user').toLowerCase(), plans: exchangePlansOf(json) };
+}
+
 export function toObservedUser(value: unknown, extras: UserExtras = NO_EXTRAS): ObservedUser {
   const json = object(value, 'A user');
   const id = requiredString(json, 'id', 'A user').toLowerCase();
@@ -120,11 +147,7 @@ export function toObservedUser(value: unknown, extras: UserExtras = NO_EXTRAS): 
     onPremisesSyncEnabled: typeof json.onPremisesSyncEnabled === 'boolean' ? json.onPremisesSyncEnabled : null,
     assignedLicenses: objects(json.assignedLicenses).map(license),
     licenseAssignmentStates: objects(json.licenseAssignmentStates).map(licenseState),
-    // Only the Exchange mailbox plans tell the planner anything (the mailbox history, docs/graph-behaviour.md §8); a licensed
-    // user has ~40 plans, and keeping them all for 100,000 users costs a gigabyte of memory for nothing.
-    assignedPlans: objects(json.assignedPlans)
-      .filter((p) => typeof p.servicePlanId === 'string' && isExchangeMailboxPlan(p.servicePlanId))
-      .map(plan),
+    assignedPlans: exchangePlansOf(json),
     deletedDateTime: stringOrNull(json.deletedDateTime),
     createdDateTime: stringOrNull(json.createdDateTime),
     ...(attributes.length === 0 ? {} : { attributes: Object.fromEntries(attributes.map((name) => [name, attributeValue(name, json[name])])) }),

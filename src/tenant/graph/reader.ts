@@ -1,3 +1,4 @@
+import { holdsRemovedMailboxPlan } from '../../domain/exchange-plans.ts';
 import { findGroups } from '../../domain/group-plan.ts';
 import { GraphRequestError } from './errors.ts';
 import type { ObservedGroup, ObservedMailbox, ObservedTenant, ObservedUser } from '../../domain/observed.ts';
@@ -8,7 +9,7 @@ import type { GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { GraphCallOptions, GraphHttp } from './client.ts';
 import { GraphResponseError } from './errors.ts';
 import type { UserExtras } from './mapping.ts';
-import { DELETED_USER_SELECT, GROUP_SELECT, isNoMailbox, MANAGER_EXPAND, pageOf, SKU_SELECT, toLicensingGroup, toMemberId, toObservedMailbox, toObservedSku, toObservedUser, toReadAt, USER_SELECT, userSelect } from './mapping.ts';
+import { DELETED_USER_SELECT, GROUP_SELECT, isNoMailbox, MANAGER_EXPAND, pageOf, REMOVED_EXCHANGE_PLAN_FILTER, SKU_SELECT, toLicensingGroup, toMemberId, toObservedMailbox, toObservedSku, toObservedUser, toReadAt, toUserPlans, USER_SELECT, USER_WITH_PLANS_SELECT, userSelect } from './mapping.ts';
 import type { AccessTokenSource } from './tokens.ts';
 import { rolesOf } from './tokens.ts';
 
@@ -17,7 +18,9 @@ import { rolesOf } from './tokens.ts';
  * users, D deleted users and M declared mailboxes that are active users, without retries:
  * ⌈U/999⌉ + ⌈D/999⌉ + 1 + ⌈M/20⌉ requests (a list of zero still takes one), plus ⌈G/999⌉ pages of the
  * G license-assigning groups when some license comes from a group or the request names groups, plus
- * ⌈m/999⌉ pages (at least one) of members for each group the request names that is found, with m members.
+ * ⌈m/999⌉ pages (at least one) of members for each group the request names that is found, with m members,
+ * plus ⌈R/999⌉ pages (at least one) of the R users who hold a removed Exchange plan (their plans only; none with
+ * `planHistory: 'all'`, which reads every user's plans in the bulk pages instead).
  * Declared attributes and managers ride in the users' pages (`$select`, `$expand`): no request more.
  */
 export const PAGE_SIZE = 999;
@@ -47,6 +50,10 @@ export async function readAllPages<T>(http: GraphHttp, path: string, what: strin
   return items;
 }
 
+function withPlans(user: ObservedUser, plans: ObservedUser['assignedPlans'] | undefined): ObservedUser {
+  return plans === undefined || !holdsRemovedMailboxPlan(plans) ? user : { ...user, assignedPlans: plans };
+}
+
 export function createGraphReader(options: GraphReaderOptions): TenantReader {
   const { http } = options;
 
@@ -64,6 +71,19 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
       else throw outcome.error;
     });
     return mailboxes;
+  }
+
+  /**
+   * The Exchange mailbox plans of the users who hold a removed Exchange plan, by user id: one advanced query
+   * (docs/graph-behaviour.md §8). Its index is eventually consistent: a license removed seconds ago may be
+   * missing, and then only the mailbox-recovery note waits for the next plan.
+   */
+  async function readRemovedPlans(): Promise<Map<string, ObservedUser['assignedPlans']>> {
+    const items = await readAllPages(http, '/users', 'users with a removed Exchange plan', toUserPlans, {
+      headers: { ConsistencyLevel: 'eventual' },
+      build: (r) => r.select(['id', 'assignedPlans']).filter(REMOVED_EXCHANGE_PLAN_FILTER).count(true).top(PAGE_SIZE),
+    });
+    return new Map(items.map((item) => [item.id, item.plans]));
   }
 
   /** The license-assigning groups: one advanced query (`ConsistencyLevel: eventual` + `$count`, docs/graph-behaviour.md §4). */
@@ -96,13 +116,17 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
       const licensingGroups = named.length > 0 ? readLicensingGroups() : undefined;
       // Awaited below; this only keeps its failure from being unhandled when a users' page fails first.
       licensingGroups?.catch(() => undefined);
-      const [claims, users, deletedUsers, skus] = await Promise.all([
+      const allPlans = request.planHistory === 'all';
+      const [claims, leanUsers, deletedUsers, skus, removedPlans] = await Promise.all([
         options.tokens.getClaims(),
-        readAllPages(http, '/users', 'users', toUser, { build: (r) => expand(r.select(userSelect(USER_SELECT, extras)).top(PAGE_SIZE)), dated: (date) => (readAt = toReadAt(date)) }),
+        readAllPages(http, '/users', 'users', toUser, { build: (r) => expand(r.select(userSelect(allPlans ? USER_WITH_PLANS_SELECT : USER_SELECT, extras)).top(PAGE_SIZE)), dated: (date) => (readAt = toReadAt(date)) }),
         readAllPages(http, '/directory/deletedItems/microsoft.graph.user', 'deleted users', toUser, { build: (r) => expand(r.select(userSelect(DELETED_USER_SELECT, extras)).top(PAGE_SIZE)) }),
         // subscribedSkus refuses $top (docs/graph-behaviour.md §7): one page, nextLinks followed if any.
         readAllPages(http, '/subscribedSkus', 'subscribed SKUs', toObservedSku, { build: (r) => r.select([...SKU_SELECT]) }),
+        allPlans ? undefined : readRemovedPlans(),
       ]);
+      // A user the filtered read names but the pages did not (created or deleted in between) is left out.
+      const users = removedPlans === undefined ? leanUsers : leanUsers.map((u) => withPlans(u, removedPlans.get(u.id)));
       const fromGroups = [...users, ...deletedUsers].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));
       const groupsRead = licensingGroups ?? (fromGroups ? readLicensingGroups() : undefined);
       const [mailboxes, groups] = await Promise.all([

@@ -1,4 +1,5 @@
 import { findGroups } from '../../domain/group-plan.ts';
+import { holdsRemovedMailboxPlan } from '../../domain/exchange-plans.ts';
 import { randomUUID } from 'node:crypto';
 import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
@@ -59,9 +60,14 @@ export class MemoryTenant implements TenantReader, TenantWriter {
           ...(attributes.length === 0 ? {} : { attributes: Object.freeze(this.store.attributesOf(user.id, attributes)) }),
           ...(request.managers === true ? { managerId: this.store.managerIdOf(user.id) } : {}),
         });
+    // As the Graph adapter reads them (ReadTenantRequest.planHistory): by default only a user who holds a removed Exchange plan lists its plans.
+    const withPlanHistory = (user: ObservedUser): ObservedUser =>
+      request.planHistory === 'all' || user.assignedPlans.length === 0 || holdsRemovedMailboxPlan(user.assignedPlans)
+        ? user
+        : Object.freeze({ ...user, assignedPlans: Object.freeze([]) });
     return {
       tenantId: this.store.tenantId,
-      users: active.map(withExtras),
+      users: active.map((user) => withExtras(withPlanHistory(user))),
       deletedUsers: deleted.map(withExtras),
       skus: this.store.skuViews(),
       mailboxes,
