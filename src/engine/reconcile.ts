@@ -13,7 +13,7 @@ import { planReconciliation } from '../domain/planner.ts';
 import { protectedPrincipals } from '../domain/protected.ts';
 import { DEFAULT_POLICY_PATHS, loadPolicy } from '../policy/load.ts';
 import type { ReadTenantRequest, TenantReader } from '../tenant/port.ts';
-import { digestPolicy } from './digest.ts';
+import { digestPolicy, digestPolicyYielding } from './digest.ts';
 
 export type PlanOutcome =
   /**
@@ -72,7 +72,6 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   const policyPaths = recordedPolicyPaths(input.paths, input.cwd);
   const select = (plan: Plan): Plan => (input.only === undefined ? plan : partialPlan(plan, input.only, desired.principals.length));
   const roles = await input.reader.readGrantedRoles();
-  const policyDigest = digestPolicy(desired);
   const request = readRequestFor(desired);
   // Licensing groups the policy names are read with their members: that needs the group permission up front.
   const namesGroups = (request.groups ?? []).length > 0;
@@ -80,9 +79,14 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   if (missingForRead.length > 0) {
     const guarded = protectedPrincipals(desired);
     const createdAt = input.fixedNow ?? input.now;
-    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: select({ formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt, policyDigest, policyPaths, changes: [], diagnostics: [...policyWarnings, ...missingForRead], ...withProtected(guarded), summary: summarise([], guarded) }) };
+    return { kind: 'planned', applyBlockers: missingForRead, declaredPrincipals: desired.principals.length, plan: select({ formatVersion: PLAN_FORMAT_VERSION, tenantId: desired.tenantId ?? '', createdAt, policyDigest: digestPolicy(desired), policyPaths, changes: [], diagnostics: [...policyWarnings, ...missingForRead], ...withProtected(guarded), summary: summarise([], guarded) }) };
   }
-  const observed = await input.reader.readTenant(request);
+  // The digest is hashed while the tenant's pages are in flight (it yields between principals).
+  const reading = input.reader.readTenant(request);
+  // Awaited below; this only keeps its failure from counting as unhandled while the digest yields.
+  reading.catch(() => undefined);
+  const policyDigest = await digestPolicyYielding(desired);
+  const observed = await reading;
   // The tenant's clock decides the 30-day window, unless TENANTCTL_NOW fixes it (docs/reconciliation.md).
   const now = input.fixedNow ?? observed.readAt ?? input.now;
   const result = planReconciliation(desired, observed, { now });

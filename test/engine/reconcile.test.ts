@@ -96,3 +96,28 @@ describe('planTenant', () => {
     expect(tenant.requests).toEqual([{ mailboxUserPrincipalNames: [] }]);
   });
 });
+
+describe('planTenant while the digest is hashed', () => {
+  it('reports a read that fails while a large policy is hashed, as the plan\'s failure and never as an unhandled rejection', async () => {
+    // More principals than the digest hashes between two turns of the event loop: the read fails in one of them.
+    const users = Array.from({ length: 5000 }, (_, i) => `  - {userPrincipalName: user${i}@contoso.com, displayName: User ${i}}`);
+    const dir = policyDir(`users:\n${users.join('\n')}\n`);
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const failure = new Error('Graph is down');
+      const reader: TenantReader = {
+        readGrantedRoles: async () => ['User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read'],
+        readUser: async () => undefined,
+        readTenant: () => Promise.reject(failure),
+      };
+      await expect(planTenant({ paths: [dir], cwd: dir, reader, now: FIXTURE_NOW })).rejects.toBe(failure);
+      // Let any unhandled rejection surface before looking.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+});
