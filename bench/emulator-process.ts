@@ -4,6 +4,7 @@
  * client id (`app ID …`, stderr).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const cli = path.join(new URL('../', import.meta.url).pathname, 'bin/tenantctl.js');
@@ -11,6 +12,8 @@ const cli = path.join(new URL('../', import.meta.url).pathname, 'bin/tenantctl.j
 export interface EmulatorProcess {
   readonly url: string;
   readonly clientId: string;
+  /** CPU seconds (user + system) the emulator process has used so far (Linux /proc). */
+  cpuSeconds(): number;
   stop(): void;
 }
 
@@ -35,5 +38,13 @@ export async function spawnEmulator(args: readonly string[]): Promise<EmulatorPr
     });
     child.on('exit', (code) => reject(new Error(`emulator exited ${code}: ${err}`)));
   });
-  return { ...started, stop: () => child.kill('SIGTERM') };
+  return { ...started, cpuSeconds: () => processCpuSeconds(child.pid ?? 0), stop: () => child.kill('SIGTERM') };
+}
+
+/** utime + stime of a process from /proc/<pid>/stat, in seconds (clock ticks of 1/100 s on Linux). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces: the fields after it start past its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

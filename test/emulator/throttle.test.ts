@@ -38,6 +38,8 @@ describe('resourceUnitCost', () => {
     { name: 'GET users/{id}/licenseDetails', method: 'GET', path: '/users/6e4e5a4a-0000-4000-8000-000000000001/licenseDetails', query: '', expected: 2 },
     { name: 'GET users/{upn}/licenseDetails', method: 'GET', path: '/users/bob@contoso.com/licenseDetails', query: '', expected: 2 },
     { name: 'GET me/licenseDetails', method: 'GET', path: '/me/licenseDetails', query: '', expected: 2 },
+    { name: 'GET users/{id}/memberOf (me/memberOf in the table)', method: 'GET', path: '/users/6e4e5a4a-0000-4000-8000-000000000001/memberOf', query: '', expected: 2 },
+    { name: 'GET users/{id}/memberOf/microsoft.graph.group (not in the table)', method: 'GET', path: '/users/6e4e5a4a-0000-4000-8000-000000000001/memberOf/microsoft.graph.group', query: '', expected: 1 },
     { name: 'GET users/{id} is an unlisted path', method: 'GET', path: '/users/6e4e5a4a-0000-4000-8000-000000000001', query: '', expected: 1 },
     { name: 'GET users/{id}/mailboxSettings', method: 'GET', path: '/users/bob@contoso.com/mailboxSettings', query: '', expected: 1 },
     { name: 'GET deleted users', method: 'GET', path: '/directory/deletedItems/microsoft.graph.user', query: '', expected: 1 },

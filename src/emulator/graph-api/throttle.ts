@@ -96,7 +96,8 @@ const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
  *   separately where they cost more (`oauth2PermissionGrants/{id}`), so `GET /users/{id}` falls under
  *   "any identity path not listed in the table" and costs 1, as do `/users/$count` and `/users/delta`.
  * - "Any request cost that applies to a request path starting with `me/` also applies to equivalent
- *   requests starting with `users/{id | userPrincipalName}/`", hence `users/{id}/licenseDetails` = 2.
+ *   requests starting with `users/{id | userPrincipalName}/`", hence `users/{id}/licenseDetails` = 2 and
+ *   `users/{id}/memberOf` = 2 (`me/memberOf` is 2 in the table).
  * - Writes (POST, PATCH, PUT, DELETE) cost 1 RU plus 1 write. The doc's POST exceptions
  *   (`directoryObjects/getByIds`, `getMemberGroups`, …) are calls the emulator does not serve.
  *   An outer `POST /$batch` is not costed as a write by Graph: its items are evaluated one by one
@@ -117,13 +118,20 @@ export function resourceUnitCost(request: { method: string; path: string; query:
   return { resourceUnits: Math.max(1, cost), isWrite };
 }
 
+/**
+ * The `me/…` GETs the table prices at 2 that the emulator serves under `users/{id}/…`. Only the listed
+ * paths: the OData cast `users/{id}/memberOf/microsoft.graph.group` is not in the table, so it is "any
+ * identity path not listed" (1).
+ */
+const ME_COST_2: ReadonlySet<string> = new Set(['licensedetails', 'memberof']);
+
 function readBaseCost(path: string): number {
   const segments = path.toLowerCase().split('/').filter((segment) => segment !== '');
   const [first, second, third] = segments;
   if (segments.length === 1 && first === 'users') return 2;
   if (segments.length === 1 && first === 'subscribedskus') return 3;
-  if (segments.length === 2 && first === 'me' && second === 'licensedetails') return 2;
-  if (segments.length === 3 && first === 'users' && third === 'licensedetails') return 2;
+  if (segments.length === 2 && first === 'me' && ME_COST_2.has(second ?? '')) return 2;
+  if (segments.length === 3 && first === 'users' && ME_COST_2.has(third ?? '')) return 2;
   return 1;
 }
 
