@@ -49,6 +49,8 @@ export const LAYERS = [
   { folder: 'tenant/memory', forbidden: [...tenantForbidden, 'tenant/graph'] },
   // The engine sees the tenant port only; the front ends choose the adapter and pass it in.
   { folder: 'engine', forbidden: ['cli', 'pulumi', 'emulator', 'tenant/graph', 'tenant/memory'] },
+  // The watch loop: engine-level, over the tenant port; the CLI wires the Graph adapter in.
+  { folder: 'watch', forbidden: ['cli', 'pulumi', 'emulator', 'tenant/graph', 'tenant/memory'] },
   // The Pulumi front end sits beside the CLI: engine, the Graph adapter (its runtime connects it), policy and
   // renderers, never the CLI or the emulator.
   { folder: 'pulumi', forbidden: ['cli', 'emulator', 'tenant/memory'] },

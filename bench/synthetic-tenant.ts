@@ -23,6 +23,7 @@ export interface StateUser {
   readonly usageLocation: string | null;
   readonly assignedLicenses: readonly { skuId: string; disabledPlans: string[] }[];
   readonly assignedPlans?: readonly { capabilityStatus: string; servicePlanId: string }[];
+  readonly onPremisesSyncEnabled?: boolean | null;
   readonly mailboxSettings?: { userPurpose: string };
 }
 

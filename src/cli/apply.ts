@@ -1,4 +1,3 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import { hasErrors } from '../domain/diagnostics.ts';
@@ -22,7 +21,9 @@ import type { TenantReader, TenantWriter } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { planningTime, useColour } from './io.ts';
-import { checkOutputFile, reasonOf } from './output-path.ts';
+import { checkOutputFile } from './output-path.ts';
+import type { AuditLog } from './audit-log.ts';
+import { openAuditLog } from './audit-log.ts';
 
 export type ApplyFormat = 'text' | 'json';
 
@@ -167,51 +168,6 @@ async function freshPlan(inputs: ApplyInputs, io: CliIo, tenant: Tenant): Promis
   const fresh = await planTenant({ paths: args, cwd: io.cwd, reader: tenant, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }) });
   if (fresh.kind === 'planned') return { kind: 'planned', fresh };
   return { kind: 'refused', reason: fresh.selection ? '--only names a principal the policy does not declare' : 'the policy is invalid; run tenantctl validate', diagnostics: fresh.diagnostics };
-}
-
-/**
- * The audit log, open for appending from before the tenant is read until apply ends. Each line is
- * written whole, synchronously, as its outcome is known (docs/cli-reference.md §11): a process killed
- * mid-apply loses at most the lines of the writes in flight. A line that cannot be written (a full
- * disk) does not stop apply, whose writes are under way: the failure and the number of lines missing
- * are reported at the end, and apply exits 1.
- */
-interface AuditLog {
-  write(line: string): void;
-  close(): void;
-  readonly failure: string | undefined;
-  readonly missing: number;
-}
-
-function openAuditLog(file: string): AuditLog {
-  let fd: number | undefined;
-  let failure: string | undefined;
-  let missing = 0;
-  return {
-    write(line) {
-      if (failure !== undefined) {
-        missing++;
-        return;
-      }
-      try {
-        fd ??= openSync(file, 'a');
-        const bytes = Buffer.from(line, 'utf8');
-        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
-      } catch (error) {
-        failure = reasonOf(error);
-        missing++;
-      }
-    },
-    close: () => {
-      if (fd !== undefined) closeSync(fd);
-    },
-    get failure() {
-      return failure;
-    },
-    get missing() {
-      return missing;
-    },
-  };
 }
 
 /** Apply's result: the JSON document on stdout, or the text view with its problems on stderr and its summary on stdout. */

@@ -8,6 +8,8 @@ import type { ApplyCommandOptions } from './apply.ts';
 import type { PlanCommandOptions } from './plan.ts';
 import type { ExportCommandOptions } from './export.ts';
 import type { ShowCommandOptions } from './show.ts';
+import type { WatchCommandOptions } from './watch.ts';
+import type { RequestLog } from '../tenant/graph/request-log.ts';
 import type { GraphConnection } from '../tenant/graph/index.ts';
 import { describeFailure } from './failures.ts';
 import { LOG_FORMATS, LOG_LEVELS, logSettings, requestLogFor } from './log.ts';
@@ -37,7 +39,7 @@ const ONLY_OPTION = new Option('--only <upn>', 'plan (and apply) only this princ
  * command's module is below: the Graph SDK and @azure/identity (and, for demo and emulator, the
  * emulator) cost about a second at start-up, which validate and --help should not pay.
  */
-async function connect(io: CliIo, flags: ConnectionFlags): Promise<GraphConnection> {
+async function connect(io: CliIo, flags: ConnectionFlags, wrapLog?: (inner: RequestLog | undefined) => RequestLog): Promise<GraphConnection> {
   const settings = logSettings(flags, io.env);
   if ('problem' in settings) {
     // A usage mistake, like an unknown --log-level: said before anything is read or changed (exit 1).
@@ -45,7 +47,8 @@ async function connect(io: CliIo, flags: ConnectionFlags): Promise<GraphConnecti
     throw new CommanderError(1, 'tenantctl.invalidLogLevel', settings.problem);
   }
   const { connectGraphTenant } = await import('../tenant/graph/index.ts');
-  const log = requestLogFor(settings, io);
+  const inner = requestLogFor(settings, io);
+  const log = wrapLog === undefined ? inner : wrapLog(inner);
   return connectGraphTenant({ env: io.env, ...(flags.graphUrl ? { graphUrl: flags.graphUrl } : {}), ...(flags.cloud ? { cloud: flags.cloud } : {}), ...(log === undefined ? {} : { log }) });
 }
 
@@ -96,6 +99,23 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       const connection = await connect(io, options);
       if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
       outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
+    });
+
+  withLogOptions(program
+    .command('watch')
+    .description('keep the tenant where the policy says, continuously: follow Graph\'s changes, heal what the policy\'s watch section allows, report the rest (docs/watch.md)')
+    .argument('[paths...]', 'policy files or directories (default: policies/); read again when their content changes')
+    .option('--interval <duration>', 'how often to ask Graph what changed (500ms, 30s, 5m)', '30s')
+    .option('--full-read-every <duration>', 'read the whole tenant again this often', '24h')
+    .option('--port <port>', 'serve /healthz, /readyz and /metrics on this port (none without it)')
+    .option('--host <address>', 'the address the port listens on (0.0.0.0 in a container)', '127.0.0.1')
+    .option('--dry-run', 'report what would be healed; write nothing', false)
+    .option('--audit-log <file>', 'append one JSON line per healing write, as apply does')
+    .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
+    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china'])))
+    .action(async (paths: string[] | undefined, options: WatchCommandOptions & ConnectionFlags) => {
+      const { runWatchCommand } = await import('./watch.ts');
+      outcome = await runWatchCommand(paths ?? [], options, io, (wrapLog) => connect(io, options, wrapLog));
     });
 
   withLogOptions(program

@@ -1,5 +1,6 @@
 import type { DeclaredAttributes } from './attributes.ts';
 import type { SourceLocation } from './diagnostics.ts';
+import type { ChangeAction } from './plan.ts';
 import type { RenameTemplatePart } from './rename-template.ts';
 
 /**
@@ -17,6 +18,19 @@ export interface DesiredState {
   readonly licenseSets: ReadonlyMap<string, DesiredLicense>;
   /** The policy files the state came from. */
   readonly files: readonly string[];
+  /**
+   * What `tenantctl watch` may change without a person (the `watch` section, defaults filled in). Only
+   * watch reads it; it is not part of the policy digest (src/engine/digest.ts).
+   */
+  readonly watch: DesiredWatch;
+}
+
+/** The `watch` section: see src/domain/heal.ts (which changes heal) and src/watch/breaker.ts (the rate limit). */
+export interface DesiredWatch {
+  /** Plan actions healed without a person, each once, in ACTION_ORDER; default DEFAULT_HEAL_ACTIONS (src/domain/heal.ts). */
+  readonly heal: readonly ChangeAction[];
+  /** More heals than this within any 60 minutes trip the breaker; 1..10000, default 60. */
+  readonly maxChangesPerHour: number;
 }
 
 export type OnUpnConflict = 'fail' | 'rename';

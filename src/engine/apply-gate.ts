@@ -3,7 +3,7 @@ import type { ObservedTenant } from '../domain/observed.ts';
 import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { Change, Plan } from '../domain/plan.ts';
 import { summarise } from '../domain/plan.ts';
-import { canonicalChange } from '../domain/plan-format.ts';
+import { changeIdentity } from '../domain/change-identity.ts';
 import { groupByPrincipal, PlanByPrincipal } from '../domain/principal-changes.ts';
 import { describeSelection, sameSelection } from '../domain/partial-plan.ts';
 import { protectedTouched } from '../domain/protected.ts';
@@ -177,18 +177,6 @@ function shareOfPlan(plan: Plan, principal: string): Plan {
 }
 
 /**
- * A change as the gate compares it: no reason, no countdown (days left shrink while nothing changes),
- * and no manager's id (the manager is named by its UPN; a saved plan has no id for a manager the plan
- * creates, a fresh plan after an interrupted apply does). `withObject` false leaves out the object id
- * too: a saved change for a user the plan creates names none, and the fresh plan names the created user.
- */
-function comparable(change: Change, withObject = true): string {
-  const { reason: _reason, details, objectId, ...rest } = canonicalChange(change);
-  const { daysLeft: _daysLeft, toObjectId: _toObjectId, ...kept } = details as Record<string, unknown>;
-  return JSON.stringify({ ...rest, ...(withObject && objectId !== undefined ? { objectId } : {}), details: kept });
-}
-
-/**
  * A saved set-manager that names its manager's object must name the one the fresh plan does: apply
  * writes that id, and the UPN may belong to another object by now. One that names none (the plan
  * created the manager) matches whatever object the manager is now.
@@ -214,11 +202,11 @@ function compareWithFresh(saved: Plan, fresh: Plan, observed: ObservedTenant | u
   for (const group of groupByPrincipal(saved.changes)) {
     const share = now.shareOf(group.userPrincipalName);
     // Each fresh change's keys, computed once: with its object, and without.
-    const unmatched = new Map(share.changes.map((c) => [c, { withObject: comparable(c), withoutObject: comparable(c, false) }]));
+    const unmatched = new Map(share.changes.map((c) => [c, { withObject: changeIdentity(c), withoutObject: changeIdentity(c, false) }]));
     const missing: Change[] = [];
     for (const change of group.changes) {
       const withObject = 'objectId' in change && change.objectId !== undefined;
-      const key = comparable(change, withObject);
+      const key = changeIdentity(change, withObject);
       const match = [...unmatched].find(([fresh, keys]) => (withObject ? keys.withObject : keys.withoutObject) === key && sameManagerObject(change, fresh))?.[0];
       if (match) unmatched.delete(match);
       else missing.push(change);

@@ -24,6 +24,11 @@ export interface ApplyOptions {
   readonly newPassword: () => string;
   /** Called as each change ends, in completion order (progress, audit log). */
   readonly onOutcome?: (outcome: ChangeOutcome) => void;
+  /**
+   * Once aborted, no principal's steps are started (watch on SIGTERM): the steps under way finish, the rest get
+   * no outcome.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ApplyResult {
@@ -41,9 +46,9 @@ export async function applyPlan(plan: Plan, tenant: TenantReader & TenantWriter,
   };
   const run: PlanRun = { tenant, options, record, created: new Map() };
   const principals = groupByPrincipal(plan.changes).map((group) => startPrincipal(group.changes));
-  await inPool(principals, options.concurrency, (principal) => applyPrincipal(principal, run));
+  await inPool(principals, options, (principal) => applyPrincipal(principal, run));
   // Managers last: a manager the same plan creates or restores exists by now (docs/reconciliation.md §4).
-  await inPool(principals.filter((p) => p.managers.length > 0), options.concurrency, (principal) => applyManagers(principal, run));
+  await inPool(principals.filter((p) => p.managers.length > 0), options, (principal) => applyManagers(principal, run));
   // Report in plan order, whatever order the pool finished in.
   const order = new Map(plan.changes.map((c, i) => [c, i]));
   return { outcomes: outcomes.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0)) };
@@ -85,12 +90,16 @@ function startPrincipal(changes: readonly Change[]): PrincipalRun {
 }
 
 /** Runs `work` over the items, at most `concurrency` at once. */
-async function inPool<T>(items: readonly T[], concurrency: number | undefined, work: (item: T) => Promise<void>): Promise<void> {
+async function inPool<T>(items: readonly T[], options: Pick<ApplyOptions, 'concurrency' | 'signal'>, work: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   const worker = async (): Promise<void> => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    while (options.signal?.aborted !== true) {
+      const item = queue.shift();
+      if (item === undefined) return;
+      await work(item);
+    }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency ?? DEFAULT_CONCURRENCY, queue.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, queue.length)) }, worker));
 }
 
 async function applyPrincipal(principal: PrincipalRun, run: PlanRun): Promise<void> {

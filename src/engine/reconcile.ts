@@ -89,6 +89,31 @@ export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
   const observed = await reading;
   // The tenant's clock decides the 30-day window, unless TENANTCTL_NOW fixes it (docs/reconciliation.md).
   const now = input.fixedNow ?? observed.readAt ?? input.now;
+  return planObserved({ desired, observed, now, roles, policyDigest, policyPaths, policyWarnings, ...(input.only === undefined ? {} : { only: input.only }) });
+}
+
+export interface PlanObservedInput {
+  readonly desired: DesiredState;
+  readonly observed: ObservedTenant;
+  /** The plan's time (the tenant's clock, or TENANTCTL_NOW). */
+  readonly now: string;
+  /** The application permissions the credentials carry (readGrantedRoles). */
+  readonly roles: readonly string[];
+  readonly policyDigest: string;
+  readonly policyPaths: readonly string[];
+  /** The policy's warnings, kept in the plan's diagnostics. */
+  readonly policyWarnings: readonly Diagnostic[];
+  readonly only?: readonly string[];
+}
+
+/**
+ * The plan of a policy against a tenant already read: the pure planner's changes and diagnostics, with the
+ * permissions the apply will need. `plan` and `tenantctl watch` (after each delta round) make plans here.
+ */
+export function planObserved(input: PlanObservedInput): Extract<PlanOutcome, { kind: 'planned' }> {
+  const { desired, observed, now, roles, policyDigest, policyPaths, policyWarnings } = input;
+  const select = (plan: Plan): Plan => (input.only === undefined ? plan : partialPlan(plan, input.only, desired.principals.length));
+  const namesGroups = groupReferences(desired).length > 0;
   const result = planReconciliation(desired, observed, { now });
   // Seats, managers and claims on deleted users are decided for the whole policy; --only keeps a share.
   const changes = input.only === undefined ? result.changes : selectedChanges(result.changes, input.only);

@@ -1,7 +1,8 @@
 import { compareDiagnostics, countDiagnostics, hasErrors, SEVERITY_RANK } from '../domain/diagnostics.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
-import type { DesiredDefaults, DesiredLicense, DesiredState, OnUpnConflict } from '../domain/desired.ts';
+import type { DesiredDefaults, DesiredLicense, DesiredState, DesiredWatch, OnUpnConflict } from '../domain/desired.ts';
 import { DEFAULT_RENAME_TEMPLATE } from '../domain/desired.ts';
+import { DEFAULT_WATCH } from '../domain/heal.ts';
 import { parseRenameTemplate } from '../domain/rename-template.ts';
 import { checkControlCharacters } from './control-characters.ts';
 import { clip } from './clip.ts';
@@ -9,7 +10,7 @@ import { collectLicenseSets } from './licenses.ts';
 import { checkCountryCode, collectPrincipals, whenMissingOf } from './principals.ts';
 import { checkPolicySchema } from './schema-check.ts';
 import type { Settings } from './settings.ts';
-import { checkRenamedSettings, checkRenameTemplate, collectSettings, protectedUpns, renamedSetting } from './settings.ts';
+import { checkRenamedSettings, checkRenameTemplate, collectSettings, healActions, protectedUpns, renamedSetting } from './settings.ts';
 import type { PolicyDocument, PolicySource } from './source.ts';
 import { parsePolicySource } from './source.ts';
 
@@ -70,6 +71,7 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
     principals: [...principals.filter((p) => p.kind === 'user'), ...principals.filter((p) => p.kind === 'mailbox')],
     licenseSets: new Map<string, DesiredLicense>([...licenseSets.values()].flatMap((set) => (set.license ? [[set.name, set.license] as const] : []))),
     files,
+    watch: watchFrom(settings),
   };
   return { desired, diagnostics: sorted, files };
 }
@@ -116,5 +118,15 @@ function defaultsFrom(settings: Settings): DesiredDefaults {
     whenMissing: whenMissingOf(renamedSetting(settings, 'defaults.whenMissing')?.value) ?? 'create',
     pruneLicenses: get('defaults.pruneLicenses', false),
     protected: protectedUpns(settings.get('defaults.protected')?.value),
+  };
+}
+
+/** The `watch` section, defaults filled in (src/domain/heal.ts); only read once the policy is valid. */
+function watchFrom(settings: Settings): DesiredWatch {
+  const heal = settings.get('watch.heal')?.value;
+  const max = settings.get('watch.maxChangesPerHour')?.value;
+  return {
+    heal: Array.isArray(heal) ? healActions(heal) : DEFAULT_WATCH.heal,
+    maxChangesPerHour: typeof max === 'number' && Number.isInteger(max) ? max : DEFAULT_WATCH.maxChangesPerHour,
   };
 }

@@ -5,7 +5,7 @@ import schema from '../../schemas/tenant-policy.schema.json' with { type: 'json'
 import type { Diagnostic, PolicyDiagnosticCode } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
 import { suggestCountryCode } from '../domain/countries.ts';
-import { closestMatches } from '../domain/suggest.ts';
+import { closestMatches, rankCandidates } from '../domain/suggest.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
 import { clip } from './clip.ts';
 
@@ -179,6 +179,14 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
       return error_('invalid-value', `${where} must be ${show(params.allowedValue)}, not ${showWritten(value, document.written(path))}`);
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
+      if (error.schemaPath.includes('/$defs/changeAction/')) {
+        // `watch.heal`: a plan action, found by any of its words too ("restore" → restore-user).
+        const suggestion = typeof value === 'string' ? rankCandidates(value, allowed.map((action) => ({ value: action, names: [action] })), 1)[0] : undefined;
+        return error_(
+          'invalid-value',
+          `${where}: unknown plan action ${showWritten(value, document.written(path))}${suggestion ? `; did you mean ${suggestion}?` : '.'} Plan actions: ${allowed.join(', ')}`,
+        );
+      }
       const suggestion = typeof value === 'string' ? closestMatches(value.toLowerCase(), allowed, 1)[0] : undefined;
       return error_('invalid-value', `${where} must be one of ${allowed.join(', ')}, not ${showWritten(value, document.written(path))}${suggestion ? `; did you mean ${suggestion}?` : ''}`);
     }
@@ -190,6 +198,11 @@ function toDiagnostic(document: PolicyDocument, error: ErrorObject): Diagnostic 
       const limit = Number(params.limit);
       const count = Array.isArray(value) ? value.length : 0;
       return error_('invalid-value', `${where} may hold at most ${limit} item${limit === 1 ? '' : 's'}, not ${count}${path.at(-1) === 'businessPhones' ? ': Graph keeps one business phone number' : ''}`);
+    }
+    case 'minimum':
+    case 'maximum': {
+      const bound = `${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`;
+      return error_('invalid-value', `${where} must be ${bound}, not ${showWritten(value, document.written(path))}`);
     }
     case 'uniqueItems':
       // ajv names the pair (i, j) with i < j: point at the repeat, the one to delete.
@@ -214,7 +227,7 @@ function allowedKeys(parentSchema: unknown): string[] {
 }
 
 /** JSON Schema's type names in the words of YAML. */
-const YAML_TYPE_NAMES: Readonly<Record<string, string>> = { object: 'mapping', array: 'list' };
+const YAML_TYPE_NAMES: Readonly<Record<string, string>> = { object: 'mapping', array: 'list', integer: 'whole number' };
 
 function isScalar(value: unknown): boolean {
   return value !== null && typeof value !== 'object';

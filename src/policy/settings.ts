@@ -1,5 +1,7 @@
 import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import { formatLocation } from '../domain/diagnostics.ts';
+import type { ChangeAction } from '../domain/plan.ts';
+import { ACTION_ORDER } from '../domain/plan.ts';
 import { parseRenameTemplate, RENAME_PLACEHOLDERS } from '../domain/rename-template.ts';
 import { isValidUserPrincipalName, normaliseUserPrincipalName } from '../domain/upn.ts';
 import type { PathSegment, PolicyDocument } from './source.ts';
@@ -13,9 +15,10 @@ export interface Setting {
 }
 
 /**
- * The settings' leaf paths: `tenant.id` and every key under `defaults`. `defaults.protected` is a
- * list, compared as a set of UPNs: files that repeat it must list the same accounts (in any order,
+ * The settings' leaf paths: `tenant.id`, every key under `defaults` and under `watch`. `defaults.protected`
+ * is a list, compared as a set of UPNs: files that repeat it must list the same accounts (in any order,
  * any case); two different lists are a conflict, so that no file quietly extends or shortens it.
+ * `watch.heal` likewise, as a set of actions: no file widens what heals without a person.
  */
 const SETTING_PATHS: readonly (readonly string[])[] = [
   ['tenant', 'id'],
@@ -27,6 +30,8 @@ const SETTING_PATHS: readonly (readonly string[])[] = [
   ['defaults', 'whenPurged'],
   ['defaults', 'pruneLicenses'],
   ['defaults', 'protected'],
+  ['watch', 'heal'],
+  ['watch', 'maxChangesPerHour'],
 ];
 
 export type Settings = ReadonlyMap<string, Setting>;
@@ -70,7 +75,18 @@ function sameSetting(key: string, a: unknown, b: unknown): boolean {
     const right = protectedUpns(b);
     return left.length === right.length && left.every((upn, i) => upn === right[i]);
   }
+  if (key === 'watch.heal' && Array.isArray(a) && Array.isArray(b)) {
+    const left = healActions(a);
+    const right = healActions(b);
+    return left.length === right.length && left.every((action, i) => action === right[i]);
+  }
   return a === b;
+}
+
+/** The known plan actions of a `watch.heal` list, each once, in ACTION_ORDER (the schema reports the unknown ones). */
+export function healActions(list: unknown): ChangeAction[] {
+  if (!Array.isArray(list)) return [];
+  return ACTION_ORDER.filter((action) => list.includes(action));
 }
 
 /** The valid UPNs of a `defaults.protected` list: lower case, each once, sorted (the schema reports the invalid ones). */

@@ -28,6 +28,8 @@ export type TenantErrorKind =
   /** mailboxSettings: no (REST-enabled) mailbox (docs/graph-behaviour.md §9). */
   | 'no-mailbox'
   | 'not-found'
+  /** Delta query: the tenant no longer knows the link (expired or unknown token); read everything again. */
+  | 'delta-expired'
   | 'unauthenticated'
   | 'forbidden'
   | 'throttled'
@@ -96,6 +98,8 @@ export class TenantError extends Error {
 const NO_MAILBOX_CODES = new Set(['mailboxnotenabledforrestapi', 'mailboxnotsupportedforrestapi']);
 /** Both texts seen for "no mailbox" (docs/graph-behaviour.md §9). */
 const NO_MAILBOX_MESSAGES = [/inactive, soft-deleted, or is hosted on-premise/iu, /REST API is not yet supported for this mailbox/iu];
+/** Delta tokens Graph no longer knows (https://devblogs.microsoft.com/microsoft365dev/duration-of-change-tracking-tokens-for-identity-and-education-resources/). */
+const DELTA_EXPIRED_CODES = new Set(['syncstatenotfound', 'resyncrequired']);
 const CONFLICT_MESSAGE = /same value for property (\w+) already exists/iu;
 
 /** The kind of a failure from Graph's status, code, message and details (docs/graph-behaviour.md §2, §5, §6, §9, §12). */
@@ -106,6 +110,9 @@ export function classifyGraphError(error: { status: number; code: string; messag
   if (status >= 500) return 'unavailable';
   if (status === 401) return 'unauthenticated';
   if (status === 403) return 'forbidden';
+  // Delta query: the link expired (seven days) or is unknown, 400 syncStateNotFound; or Graph asks for a
+  // synchronization reset, 410 Gone (https://learn.microsoft.com/graph/delta-query-overview#synchronization-reset).
+  if (status === 410 || (status >= 400 && status < 500 && DELTA_EXPIRED_CODES.has(code.toLowerCase()))) return 'delta-expired';
   if (status === 404) {
     if (NO_MAILBOX_CODES.has(code.toLowerCase()) || NO_MAILBOX_MESSAGES.some((p) => p.test(message))) return 'no-mailbox';
     return 'not-found';

@@ -1,5 +1,5 @@
 import type { AttributeName, DeclaredAttributes } from '../domain/attributes.ts';
-import type { ObservedTenant, ObservedUser } from '../domain/observed.ts';
+import type { ObservedMailbox, ObservedSku, ObservedTenant, ObservedUser } from '../domain/observed.ts';
 import type { PlannedLicense } from '../domain/plan.ts';
 
 /**
@@ -47,6 +47,48 @@ export interface TenantReader {
   readGrantedRoles(): Promise<readonly string[]>;
   /** One active user by object id or UPN, or undefined; apply uses it to tell a step that already happened. */
   readUser(principal: string): Promise<ObservedUser | undefined>;
+}
+
+/**
+ * One round of the users' delta query (`GET /users/delta`, https://learn.microsoft.com/graph/delta-query-overview):
+ * which users changed since the previous round's link, and the link for the next round. Object ids are lower case.
+ * A user may be named in more than one list when it changed more than once; the watch re-reads every id named.
+ */
+export interface UserDeltaRound {
+  /** Users created, changed or restored since the link: active now, or gone again since (re-read them). */
+  readonly changed: readonly string[];
+  /** Users soft-deleted since the link (`@removed` with reason `changed`). */
+  readonly softDeleted: readonly string[];
+  /** Users deleted for good since the link (`@removed` with reason `deleted`). */
+  readonly purged: readonly string[];
+  /** Where the next round starts (`@odata.deltaLink`); opaque. */
+  readonly deltaLink: string;
+}
+
+/** Users read again by id after a delta round: the active ones, the soft-deleted ones, and the mailboxes of those asked about. */
+export interface ReadUsersResult {
+  readonly users: readonly ObservedUser[];
+  readonly deletedUsers: readonly ObservedUser[];
+  /** By user id: the mailbox of each active user whose UPN the request names as a declared mailbox. */
+  readonly mailboxes: ReadonlyMap<string, ObservedMailbox>;
+}
+
+/** What `tenantctl watch` asks of a tenant between full reads (docs/watch.md). */
+export interface TenantDeltaReader {
+  /**
+   * Starts following the users from now on: no changes, the link of the current state (`$deltatoken=latest`). Taken
+   * before the full read, so nothing that changes during the read is missed (it may be seen twice: harmless).
+   */
+  startUserDelta(request: ReadTenantRequest): Promise<UserDeltaRound>;
+  /**
+   * The changes since a round's link, following `@odata.nextLink` to the round's `@odata.deltaLink`. Throws
+   * TenantError kind `delta-expired` when the tenant no longer knows the link (a full read starts over).
+   */
+  readUserDelta(deltaLink: string): Promise<UserDeltaRound>;
+  /** The users with these ids, as the full read reads them (their plans included), 20 per `$batch`; ids gone for good are absent. */
+  readUsers(ids: readonly string[], request: ReadTenantRequest): Promise<ReadUsersResult>;
+  /** The subscribed SKUs and their seats, as the full read reads them. */
+  readSkus(): Promise<readonly ObservedSku[]>;
 }
 
 export interface RestoreOptions {

@@ -416,7 +416,7 @@ describe('permissions', () => {
   const operations = Object.keys(PERMISSIONS) as GraphOperation[];
 
   it('covers every operation with a non-empty list of distinct permission names', () => {
-    expect(operations).toHaveLength(18);
+    expect(operations).toHaveLength(19);
     for (const operation of operations) {
       const accepted = PERMISSIONS[operation];
       expect(accepted.length, operation).toBeGreaterThan(0);
@@ -428,6 +428,7 @@ describe('permissions', () => {
   it.each([
     { operation: 'users.list', least: 'User.Read.All' },
     { operation: 'users.get', least: 'User.Read.All' },
+    { operation: 'users.delta', least: 'User.Read.All' }, // https://learn.microsoft.com/graph/api/user-delta
     { operation: 'deletedItems.list', least: 'User.Read.All' },
     { operation: 'deletedItems.get', least: 'User.Read.All' },
     { operation: 'users.create', least: 'User.Create' }, // docs/graph-behaviour.md §5, §13; docs/permissions.md §3 grants the broader User.ReadWrite.All

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, digestPolicy, digestPolicyYielding } from '../../src/engine/digest.ts';
+import { assemblePolicy } from '../../src/policy/assemble.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
+import { readPolicyFiles } from '../../src/policy/read-files.ts';
 import type { DesiredState } from '../../src/domain/desired.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -56,6 +58,27 @@ describe('policy digest', () => {
         expect(digestPolicy({ ...variant, principals: [...principals].reverse() })).toBe(digestPolicy(variant));
       }),
     );
+  });
+
+  it('leaves the watch section out: what watch may heal does not make a saved plan stale', async () => {
+    const desired = await examplePolicy();
+    const before = digestPolicy(desired);
+    for (const watch of [
+      { heal: [], maxChangesPerHour: 60 },
+      { heal: ['restore-user', 'create-user', 'remove-licenses'] as const, maxChangesPerHour: 1 },
+      { heal: desired.watch.heal, maxChangesPerHour: 10000 },
+    ]) {
+      const changed: DesiredState = { ...desired, watch };
+      expect(digestPolicy(changed)).toBe(before);
+      expect(await digestPolicyYielding(changed, 1)).toBe(before);
+    }
+    // The same through the loader: a policy that adds a `watch` section hashes as the one without it.
+    const { sources } = await readPolicyFiles([`${repo}examples/tenant-repo/policies`], { cwd: repo });
+    const watchFile = { file: 'watch.yaml', bytes: new TextEncoder().encode('apiVersion: tenantctl/v1\nkind: TenantPolicy\nwatch:\n  heal: [restore-user]\n  maxChangesPerHour: 5\n') };
+    const withWatch = assemblePolicy([...sources, watchFile]);
+    expect(withWatch.diagnostics).toEqual([]);
+    expect(withWatch.desired?.watch).toEqual({ heal: ['restore-user'], maxChangesPerHour: 5 });
+    if (withWatch.desired) expect(digestPolicy(withWatch.desired)).toBe(before);
   });
 
   it('writes canonical JSON exactly as the definition does: keys sorted by code unit, undefined dropped', () => {

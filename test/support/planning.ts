@@ -5,6 +5,7 @@
 import type { DesiredDefaults, DesiredLicense, DesiredMailbox, DesiredPrincipal, DesiredState, DesiredUser, MailboxType } from '../../src/domain/desired.ts';
 import type { ObservedGroup } from '../../src/domain/observed.ts';
 import type { ObservedLicenseState, ObservedMailbox, ObservedPlan, ObservedSku, ObservedTenant, ObservedUser } from '../../src/domain/observed.ts';
+import { DEFAULT_WATCH } from '../../src/domain/heal.ts';
 import type { Change } from '../../src/domain/plan.ts';
 import type { PlanResult } from '../../src/domain/planner.ts';
 import { planReconciliation } from '../../src/domain/planner.ts';
@@ -175,6 +176,7 @@ export function desired(principals: DesiredPrincipal[], defaults: DefaultsOverri
     principals: whenMissing === undefined ? principals : principals.map((p) => (p.kind === 'user' ? { ...p, whenMissing } : p)),
     licenseSets: new Map(),
     files: ['policy.yaml'],
+    watch: DEFAULT_WATCH,
   };
 }
 

@@ -33,6 +33,10 @@ describe('classifyGraphError', () => {
     { kind: 'forbidden', status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', details: [] },
     { kind: 'throttled', status: 429, code: 'TooManyRequests', message: 'Please retry again later.', details: [] },
     { kind: 'unavailable', status: 503, code: 'ServiceUnavailable', message: 'x', details: [] },
+    // Delta query (docs/graph-behaviour.md §21): an expired or unknown token, Graph's synchronization reset.
+    { kind: 'delta-expired', status: 400, code: 'syncStateNotFound', message: 'The sync state generation is not found. The delta token is expired and data must be synchronized again.', details: [] },
+    { kind: 'delta-expired', status: 410, code: 'resyncRequired', message: 'Resync required.', details: [] },
+    { kind: 'delta-expired', status: 410, code: 'HTTP410', message: 'Gone.', details: [] },
     { kind: 'other', status: 400, code: 'Request_BadRequest', message: 'Something else.', details: [] },
   ])('$status $code "$message" → $kind', ({ kind, status, code, message, details }) => {
     const error = graphErrorFromEnvelope(status, { error: { code, message, details } }, {});

@@ -124,3 +124,36 @@ export function hasMailbox(purpose: string, plans: readonly AssignedPlan[]): boo
 export function directState(license: AssignedLicense, now: string): LicenseAssignmentState {
   return { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: null, state: 'Active', error: 'None', lastUpdatedDateTime: now };
 }
+
+/** What group-based licensing needs of the tenant: the SKUs, their seats in use, the exclusive plan pairs. */
+export interface GroupLicensingContext {
+  readonly skus: ReadonlyMap<string, SeedSku>;
+  consumedUnits(skuId: string): number;
+  readonly mutuallyExclusive: readonly (readonly [string, string])[];
+}
+
+/**
+ * A group's license states for a member holding `held`, as group-based licensing processes them
+ * (https://learn.microsoft.com/entra/identity/users/licensing-groups-resolve-problems): a SKU the member
+ * does not hold needs a free seat (else CountViolation), and no SKU may enable a service plan that is
+ * mutually exclusive with one the member holds (else MutuallyExclusiveViolation). "If Microsoft Entra ID
+ * can't assign one of the products … it won't assign the other licenses in the group either": then every
+ * state of the group is in error, and none takes a seat.
+ */
+export function groupLicenseStates(group: { readonly id: string; readonly assignedLicenses: readonly AssignedLicense[] }, held: readonly AssignedLicense[], tenant: GroupLicensingContext, now: string): LicenseAssignmentState[] {
+  const heldPlans = enabledPlans(held, tenant.skus);
+  const errors = group.assignedLicenses.map((license): LicenseAssignmentState['error'] => {
+    const sku = tenant.skus.get(license.skuId);
+    const seat = held.some((l) => l.skuId === license.skuId) || (sku !== undefined && tenant.consumedUnits(license.skuId) < sku.prepaidUnits.enabled);
+    if (!seat) return 'CountViolation';
+    const plans = enabledPlans([license], tenant.skus);
+    const clash = tenant.mutuallyExclusive.some(([a, b]) => (plans.has(a) && heldPlans.has(b)) || (plans.has(b) && heldPlans.has(a)));
+    return clash ? 'MutuallyExclusiveViolation' : 'None';
+  });
+  const blocking = errors.find((e) => e !== 'None');
+  return group.assignedLicenses.map((license, index): LicenseAssignmentState => {
+    if (blocking === undefined) return { ...directState(license, now), assignedByGroup: group.id };
+    const own = errors[index] ?? 'None';
+    return { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: group.id, state: 'Error', error: own === 'None' ? blocking : own, lastUpdatedDateTime: now };
+  });
+}

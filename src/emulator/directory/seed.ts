@@ -312,6 +312,8 @@ export function loadSeed(json: unknown): TenantStore {
     checkAppCredentials(app, `apps[${index}]`);
   });
   store.purgeExpired();
+  // The seed is the tenant's starting point, not a history: delta tokens start after it.
+  store.journal.forgetAll();
   return store;
 }
 

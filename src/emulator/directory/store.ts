@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { ChangeJournal } from '../../domain/change-journal.ts';
 import { nicknameAddressKeys, proxyAddressKey, reservedAddressKeys, smtpAddressKey, userPrincipalNameKey } from './addresses.ts';
 import { badRequest, objectConflict, resourceNotFound } from './errors.ts';
-import { directState, effectiveLicenses, enabledPlans, nextAssignedPlans } from './licensing.ts';
+import { directState, effectiveLicenses, enabledPlans, groupLicenseStates, nextAssignedPlans } from './licensing.ts';
 import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku, UserPurpose } from './model.ts';
 import type { ProfileChanges, ProfileString } from './profile.ts';
 import { PROFILE_STRINGS } from './profile.ts';
@@ -54,7 +55,7 @@ export class TenantStore {
   readonly apps: readonly SeedApp[];
   readonly skus = new Map<string, SeedSku>();
   readonly groups = new Map<string, GroupRecord>();
-  private nowMs: number;
+  private currentMs: number;
   private readonly active = new Map<string, UserRecord>();
   private readonly deleted = new Map<string, UserRecord>();
   private readonly activeByUpn = new Map<string, UserRecord>();
@@ -66,6 +67,8 @@ export class TenantStore {
 
   /** Service plan pairs one user cannot hold together (the seed's `mutuallyExclusive`). */
   readonly mutuallyExclusive: readonly (readonly [string, string])[];
+  /** Every change to a user, for `GET /users/delta` (graph-api/routes-delta.ts), stamped with the directory clock. */
+  readonly journal = new ChangeJournal();
 
   constructor(options: { tenantId: string; domains: readonly string[]; organizationName: string; apps: readonly SeedApp[]; now: string; skus: readonly SeedSku[]; mutuallyExclusive?: readonly (readonly [string, string])[] }) {
     this.tenantId = options.tenantId;
@@ -73,7 +76,7 @@ export class TenantStore {
     this.domains = options.domains;
     this.organizationName = options.organizationName;
     this.apps = options.apps;
-    this.nowMs = Date.parse(options.now);
+    this.currentMs = Date.parse(options.now);
     for (const sku of options.skus) {
       this.skus.set(sku.skuId, sku);
       this.consumed.set(sku.skuId, 0);
@@ -82,14 +85,18 @@ export class TenantStore {
 
   private nowText: string | undefined;
 
+  get nowMs(): number {
+    return this.currentMs;
+  }
+
   get now(): string {
-    this.nowText ??= new Date(this.nowMs).toISOString().replace('.000Z', 'Z');
+    this.nowText ??= new Date(this.currentMs).toISOString().replace('.000Z', 'Z');
     return this.nowText;
   }
 
   /** The directory clock as HTTP's `Date` header writes it (RFC 7231 IMF-fixdate, e.g. `Sun, 22 Nov 2026 00:00:00 GMT`). */
   httpDate(): string {
-    return new Date(this.nowMs).toUTCString();
+    return new Date(this.currentMs).toUTCString();
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -134,7 +141,7 @@ export class TenantStore {
   setNow(iso: string): { purged: string[] } {
     const nowMs = Date.parse(iso);
     if (Number.isNaN(nowMs)) throw new Error(`not an ISO 8601 time: ${iso}`);
-    this.nowMs = nowMs;
+    this.currentMs = nowMs;
     this.nowText = undefined;
     return { purged: this.purgeExpired() };
   }
@@ -143,7 +150,7 @@ export class TenantStore {
   purgeExpired(): string[] {
     const purged: string[] = [];
     for (const user of this.deleted.values()) {
-      if (user.deletedDateTime && Date.parse(user.deletedDateTime) + SOFT_DELETE_RETENTION_DAYS * DAY_MS < this.nowMs) purged.push(user.id);
+      if (user.deletedDateTime && Date.parse(user.deletedDateTime) + SOFT_DELETE_RETENTION_DAYS * DAY_MS < this.currentMs) purged.push(user.id);
     }
     for (const id of purged) this.purge(id);
     return purged;
@@ -202,6 +209,7 @@ export class TenantStore {
     if (!deleted) this.activeByUpn.set(userPrincipalNameKey(user.userPrincipalName), user);
     this.reserveAddresses(user);
     this.invalidateOrder();
+    this.journal.record(id, deleted ? 'soft-deleted' : 'changed', this.currentMs);
     return user;
   }
 
@@ -223,6 +231,7 @@ export class TenantStore {
   /** `PATCH /users/{id}` after its body was checked: the changes land together. */
   updateUser(user: UserRecord, changes: ProfileChanges & { accountEnabled?: boolean; usageLocation?: string | null }): void {
     Object.assign(user, changes);
+    this.journal.record(user.id, 'changed', this.currentMs);
   }
 
   // ---- the manager (docs/graph-behaviour.md §18) ---------------------------------------------
@@ -241,12 +250,14 @@ export class TenantStore {
     if (!manager) throw resourceNotFound(managerId);
     if (manager.id === user.id) throw badRequest('A user cannot be its own manager.', [{ code: 'InvalidValue', message: 'A user cannot be its own manager.', target: 'manager' }]);
     user.managerId = manager.id;
+    this.journal.record(user.id, 'changed', this.currentMs);
   }
 
   /** `DELETE /users/{id}/manager/$ref`: 404 as Graph answers when there is no reference. */
   removeManager(user: UserRecord): void {
     if (user.managerId === null) throw resourceNotFound('manager');
     user.managerId = null;
+    this.journal.record(user.id, 'changed', this.currentMs);
   }
 
   // ---- group membership (docs/graph-behaviour.md §19) ----------------------------------------
@@ -290,6 +301,7 @@ export class TenantStore {
     user.deletedDateTime = this.now;
     this.deleted.set(user.id, user);
     this.invalidateOrder();
+    this.journal.record(user.id, 'soft-deleted', this.currentMs);
   }
 
   /** Permanently removes a deleted user: its seats and addresses are freed. */
@@ -301,8 +313,13 @@ export class TenantStore {
     this.releaseAddresses(user);
     for (const group of this.groups.values()) group.members.delete(id);
     // A purged user is gone for good: references to it as manager go with it.
-    for (const other of [...this.active.values(), ...this.deleted.values()]) if (other.managerId === id) other.managerId = null;
+    for (const other of [...this.active.values(), ...this.deleted.values()]) {
+      if (other.managerId !== id) continue;
+      other.managerId = null;
+      this.journal.record(other.id, 'changed', this.currentMs);
+    }
     this.invalidateOrder();
+    this.journal.record(id, 'purged', this.currentMs);
   }
 
   /**
@@ -331,6 +348,7 @@ export class TenantStore {
     this.active.set(user.id, user);
     this.activeByUpn.set(userPrincipalNameKey(upn), user);
     this.invalidateOrder();
+    this.journal.record(user.id, 'changed', this.currentMs);
     return user;
   }
 
@@ -373,31 +391,10 @@ export class TenantStore {
   }
 
   /**
-   * Processes a group's licenses for a member as group-based licensing does
-   * (https://learn.microsoft.com/entra/identity/users/licensing-groups-resolve-problems): a SKU the member
-   * does not hold needs a free seat (else CountViolation), and no SKU may enable a service plan that
-   * is mutually exclusive with one the member holds (else MutuallyExclusiveViolation). "If Microsoft
-   * Entra ID can't assign one of the products … it won't assign the other licenses in the group either":
-   * then every state of the group is in error, and none takes a seat.
+   * Processes a group's licenses for a member as group-based licensing does (licensing.ts groupLicenseStates).
    */
   applyGroupLicenses(user: UserRecord, group: GroupRecord): void {
-    const now = this.now;
-    const held = this.assignedLicenses(user);
-    const heldPlans = enabledPlans(held, this.skus);
-    const errors = group.assignedLicenses.map((license): LicenseAssignmentState['error'] => {
-      const sku = this.skus.get(license.skuId);
-      const seat = held.some((l) => l.skuId === license.skuId) || (sku !== undefined && this.consumedUnits(license.skuId) < sku.prepaidUnits.enabled);
-      if (!seat) return 'CountViolation';
-      const plans = enabledPlans([license], this.skus);
-      const clash = this.mutuallyExclusive.some(([a, b]) => (plans.has(a) && heldPlans.has(b)) || (plans.has(b) && heldPlans.has(a)));
-      return clash ? 'MutuallyExclusiveViolation' : 'None';
-    });
-    const blocking = errors.find((e) => e !== 'None');
-    const states = group.assignedLicenses.map((license, index): LicenseAssignmentState => {
-      if (blocking === undefined) return { ...directState(license, now), assignedByGroup: group.id };
-      const own = errors[index] ?? 'None';
-      return { skuId: license.skuId, disabledPlans: [...license.disabledPlans], assignedByGroup: group.id, state: 'Error', error: own === 'None' ? blocking : own, lastUpdatedDateTime: now };
-    });
+    const states = groupLicenseStates(group, this.assignedLicenses(user), { skus: this.skus, consumedUnits: (skuId) => this.consumedUnits(skuId), mutuallyExclusive: this.mutuallyExclusive }, this.now);
     this.setLicenseStates(user, [...user.licenseAssignmentStates.filter((s) => s.assignedByGroup !== group.id), ...states]);
   }
 
@@ -407,6 +404,7 @@ export class TenantStore {
     user.licenseAssignmentStates = states;
     this.countSeats(user, +1);
     user.assignedPlans = nextAssignedPlans(user.assignedPlans, enabledPlans(this.assignedLicenses(user), this.skus), this.now);
+    this.journal.record(user.id, 'changed', this.currentMs);
   }
 
   /**

@@ -21,6 +21,7 @@
 export type GraphOperation =
   | 'users.list'
   | 'users.get'
+  | 'users.delta'
   | 'users.create'
   | 'users.update'
   | 'users.setManager'
@@ -54,6 +55,9 @@ export const PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = 
   'users.list': READ_USERS,
   // https://learn.microsoft.com/graph/api/user-get — as user-list.
   'users.get': READ_USERS,
+  // https://learn.microsoft.com/graph/api/user-delta — application: User.Read.All; higher User.ReadWrite.All,
+  // Directory.Read.All, Directory.ReadWrite.All (the same as reading users).
+  'users.delta': READ_USERS,
   // https://learn.microsoft.com/graph/api/user-post-users — application: User.ReadWrite.All; higher
   // Directory.ReadWrite.All. docs/graph-behaviour.md §5 and §13 name User.Create as least privileged, so it is accepted
   // too. docs/permissions.md §3 names User.ReadWrite.All for create.

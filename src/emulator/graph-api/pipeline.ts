@@ -4,13 +4,15 @@ import { errorEnvelope, GraphError, innerErrorDate, insufficientPrivileges, newR
 import { isAuthorised } from './permissions.ts';
 import type { GraphRequest, GraphResponse, Route } from './router.ts';
 import { matchRoute } from './router.ts';
+import { DELTA_ROUTES } from './routes-delta.ts';
 import { DIRECTORY_ROUTES } from './routes-directory.ts';
 import { MEMBER_OF_ROUTES } from './routes-member-of.ts';
 import { USER_ROUTES } from './routes-users.ts';
 import type { Throttler } from './throttle.ts';
 import { formatLimitPercentage, resourceUnitCost, throttledResponseBody, throttleScope } from './throttle.ts';
 
-export const ROUTES: readonly Route[] = [...USER_ROUTES, ...DIRECTORY_ROUTES, ...MEMBER_OF_ROUTES];
+// The delta function first: `/users/delta` would otherwise match `/users/{id}`.
+export const ROUTES: readonly Route[] = [...DELTA_ROUTES, ...USER_ROUTES, ...DIRECTORY_ROUTES, ...MEMBER_OF_ROUTES];
 
 /** Who is calling, from a verified token. */
 export interface Caller {

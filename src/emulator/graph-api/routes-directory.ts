@@ -8,7 +8,7 @@ import { matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import { referencedUser } from './references.ts';
 import type { GraphRequest, Route } from './router.ts';
 import { listUsers } from './routes-users.ts';
-import { projectUser, userProjection } from './user-view.ts';
+import { parseManagerExpand, projectUser, selectedWithExpansion, userProjection } from './user-view.ts';
 
 const DELETED_RULES: CollectionRules = {
   filterable: { id: ['eq', 'in', 'ne'], userPrincipalName: ['eq', 'in', 'startswith', 'endswith', 'ne'], mail: ['eq', 'in', 'startswith', 'endswith', 'ne'], displayName: ['eq', 'in', 'startswith', 'endswith', 'ne'] },
@@ -51,7 +51,11 @@ function directoryObjectUser(user: UserRecord, store: TenantStore, select: reado
 function deletedItem(request: GraphRequest, store: TenantStore, id: string): Record<string, unknown> {
   const user = store.findDeleted(id);
   if (!user) throw resourceNotFound(id);
-  return directoryObjectUser(user, store, parseSelect(request.query.get('$select')));
+  // `$expand=manager` as on the list (the watch re-reads a deleted user with its manager, src/tenant/graph/delta.ts).
+  const expansion = parseManagerExpand(request.query.get('$expand'));
+  if (expansion === undefined) return directoryObjectUser(user, store, parseSelect(request.query.get('$select')));
+  const projection = userProjection(parseSelect(request.query.get('$select')), { collection: false });
+  return { '@odata.context': odataContext('directoryObjects', { selected: selectedWithExpansion(projection.selected, expansion), entity: true }), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, projection, expansion) };
 }
 
 function skuJson(store: TenantStore, skuId: string): Record<string, unknown> {

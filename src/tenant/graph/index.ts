@@ -1,11 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { TenantReader, TenantWriter } from '../port.ts';
+import type { TenantDeltaReader, TenantReader, TenantWriter } from '../port.ts';
 import { GRAPH_VERSION, GraphHttp } from './client.ts';
 import type { GraphEndpoint } from './clouds.ts';
 import { resolveGraphEndpoint } from './clouds.ts';
 import type { CredentialChoice, Environment } from './credentials.ts';
 import { chooseCredential, describeCredential } from './credentials.ts';
 import { describeProxy, identityTransport, proxiedFetch, proxyFor, proxySettingsFrom } from './proxy.ts';
+import { createGraphDeltaReader } from './delta.ts';
 import { createGraphReader } from './reader.ts';
 import type { RequestLog } from './request-log.ts';
 import { redactingLog } from './request-log.ts';
@@ -17,11 +18,11 @@ import { createWriteBatcher, singleRequestWrites } from './write-batch.ts';
 import { DEFAULT_RETRY_POLICY } from './retry.ts';
 
 /**
- * The Graph adapter of the tenant port: reader and writer over one HTTP client. `createGraphTenant`
+ * The Graph adapter of the tenant port: reader, delta reader (delta.ts) and writer over one HTTP client. `createGraphTenant`
  * takes every side effect as a parameter; `connectGraphTenant` is the edge that picks the real ones
  * (global fetch, timers, Math.random, Date.now) and the credential from the environment.
  */
-export type GraphTenant = TenantReader & TenantWriter;
+export type GraphTenant = TenantReader & TenantWriter & TenantDeltaReader;
 
 export interface GraphTenantOptions {
   readonly endpoint: GraphEndpoint;
@@ -50,7 +51,7 @@ export function createGraphTenant(options: GraphTenantOptions): GraphTenant {
   const batch = { retry, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }) };
   const reader = createGraphReader({ http, tokens: options.tokens, batch, ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }) });
   const writes = options.batchWrites === false ? singleRequestWrites(http) : createWriteBatcher(http, retry, options.retryPolicy ?? DEFAULT_RETRY_POLICY);
-  return { ...reader, ...createGraphWriter(writes, { graphBase: `${options.endpoint.cloud.graphUrl}/${GRAPH_VERSION}` }) };
+  return { ...reader, ...createGraphDeltaReader({ http, batch }), ...createGraphWriter(writes, { graphBase: `${options.endpoint.cloud.graphUrl}/${GRAPH_VERSION}` }) };
 }
 
 export interface ConnectOptions {

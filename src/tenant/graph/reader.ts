@@ -54,24 +54,33 @@ function withPlans(user: ObservedUser, plans: ObservedUser['assignedPlans'] | un
   return plans === undefined || !holdsRemovedMailboxPlan(plans) ? user : { ...user, assignedPlans: plans };
 }
 
+/**
+ * The mailboxes of the active users whose UPN the request declares as a mailbox, by user id: their `userPurpose`,
+ * 20 per `$batch`; a user without a (REST-enabled) mailbox is `none`. The full read and the watch's re-reads share it.
+ */
+export async function readMailboxes(http: GraphHttp, batch: BatchOptions, users: readonly ObservedUser[], request: ReadTenantRequest): Promise<Map<string, ObservedMailbox>> {
+  const declared = new Set(request.mailboxUserPrincipalNames.map((upn) => upn.toLowerCase()));
+  const targets = users.filter((u) => declared.has(u.userPrincipalName.toLowerCase()));
+  const reads = targets.map((u, i) => ({ id: String(i + 1), url: `/users/${encodeURIComponent(u.id)}/mailboxSettings/userPurpose` }));
+  const outcomes = await readInBatches(http, reads, batch);
+  const mailboxes = new Map<string, ObservedMailbox>();
+  targets.forEach((user, i) => {
+    const outcome = outcomes.get(String(i + 1));
+    if (!outcome) throw new GraphResponseError(`No answer for the mailbox of ${user.userPrincipalName}.`);
+    if (outcome.ok) mailboxes.set(user.id, toObservedMailbox(outcome.body));
+    else if (isNoMailbox(outcome.error)) mailboxes.set(user.id, { kind: 'none' });
+    else throw outcome.error;
+  });
+  return mailboxes;
+}
+
+/** As the full read lists an active user's plans (ReadTenantRequest.planHistory): all of them, or only a user's who holds a removed Exchange plan. */
+export function withPlanHistory(user: ObservedUser, planHistory: ReadTenantRequest['planHistory']): ObservedUser {
+  return planHistory === 'all' || user.assignedPlans.length === 0 || holdsRemovedMailboxPlan(user.assignedPlans) ? user : { ...user, assignedPlans: [] };
+}
+
 export function createGraphReader(options: GraphReaderOptions): TenantReader {
   const { http } = options;
-
-  async function readMailboxes(users: readonly ObservedUser[], request: ReadTenantRequest): Promise<Map<string, ObservedMailbox>> {
-    const declared = new Set(request.mailboxUserPrincipalNames.map((upn) => upn.toLowerCase()));
-    const targets = users.filter((u) => declared.has(u.userPrincipalName.toLowerCase()));
-    const reads = targets.map((u, i) => ({ id: String(i + 1), url: `/users/${encodeURIComponent(u.id)}/mailboxSettings/userPurpose` }));
-    const outcomes = await readInBatches(http, reads, options.batch);
-    const mailboxes = new Map<string, ObservedMailbox>();
-    targets.forEach((user, i) => {
-      const outcome = outcomes.get(String(i + 1));
-      if (!outcome) throw new GraphResponseError(`No answer for the mailbox of ${user.userPrincipalName}.`);
-      if (outcome.ok) mailboxes.set(user.id, toObservedMailbox(outcome.body));
-      else if (isNoMailbox(outcome.error)) mailboxes.set(user.id, { kind: 'none' });
-      else throw outcome.error;
-    });
-    return mailboxes;
-  }
 
   /**
    * The Exchange mailbox plans of the users who hold a removed Exchange plan, by user id: one advanced query
@@ -130,7 +139,7 @@ export function createGraphReader(options: GraphReaderOptions): TenantReader {
       const fromGroups = [...users, ...deletedUsers].some((u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null));
       const groupsRead = licensingGroups ?? (fromGroups ? readLicensingGroups() : undefined);
       const [mailboxes, groups] = await Promise.all([
-        readMailboxes(users, request),
+        readMailboxes(http, options.batch, users, request),
         groupsRead === undefined ? Promise.resolve(undefined) : groupsRead.then(async (all) => ({ all, named: await readNamedGroups(all, named) })),
       ]);
       const tid = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : undefined;

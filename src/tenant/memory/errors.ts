@@ -45,3 +45,8 @@ export function unverifiedDomain(): TenantError {
 export function notAGuid(): TenantError {
   return badRequest("Cannot convert a primitive value to the expected type 'Edm.Guid'. See the inner exception for more details");
 }
+
+/** A delta link the tenant no longer knows (expired after seven days, or not its own): Graph's answer (docs/graph-behaviour.md §21). */
+export function syncStateNotFound(): TenantError {
+  return tenantError(400, 'syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.');
+}

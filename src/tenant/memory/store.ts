@@ -1,4 +1,5 @@
 import type { AttributeName, AttributeValue } from '../../domain/attributes.ts';
+import { ChangeJournal } from '../../domain/change-journal.ts';
 import { isExchangeMailboxPlan } from '../../domain/exchange-plans.ts';
 import type { ObservedGroup, ObservedLicense, ObservedLicenseState, ObservedPlan, ObservedSku, ObservedUser } from '../../domain/observed.ts';
 import type { PlanServices } from './licensing.ts';
@@ -84,6 +85,8 @@ export class MemoryStore {
   private readonly activeByUpn = new Map<string, UserRecord>();
   /** Address key → ids of users, active or deleted, that reserve it (docs/graph-behaviour.md §5). */
   private readonly addressOwners = new Map<string, Set<string>>();
+  /** Every change to a user, for the delta reader (delta.ts), stamped with the directory clock. */
+  readonly journal = new ChangeJournal();
   private nowMs: number;
   private sorted: { active: ObservedUser[]; deleted: ObservedUser[] } | undefined;
 
@@ -108,6 +111,12 @@ export class MemoryStore {
       for (const user of list) this.add(this.recordOf(user, input.mailboxPurposes?.get(user.id.toLowerCase()) ?? 'user', deleted));
     }
     this.purgeExpired();
+    // The input is the starting point, not a history: delta tokens start after it.
+    this.journal.forgetAll();
+  }
+
+  get currentMs(): number {
+    return this.nowMs;
   }
 
   get now(): string {
@@ -124,15 +133,32 @@ export class MemoryStore {
 
   private purgeExpired(): void {
     for (const user of [...this.deleted.values()]) {
-      if (user.deletedDateTime !== null && Date.parse(user.deletedDateTime) + RETENTION_MS < this.nowMs) {
-        this.deleted.delete(user.id);
-        this.releaseAddresses(user);
-        for (const group of this.groups.values()) group.members.delete(user.id);
-        // A purged user is gone for good: references to it as manager go with it.
-        for (const other of [...this.active.values(), ...this.deleted.values()]) if (other.managerId === user.id) other.managerId = null;
-        this.sorted = undefined;
-      }
+      if (user.deletedDateTime !== null && Date.parse(user.deletedDateTime) + RETENTION_MS < this.nowMs) this.purge(user);
     }
+  }
+
+  /** Deletes a soft-deleted user for good (`DELETE /directory/deletedItems/{id}`, or 30 days after its deletion). */
+  purge(user: UserRecord): void {
+    this.deleted.delete(user.id);
+    this.releaseAddresses(user);
+    for (const group of this.groups.values()) group.members.delete(user.id);
+    // A purged user is gone for good: references to it as manager go with it.
+    for (const other of [...this.active.values(), ...this.deleted.values()]) {
+      if (other.managerId === user.id) this.update(other, { managerId: null });
+    }
+    this.sorted = undefined;
+    this.journal.record(user.id, 'purged', this.nowMs);
+  }
+
+  /** `DELETE /users/{id}`: to the deleted items, UPN prefixed, licenses and addresses kept, seats freed (docs/graph-behaviour.md §3). */
+  softDelete(user: UserRecord): void {
+    this.countSeats(user, -1);
+    this.active.delete(user.id);
+    this.activeByUpn.delete(user.userPrincipalName.toLowerCase());
+    user.userPrincipalName = deletedUserPrincipalName(user.id, user.userPrincipalName);
+    user.deletedDateTime = this.now;
+    this.deleted.set(user.id, user);
+    this.changed(user);
   }
 
   private recordOf(user: ObservedUser, purpose: string, deleted: boolean): UserRecord {
@@ -360,6 +386,7 @@ export class MemoryStore {
   private changed(user: UserRecord): void {
     user.view = undefined;
     this.sorted = undefined;
+    this.journal.record(user.id, user.deletedDateTime === null ? 'changed' : 'soft-deleted', this.nowMs);
   }
 }
 

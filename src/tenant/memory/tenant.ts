@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { isIsoCountryCode } from '../../domain/countries.ts';
 import { isGuid } from '../../domain/guid.ts';
 import type { AttributeName, DeclaredAttributes } from '../../domain/attributes.ts';
-import type { ObservedGroup, ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
-import type { NewUserInput, ReadTenantRequest, RestoreOptions, TenantReader, TenantWriter, WriteReceipt } from '../port.ts';
+import type { ObservedGroup, ObservedSku, ObservedUser, ObservedMailbox, ObservedTenant } from '../../domain/observed.ts';
+import type { NewUserInput, ReadTenantRequest, ReadUsersResult, RestoreOptions, TenantDeltaReader, TenantReader, TenantWriter, UserDeltaRound, WriteReceipt } from '../port.ts';
+import { MemoryDelta } from './delta.ts';
 import { badRequest, invalidUserPrincipalName, invalidValue, notAGuid, objectConflict, resourceNotFound, unverifiedDomain } from './errors.ts';
 import { addressKey, directState, hasMailbox, originalUserPrincipalName } from './licensing.ts';
 import type { MemoryTenantInput, UserRecord } from './store.ts';
@@ -26,12 +27,14 @@ export interface MemoryTenantOptions {
   readonly newId?: () => string;
 }
 
-export class MemoryTenant implements TenantReader, TenantWriter {
+export class MemoryTenant implements TenantReader, TenantWriter, TenantDeltaReader {
   private readonly store: MemoryStore;
+  private readonly delta: MemoryDelta;
   private readonly newId: () => string;
 
   constructor(input: MemoryTenantInput, options: MemoryTenantOptions = {}) {
     this.store = new MemoryStore(input);
+    this.delta = new MemoryDelta(this.store.journal, () => this.store.currentMs);
     this.newId = options.newId ?? randomUUID;
   }
 
@@ -85,6 +88,40 @@ export class MemoryTenant implements TenantReader, TenantWriter {
       .filter((g) => found.has(g))
       // Graph lists a group's members that are active objects: a soft-deleted member is not among them.
       .map((g) => ({ id: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })), memberIds: [...g.members].filter((id) => this.store.findActive(id) !== undefined).sort() }));
+  }
+
+  // ---- the users delta (delta.ts) ------------------------------------------------------------
+
+  async startUserDelta(_request: ReadTenantRequest): Promise<UserDeltaRound> {
+    return this.delta.start();
+  }
+
+  async readUserDelta(deltaLink: string): Promise<UserDeltaRound> {
+    return this.delta.read(deltaLink);
+  }
+
+  /** The users with these ids exactly as readTenant reads them (the same request), and their declared mailboxes. */
+  async readUsers(ids: readonly string[], request: ReadTenantRequest): Promise<ReadUsersResult> {
+    const wanted = new Set(ids.map((id) => id.toLowerCase()));
+    const tenant = await this.readTenant({ ...request, groups: [] });
+    const users = tenant.users.filter((u) => wanted.has(u.id));
+    return { users, deletedUsers: tenant.deletedUsers.filter((u) => wanted.has(u.id)), mailboxes: new Map([...tenant.mailboxes].filter(([id]) => wanted.has(id))) };
+  }
+
+  async readSkus(): Promise<readonly ObservedSku[]> {
+    return this.store.skuViews();
+  }
+
+  /** Test hook, as `DELETE /users/{id}`: soft-deletes an active user (the port has no delete). */
+  deleteUser(id: string): void {
+    this.store.softDelete(this.requireActive(id));
+  }
+
+  /** Test hook, as `DELETE /directory/deletedItems/{id}`: deletes a soft-deleted user for good. */
+  purgeUser(id: string): void {
+    const user = this.store.findDeleted(id);
+    if (!user) throw resourceNotFound(id);
+    this.store.purge(user);
   }
 
   async readGrantedRoles(): Promise<readonly string[]> {
