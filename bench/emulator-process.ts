@@ -25,7 +25,7 @@ export async function spawnEmulator(args: readonly string[]): Promise<EmulatorPr
     let err = '';
     const check = (): void => {
       const listening = /listening on (\S+)/u.exec(out);
-      const app = /^app (\S+)/mu.exec(err);
+      const app = /^\s*app (\S+)/mu.exec(err);
       if (listening?.[1] && app?.[1]) resolve({ url: listening[1], clientId: app[1] });
     };
     child.stdout.on('data', (c: Buffer) => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSyntheticSeed, parseSyntheticSpec } from '../src/emulator/synthetic/synthetic.ts';
+import { generateSyntheticTenants } from '../src/emulator/synthetic/synthetic-tenants.ts';
 import { spawnEmulator } from './emulator-process.ts';
 
 const repo = new URL('../', import.meta.url).pathname;
@@ -48,12 +49,22 @@ export function syntheticState(users: number): State {
   return generateSyntheticSeed(parseSyntheticSpec(syntheticSpec(users))) as unknown as State;
 }
 
+/** `tenants` synthetic tenants of `users` each, as `--synthetic …,tenants=N` serves them (synthetic-tenants.ts). */
+export function syntheticTenantsState(users: number, tenants: number): State[] {
+  return generateSyntheticTenants(parseSyntheticSpec(`${syntheticSpec(users)},tenants=${tenants}`)).tenants as unknown as State[];
+}
+
 /** The synthetic app's documented local test credential. */
 export const SYNTHETIC_SECRET = 'synthetic-secret-7';
 
+/** The tenant's ordinary users (no shared or other mailboxes), in the seed's order. */
+export function ordinaryUsers(state: State): StateUser[] {
+  return state.users.filter((u) => (u.mailboxSettings?.userPurpose ?? 'user') === 'user');
+}
+
 /** The users the policy declares: every other ordinary user, then the rest from the start, until `count`. */
 export function declaredUsers(state: State, count: number): StateUser[] {
-  const ordinary = state.users.filter((u) => (u.mailboxSettings?.userPurpose ?? 'user') === 'user');
+  const ordinary = ordinaryUsers(state);
   const order = [...ordinary.filter((_, i) => i % 2 === 0), ...ordinary.filter((_, i) => i % 2 === 1)];
   return order.slice(0, Math.max(0, count));
 }
@@ -65,19 +76,26 @@ export function declaredMailboxes(state: State): StateUser[] {
 
 const USERS_PER_FILE = 100_000;
 
+/** The SKU part number of each of the tenant's SKU ids. */
+export function skuNames(state: State): Map<string, string> {
+  return new Map(state.subscribedSkus.map((s) => [s.skuId, s.skuPartNumber]));
+}
+
+/** A policy line declaring `user` as it is, with the licenses it holds directly (a seed's assignedLicenses are the direct ones). */
+export function userLine(user: StateUser, names: ReadonlyMap<string, string>): string {
+  const licenses = (user.assignedLicenses ?? []).map((l) => `{sku: ${names.get(l.skuId)}}`);
+  return `  - {userPrincipalName: ${user.userPrincipalName}, displayName: "${user.displayName}", licenses: [${licenses.join(', ')}]}`;
+}
+
 /** A policy declaring `declaredUsers(state, count)` (with the licenses they hold directly) and the shared mailboxes. */
 export function writePolicy(state: State, dir: string, count: number): { users: number; mailboxes: number } {
-  const names = new Map(state.subscribedSkus.map((s) => [s.skuId, s.skuPartNumber]));
+  const names = skuNames(state);
   const header = ['apiVersion: tenantctl/v1', 'kind: TenantPolicy'];
   const users = declaredUsers(state, count);
   // Files of at most 100,000 principals: a policy file may hold 16 MiB, as an administrator's repository would split them.
   for (let start = 0, file = 0; start < users.length || file === 0; start += USERS_PER_FILE, file++) {
     const lines = [...header, ...(file === 0 ? [`tenant: {id: ${state.tenantId}}`, 'defaults: {usageLocation: NL}'] : []), 'users:'];
-    for (const user of users.slice(start, start + USERS_PER_FILE)) {
-      // A seed's assignedLicenses are the direct ones.
-      const licenses = (user.assignedLicenses ?? []).map((l) => `{sku: ${names.get(l.skuId)}}`);
-      lines.push(`  - {userPrincipalName: ${user.userPrincipalName}, displayName: "${user.displayName}", licenses: [${licenses.join(', ')}]}`);
-    }
+    for (const user of users.slice(start, start + USERS_PER_FILE)) lines.push(userLine(user, names));
     writeFileSync(path.join(dir, file === 0 ? 'policy.yaml' : `people-${String(file).padStart(2, '0')}.yaml`), `${lines.join('\n')}\n`);
   }
   const shared = declaredMailboxes(state);
@@ -107,18 +125,35 @@ export interface PlanRun {
   readonly plan: { changes: unknown[]; diagnostics: unknown[] };
 }
 
-/** `tenantctl plan DIR --format json --out DIR/plan.json` as a child process, timed, with its peak RSS. */
-export async function runPlan(dir: string, env: Record<string, string>): Promise<PlanRun> {
+/** A tenantctl child process's exit code, wall time, peak RSS and CPU (GNU time), and its stderr. */
+export interface TimedRun {
+  readonly code: number | null;
+  readonly wallMs: number;
+  readonly peakRssMiB: number;
+  /** User + system CPU seconds of the tenantctl process. */
+  readonly cpuSeconds: number;
+  /** What it wrote on stderr, GNU time's line last. */
+  readonly stderr: string;
+}
+
+/** `tenantctl ARGS` as a child process under GNU time; its stdout to `stdout` (a file descriptor) or ignored. */
+export async function timeTenantctl(args: readonly string[], env: Record<string, string>, options: { cwd?: string; stdout?: number } = {}): Promise<TimedRun> {
   const started = performance.now();
   // GNU time reports the child's peak RSS (maximum resident set size, KiB) and its user and system CPU seconds.
-  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, cli, 'plan', dir, '--format', 'json', '--out', path.join(dir, 'plan.json')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const wallMs = performance.now() - started;
   const [, kib, user, system] = (/(\d+) ([\d.]+) ([\d.]+)\s*$/u.exec(stderr.trim()) ?? []).map(Number);
+  return { code, wallMs, peakRssMiB: Math.round((kib ?? Number.NaN) / 1024), cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), stderr };
+}
+
+/** `tenantctl plan DIR --format json --out DIR/plan.json` as a child process, timed, with its peak RSS. */
+export async function runPlan(dir: string, env: Record<string, string>): Promise<PlanRun> {
+  const { code, wallMs, peakRssMiB, cpuSeconds, stderr } = await timeTenantctl(['plan', dir, '--format', 'json', '--out', path.join(dir, 'plan.json')], env);
   if ((code !== 0 && code !== 1) || !existsSync(path.join(dir, 'plan.json'))) throw new Error(`plan exited ${code}: ${stderr}`);
-  return { code, wallMs, peakRssMiB: Math.round((kib ?? Number.NaN) / 1024), cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), plan: JSON.parse(readFileSync(path.join(dir, 'plan.json'), 'utf8')) as PlanRun['plan'] };
+  return { code, wallMs, peakRssMiB, cpuSeconds, plan: JSON.parse(readFileSync(path.join(dir, 'plan.json'), 'utf8')) as PlanRun['plan'] };
 }
 
 /** One entry of the emulator's request log, as `GET /_emulator/requests` gives it. */

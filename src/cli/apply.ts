@@ -49,7 +49,7 @@ type Tenant = TenantReader & TenantWriter;
  * The result is a view (src/render/apply-*.ts): text, or with --format json one document on stdout,
  * the plan's preview then going to stderr so that stdout stays parseable.
  */
-export async function runApplyCommand(args: readonly string[], options: ApplyCommandOptions, io: CliIo, tenant: Tenant): Promise<Outcome> {
+export async function runApplyCommand(args: readonly string[], options: ApplyCommandOptions, io: CliIo, tenant: Tenant, onReport?: (report: ApplyReport) => void): Promise<Outcome> {
   const [first] = args;
   const saved = args.length === 1 && first !== undefined && first.toLowerCase().endsWith('.json');
   const refuse = (message: string): Outcome => {
@@ -76,7 +76,7 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     audit = openAuditLog(path.resolve(io.cwd, options.auditLog));
   }
   try {
-    return await planAndApply({ args, saved, reviewed, maxChanges, options, audit }, io, tenant, refuse);
+    return await planAndApply({ args, saved, reviewed, maxChanges, options, audit, ...(onReport === undefined ? {} : { onReport }) }, io, tenant, refuse);
   } finally {
     audit?.close();
   }
@@ -90,6 +90,7 @@ interface ApplyInputs {
   readonly maxChanges: number | undefined;
   readonly options: ApplyCommandOptions;
   readonly audit: AuditLog | undefined;
+  readonly onReport?: (report: ApplyReport) => void;
 }
 
 /** Plan, gate, confirm, apply; each outcome goes to the audit log as it is known. */
@@ -126,6 +127,7 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
   };
   if (plan.changes.length === 0) {
     for (const outcome of gate.done) landed(outcome);
+    inputs.onReport?.(report([]));
     printResult(report([]), format, io);
     return hasErrors(plan.diagnostics) ? { kind: 'invalid-input' } : { kind: 'success' };
   }
@@ -147,6 +149,7 @@ async function planAndApply(inputs: ApplyInputs, io: CliIo, tenant: Tenant, refu
     },
   });
   if (progress) io.stderr.write('\n');
+  inputs.onReport?.(report(result.outcomes));
   printResult(report(result.outcomes), format, io);
   if (audit?.failure !== undefined) {
     io.stderr.write(`tenantctl apply: the audit log ${options.auditLog ?? ''} could not be written (${audit.failure}); ${audit.missing} of ${result.outcomes.length} outcomes are missing from it.\n`);

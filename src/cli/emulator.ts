@@ -3,7 +3,9 @@ import path from 'node:path';
 import { SOFT_DELETE_RETENTION_DAYS } from '../emulator/directory/model.ts';
 import { SeedError } from '../emulator/directory/seed.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { generateSyntheticSeed, parseSyntheticSpec } from '../emulator/synthetic/synthetic.ts';
+import type { TenantStore } from '../emulator/directory/store.ts';
+import { parseSyntheticSpec } from '../emulator/synthetic/synthetic.ts';
+import { generateSynthetic } from '../emulator/synthetic/synthetic-tenants.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
@@ -14,7 +16,7 @@ export interface EmulatorCommandOptions {
 }
 
 /**
- * `tenantctl emulator`: serves a seed (or a synthetic tenant) on 127.0.0.1 until SIGINT/SIGTERM.
+ * `tenantctl emulator`: serves a seed (or synthetic tenants) of one tenant or many on 127.0.0.1 until SIGINT/SIGTERM.
  * The first line of stdout is `listening on http://127.0.0.1:PORT`, for scripts to wait on.
  */
 export async function runEmulatorCommand(options: EmulatorCommandOptions, io: CliIo): Promise<Outcome> {
@@ -29,7 +31,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io: Cl
   }
   let seed: unknown;
   try {
-    seed = options.seed !== undefined ? JSON.parse(await readFile(path.resolve(io.cwd, options.seed), 'utf8')) : generateSyntheticSeed(parseSyntheticSpec(options.synthetic ?? ''));
+    seed = options.seed !== undefined ? JSON.parse(await readFile(path.resolve(io.cwd, options.seed), 'utf8')) : generateSynthetic(parseSyntheticSpec(options.synthetic ?? ''));
   } catch (error) {
     const what = options.seed !== undefined ? `cannot read the seed ${options.seed}` : 'bad --synthetic';
     io.stderr.write(`tenantctl emulator: ${what}: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -51,13 +53,14 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io: Cl
     throw error;
   }
   io.stdout.write(`listening on ${emulator.url}\n`);
-  const store = emulator.store();
+  const seeds = seedEntries(seed);
+  const stores = emulator.tenantIds().map((id) => emulator.store(id));
+  const many = stores.length > 1;
   io.stderr.write(
     [
-      `tenant ${store.tenantId} (${store.domains.join(', ')}) at ${store.now}: ${store.activeUsers().length} users, ${store.deletedUsers().length} deleted${purgedOnLoad(seed, store.deletedUsers().length)}, ${store.skus.size} SKUs, ${store.groups.size} groups`,
-      ...store.apps.map((app) => `app ${app.clientId}${app.displayName ? ` (${app.displayName})` : ''}: ${app.roles.join(', ')}`),
-      `tokens: POST ${emulator.url}/${store.tenantId}/oauth2/v2.0/token (client credentials; the secrets are in the seed)`,
-      `controls: ${emulator.url}/_emulator/health, state, clock, faults, limits, requests, seed`,
+      ...stores.flatMap((store, index) => describeTenant(store, seeds[index], many ? '  ' : '')),
+      `tokens: POST ${emulator.url}/${many ? '{tenant id}' : (stores[0]?.tenantId ?? '')}/oauth2/v2.0/token (client credentials; the secrets are in the seed)`,
+      `controls: ${emulator.url}/_emulator/health, state, clock, faults, limits, requests, seed${many ? ' (?tenant=<id> picks a tenant)' : ''}`,
       'stop with Ctrl-C',
       '',
     ].join('\n'),
@@ -66,6 +69,20 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io: Cl
   await emulator.close();
   io.stderr.write('emulator stopped\n');
   return { kind: 'success' };
+}
+
+/** The tenant's start-up lines: the tenant, then its apps (indented under it when there are many tenants). */
+function describeTenant(store: TenantStore, seed: unknown, indent: string): string[] {
+  return [
+    `tenant ${store.tenantId} (${store.domains.join(', ')}) at ${store.now}: ${store.activeUsers().length} users, ${store.deletedUsers().length} deleted${purgedOnLoad(seed, store.deletedUsers().length)}, ${store.skus.size} SKUs, ${store.groups.size} groups`,
+    ...store.apps.map((app) => `${indent}app ${app.clientId}${app.displayName ? ` (${app.displayName})` : ''}: ${app.roles.join(', ')}`),
+  ];
+}
+
+/** The single-tenant seeds of a seed, in order (a seed of one tenant is its own only entry). */
+function seedEntries(seed: unknown): readonly unknown[] {
+  const tenants = (seed as { tenants?: unknown }).tenants;
+  return Array.isArray(tenants) ? tenants : [seed];
 }
 
 /**

@@ -24,3 +24,14 @@ export function exitCodeFor(outcome: Outcome): ExitCode {
       return 1;
   }
 }
+
+/**
+ * One outcome for several tenants run on their own (`--tenants`): an error in any tenant is the run's error (exit 1);
+ * else changes in any (exit 2 with --detailed-exitcode); else success. No tenant is an error of usage.
+ */
+export function aggregateOutcomes(outcomes: readonly Outcome[]): Outcome {
+  if (outcomes.length === 0) return { kind: 'usage-error' };
+  const failed = outcomes.find((o) => o.kind === 'invalid-input' || o.kind === 'usage-error' || o.kind === 'internal-error');
+  if (failed) return failed.kind === 'internal-error' ? failed : { kind: 'invalid-input' };
+  return outcomes.find((o) => o.kind === 'changes-present') ?? { kind: 'success' };
+}

@@ -4,6 +4,7 @@ import { renderValidationText } from '../render/diagnostics.ts';
 import { renderPlanJson } from '../domain/plan-format.ts';
 import type { PlanView } from '../render/plan-view.ts';
 import { renderPlanView } from '../render/plan-view.ts';
+import type { Plan } from '../domain/plan.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -25,7 +26,7 @@ export interface PlanCommandOptions {
  * without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 an invalid policy, a refused
  * plan or any error diagnostic, or an --out that cannot be written (checked before the tenant is read).
  */
-export async function runPlanCommand(paths: readonly string[], options: PlanCommandOptions, io: CliIo, reader: TenantReader): Promise<Outcome> {
+export async function runPlanCommand(paths: readonly string[], options: PlanCommandOptions, io: CliIo, reader: TenantReader, onPlan?: (plan: Plan) => void): Promise<Outcome> {
   if (options.out !== undefined) {
     // Before anything is read: a path that cannot be written should cost no Graph request.
     const problem = await checkOutputFile(options.out, io.cwd);
@@ -41,6 +42,7 @@ export async function runPlanCommand(paths: readonly string[], options: PlanComm
     return { kind: 'invalid-input' };
   }
   const { plan } = outcome;
+  onPlan?.(plan);
   if (options.out !== undefined) await writeOutputFile(options.out, io.cwd, renderPlanJson(plan));
   io.stdout.write(renderPlanView(plan, options.format, useColour(io)));
   if (options.out !== undefined) io.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: tenantctl apply ${options.out}\n`);

@@ -9,6 +9,7 @@ import type { PlanCommandOptions } from './plan.ts';
 import type { ExportCommandOptions } from './export.ts';
 import type { ShowCommandOptions } from './show.ts';
 import type { WatchCommandOptions } from './watch.ts';
+import type { TenantsOptions } from './many-tenants.ts';
 import type { RequestLog } from '../tenant/graph/request-log.ts';
 import type { GraphConnection } from '../tenant/graph/index.ts';
 import { describeFailure } from './failures.ts';
@@ -29,6 +30,14 @@ function withLogOptions(command: Command): Command {
   return command
     .addOption(new Option('--log-level <level>', 'what to log on stderr (default TENANTCTL_LOG, else warn); debug: one line per Graph request').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'log lines as text or as JSON lines').choices(LOG_FORMATS).default('text'));
+}
+
+/** `--tenants DIR`, `--only-tenant NAME` (repeatable) and `--concurrency N` of the commands that run in many tenants (docs/many-tenants.md). */
+function withTenantsOptions(command: Command, { concurrency = true } = {}): Command {
+  const withTenants = command
+    .option('--tenants <dir>', 'run in every tenant folder under DIR (tenants/<name>/), each with its own policy and credentials; one report')
+    .addOption(new Option('--only-tenant <name>', 'with --tenants: only this tenant; repeatable').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]));
+  return concurrency ? withTenants.option('--concurrency <n>', 'with --tenants: tenants run at once (default 4)') : withTenants;
 }
 
 /** `--only UPN` (repeatable) of plan and apply: a partial plan for these principals. */
@@ -79,12 +88,14 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .description('check policy files offline: every problem with file:line:col (exit 0 valid, 1 invalid)')
     .argument('[paths...]', 'policy files or directories (default: policies/)')
     .addOption(formatOption(['text', 'json']))
-    .action(async (paths: string[] | undefined, options: { format: ValidateFormat }) => {
+    .option('--tenants <dir>', 'validate every tenant folder of DIR (tenants/<name>/, each with its tenant.id and includes) on its own')
+    .addOption(new Option('--only-tenant <name>', 'with --tenants: only this tenant; repeatable').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
+    .action(async (paths: string[] | undefined, options: { format: ValidateFormat; tenants?: string; onlyTenant?: string[] }) => {
       const { runValidate } = await import('./validate.ts');
-      outcome = await runValidate(paths ?? [], options.format, io);
+      outcome = await runValidate(paths ?? [], options.format, io, { ...(options.tenants === undefined ? {} : { tenants: options.tenants }), ...(options.onlyTenant === undefined ? {} : { onlyTenant: options.onlyTenant }) });
     });
 
-  withLogOptions(program
+  withLogOptions(withTenantsOptions(program
     .command('plan')
     .description('show what apply would change in the tenant, for review (exit 0, 2 with changes and --detailed-exitcode, 1 on errors)')
     .argument('[paths...]', 'policy files or directories (default: policies/)')
@@ -93,15 +104,26 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--detailed-exitcode', 'exit 2 when there are changes (0 when none)', false)
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
-    .addOption(ONLY_OPTION))
-    .action(async (paths: string[] | undefined, options: PlanCommandOptions & ConnectionFlags) => {
+    .addOption(ONLY_OPTION)))
+    .action(async (paths: string[] | undefined, options: PlanCommandOptions & ConnectionFlags & Partial<TenantsOptions>) => {
       const { runPlanCommand } = await import('./plan.ts');
+      if (options.tenants !== undefined) {
+        if ((paths ?? []).length > 0 || options.out !== undefined || options.only !== undefined) {
+          io.stderr.write('error: plan --tenants reads each tenant\'s folder: give no PATH, --out or --only with it\n');
+          outcome = { kind: 'usage-error' };
+          return;
+        }
+        const { runInTenants } = await import('./many-tenants.ts');
+        outcome = await runInTenants('plan', { ...options, tenants: options.tenants }, options.format, options.detailedExitcode, io, async (tenantIo, folder, counts) =>
+          runPlanCommand([folder.path], options, tenantIo, (await connect(tenantIo, options)).tenant, (plan) => counts.plan(plan)));
+        return;
+      }
       const connection = await connect(io, options);
       if (io.stderr.isTTY) io.stderr.write(`Reading the tenant (${connection.description})…\n`);
       outcome = await runPlanCommand(paths ?? [], options, io, connection.tenant);
     });
 
-  withLogOptions(program
+  withLogOptions(withTenantsOptions(program
     .command('watch')
     .description('keep the tenant where the policy says, continuously: follow Graph\'s changes, heal what the policy\'s watch section allows, report the rest (docs/watch.md)')
     .argument('[paths...]', 'policy files or directories (default: policies/); read again when their content changes')
@@ -112,10 +134,15 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--dry-run', 'report what would be healed; write nothing', false)
     .option('--audit-log <file>', 'append one JSON line per healing write, as apply does')
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s); a loopback URL means the emulator')
-    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china'])))
+    .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china'])), { concurrency: false }))
     .action(async (paths: string[] | undefined, options: WatchCommandOptions & ConnectionFlags) => {
+      if (options.tenants !== undefined && (paths ?? []).length > 0) {
+        io.stderr.write('error: watch --tenants watches each tenant\'s folder: give no PATH with it\n');
+        outcome = { kind: 'usage-error' };
+        return;
+      }
       const { runWatchCommand } = await import('./watch.ts');
-      outcome = await runWatchCommand(paths ?? [], options, io, (wrapLog) => connect(io, options, wrapLog));
+      outcome = await runWatchCommand(paths ?? [], options, io, (watcherIo, wrapLog) => connect(watcherIo, options, wrapLog));
     });
 
   withLogOptions(program
@@ -132,7 +159,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
       outcome = await runExportCommand(options, io, connection.tenant);
     });
 
-  withLogOptions(program
+  withLogOptions(withTenantsOptions(program
     .command('apply')
     .description('apply a reviewed plan: a saved PLAN.json exactly (refused when stale), or plan PATH... and confirm')
     .argument('[planOrPaths...]', 'a plan saved by plan --out, or policy files or directories (default: policies/)')
@@ -144,9 +171,25 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .option('--policy <paths...>', 'with a saved plan: the policy to compare it with (default: the paths the plan records, else policies/)')
     .option('--graph-url <url>', 'Microsoft Graph base URL (default TENANTCTL_GRAPH_URL, else the cloud’s)')
     .addOption(new Option('--cloud <cloud>', 'national cloud (default TENANTCTL_CLOUD, else global)').choices(['global', 'usgov', 'usgov-dod', 'china']))
-    .addOption(ONLY_OPTION))
-    .action(async (args: string[] | undefined, options: ApplyCommandOptions & ConnectionFlags) => {
+    .addOption(ONLY_OPTION)))
+    .action(async (args: string[] | undefined, options: ApplyCommandOptions & ConnectionFlags & Partial<TenantsOptions>) => {
       const { runApplyCommand } = await import('./apply.ts');
+      if (options.tenants !== undefined) {
+        if (!options.autoApprove) {
+          io.stderr.write('error: apply --tenants needs --auto-approve: each tenant\'s plan is shown in the report only after it ran; review plans with plan --tenants (or one job per tenant) first\n');
+          outcome = { kind: 'usage-error' };
+          return;
+        }
+        if ((args ?? []).length > 0 || options.only !== undefined || options.policy !== undefined || options.auditLog !== undefined) {
+          io.stderr.write('error: apply --tenants plans and applies each tenant\'s folder: give no PLAN or PATH, --only, --policy or --audit-log with it\n');
+          outcome = { kind: 'usage-error' };
+          return;
+        }
+        const { runInTenants } = await import('./many-tenants.ts');
+        outcome = await runInTenants('apply', { ...options, tenants: options.tenants }, options.format === 'json' ? 'json' : 'text', false, io, async (tenantIo, folder, counts) =>
+          runApplyCommand([folder.path], options, tenantIo, (await connect(tenantIo, options)).tenant, (report) => counts.applied(report)));
+        return;
+      }
       const connection = await connect(io, options);
       outcome = await runApplyCommand(args ?? [], options, io, connection.tenant);
     });
@@ -159,6 +202,17 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     .action(async (planFile: string, options: ShowCommandOptions) => {
       const { runShowCommand } = await import('./show.ts');
       outcome = await runShowCommand(planFile, options, io);
+    });
+
+  program
+    .command('tenants')
+    .description('list the tenants of a many-tenant repository (tenants/<name>/), or print them as a GitHub Actions strategy.matrix (offline)')
+    .option('--tenants <dir>', 'the folder holding one folder per tenant', 'tenants/')
+    .option('--matrix', 'print one JSON line {"include":[{"tenant","tenantId","path"},…]} for strategy.matrix', false)
+    .option('--changed-since <ref>', 'only the tenants whose folder, or a file they include, changed between this Git revision and the working tree')
+    .action(async (options: { tenants: string; matrix: boolean; changedSince?: string }) => {
+      const { runTenantsCommand } = await import('./tenants.ts');
+      outcome = await runTenantsCommand(options, io);
     });
 
   program

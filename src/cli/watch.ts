@@ -6,16 +6,23 @@ import { renderValidationText } from '../render/diagnostics.ts';
 import { redact } from '../tenant/graph/redact.ts';
 import type { RequestLog } from '../tenant/graph/request-log.ts';
 import { observeResponses } from '../tenant/graph/request-hook.ts';
+import type { WatchHealth } from '../watch/http.ts';
 import { judgeHealth, startWatchServer } from '../watch/http.ts';
 import type { WatchEvents, WatchTenant } from '../watch/loop.ts';
 import { runWatch } from '../watch/loop.ts';
+import type { WatchMetrics } from '../watch/metrics.ts';
 import { createWatchMetrics } from '../watch/metrics.ts';
+import { mergeTenantExpositions } from '../watch/metrics-merge.ts';
+import type { PolicyResult } from '../policy/load.ts';
+import { discoverTenants, loadTenantPolicy, sharedTenantIds } from '../policy/tenants.ts';
+import { tenantEnvironment } from './tenant-env.ts';
 import type { AuditLog } from './audit-log.ts';
 import { openAuditLog } from './audit-log.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { LogFormat } from './log.ts';
 import { checkOutputFile } from './output-path.ts';
+import { describeFailure } from './failures.ts';
 
 /**
  * `tenantctl watch [PATH...]` (docs/watch.md): the long-running reconciler. Reads the tenant once, follows the
@@ -31,6 +38,9 @@ export interface WatchCommandOptions {
   readonly dryRun: boolean;
   readonly auditLog?: string;
   readonly logFormat?: string;
+  /** `--tenants DIR`: one watcher per tenant folder, each with its own credentials (docs/many-tenants.md). */
+  readonly tenants?: string;
+  readonly onlyTenant?: readonly string[];
 }
 
 /** A duration: `500ms`, `30s`, `5m`, `6h`, or a number of seconds. Undefined when it is none. */
@@ -45,8 +55,11 @@ export function parseDuration(text: string): number | undefined {
 const MIN_INTERVAL_MS = 100;
 
 /** A line for the operator: one JSON object, or `time level event key=value …`. Every string is redacted on the way out. */
-function lineWriter(io: CliIo, format: LogFormat): (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void {
-  return (level, event, fields) => {
+type LineWriter = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+
+function lineWriter(io: CliIo, format: LogFormat, base: Record<string, unknown> = {}): LineWriter {
+  return (level, event, given) => {
+    const fields = { ...base, ...given };
     const entry = { time: io.clock(), level, event, ...fields };
     if (format === 'json') {
       io.stderr.write(`${redact(JSON.stringify(entry))}\n`);
@@ -81,7 +94,7 @@ export async function runWatchCommand(
   paths: readonly string[],
   options: WatchCommandOptions,
   io: CliIo,
-  connect: (log: (inner: RequestLog | undefined) => RequestLog) => Promise<{ readonly tenant: WatchTenant; readonly description: string }>,
+  connect: (io: CliIo, log: (inner: RequestLog | undefined) => RequestLog) => Promise<{ readonly tenant: WatchTenant; readonly description: string }>,
 ): Promise<Outcome> {
   const flags = checkFlags(options);
   if (typeof flags === 'string') {
@@ -97,9 +110,13 @@ export async function runWatchCommand(
     }
     audit = openAuditLog(path.resolve(io.cwd, options.auditLog));
   }
-  const write = lineWriter(io, options.logFormat === 'json' ? 'json' : 'text');
-  const metrics = createWatchMetrics();
-  const connection = await connect((inner) => observeResponses((status, event) => metrics.graphResponse(status, event), inner));
+  const format: LogFormat = options.logFormat === 'json' ? 'json' : 'text';
+  const write = lineWriter(io, format);
+  const found = await watchersFor(paths, options, io, write);
+  if (found.watchers.length === 0) {
+    io.stderr.write('tenantctl watch: no tenant to watch. Nothing was read.\n');
+    return { kind: 'invalid-input' };
+  }
   const controller = new AbortController();
   let stopping = false;
   void io.waitForStop().then(() => {
@@ -107,15 +124,111 @@ export async function runWatchCommand(
     write('info', 'stopping', { note: 'finishing the writes in flight' });
     controller.abort();
   });
-  const server = flags.port === undefined
-    ? undefined
-    : await startWatchServer({ port: flags.port, host: options.host, metrics, health: () => judgeHealth({ times: metrics.times(), nowMs: Date.now(), intervalMs: flags.intervalMs, stopping }) });
+  let unconnected = 0;
+  const connected = await Promise.all(found.watchers.map(async (watcher) => {
+    const metrics = createWatchMetrics();
+    const tenantWrite = lineWriter(io, format, watcher.name === undefined ? {} : { tenant: watcher.name });
+    let connection;
+    try {
+      connection = await connect({ ...io, env: watcher.env }, (inner) => observeResponses((status, event) => metrics.graphResponse(status, event), inner));
+    } catch (error) {
+      // One tenant's credentials that cannot be used: that tenant is not watched; the others are.
+      if (watcher.name === undefined) throw error;
+      unconnected++;
+      tenantWrite('error', 'tenant-refused', { problems: [describeFailure(error) ?? (error instanceof Error ? error.message : String(error))], note: 'this tenant is not watched; the others are' });
+      return undefined;
+    }
+    tenantWrite('info', 'starting', { tenant: watcher.name ?? connection.description, connection: connection.description, intervalMs: flags.intervalMs, dryRun: options.dryRun });
+    return { watcher, metrics, connection, events: watchEvents(tenantWrite, metrics, audit, options, io) };
+  }));
+  const running = connected.filter((r) => r !== undefined);
+  if (running.length === 0) {
+    io.stderr.write('tenantctl watch: no tenant could be connected. Nothing was read.\n');
+    return { kind: 'invalid-input' };
+  }
+  const health = (): WatchHealth => {
+    const judged = running.map((r) => ({ name: r.watcher.name, health: judgeHealth({ times: r.metrics.times(), nowMs: Date.now(), intervalMs: flags.intervalMs, stopping }) }));
+    if (judged.length === 1 && judged[0]?.name === undefined) return (judged[0] as { health: WatchHealth }).health;
+    return { live: judged.every((j) => j.health.live), ready: judged.every((j) => j.health.ready), detail: Object.fromEntries(judged.map((j) => [j.name ?? '', j.health.detail])) };
+  };
+  const render = (): string => (running.length === 1 && running[0]?.watcher.name === undefined
+    ? (running[0] as { metrics: WatchMetrics }).metrics.render()
+    : mergeTenantExpositions(running.map((r) => ({ tenant: r.watcher.name ?? '', text: r.metrics.render() }))));
+  const server = flags.port === undefined ? undefined : await startWatchServer({ port: flags.port, host: options.host, metrics: { render }, health });
   if (server) write('info', 'listening', { url: `http://${server.host}:${server.port}`, paths: ['/healthz', '/readyz', '/metrics'] });
-  write('info', 'starting', { tenant: connection.description, intervalMs: flags.intervalMs, dryRun: options.dryRun });
 
+  try {
+    const settled = await Promise.allSettled(running.map(async (r) => {
+      const result = await runWatch(
+        { paths: r.watcher.paths, cwd: io.cwd, intervalMs: flags.intervalMs, fullReadEveryMs: flags.fullReadEveryMs, dryRun: options.dryRun, ...(io.env.TENANTCTL_NOW ? { fixedNow: io.env.TENANTCTL_NOW } : {}) },
+        { tenant: r.connection.tenant, clock: Date.now, sleep: sleepUnlessAborted, newPassword: newUserPassword, events: r.events },
+        controller.signal,
+      );
+      if (result.kind === 'invalid-policy') {
+        io.stderr.write(`${r.watcher.name === undefined ? '' : `${r.watcher.name}: `}${renderValidationText({ diagnostics: result.diagnostics, files: [] }, { color: false })}`);
+        io.stderr.write('The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');
+      }
+      return result;
+    }).map((run) => run.catch((error: unknown) => {
+      // A watcher that fails beyond its own retries stops the others too: watch exits, and its platform restarts it.
+      controller.abort();
+      throw error;
+    })));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof runWatch>>>).value);
+    if (results.some((r) => r.kind === 'invalid-policy')) return { kind: 'invalid-input' };
+    write('info', 'stopped', {});
+    return found.refused + unconnected > 0 ? { kind: 'invalid-input' } : { kind: 'success' };
+  } finally {
+    await server?.close();
+    audit?.close();
+  }
+}
+
+/** One watcher: the whole policy at `paths`, or one tenant of a many-tenant repository with its own credentials. */
+interface Watcher {
+  readonly name?: string;
+  readonly paths: readonly string[];
+  readonly env: CliIo['env'];
+}
+
+/**
+ * The watchers to run: one for the policy paths, or (`--tenants`) one per tenant whose policy is valid and whose
+ * credentials are its own; a tenant that is neither is reported (exit 1 when watch ends) and the others run.
+ */
+async function watchersFor(paths: readonly string[], options: WatchCommandOptions, io: CliIo, write: LineWriter): Promise<{ readonly watchers: readonly Watcher[]; readonly refused: number }> {
+  if (options.tenants === undefined) return { watchers: [{ paths, env: io.env }], refused: 0 };
+  const found = await discoverTenants(options.tenants, { cwd: io.cwd, ...(options.onlyTenant === undefined ? {} : { only: options.onlyTenant }) });
+  for (const d of found.diagnostics) write(d.severity === 'error' ? 'error' : 'warn', 'tenant-refused', { code: d.code, message: d.message });
+  if (found.diagnostics.some((d) => d.severity === 'error')) return { watchers: [], refused: found.diagnostics.length };
+  const watchers: Watcher[] = [];
+  let refused = 0;
+  const policies = await Promise.all(found.tenants.map((folder) => loadTenantPolicy(folder, io.cwd)));
+  const shared = sharedTenantIds(found.tenants.map((folder, i) => ({ name: folder.name, tenantId: policies[i]?.desired?.tenantId })));
+  for (const [i, folder] of found.tenants.entries()) {
+    const policy = policies[i] as PolicyResult;
+    const tenantId = policy.desired?.tenantId;
+    const sharedWith = shared.get(folder.name);
+    const environment = tenantId === undefined || sharedWith !== undefined ? undefined : tenantEnvironment(io.env, folder.name, tenantId);
+    if (environment === undefined || 'refused' in environment) {
+      refused++;
+      const problems = sharedWith !== undefined
+        ? [`tenant.id ${tenantId ?? ''} is also the tenant of ${sharedWith.join(', ')}: one folder per tenant`]
+        : environment === undefined ? policy.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`) : [environment.refused];
+      write('error', 'tenant-refused', { tenant: folder.name, problems, note: 'this tenant is not watched; the others are' });
+      continue;
+    }
+    watchers.push({ name: folder.name, paths: [folder.dir], env: environment.env });
+  }
+  return { watchers, refused };
+}
+
+/** Where one watcher's events go: its log lines (with its tenant's name in --tenants runs), its metrics, the audit log. */
+function watchEvents(write: LineWriter, metrics: WatchMetrics, audit: AuditLog | undefined, options: WatchCommandOptions, io: CliIo): WatchEvents {
   let reportedBlockers = new Set<string>();
   let auditFailureReported = false;
-  const events: WatchEvents = {
+  return {
     fullRead: (info) => {
       metrics.fullRead();
       write('info', 'full-read', { ...info });
@@ -176,23 +289,6 @@ export async function runWatchCommand(
     },
   };
 
-  try {
-    const result = await runWatch(
-      { paths, cwd: io.cwd, intervalMs: flags.intervalMs, fullReadEveryMs: flags.fullReadEveryMs, dryRun: options.dryRun, ...(io.env.TENANTCTL_NOW ? { fixedNow: io.env.TENANTCTL_NOW } : {}) },
-      { tenant: connection.tenant, clock: Date.now, sleep: sleepUnlessAborted, newPassword: newUserPassword, events },
-      controller.signal,
-    );
-    if (result.kind === 'invalid-policy') {
-      io.stderr.write(renderValidationText({ diagnostics: result.diagnostics, files: [] }, { color: false }));
-      io.stderr.write('The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');
-      return { kind: 'invalid-input' };
-    }
-    write('info', 'stopped', {});
-    return { kind: 'success' };
-  } finally {
-    await server?.close();
-    audit?.close();
-  }
 }
 
 /** Resolves after `ms`, or at once when the signal aborts (SIGTERM does not wait out an interval). */

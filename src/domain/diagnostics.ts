@@ -42,7 +42,17 @@ export type PolicyDiagnosticCode =
   | 'unknown-placeholder'
   | 'invalid-rename-template'
   | 'deprecated-setting'
-  | 'invalid-manager';
+  | 'invalid-manager'
+  /** An `include` that is absolute, leaves the working directory (also through a link), or is not a YAML file. */
+  | 'invalid-include'
+  /** An included (shared) file holds `tenant`, `users`, `mailboxes` or `include`. */
+  | 'include-not-shared'
+  /** `requireTenantId` (the `--tenants` layout) and no `tenant.id`. */
+  | 'missing-tenant-id'
+  /** A folder under `--tenants` whose name is not a tenant name. */
+  | 'invalid-tenant-name'
+  /** `--only-tenant` names no tenant folder. */
+  | 'unknown-tenant';
 
 /** Codes of the planner (`tenantctl plan`; docs/reconciliation.md §7). Stable. */
 export type PlanDiagnosticCode =

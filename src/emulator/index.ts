@@ -11,15 +11,16 @@ export type { EmulatorOptions, RequestLogEntry, TokenRequestLogEntry } from './s
 export { parseSeed, SeedError } from './directory/seed.ts';
 export { generateSyntheticSeed, MAX_SYNTHETIC_USERS, parseSyntheticSpec } from './synthetic/synthetic.ts';
 export type { SyntheticSpec } from './synthetic/synthetic.ts';
-export type { Seed, SeedApp, SeedGroup, SeedSku, SeedUser } from './directory/model.ts';
+export type { ManyTenantSeed, Seed, SeedApp, SeedGroup, SeedSku, SeedUser } from './directory/model.ts';
 
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:PORT`: point `TENANTCTL_GRAPH_URL` here. */
   readonly url: string;
   readonly port: number;
+  /** The first (or only) tenant's id. */
   readonly tenantId: string;
-  /** The Graph requests served so far, `$batch` items included (as `GET /_emulator/requests`). */
+  /** The Graph requests served so far, every tenant's, `$batch` items included (as `GET /_emulator/requests`). */
   requests(): readonly RequestLogEntry[];
   /** Calls of the token endpoint. */
   tokenRequests(): readonly TokenRequestLogEntry[];
@@ -28,7 +29,10 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-/** Starts the emulator on 127.0.0.1 with `seed` (parsed JSON, checked here: a bad one is a SeedError naming the field). */
+/**
+ * Starts the emulator on 127.0.0.1 with `seed` (parsed JSON, checked here: a bad one is a SeedError naming
+ * the field): one tenant's seed, or `{"tenants": [<seed>, …]}` for several.
+ */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const server = await startServer(options);
   return {

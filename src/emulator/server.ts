@@ -3,10 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isGuid } from '../domain/guid.ts';
 import { BoundedLog } from './controls/bounded-log.ts';
-import type { FaultInjector } from './controls/faults.ts';
-import { createFaultInjector, parseFaultConfig } from './controls/faults.ts';
+import { parseFaultConfig } from './controls/faults.ts';
 import { checkControl, checkHost, hasBody } from './controls/request-guard.ts';
-import { loadSeed } from './directory/seed.ts';
 import { dumpState } from './directory/state.ts';
 import type { TenantStore } from './directory/store.ts';
 import type { BatchItemLog } from './graph-api/batch.ts';
@@ -16,11 +14,12 @@ import type { Caller, PipelineContext } from './graph-api/pipeline.ts';
 import { executeGraphRequest, faultResponse, requestIds } from './graph-api/pipeline.ts';
 import type { GraphResponse } from './graph-api/router.ts';
 import type { ThrottleLimits } from './graph-api/throttle.ts';
-import { createThrottler, DEFAULT_LIMITS, parseThrottleLimits } from './graph-api/throttle.ts';
-import { createTokenIssuer, ENTRA_GRANTS } from './identity/auth.ts';
-import type { TokenIssuer } from './identity/auth.ts';
+import { DEFAULT_LIMITS, parseThrottleLimits } from './graph-api/throttle.ts';
+import { ENTRA_GRANTS } from './identity/auth.ts';
+import { claimedTenantId } from './identity/bearer.ts';
 import { createFederationKeys } from './identity/federation.ts';
 import { safeDecode, tokenForm } from './identity/token-form.ts';
+import { TenantSet } from './tenants.ts';
 import { describeBytes, lowerCaseHeaders, MAX_BODY_BYTES, MAX_SEED_BODY_BYTES, readBody, refuse, send, sendGraph } from './wire.ts';
 
 export { MAX_SEED_BODY_BYTES } from './wire.ts';
@@ -32,6 +31,11 @@ export const IDLE_CONNECTION_MS = 120_000;
 export interface RequestLogEntry {
   readonly seq: number;
   readonly time: string;
+  /**
+   * The tenant that served it: the one its token's `tid` names, or the first tenant when the token
+   * names none of the emulator's (such a request is refused with 401, or failed by that tenant's faults).
+   */
+  readonly tenantId: string;
   readonly method: string;
   readonly path: string;
   readonly query: string;
@@ -52,7 +56,7 @@ export interface RequestLogEntry {
 export interface TokenRequestLogEntry {
   readonly seq: number;
   readonly time: string;
-  /** The `{tenant}` path segment when it is a tenant id or one of the seed's domains, else `[other]`. */
+  /** The `{tenant}` path segment when it is a tenant id or one of the seeded tenants' domains, else `[other]`. */
   readonly tenant: string;
   /** `client_id` when it is a GUID (anything else might be a pasted secret). */
   readonly clientId?: string;
@@ -65,10 +69,11 @@ export interface TokenRequestLogEntry {
 }
 
 export interface EmulatorOptions {
-  /** The seed, as parsed JSON (validated here). */
+  /** The seed, as parsed JSON (validated here): one tenant's, or `{"tenants": [<seed>, …]}`. */
   readonly seed: unknown;
   /** 0 picks a free port. */
   readonly port?: number;
+  /** Throttling budgets of every tenant (each tenant and app has its own budgets of this size). */
   readonly limits?: Partial<ThrottleLimits>;
   /** Real time for tokens and throttling windows; tests may pass their own. */
   readonly realNowMs?: () => number;
@@ -80,9 +85,16 @@ export interface RunningEmulator {
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   readonly port: number;
+  /** The first (or only) tenant's id. */
   readonly tenantId: string;
-  /** The current tenant (replaced by `POST /_emulator/seed`). */
-  store(): TenantStore;
+  /** Every tenant's id, in the seed's order. */
+  tenantIds(): readonly string[];
+  /**
+   * A tenant's store, by id or domain (replaced by `POST /_emulator/seed`); without an argument the first
+   * (or only) tenant's. Throws when no tenant has that id or domain.
+   */
+  store(tenant?: string): TenantStore;
+  /** Every tenant's Graph requests, in order (`seq`); each entry names its tenant. */
   requests(): readonly RequestLogEntry[];
   /** Calls of the token endpoint (kept apart from the Graph request log). */
   tokenRequests(): readonly TokenRequestLogEntry[];
@@ -107,26 +119,30 @@ const MAX_LOG_ENTRIES = 200_000;
  */
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const realNowMs = options.realNowMs ?? Date.now;
-  let store = loadSeed(options.seed);
-  let issuer: TokenIssuer | undefined;
-  const throttler = createThrottler({ ...DEFAULT_LIMITS, ...options.limits });
-  let faults: FaultInjector | undefined;
-  const log = new BoundedLog<RequestLogEntry>(MAX_LOG_ENTRIES);
+  let baseUrl = 'http://127.0.0.1';
+  // One key cache for the emulator's life: reseeding keeps what was fetched from federated issuers.
+  const federationKeys = createFederationKeys({ fetch: options.fetch ?? globalThis.fetch });
+  const tenants = new TenantSet<RequestLogEntry>(options.seed, { limits: { ...DEFAULT_LIMITS, ...options.limits }, issuerBaseUrl: () => baseUrl, federationKeys, maxLogEntries: MAX_LOG_ENTRIES });
+  // One numbering across the tenants' journals, so that `since=N` and the merged view keep working.
   let seq = 0;
   const tokenLog = new BoundedLog<TokenRequestLogEntry>(MAX_LOG_ENTRIES);
   // Numbered like the Graph log: never reused, not after a clear nor past the cap.
   let tokenSeq = 0;
-  // One key cache for the emulator's life: reseeding keeps what was fetched from federated issuers.
-  const federationKeys = createFederationKeys({ fetch: options.fetch ?? globalThis.fetch });
   const sockets = new Set<Socket>();
-  let baseUrl = 'http://127.0.0.1';
   // The port listened on, set once listening (no request arrives before): the Host check needs it.
   let port = 0;
 
-  const record = (entry: Omit<RequestLogEntry, 'seq' | 'time'>): number => {
+  const record = (store: TenantStore, entry: Omit<RequestLogEntry, 'seq' | 'time' | 'tenantId'>): number => {
     seq += 1;
-    log.push({ seq, time: new Date(realNowMs()).toISOString(), ...entry });
+    tenants.log(store.tenantId).push({ seq, time: new Date(realNowMs()).toISOString(), tenantId: store.tenantId, ...entry });
     return seq;
+  };
+  /** The journals of `store`'s tenant, or of every tenant merged in `seq` order. */
+  const journal = (store?: TenantStore): RequestLogEntry[] => {
+    if (store !== undefined) return tenants.log(store.tenantId).entries();
+    const logs = tenants.allLogs();
+    if (logs.length === 1) return (logs[0] as BoundedLog<RequestLogEntry>).entries();
+    return logs.flatMap((l) => l.entries()).sort((a, b) => a.seq - b.seq);
   };
 
   // Requests whose handler has not finished, and whenIdle()'s callers waiting for that to be none.
@@ -160,8 +176,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Every answer is dated by the directory clock, not the machine's: a client reading `Date` learns
-    // the tenant's time (docs/graph-behaviour.md §20). Node keeps a Date header set here.
-    response.setHeader('Date', store.httpDate());
+    // the tenant's time (docs/graph-behaviour.md §20). Node keeps a Date header set here; the first
+    // tenant's clock until the request names its tenant.
+    response.setHeader('Date', tenants.first().httpDate());
     const url = new URL(request.url ?? '/', baseUrl);
     const headers = lowerCaseHeaders(request);
     const control = url.pathname.startsWith('/_emulator/');
@@ -187,7 +204,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (token && request.method === 'POST') {
       const tenant = safeDecode(token[1] ?? '');
       const form = tokenForm(bodyText, headers.authorization);
-      const result = await currentIssuer().issueToken(tenant, form, realNowMs(), headers['client-request-id']);
+      // The tenant named by id or domain issues its own tokens; a segment naming none is answered by the
+      // first tenant's issuer, which refuses any segment but its own (AADSTS90002 and kin).
+      const named = tenants.find(tenant);
+      if (named) response.setHeader('Date', named.httpDate());
+      const result = await tenants.issuer(named ?? tenants.first()).issueToken(tenant, form, realNowMs(), headers['client-request-id']);
       recordToken(tenant, form, result.status, result.body);
       send(response, result.status, result.body);
       return;
@@ -208,7 +229,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       seq: tokenSeq,
       time: new Date(realNowMs()).toISOString(),
       // Only values that cannot be a secret pasted into the wrong field.
-      tenant: isGuid(tenant) || store.domains.some((d) => d.toLowerCase() === tenant.toLowerCase()) ? tenant : '[other]',
+      tenant: isGuid(tenant) || tenants.find(tenant) !== undefined ? tenant : '[other]',
       ...(isGuid(clientId) ? { clientId } : {}),
       grantType: ENTRA_GRANTS.has(form.get('grant_type') ?? '') ? (form.get('grant_type') ?? '') : '[other]',
       clientAuthentication,
@@ -220,24 +241,32 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   async function handleGraph(method: string, url: URL, headers: Record<string, string | undefined>, bodyText: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = url.pathname.slice('/v1.0'.length);
     const ids = requestIds(headers);
+    // Graph has one URL for every tenant: the token's `tid` picks the tenant, whose issuer then verifies
+    // the token. A token naming no tenant here is refused by the first tenant's issuer. A request naming
+    // another tenant's object finds nothing: it is looked up in the token's tenant only.
+    const claimed = claimedTenantId(headers.authorization);
+    const store = (claimed === undefined ? undefined : tenants.find(claimed)) ?? tenants.first();
+    response.setHeader('Date', store.httpDate());
+    const throttler = tenants.throttler(store);
+    const faults = tenants.faults(store);
     const decision = faults?.next();
     if (decision && decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
     const entry = { method, path, query: url.search };
     if (decision?.fault === 'reset-before') {
-      record({ ...entry, status: 0, fault: 'reset' });
+      record(store, { ...entry, status: 0, fault: 'reset' });
       request.socket.destroy();
       return;
     }
     const injected = faultResponse(decision, { ...ids, nowMs: realNowMs() });
     if (injected) {
-      record({ ...entry, status: injected.status, fault: decision?.fault ?? 'none' });
+      record(store, { ...entry, status: injected.status, fault: decision?.fault ?? 'none' });
       sendGraph(response, injected, ids);
       return;
     }
-    const verified = currentIssuer().verifyBearer(headers.authorization, realNowMs());
+    const verified = tenants.issuer(store).verifyBearer(headers.authorization, realNowMs());
     if (!verified.ok) {
       const reply: GraphResponse = { status: 401, body: errorEnvelope(new GraphError(401, verified.code, verified.message), { ...ids, nowMs: realNowMs() }), headers: { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' } };
-      record({ ...entry, status: 401 });
+      record(store, { ...entry, status: 401 });
       sendGraph(response, reply, ids);
       return;
     }
@@ -248,7 +277,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       body = bodyText === '' ? undefined : JSON.parse(bodyText);
     } catch {
       const reply = { status: 400, body: errorEnvelope(new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'), { ...ids, nowMs: realNowMs() }) };
-      record({ ...entry, status: 400, appId: caller.appId });
+      record(store, { ...entry, status: 400, appId: caller.appId });
       sendGraph(response, reply, ids);
       return;
     }
@@ -263,11 +292,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (!(error instanceof GraphError)) throw error;
         reply = { status: error.status, body: errorEnvelope(error, { ...ids, nowMs: realNowMs() }) };
       }
-      const batchSeq = record({ ...entry, status: reply.status, appId: caller.appId, batchItems: items.length });
-      for (const item of items) record({ method: item.method, path: item.path, query: '', status: item.status, appId: caller.appId, inBatch: batchSeq });
+      const batchSeq = record(store, { ...entry, status: reply.status, appId: caller.appId, batchItems: items.length });
+      for (const item of items) record(store, { method: item.method, path: item.path, query: '', status: item.status, appId: caller.appId, inBatch: batchSeq });
     } else {
       reply = executeGraphRequest({ method, path, query: url.searchParams, headers, body, baseUrl }, caller, context, ids);
-      record({ ...entry, status: reply.status, appId: caller.appId, ...(decision?.fault === 'reset-after' ? { fault: 'reset' } : {}) });
+      record(store, { ...entry, status: reply.status, appId: caller.appId, ...(decision?.fault === 'reset-after' ? { fault: 'reset' } : {}) });
     }
     if (decision?.fault === 'reset-after') {
       // The change happened; the client never learns it. Idempotent clients survive this.
@@ -281,58 +310,72 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const route = `${method} ${url.pathname}`;
     try {
       const json = (): unknown => (bodyText === '' ? {} : JSON.parse(bodyText));
+      // `tenant=<id or domain>` addresses one tenant; without it, the first (or only) tenant, except
+      // where a control is emulator-wide (faults, limits, the request logs, a seed without tenant=).
+      const parameter = url.searchParams.get('tenant');
+      const addressed = (): TenantStore => tenants.addressed(parameter);
+      const named = (): TenantStore | undefined => (parameter === null ? undefined : addressed());
+      // Answers are dated by the addressed tenant's clock when one is named.
+      const dated = parameter === null ? undefined : tenants.find(parameter);
+      if (dated) response.setHeader('Date', dated.httpDate());
       switch (route) {
         case 'GET /_emulator/health': {
           // The emulator's own CPU and memory, so that benchmarks can tell its cost from the client's.
           const cpu = process.cpuUsage();
           const processStats = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssBytes: process.memoryUsage.rss() };
-          send(response, 200, { status: 'ok', tenantId: store.tenantId, now: store.now, process: processStats });
+          const store = addressed();
+          send(response, 200, { status: 'ok', tenantId: store.tenantId, now: store.now, tenants: tenants.list().map((t) => t.tenantId), process: processStats });
           return;
         }
         case 'GET /_emulator/state':
-          send(response, 200, dumpState(store));
+          send(response, 200, dumpState(addressed()));
           return;
         case 'POST /_emulator/clock': {
+          const store = addressed();
           const now = (json() as { now?: unknown }).now;
           if (typeof now !== 'string' || Number.isNaN(Date.parse(now))) throw new TypeError('now: give an ISO 8601 time, e.g. {"now":"2026-12-24T00:00:00Z"}');
           const { purged } = store.setNow(now);
           response.setHeader('Date', store.httpDate());
-          send(response, 200, { now: store.now, purged });
+          send(response, 200, { now: store.now, purged, tenantId: store.tenantId });
           return;
         }
         case 'POST /_emulator/faults': {
+          const store = named();
           const config = parseFaultConfig(json());
-          faults = config ? createFaultInjector(config) : undefined;
-          send(response, 200, { faults: config ?? null });
+          tenants.setFaults(config, store);
+          send(response, 200, { faults: config ?? null, ...(store ? { tenantId: store.tenantId } : {}) });
           return;
         }
         case 'POST /_emulator/limits': {
+          const store = named();
           const limits = parseThrottleLimits(json());
-          throttler.setLimits(limits);
-          throttler.reset();
-          send(response, 200, { limits });
+          tenants.setLimits(limits, store);
+          send(response, 200, { limits, ...(store ? { tenantId: store.tenantId } : {}) });
           return;
         }
         case 'GET /_emulator/requests': {
           const since = Number(url.searchParams.get('since') ?? '0');
-          send(response, 200, { requests: log.entries().filter((e) => e.seq > since) });
+          send(response, 200, { requests: journal(named()).filter((e) => e.seq > since) });
           return;
         }
-        case 'DELETE /_emulator/requests':
-          log.clear();
-          tokenLog.clear();
+        case 'DELETE /_emulator/requests': {
+          const store = named();
+          tenants.clearLogs(store?.tenantId);
+          if (store === undefined) tokenLog.clear();
           send(response, 204, undefined);
           return;
+        }
         case 'GET /_emulator/token-requests':
           send(response, 200, { tokenRequests: tokenLog.entries() });
           return;
-        case 'POST /_emulator/seed':
-          store = loadSeed(json());
-          issuer = undefined;
-          throttler.reset();
-          response.setHeader('Date', store.httpDate());
-          send(response, 200, { status: 'seeded', tenantId: store.tenantId, now: store.now });
+        case 'POST /_emulator/seed': {
+          const store = named();
+          if (store === undefined) tenants.replaceAll(json());
+          const seeded = store === undefined ? tenants.first() : tenants.replaceOne(store, json());
+          response.setHeader('Date', seeded.httpDate());
+          send(response, 200, { status: 'seeded', tenantId: seeded.tenantId, now: seeded.now, tenants: tenants.list().map((t) => t.tenantId) });
           return;
+        }
         default:
           send(response, 404, { error: { code: 'NotFound', message: `No emulator control ${route}. Known: GET health, GET state, POST clock, POST faults, POST limits, GET|DELETE requests, GET token-requests, POST seed.` } });
       }
@@ -340,11 +383,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const message = error instanceof Error ? error.message : String(error);
       send(response, 400, { error: { code: 'BadRequest', message } });
     }
-  }
-
-  function currentIssuer(): TokenIssuer {
-    issuer ??= createTokenIssuer({ tenantId: store.tenantId, domains: store.domains, apps: store.apps, issuerBaseUrl: baseUrl, federationKeys });
-    return issuer;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -358,10 +396,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     url: baseUrl,
     port,
     get tenantId() {
-      return store.tenantId;
+      return tenants.first().tenantId;
     },
-    store: () => store,
-    requests: () => log.entries(),
+    tenantIds: () => tenants.list().map((t) => t.tenantId),
+    store: (tenant?: string) => {
+      if (tenant === undefined) return tenants.first();
+      const store = tenants.find(tenant);
+      if (store === undefined) throw new Error(`No tenant ${tenant} in this emulator.`);
+      return store;
+    },
+    requests: () => journal(),
     tokenRequests: () => tokenLog.entries(),
     whenIdle: () =>
       new Promise<void>((resolve) => {

@@ -11,8 +11,9 @@ import { checkCountryCode, collectPrincipals, whenMissingOf } from './principals
 import { checkPolicySchema } from './schema-check.ts';
 import type { Settings } from './settings.ts';
 import { checkRenamedSettings, checkRenameTemplate, collectSettings, healActions, protectedUpns, renamedSetting } from './settings.ts';
-import type { PolicyDocument, PolicySource } from './source.ts';
+import type { ParsedSource, PolicyDocument, PolicySource } from './source.ts';
 import { parsePolicySource } from './source.ts';
+import { isRecord } from './shape.ts';
 
 export interface PolicyResult {
   /** Present only when there is no error (warnings and infos allowed). */
@@ -25,6 +26,18 @@ export interface PolicyResult {
 export interface AssemblePolicyOptions {
   /** At most this many diagnostics are reported, then one saying how many more there were (default {@link MAX_DIAGNOSTICS}). */
   readonly maxDiagnostics?: number;
+  /** `tenant.id` must be set (the many-tenant layout): without it, a `missing-tenant-id` error. */
+  readonly requireTenantId?: boolean;
+}
+
+/** One policy file, parsed: its name as the user sees it, its documents and its YAML problems. */
+export interface ParsedPolicySource extends ParsedSource {
+  readonly file: string;
+}
+
+/** Parses one policy file (see {@link parsePolicySource}). */
+export function parseSource(source: PolicySource): ParsedPolicySource {
+  return { file: source.file, ...parsePolicySource(source) };
 }
 
 /** Diagnostics reported per run; a file of 100,000 quotes must not print 50,000 lines. */
@@ -35,10 +48,14 @@ export const MAX_DIAGNOSTICS = 200;
  * bytes, and reports every problem it can find in one pass.
  */
 export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics: readonly Diagnostic[] = [], options: AssemblePolicyOptions = {}): PolicyResult {
+  return assembleParsed(sources.map(parseSource), readDiagnostics, options);
+}
+
+/** {@link assemblePolicy} of files already parsed (the loader parses them once, to find their includes). */
+export function assembleParsed(sources: readonly ParsedPolicySource[], readDiagnostics: readonly Diagnostic[] = [], options: AssemblePolicyOptions = {}): PolicyResult {
   const diagnostics: Diagnostic[] = [...readDiagnostics];
   const documents: PolicyDocument[] = [];
-  for (const source of sources) {
-    const parsed = parsePolicySource(source);
+  for (const parsed of sources) {
     diagnostics.push(...parsed.diagnostics);
     for (const document of parsed.documents) {
       diagnostics.push(...checkPolicySchema(document));
@@ -48,6 +65,7 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
   }
 
   const settings = collectSettings(documents, diagnostics);
+  if (options.requireTenantId === true) checkTenantId(settings, documents, sources, diagnostics);
   checkRenamedSettings(documents, settings, diagnostics);
   checkRenameTemplate(documents, diagnostics);
   const defaults = defaultsFrom(settings);
@@ -74,6 +92,24 @@ export function assemblePolicy(sources: readonly PolicySource[], readDiagnostics
     watch: watchFrom(settings),
   };
   return { desired, diagnostics: sorted, files };
+}
+
+/**
+ * In the many-tenant layout every tenant names its tenant id, so that its policy can never be planned or applied
+ * against another tenant: without one, an error at the `tenant` section, else at the start of the first file.
+ */
+function checkTenantId(settings: Settings, documents: readonly PolicyDocument[], sources: readonly ParsedPolicySource[], diagnostics: Diagnostic[]): void {
+  if (settings.has('tenant.id')) return;
+  const first = sources[0];
+  if (first === undefined) return; // no file at all is reported as such
+  const section = documents.find((document) => isRecord(document.value) && document.value.tenant !== undefined);
+  diagnostics.push({
+    severity: 'error',
+    code: 'missing-tenant-id',
+    message:
+      'this tenant has no tenant.id; in a --tenants layout every tenant must name its directory (tenant) id, so that its policy can never reach another tenant. Add `tenant: {id: <GUID>}` to one of its files (the GUID is in the Entra admin center, Overview, Tenant ID)',
+    location: section ? section.locate(['tenant'], 'key') : { file: first.file, line: 1, column: 1 },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Diagnostic } from '../domain/diagnostics.ts';
+import type { Diagnostic, SourceLocation } from '../domain/diagnostics.ts';
 import type { PolicySource } from './source.ts';
 
 /** The file-system calls the loader makes; tests may pass their own. */
@@ -28,6 +28,11 @@ export interface ReadPolicyFilesOptions {
   readonly maxTotalBytes?: number;
   /** At most this many bytes in one policy file (default {@link MAX_POLICY_FILE_BYTES}). */
   readonly maxFileBytes?: number;
+  /**
+   * A many-tenant repository: an include must not reach into another tenant's folder (`root`, the folder that holds
+   * one folder per tenant) from this tenant's (`own`); shared files live outside `root`.
+   */
+  readonly tenantFolders?: { readonly root: string; readonly own: string };
 }
 
 /** A policy this large is a mistake (a log or an archive in the folder), not 50,000 users. */
@@ -36,9 +41,10 @@ export const MAX_POLICY_FILE_BYTES = 16 * 1024 * 1024;
 export const MAX_POLICY_TOTAL_BYTES = 64 * 1024 * 1024;
 /** Policy files in one run. */
 export const MAX_POLICY_FILES = 10_000;
-const POLICY_EXTENSIONS = new Set(['.yaml', '.yml']);
+/** Policy files' extensions, and folders never read: one list for reading, includes and tenant discovery. */
+export const POLICY_EXTENSIONS: ReadonlySet<string> = new Set(['.yaml', '.yml']);
 /** Folders a recursive search never enters. */
-const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
+export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['node_modules', '.git']);
 
 /**
  * Reads the policy files named by `paths`: files as given, directories recursively (their
@@ -50,7 +56,7 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
  * takes the total over `maxTotalBytes` and the file after the first `maxFiles` are errors
  * (`input-too-large`), and reading stops at the first total or count bound.
  */
-export async function readPolicyFiles(paths: readonly string[], options: ReadPolicyFilesOptions = {}): Promise<{ sources: PolicySource[]; diagnostics: Diagnostic[] }> {
+export async function readPolicyFiles(paths: readonly string[], options: ReadPolicyFilesOptions = {}): Promise<ReadPolicyFilesResult> {
   const fs = options.fs ?? nodeFileSystem;
   const cwd = options.cwd ?? process.cwd();
   const maxFiles = options.maxFiles ?? MAX_POLICY_FILES;
@@ -69,21 +75,26 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
   /** Real paths of the directories given: a walk never leaves them through a link. */
   const roots: string[] = [];
   const insideRoots = (real: string): boolean => roots.some((root) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
+  /** The include that brought the file being read, if any: named in its diagnostics' `related`. */
+  let cause: SourceLocation | undefined;
   const problem = (file: string, message: string, code: Diagnostic['code'] = 'unreadable-path'): void => {
-    diagnostics.push({ severity: 'error', code, message, location: { file: display(file) } });
+    diagnostics.push({ severity: 'error', code, message, location: { file: display(file) }, ...(cause ? { related: [cause] } : {}) });
   };
 
-  /** Reads one file; a failure is reported against that file and the others are still read. */
-  const readOne = async (file: string): Promise<void> => {
+  /**
+   * Reads one file; a failure is reported against that file and the others are still read.
+   * Returns the source read, `'seen'` for a file read before, or undefined when it was not read.
+   */
+  const readOne = async (file: string): Promise<PolicySource | 'seen' | undefined> => {
     try {
-      if (stopped) return;
+      if (stopped) return undefined;
       const real = await fs.realpath(file);
-      if (seenFiles.has(real)) return;
+      if (seenFiles.has(real)) return 'seen';
       seenFiles.add(real);
       if (seenFiles.size > maxFiles) {
         stopped = true;
         problem(file, `more than ${maxFiles} policy files (the bound on policy files per run); this file and any after it were not read. Point tenantctl at the policies folder only`, 'input-too-large');
-        return;
+        return undefined;
       }
       const info = await fs.stat(file);
       const tooBig = (size: number): boolean => {
@@ -91,24 +102,27 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
         problem(file, `the file is ${size} bytes, more than the ${maxFileBytes} bytes a policy file may have (the bound on one file); is it really a policy?`, 'input-too-large');
         return true;
       };
-      if (tooBig(info.size)) return;
+      if (tooBig(info.size)) return undefined;
       if (totalBytes + info.size > maxTotalBytes) {
         stopped = true;
         problem(file, `reading this file (${info.size} bytes) would take the policy over ${maxTotalBytes} bytes in all (the bound on all policy files together); it and any after it were not read`, 'input-too-large');
-        return;
+        return undefined;
       }
       const bytes = await fs.readFile(file);
       // The file may have grown since stat: hold the bounds on what was read.
-      if (tooBig(bytes.length)) return;
+      if (tooBig(bytes.length)) return undefined;
       totalBytes += bytes.length;
       if (totalBytes > maxTotalBytes) {
         stopped = true;
         problem(file, `the policy files hold more than ${maxTotalBytes} bytes in all (the bound on all policy files together); this file and any after it were not read`, 'input-too-large');
-        return;
+        return undefined;
       }
-      sources.push({ file: display(file), bytes });
+      const source = { file: display(file), bytes };
+      sources.push(source);
+      return source;
     } catch (error) {
       problem(file, describeFileError(error));
+      return undefined;
     }
   };
 
@@ -172,7 +186,28 @@ export async function readPolicyFiles(paths: readonly string[], options: ReadPol
       problem(absolute, describeFileError(error));
     }
   }
-  return { sources, diagnostics };
+  const readMore = async (file: string, includedAt: SourceLocation): Promise<PolicySource | 'seen' | undefined> => {
+    cause = includedAt;
+    try {
+      return await readOne(file);
+    } finally {
+      cause = undefined;
+    }
+  };
+  return { sources, diagnostics, readMore, display };
+}
+
+export interface ReadPolicyFilesResult {
+  readonly sources: PolicySource[];
+  readonly diagnostics: Diagnostic[];
+  /**
+   * Reads one more file (an include) under the same bounds as the files already read, sharing their
+   * counts, and appends its problems to `diagnostics` with `includedAt` as their related place.
+   * Returns its source, `'seen'` when that file (by real path) was read already, or undefined.
+   */
+  readonly readMore: (file: string, includedAt: SourceLocation) => Promise<PolicySource | 'seen' | undefined>;
+  /** A file's name as diagnostics show it: relative to the working directory when inside it. */
+  readonly display: (file: string) => string;
 }
 
 function describeFileError(error: unknown): string {

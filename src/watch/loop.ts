@@ -10,7 +10,7 @@ import { applyPlan } from '../engine/apply.ts';
 import { digestPolicy } from '../engine/digest.ts';
 import { planObserved, readRequestFor, recordedPolicyPaths } from '../engine/reconcile.ts';
 import { loadPolicy } from '../policy/load.ts';
-import { readPolicyFiles } from '../policy/read-files.ts';
+import { readPolicySources } from '../policy/includes.ts';
 import type { ReadTenantRequest, TenantDeltaReader, TenantReader, TenantWriter } from '../tenant/port.ts';
 import { TenantError } from '../tenant/port.ts';
 import { createBreaker } from './breaker.ts';
@@ -91,7 +91,8 @@ interface Policy {
 
 /** What the policy files say, as bytes: a change of any of them (added, removed, edited) changes it. */
 async function fingerprintOf(paths: readonly string[], cwd: string): Promise<string> {
-  const { sources } = await readPolicyFiles(paths, { cwd });
+  // Included shared files too: editing common/licenses.yaml changes every policy that includes it.
+  const { sources } = await readPolicySources(paths, { cwd });
   const hash = createHash('sha256');
   for (const source of sources) hash.update(`${source.file}\0${source.bytes.length}\0`).update(source.bytes);
   return hash.digest('hex');

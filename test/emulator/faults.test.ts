@@ -28,6 +28,16 @@ describe('parseFaultConfig', () => {
     expect(parseFaultConfig(ISSUE_EXAMPLE)).toEqual(ISSUE_EXAMPLE);
   });
 
+  it('injects only the 5xx statuses listed, and refuses others', () => {
+    const config = parseFaultConfig({ seed: 3, error5xx: 1, statuses5xx: [503] });
+    const injector = createFaultInjector(config ?? { seed: 0, throttle: 0, error5xx: 0, reset: 0, latencyMs: [0, 0] });
+    const decisions = Array.from({ length: 50 }, () => injector.next());
+    expect(new Set(decisions.map((d) => d.status5xx))).toEqual(new Set([503]));
+    expect(decisions.every((d) => d.retryAfterSeconds !== undefined)).toBe(true);
+    expect(() => parseFaultConfig({ error5xx: 1, statuses5xx: [501] })).toThrow(/faults\.statuses5xx must be a non-empty list of 500, 502, 503, 504/u);
+    expect(() => parseFaultConfig({ error5xx: 1, statuses5xx: [] })).toThrow(/statuses5xx/u);
+  });
+
   it('defaults the fields left out', () => {
     expect(parseFaultConfig({ throttle: 0.5, omitRetryAfter: true })).toEqual({
       seed: 0, throttle: 0.5, error5xx: 0, reset: 0, latencyMs: [0, 0], omitRetryAfter: true,

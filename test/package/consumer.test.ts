@@ -188,8 +188,8 @@ describe('the package', () => {
     expect(declarations.filter((text) => /from\s+['"]\.{1,2}\/[^'"]+\.ts['"]/u.test(text))).toEqual([]);
     // The in-memory adapter is a test double: it is not compiled into the package.
     expect(files.filter((f) => f.startsWith('dist/tenant/memory/'))).toEqual([]);
-    // A guard against shipping something large by mistake (today ~300 kB).
-    expect(packed.size).toBeLessThan(600_000);
+    // A guard against shipping something large by mistake (today ~605 kB, after watch and many tenants: code and docs).
+    expect(packed.size).toBeLessThan(900_000);
   });
 
   it('is installable: public, versioned 0.x with a changelog entry, the bin, Node >= 22 and no Pulumi for users of the CLI alone', () => {

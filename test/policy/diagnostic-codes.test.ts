@@ -34,7 +34,9 @@ function concat(...parts: readonly (string | Uint8Array)[]): Uint8Array {
 type FileSystemCode = 'unreadable-path' | 'no-policy-files' | 'input-too-large';
 /** About the run as a whole (test/policy/bounds.test.ts), not about one file's contents. */
 type RunCode = 'too-many-diagnostics';
-type ContentCode = Exclude<PolicyDiagnosticCode, FileSystemCode | RunCode>;
+/** About includes and the many-tenant layout (test/policy/includes.test.ts, test/policy/tenants.test.ts). */
+type LayoutCode = 'invalid-include' | 'include-not-shared' | 'missing-tenant-id' | 'invalid-tenant-name' | 'unknown-tenant';
+type ContentCode = Exclude<PolicyDiagnosticCode, FileSystemCode | RunCode | LayoutCode>;
 
 /**
  * Every code of `PolicyDiagnosticCode`, maintained by hand, and where it comes from. Typed as a
@@ -44,7 +46,7 @@ type ContentCode = Exclude<PolicyDiagnosticCode, FileSystemCode | RunCode>;
  * compile. The test "covers every code" repeats both checks at run time (it also reads the union
  * from src/domain/diagnostics.ts), so a plain `vitest run` fails too.
  */
-const CODE_ORIGIN: Record<PolicyDiagnosticCode, 'file-system' | 'run' | 'contents'> = {
+const CODE_ORIGIN: Record<PolicyDiagnosticCode, 'file-system' | 'run' | 'layout' | 'contents'> = {
   'unreadable-path': 'file-system',
   'no-policy-files': 'file-system',
   'input-too-large': 'file-system',
@@ -75,6 +77,11 @@ const CODE_ORIGIN: Record<PolicyDiagnosticCode, 'file-system' | 'run' | 'content
   'invalid-rename-template': 'contents',
   'deprecated-setting': 'contents',
   'invalid-manager': 'contents',
+  'invalid-include': 'layout',
+  'include-not-shared': 'layout',
+  'missing-tenant-id': 'layout',
+  'invalid-tenant-name': 'layout',
+  'unknown-tenant': 'layout',
 };
 
 interface Row {

@@ -26,9 +26,9 @@ export interface WatchChild {
   kill(): void;
 }
 
-/** Starts `tenantctl watch DIR --log-format json ...extra` against the emulator at `url`. */
-export function startWatchChild(url: string, dir: string, extra: readonly string[] = [], env: Record<string, string> = {}): WatchChild {
-  const child = spawn(NODE, [path.join(ROOT, 'bin/tenantctl.js'), 'watch', dir, '--log-format', 'json', ...extra], {
+/** Starts `tenantctl watch DIR --log-format json ...extra` against the emulator at `url`, in DIR (`paths` instead of DIR when given: `[]` with --tenants). */
+export function startWatchChild(url: string, dir: string, extra: readonly string[] = [], env: Record<string, string> = {}, paths: readonly string[] = [dir]): WatchChild {
+  const child = spawn(NODE, [path.join(ROOT, 'bin/tenantctl.js'), 'watch', ...paths, '--log-format', 'json', ...extra], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', ...cliEnv(url), TENANTCTL_NOW: FIXTURE_NOW, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

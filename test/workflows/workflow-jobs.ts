@@ -209,7 +209,10 @@ export function resolveCallInputs(workflow: Workflow, given: Readonly<Record<str
 export function jobEnvironment(workflow: Workflow, given: Readonly<Record<string, Scalar>> = {}, vars: Readonly<Record<string, string>> = {}, github: Contexts = {}): string | undefined {
   const [, job] = onlyJob(workflow);
   const environment = typeof job.environment === 'object' ? job.environment.name : job.environment;
-  return environment === undefined ? undefined : substituteExpressions(environment, lookupIn({ inputs: resolveCallInputs(workflow, given), vars, github }));
+  if (environment === undefined) return undefined;
+  // GitHub disregards an empty environment: the job runs in none (plan.yml's and drift.yml's default).
+  const name = substituteExpressions(environment, lookupIn({ inputs: resolveCallInputs(workflow, given), vars, github }));
+  return name === '' ? undefined : name;
 }
 
 /** A job's concurrency group, evaluated (GitHub allows the github, inputs and vars contexts there). */

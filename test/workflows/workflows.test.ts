@@ -189,14 +189,14 @@ describe.each(REUSABLE)('the reusable .github/workflows/%s', (name) => {
     expect(job.permissions).toEqual(EXPECTED[name].permissions);
   });
 
-  it('signs in by workload identity federation from the caller\'s variables, never a stored secret, and skips while unconfigured (no AZURE_TENANT_ID)', async () => {
+  it('signs in by workload identity federation from the caller\'s variables (the tenant id: the input tenant-id, else the variable), never a stored secret, and skips while unconfigured (neither)', async () => {
     expect(text).not.toMatch(/secrets\./u);
     expect(text).not.toContain('AZURE_CLIENT_SECRET');
     expect(text).not.toMatch(/AZURE_CLIENT_CERTIFICATE|AZURE_FEDERATED_TOKEN_FILE/u);
-    expect(job.env).toMatchObject({ AZURE_TENANT_ID: '${{ vars.AZURE_TENANT_ID }}', AZURE_CLIENT_ID: '${{ vars.AZURE_CLIENT_ID }}' });
+    expect(job.env).toMatchObject({ AZURE_TENANT_ID: '${{ inputs.tenant-id || vars.AZURE_TENANT_ID }}', AZURE_CLIENT_ID: '${{ vars.AZURE_CLIENT_ID }}' });
     // Gated on a variable the job-level if: can see (the repository's), not on AZURE_CLIENT_ID, which
     // the apply identity sets on the environment only (github-steps.test.ts runs that case).
-    expect(job.if).toMatch(/^vars\.AZURE_TENANT_ID != ''/u);
+    expect(job.if).toMatch(/^\(inputs\.tenant-id != '' \|\| vars\.AZURE_TENANT_ID != ''\)/u);
     for (const vars of [{}, { AZURE_CLIENT_ID: 'a-client' }]) {
       const unconfigured = await runJob({ workflow, with: callerWith(name), vars, github: githubContext(EVENT[name]), workspace: tmpdir(), runnerTemp: tmpdir() });
       expect(unconfigured.ran).toBe(false);
@@ -286,7 +286,7 @@ describe('what each reusable workflow guarantees', () => {
   it('plan: one plan at a time per pull request; comments once per pull request (found again by its marker), within GitHub\'s limit; then uploads the saved plan under the pull request and head commit, whenever a plan was made', () => {
     const { workflow } = reusable('plan.yml');
     const job = jobOf(workflow);
-    expect(job.if).toBe("vars.AZURE_TENANT_ID != '' && github.event.pull_request.head.repo.full_name == github.repository");
+    expect(job.if).toBe("(inputs.tenant-id != '' || vars.AZURE_TENANT_ID != '') && github.event.pull_request.head.repo.full_name == github.repository");
     expect(concurrencyGroup(workflow, {}, {}, githubContext('pull_request'))).toBe(`tenantctl-plan-${PR}`);
     expect(job.concurrency?.['cancel-in-progress']).toBe(true);
     const env = jobEnv(workflow, {}, {}, githubContext('pull_request'));

@@ -15,6 +15,8 @@ export interface FaultConfig {
   readonly latencyMs: readonly [number, number];
   /** Injected 429s and 503s carry no `Retry-After`, so the client's backoff path is tested (§11). */
   readonly omitRetryAfter?: boolean;
+  /** The 5xx statuses injected, equally likely; default all four (500, 502, 503, 504). */
+  readonly statuses5xx?: readonly (500 | 502 | 503 | 504)[];
 }
 
 export type FaultKind = 'none' | 'throttle' | 'error5xx' | 'reset-before' | 'reset-after';
@@ -37,7 +39,7 @@ export interface FaultInjector {
 
 const MAX_LATENCY_MS = 10_000;
 const MAX_SEED = 0xffff_ffff;
-const KNOWN_FIELDS = ['seed', 'throttle', 'error5xx', 'reset', 'latencyMs', 'omitRetryAfter'];
+const KNOWN_FIELDS = ['seed', 'throttle', 'error5xx', 'reset', 'latencyMs', 'omitRetryAfter', 'statuses5xx'];
 
 /**
  * Parses the body of `POST /_emulator/faults`. `{}` gives undefined (no faults). Fields left out
@@ -64,11 +66,20 @@ export function parseFaultConfig(json: unknown): FaultConfig | undefined {
   if (throttle + error5xx + reset > 1 + 1e-9) {
     throw new Error(`faults.throttle + faults.error5xx + faults.reset must be at most 1 (got ${throttle + error5xx + reset})`);
   }
-  const config: FaultConfig = { seed, throttle, error5xx, reset, latencyMs: latencyRange(input['latencyMs']) };
+  const statuses = statuses5xx(input['statuses5xx']);
+  const config: FaultConfig = { seed, throttle, error5xx, reset, latencyMs: latencyRange(input['latencyMs']), ...(statuses === undefined ? {} : { statuses5xx: statuses }) };
   const omit = input['omitRetryAfter'];
   if (omit === undefined) return config;
   if (typeof omit !== 'boolean') throw new Error(`faults.omitRetryAfter must be a boolean (got ${JSON.stringify(omit)})`);
   return { ...config, omitRetryAfter: omit };
+}
+
+function statuses5xx(value: unknown): FaultConfig['statuses5xx'] {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => (STATUSES_5XX as readonly unknown[]).includes(v))) {
+    throw new Error(`faults.statuses5xx must be a non-empty list of ${STATUSES_5XX.join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return [...new Set(value as (500 | 502 | 503 | 504)[])];
 }
 
 function probability(input: Record<string, unknown>, field: string): number {
@@ -118,7 +129,7 @@ const RETRY_AFTER_MAX_MS = 500;
  *
  * - Fault: one draw against the cumulative probabilities throttle, error5xx, reset (mutually
  *   exclusive, so each is observed at its configured rate).
- * - 5xx: 500, 502, 503 and 504 equally likely. Only 503 carries `Retry-After`: Graph documents it
+ * - 5xx: 500, 502, 503 and 504 (or those `statuses5xx` lists) equally likely. Only 503 carries `Retry-After`: Graph documents it
  *   for 503 ("You may repeat the request after a delay, the length of which may be specified in a
  *   Retry-After header") and not for 500, 502 or 504 (https://learn.microsoft.com/graph/errors).
  * - Reset: before or after the handler, equally likely.
@@ -140,7 +151,8 @@ export function createFaultInjector(config: FaultConfig): FaultInjector {
 
       if (faultDraw < config.throttle) return { latencyMs, fault: 'throttle', ...retryAfter };
       if (faultDraw < config.throttle + config.error5xx) {
-        const status5xx = STATUSES_5XX[Math.floor(variantDraw * STATUSES_5XX.length)] ?? 500;
+        const statuses = config.statuses5xx ?? STATUSES_5XX;
+        const status5xx = statuses[Math.floor(variantDraw * statuses.length)] ?? 500;
         return status5xx === 503
           ? { latencyMs, fault: 'error5xx', status5xx, ...retryAfter }
           : { latencyMs, fault: 'error5xx', status5xx };

@@ -150,5 +150,14 @@ export interface Seed {
   readonly mutuallyExclusive?: readonly (readonly [string, string])[];
 }
 
+/**
+ * A seed of several tenants (docs/emulator.md §3): each entry is a whole single-tenant seed, with its own
+ * tenant id, verified domains, users, SKUs, groups and apps. An app listed in several tenants is one
+ * multi-tenant app consented in each: the same credentials everywhere, its roles per tenant.
+ */
+export interface ManyTenantSeed {
+  readonly tenants: readonly Seed[];
+}
+
 /** Entra keeps soft-deleted users this long (https://learn.microsoft.com/entra/fundamentals/users-restore): the planner's number. */
 export { DAY_MS, RETENTION_DAYS as SOFT_DELETE_RETENTION_DAYS } from '../../domain/clock.ts';

@@ -9,10 +9,13 @@ import { TenantStore } from './store.ts';
 /** A seed that cannot be loaded; the message names the field, e.g. `users[3].assignedLicenses[0].skuId`. */
 export class SeedError extends Error {
   readonly field: string;
+  /** What is wrong with the field, without the `invalid seed: <field>: ` prefix. */
+  readonly reason: string;
   constructor(field: string, message: string) {
     super(`invalid seed: ${field}: ${message}`);
     this.name = 'SeedError';
     this.field = field;
+    this.reason = message;
   }
 }
 

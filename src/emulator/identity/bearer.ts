@@ -97,3 +97,15 @@ export function verifyGraphBearer({ key, issuer, tenantId }: BearerIssuer, autho
   if (!Array.isArray(rolesClaim) || !rolesClaim.every((r): r is string => typeof r === 'string')) return reject(TOKEN_INVALID_CLAIMS);
   return { ok: true, appId, roles: new Set(rolesClaim), tenantId };
 }
+
+/**
+ * The `tid` a bearer token claims, lower case, before any check: which tenant's issuer is to verify it.
+ * Graph has one URL for every tenant, so the token picks the tenant (its `tid`); the picked tenant's
+ * issuer then checks the signature, `iss` and `tid` as usual, so a claim is never trusted on its own.
+ */
+export function claimedTenantId(authorizationHeader: string | undefined): string | undefined {
+  const match = /^bearer(?:[ \t]+(.*))?$/iu.exec((authorizationHeader ?? '').trim());
+  const jws = parseCompactJws((match?.[1] ?? '').trim());
+  const tid = jws === undefined ? undefined : claim(jws.claims, 'tid');
+  return typeof tid === 'string' ? tid.toLowerCase() : undefined;
+}

@@ -35,6 +35,8 @@ export interface SyntheticSpec {
   domain?: string;
   tenantId?: string;
   now?: string;
+  /** Many tenants of this size (generateSyntheticTenants, synthetic-tenants.ts); absent: one tenant. */
+  tenants?: number;
 }
 
 export const MAX_SYNTHETIC_USERS = 2_000_000;
@@ -46,19 +48,21 @@ const DEFAULT_NOW = '2026-11-22T00:00:00Z';
 const DELETION_WINDOW_SECONDS = SOFT_DELETE_RETENTION_DAYS * 86_400;
 const APP_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'User.DeleteRestore.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.Read', 'GroupMember.Read.All'];
 const EXCHANGE_S_ENTERPRISE = 'efb87545-963c-4e0d-99df-69c6916d9eb0';
+/** At most this many synthetic tenants, and at most MAX_SYNTHETIC_USERS users in all of them together. */
+export const MAX_SYNTHETIC_TENANTS = 1000;
 const FORM = 'expected comma-separated key=value pairs like users=100000,deleted=5000,skus=20,seed=7 '
-  + '(keys: users, deleted, skus, seed, groups, shared, domain; whole numbers ≥ 0, users ≤ 2000000)';
-const KEYS: Readonly<Record<string, 'users' | 'deleted' | 'skus' | 'seed' | 'groups' | 'sharedMailboxes'>> =
-  { users: 'users', deleted: 'deleted', skus: 'skus', seed: 'seed', groups: 'groups', shared: 'sharedMailboxes' };
+  + '(keys: users, deleted, skus, seed, groups, shared, domain, tenants; whole numbers ≥ 0, users ≤ 2000000 in all tenants)';
+const KEYS: Readonly<Record<string, 'users' | 'deleted' | 'skus' | 'seed' | 'groups' | 'sharedMailboxes' | 'tenants'>> =
+  { users: 'users', deleted: 'deleted', skus: 'skus', seed: 'seed', groups: 'groups', shared: 'sharedMailboxes', tenants: 'tenants' };
 const LIMITS: Readonly<Record<string, number>> =
-  { users: MAX_SYNTHETIC_USERS, deleted: MAX_SYNTHETIC_USERS, seed: 0xffffffff, groups: 10_000 };
+  { users: MAX_SYNTHETIC_USERS, deleted: MAX_SYNTHETIC_USERS, seed: 0xffffffff, groups: 10_000, tenants: MAX_SYNTHETIC_TENANTS };
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 function fail(key: string, problem: string): never {
   throw new Error(`Invalid synthetic tenant spec: ${key} ${problem}; ${FORM}.`);
 }
 
-/** Parses `users=100000,deleted=5000,skus=20,seed=7[,groups=…][,shared=…][,domain=…]`. */
+/** Parses `users=100000,deleted=5000,skus=20,seed=7[,groups=…][,shared=…][,domain=…][,tenants=…]`. */
 export function parseSyntheticSpec(text: string): SyntheticSpec {
   const spec: SyntheticSpec = { users: 100, deleted: 0, skus: 5, seed: 1 };
   const seen = new Set<string>();
@@ -80,14 +84,20 @@ export function parseSyntheticSpec(text: string): SyntheticSpec {
   return spec;
 }
 
-function checkSpec(spec: SyntheticSpec): void {
+/** Throws an Error naming the first bad key of a spec. */
+export function checkSpec(spec: SyntheticSpec): void {
   const numbers: [string, number | undefined][] = [['users', spec.users], ['deleted', spec.deleted], ['skus', spec.skus],
-    ['seed', spec.seed], ['groups', spec.groups], ['shared', spec.sharedMailboxes]];
+    ['seed', spec.seed], ['groups', spec.groups], ['shared', spec.sharedMailboxes], ['tenants', spec.tenants]];
   for (const [key, n] of numbers) {
     if (n === undefined) continue;
     const max = key === 'skus' ? maxSyntheticSkus() : LIMITS[key] ?? MAX_SYNTHETIC_USERS;
     if (!Number.isSafeInteger(n) || n < 0) fail(`"${key}"`, `must be a whole number ≥ 0, got "${n}"`);
     if (n > max) fail(`"${key}"`, `must be at most ${max}, got ${n}`);
+  }
+  if (spec.tenants !== undefined) {
+    if (spec.tenants < 1) fail('"tenants"', `must be at least 1, got ${spec.tenants}`);
+    if (spec.tenants * spec.users > MAX_SYNTHETIC_USERS) fail('"tenants"', `× users (${spec.tenants * spec.users}) must be at most ${MAX_SYNTHETIC_USERS}`);
+    if (spec.tenants > 1 && spec.tenantId !== undefined) fail('"tenantId"', 'names one tenant: leave it out with tenants > 1');
   }
   if ((spec.sharedMailboxes ?? 0) > spec.users) fail('"shared"', `(${spec.sharedMailboxes}) must not exceed users (${spec.users})`);
   if ((spec.groups ?? 0) > 0 && spec.skus === 0) fail('"groups"', 'needs skus ≥ 1 (each group assigns one SKU)');
@@ -273,6 +283,7 @@ function seats(r: Random, state: SkuState, tight: boolean): SeedSku {
 /** Deterministic: the same spec gives a deep-equal seed and byte-identical JSON. */
 export function generateSyntheticSeed(spec: SyntheticSpec): Seed {
   checkSpec(spec);
+  if ((spec.tenants ?? 1) !== 1) fail('"tenants"', 'asks for many tenants: use generateSyntheticTenants');
   const { users, seed } = spec;
   const groupCount = spec.groups ?? (spec.skus === 0 ? 0 : Math.min(10, Math.ceil(users / 1000)));
   const sharedCount = spec.sharedMailboxes ?? Math.round(users * 0.01);
