@@ -3,7 +3,7 @@ import type { FaultConfig, FaultInjector } from './controls/faults.ts';
 import { createFaultInjector } from './controls/faults.ts';
 import type { TenantStore } from './directory/store.ts';
 import { loadSeed, SeedError } from './directory/seed.ts';
-import { isManyTenantSeed, loadTenantSeeds } from './directory/tenants-seed.ts';
+import { checkAcrossTenants, isManyTenantSeed, loadTenantSeeds } from './directory/tenants-seed.ts';
 import type { Throttler, ThrottleLimits } from './graph-api/throttle.ts';
 import { createThrottler } from './graph-api/throttle.ts';
 import type { TokenIssuer } from './identity/auth.ts';
@@ -140,8 +140,8 @@ export class TenantSet<Entry> {
     if (isManyTenantSeed(seed)) throw new SeedError('tenants', `give one tenant's seed with tenant=${store.tenantId}, or leave tenant= out to replace every tenant`);
     const next = loadSeed(seed);
     if (next.tenantId !== store.tenantId) throw new SeedError('tenantId', `is ${next.tenantId}, but tenant=${store.tenantId} was addressed: a tenant keeps its id`);
-    const clash = this.runtimes.find((r) => r.store !== store && r.store.domains.some((d) => next.domains.some((n) => n.toLowerCase() === d.toLowerCase())));
-    if (clash) throw new SeedError('domains', `a domain of the seed is verified in tenant ${clash.store.tenantId}: a domain belongs to one tenant`);
+    // The same rules as a many-tenant seed (one domain per tenant, one registration per multi-tenant app), over the result.
+    checkAcrossTenants(this.runtimes.map((r) => (r.store === store ? next : r.store)));
     this.runtimes = this.runtimes.map((r) => (r.store === store ? this.successor(next) : r));
     return next;
   }

@@ -278,7 +278,11 @@ describe('reseeding', () => {
     expect((await control('POST', 'seed', contosoSeed, FABRIKAM)).body).toMatchObject({ error: { message: expect.stringContaining('invalid seed: tenantId:') as unknown } });
     expect((await control('POST', 'seed', threeTenants(), FABRIKAM)).status).toBe(400);
     const clash = await control('POST', 'seed', { ...fabrikam, domains: ['fabrikam.com', 'contoso.com'] }, FABRIKAM);
-    expect(clash.body).toMatchObject({ error: { message: expect.stringContaining('invalid seed: domains:') as unknown } });
+    expect(clash.body).toMatchObject({ error: { message: expect.stringMatching(/invalid seed: tenants\[\d\]\.domains\[1\]: contoso\.com is verified in tenants\[\d\]/u) as unknown } });
+    // The multi-tenant app keeps one registration: another secret for it in one tenant is refused too.
+    const secret = await control('POST', 'seed', { ...fabrikam, apps: fabrikam.apps.map((app) => (app.clientId === MULTI ? { ...app, clientSecret: 'another' } : app)) }, FABRIKAM);
+    expect(secret.status).toBe(400);
+    expect(secret.body).toMatchObject({ error: { message: expect.stringContaining('one secret') as unknown } });
     expect((await control('GET', 'state', undefined, FABRIKAM)).body).toMatchObject({ domains: ['fabrikam.com', 'fabrikam.onmicrosoft.com'] });
   });
 

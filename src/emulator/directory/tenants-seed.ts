@@ -40,7 +40,8 @@ export function parseTenantSeeds(json: unknown): Seed[] {
 /** What the checks across tenants read of each tenant (a seed or a loaded store). */
 type TenantIdentity = Pick<Seed, 'tenantId' | 'domains' | 'apps'>;
 
-function checkAcrossTenants(seeds: readonly TenantIdentity[]): void {
+/** One id, domain and app registration per tenant set: a seed's tenants, or the stores after one is replaced. */
+export function checkAcrossTenants(seeds: readonly TenantIdentity[]): void {
   const tenantIds = new Map<string, number>();
   const domains = new Map<string, number>();
   const apps = new Map<string, { index: number; app: SeedApp }>();
