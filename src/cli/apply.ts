@@ -3,6 +3,7 @@ import type { Diagnostic } from '../domain/diagnostics.ts';
 import { hasErrors } from '../domain/diagnostics.ts';
 import type { ChangeOutcome } from '../domain/outcome.ts';
 import type { Plan } from '../domain/plan.ts';
+import type { PolicyResult } from '../policy/load.ts';
 import { applyPlan } from '../engine/apply.ts';
 import { newUserPassword } from '../engine/passwords.ts';
 import { planTenant } from '../engine/reconcile.ts';
@@ -49,7 +50,7 @@ type Tenant = TenantReader & TenantWriter;
  * The result is a view (src/render/apply-*.ts): text, or with --format json one document on stdout,
  * the plan's preview then going to stderr so that stdout stays parseable.
  */
-export async function runApplyCommand(args: readonly string[], options: ApplyCommandOptions, io: CliIo, tenant: Tenant, onReport?: (report: ApplyReport) => void): Promise<Outcome> {
+export async function runApplyCommand(args: readonly string[], options: ApplyCommandOptions, io: CliIo, tenant: Tenant, onReport?: (report: ApplyReport) => void, policy?: PolicyResult): Promise<Outcome> {
   const [first] = args;
   const saved = args.length === 1 && first !== undefined && first.toLowerCase().endsWith('.json');
   const refuse = (message: string): Outcome => {
@@ -76,7 +77,7 @@ export async function runApplyCommand(args: readonly string[], options: ApplyCom
     audit = openAuditLog(path.resolve(io.cwd, options.auditLog));
   }
   try {
-    return await planAndApply({ args, saved, reviewed, maxChanges, options, audit, ...(onReport === undefined ? {} : { onReport }) }, io, tenant, refuse);
+    return await planAndApply({ args, saved, reviewed, maxChanges, options, audit, ...(onReport === undefined ? {} : { onReport }), ...(policy === undefined ? {} : { policy }) }, io, tenant, refuse);
   } finally {
     audit?.close();
   }
@@ -91,6 +92,8 @@ interface ApplyInputs {
   readonly options: ApplyCommandOptions;
   readonly audit: AuditLog | undefined;
   readonly onReport?: (report: ApplyReport) => void;
+  /** The policy at `args`, already read (many-tenant runs). */
+  readonly policy?: PolicyResult;
 }
 
 /** Plan, gate, confirm, apply; each outcome goes to the audit log as it is known. */
@@ -168,7 +171,7 @@ async function freshPlan(inputs: ApplyInputs, io: CliIo, tenant: Tenant): Promis
     const again = await planSavedPlanAfresh({ saved: reviewed.plan, name: reviewed.name, ...(options.policy === undefined ? {} : { given: options.policy }), cwd: io.cwd, reader: tenant, ...planningTime(io) });
     return again.kind === 'planned' ? { kind: 'planned', fresh: again.fresh, policySource: again.policy.said } : again;
   }
-  const fresh = await planTenant({ paths: args, cwd: io.cwd, reader: tenant, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }) });
+  const fresh = await planTenant({ paths: args, cwd: io.cwd, reader: tenant, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }), ...(inputs.policy === undefined ? {} : { policy: inputs.policy }) });
   if (fresh.kind === 'planned') return { kind: 'planned', fresh };
   return { kind: 'refused', reason: fresh.selection ? '--only names a principal the policy does not declare' : 'the policy is invalid; run tenantctl validate', diagnostics: fresh.diagnostics };
 }

@@ -30,8 +30,8 @@ export interface TenantCounts {
   applied(report: ApplyReport): void;
 }
 
-/** Runs the single-tenant command for one tenant, with that tenant's io (its environment, captured streams). */
-export type RunOneTenant = (io: CliIo, folder: TenantFolder, counts: TenantCounts) => Promise<Outcome>;
+/** Runs the single-tenant command for one tenant, with that tenant's io (its environment, captured streams) and its policy, already read. */
+export type RunOneTenant = (io: CliIo, folder: TenantFolder, counts: TenantCounts, policy: PolicyResult) => Promise<Outcome>;
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 32;
@@ -85,7 +85,7 @@ async function runTenant(command: 'plan' | 'apply', folder: TenantFolder, policy
   const { confirm: _confirm, ...rest } = io;
   const tenantIo: CliIo = { ...rest, stdout: out.stream, stderr: err.stream, env: environment.env };
   try {
-    const outcome = await runOne(tenantIo, folder, counts);
+    const outcome = await runOne(tenantIo, folder, counts, policy);
     const exitCode = exitCodeFor(outcome.kind === 'changes-present' ? { ...outcome, detailedExitCode: true } : outcome);
     return section(exitCode, tenantId);
   } catch (error) {

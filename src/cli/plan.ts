@@ -5,6 +5,7 @@ import { renderPlanJson } from '../domain/plan-format.ts';
 import type { PlanView } from '../render/plan-view.ts';
 import { renderPlanView } from '../render/plan-view.ts';
 import type { Plan } from '../domain/plan.ts';
+import type { PolicyResult } from '../policy/load.ts';
 import type { TenantReader } from '../tenant/port.ts';
 import type { Outcome } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -26,7 +27,7 @@ export interface PlanCommandOptions {
  * without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 an invalid policy, a refused
  * plan or any error diagnostic, or an --out that cannot be written (checked before the tenant is read).
  */
-export async function runPlanCommand(paths: readonly string[], options: PlanCommandOptions, io: CliIo, reader: TenantReader, onPlan?: (plan: Plan) => void): Promise<Outcome> {
+export async function runPlanCommand(paths: readonly string[], options: PlanCommandOptions, io: CliIo, reader: TenantReader, onPlan?: (plan: Plan) => void, policy?: PolicyResult): Promise<Outcome> {
   if (options.out !== undefined) {
     // Before anything is read: a path that cannot be written should cost no Graph request.
     const problem = await checkOutputFile(options.out, io.cwd);
@@ -35,7 +36,7 @@ export async function runPlanCommand(paths: readonly string[], options: PlanComm
       return { kind: 'invalid-input' };
     }
   }
-  const outcome = await planTenant({ paths, cwd: io.cwd, reader, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }) });
+  const outcome = await planTenant({ paths, cwd: io.cwd, reader, ...planningTime(io), ...(options.only === undefined ? {} : { only: options.only }), ...(policy === undefined ? {} : { policy }) });
   if (outcome.kind === 'invalid-policy') {
     io.stderr.write(renderValidationText({ diagnostics: outcome.diagnostics, files: [] }, { color: useColour(io) }));
     io.stderr.write(outcome.selection ? '--only names a principal the policy does not declare: nothing was read from the tenant.\n' : 'The policy is invalid: nothing was read from the tenant. Run tenantctl validate for details.\n');

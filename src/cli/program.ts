@@ -114,8 +114,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
           return;
         }
         const { runInTenants } = await import('./many-tenants.ts');
-        outcome = await runInTenants('plan', { ...options, tenants: options.tenants }, options.format, options.detailedExitcode, io, async (tenantIo, folder, counts) =>
-          runPlanCommand([folder.path], options, tenantIo, (await connect(tenantIo, options)).tenant, (plan) => counts.plan(plan)));
+        outcome = await runInTenants('plan', { ...options, tenants: options.tenants }, options.format, options.detailedExitcode, io, async (tenantIo, folder, counts, policy) =>
+          runPlanCommand([folder.path], options, tenantIo, (await connect(tenantIo, options)).tenant, (plan) => counts.plan(plan), policy));
         return;
       }
       const connection = await connect(io, options);
@@ -186,8 +186,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
           return;
         }
         const { runInTenants } = await import('./many-tenants.ts');
-        outcome = await runInTenants('apply', { ...options, tenants: options.tenants }, options.format === 'json' ? 'json' : 'text', false, io, async (tenantIo, folder, counts) =>
-          runApplyCommand([folder.path], options, tenantIo, (await connect(tenantIo, options)).tenant, (report) => counts.applied(report)));
+        outcome = await runInTenants('apply', { ...options, tenants: options.tenants }, options.format === 'json' ? 'json' : 'text', false, io, async (tenantIo, folder, counts, policy) =>
+          runApplyCommand([folder.path], options, tenantIo, (await connect(tenantIo, options)).tenant, (report) => counts.applied(report), policy));
         return;
       }
       const connection = await connect(io, options);

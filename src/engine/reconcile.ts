@@ -11,6 +11,7 @@ import { PLAN_FORMAT_VERSION, summarise } from '../domain/plan.ts';
 import { checkSelection, partialPlan, selectedChanges } from '../domain/partial-plan.ts';
 import { planReconciliation } from '../domain/planner.ts';
 import { protectedPrincipals } from '../domain/protected.ts';
+import type { PolicyResult } from '../policy/load.ts';
 import { DEFAULT_POLICY_PATHS, loadPolicy } from '../policy/load.ts';
 import type { ReadTenantRequest, TenantReader } from '../tenant/port.ts';
 import { digestPolicy, digestPolicyYielding } from './digest.ts';
@@ -43,6 +44,8 @@ export interface PlanTenantInput {
    * whole policy, then only their changes and diagnostics are kept (src/domain/partial-plan.ts).
    */
   readonly only?: readonly string[];
+  /** The policy at `paths`, already read (a many-tenant run reads each tenant's first, for its tenant id): not read again. */
+  readonly policy?: PolicyResult;
 }
 
 /**
@@ -61,7 +64,7 @@ export function recordedPolicyPaths(paths: readonly string[], cwd: string): read
  * reads the tenant in bulk, plans, and checks the permissions the plan's apply will need.
  */
 export async function planTenant(input: PlanTenantInput): Promise<PlanOutcome> {
-  const policy = await loadPolicy(input.paths, { cwd: input.cwd });
+  const policy = input.policy ?? (await loadPolicy(input.paths, { cwd: input.cwd }));
   const desired = policy.desired;
   if (!desired) return { kind: 'invalid-policy', diagnostics: policy.diagnostics };
   // The policy's warnings belong in the review; its notes (such as an unused license set) stay with validate.

@@ -32,8 +32,10 @@ describe('runInTenants', () => {
   it('reports one tenant\'s Graph failure in its section and runs the others, each with its own tenant id (exit 1)', async () => {
     const seen: [string, string | undefined][] = [];
     const run = io({ AZURE_TENANT_ID: 'not-used', AZURE_CLIENT_ID: 'shared-app', TENANTCTL_TENANT_FABRIKAM_CLIENT_ID: 'fabrikam-app' });
-    const outcome = await runInTenants('plan', { tenants: 'tenants' }, 'json', true, run.io, async (tenantIo, folder) => {
+    const outcome = await runInTenants('plan', { tenants: 'tenants' }, 'json', true, run.io, async (tenantIo, folder, _counts, policy) => {
       seen.push([folder.name, `${tenantIo.env.AZURE_TENANT_ID ?? ''} ${tenantIo.env.AZURE_CLIENT_ID ?? ''}`]);
+      // The tenant's policy, read once by the runner, is the one its credentials were chosen by.
+      expect(policy.desired?.tenantId).toBe(tenantIo.env.AZURE_TENANT_ID);
       if (folder.name === 'contoso') throw new TenantError({ status: 503, code: 'serviceUnavailable', message: 'The service is unavailable.' });
       tenantIo.stdout.write('{"changes": []}');
       return { kind: 'success' } satisfies Outcome;

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedTenant } from '../../src/domain/observed.ts';
 import { planTenant, readRequestFor } from '../../src/engine/reconcile.ts';
+import { loadPolicy } from '../../src/policy/load.ts';
+import path from 'node:path';
 import { createMemoryTenant } from '../../src/tenant/memory/tenant.ts';
 import type { ReadTenantRequest, TenantReader } from '../../src/tenant/port.ts';
 import { policyDir } from '../support/apply-e2e.ts';
@@ -119,5 +121,16 @@ describe('planTenant while the digest is hashed', () => {
     } finally {
       process.off('unhandledRejection', record);
     }
+  });
+});
+
+describe('planTenant with a policy already read', () => {
+  it('plans that policy and reads no file: the paths are only recorded', async () => {
+    const dir = policyDir('users:\n  - {userPrincipalName: bob@contoso.com, displayName: Bob de Vries, licenses: [e3]}\n');
+    const policy = await loadPolicy([dir], { cwd: dir });
+    const tenant = createMemoryTenant(memoryInputFromSeed(contoso()));
+    const outcome = await planTenant({ paths: ['/no/such/folder'], cwd: dir, reader: tenant, now: FIXTURE_NOW, policy });
+    expect(outcome.kind).toBe('planned');
+    if (outcome.kind === 'planned') expect(outcome.plan.policyPaths).toEqual([path.relative(dir, '/no/such/folder')]);
   });
 });
