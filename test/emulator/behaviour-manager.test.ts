@@ -130,6 +130,9 @@ describe('soft delete, restore and purge (Entra keeps a deleted user’s relatio
     await harness().raw('DELETE', `/users/${CAROL}`);
     const deleted = await managerIds('/directory/deletedItems/microsoft.graph.user?$select=id&$expand=manager($select=id)');
     expect(deleted[CAROL]).toEqual({ '@odata.type': '#microsoft.graph.user', id: ALICE });
+    // One deleted item, as the list: its manager expanded, named in the context.
+    const one = (await harness().raw('GET', `/directory/deletedItems/${CAROL}?$select=id&$expand=manager($select=id)`)).json;
+    expect(one).toEqual({ '@odata.context': expect.stringMatching(/#directoryObjects\(id,manager\(id\)\)\/\$entity$/u) as unknown, '@odata.type': '#microsoft.graph.user', id: CAROL, manager: { '@odata.type': '#microsoft.graph.user', id: ALICE } });
     await harness().raw('POST', `/directory/deletedItems/${CAROL}/restore`);
     expect((await harness().raw('GET', `/users/${CAROL}/manager?$select=id`)).json?.id).toBe(ALICE);
   });

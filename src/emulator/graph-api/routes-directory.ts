@@ -8,6 +8,7 @@ import { matchesFilter, parseCollectionQuery, parseSelect } from './odata.ts';
 import { referencedUser } from './references.ts';
 import type { GraphRequest, Route } from './router.ts';
 import { listUsers } from './routes-users.ts';
+import type { ManagerExpansion } from './user-view.ts';
 import { parseManagerExpand, projectUser, selectedWithExpansion, userProjection } from './user-view.ts';
 
 const DELETED_RULES: CollectionRules = {
@@ -43,19 +44,16 @@ function parseRestoreBody(body: unknown): { autoReconcileProxyConflict?: boolean
  * `#directoryObjects/$entity`, or `#directoryObjects(id,displayName)/$entity` with `$select`
  * (https://learn.microsoft.com/graph/api/directory-deleteditems-get; OData's projected entity).
  */
-function directoryObjectUser(user: UserRecord, store: TenantStore, select: readonly string[] | undefined): Record<string, unknown> {
+function directoryObjectUser(user: UserRecord, store: TenantStore, select: readonly string[] | undefined, expansion?: ManagerExpansion): Record<string, unknown> {
   const projection = userProjection(select, { collection: false });
-  return { '@odata.context': odataContext('directoryObjects', { selected: projection.selected, entity: true }), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, projection) };
+  return { '@odata.context': odataContext('directoryObjects', { selected: selectedWithExpansion(projection.selected, expansion), entity: true }), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, projection, expansion) };
 }
 
+/** `GET /directory/deletedItems/{id}`, with `$select` and `$expand=manager` as on the list. */
 function deletedItem(request: GraphRequest, store: TenantStore, id: string): Record<string, unknown> {
   const user = store.findDeleted(id);
   if (!user) throw resourceNotFound(id);
-  // `$expand=manager` as on the list (the watch re-reads a deleted user with its manager, src/tenant/graph/delta.ts).
-  const expansion = parseManagerExpand(request.query.get('$expand'));
-  if (expansion === undefined) return directoryObjectUser(user, store, parseSelect(request.query.get('$select')));
-  const projection = userProjection(parseSelect(request.query.get('$select')), { collection: false });
-  return { '@odata.context': odataContext('directoryObjects', { selected: selectedWithExpansion(projection.selected, expansion), entity: true }), '@odata.type': '#microsoft.graph.user', ...projectUser(user, store, projection, expansion) };
+  return directoryObjectUser(user, store, parseSelect(request.query.get('$select')), parseManagerExpand(request.query.get('$expand')));
 }
 
 function skuJson(store: TenantStore, skuId: string): Record<string, unknown> {
