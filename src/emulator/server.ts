@@ -3,9 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isGuid } from '../domain/guid.ts';
 import { BoundedLog } from './controls/bounded-log.ts';
-import { parseFaultConfig } from './controls/faults.ts';
 import { checkControl, checkHost, hasBody } from './controls/request-guard.ts';
-import { dumpState } from './directory/state.ts';
 import type { TenantStore } from './directory/store.ts';
 import type { BatchItemLog } from './graph-api/batch.ts';
 import { executeBatch, parseBatch } from './graph-api/batch.ts';
@@ -14,11 +12,12 @@ import type { Caller, PipelineContext } from './graph-api/pipeline.ts';
 import { executeGraphRequest, faultResponse, requestIds } from './graph-api/pipeline.ts';
 import type { GraphResponse } from './graph-api/router.ts';
 import type { ThrottleLimits } from './graph-api/throttle.ts';
-import { DEFAULT_LIMITS, parseThrottleLimits } from './graph-api/throttle.ts';
+import { DEFAULT_LIMITS } from './graph-api/throttle.ts';
 import { ENTRA_GRANTS } from './identity/auth.ts';
 import { claimedTenantId } from './identity/bearer.ts';
 import { createFederationKeys } from './identity/federation.ts';
 import { safeDecode, tokenForm } from './identity/token-form.ts';
+import { handleControl } from './control-routes.ts';
 import { TenantSet } from './tenants.ts';
 import { describeBytes, lowerCaseHeaders, MAX_BODY_BYTES, MAX_SEED_BODY_BYTES, readBody, refuse, send, sendGraph } from './wire.ts';
 
@@ -197,7 +196,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return;
     }
     if (control) {
-      handleControl(request.method ?? 'GET', url, bodyText, response);
+      handleControl({ tenants, tokenLog, journal }, request.method ?? 'GET', url, bodyText, response);
       return;
     }
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/u.exec(url.pathname);
@@ -304,85 +303,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return;
     }
     sendGraph(response, reply, ids);
-  }
-
-  function handleControl(method: string, url: URL, bodyText: string, response: ServerResponse): void {
-    const route = `${method} ${url.pathname}`;
-    try {
-      const json = (): unknown => (bodyText === '' ? {} : JSON.parse(bodyText));
-      // `tenant=<id or domain>` addresses one tenant; without it, the first (or only) tenant, except
-      // where a control is emulator-wide (faults, limits, the request logs, a seed without tenant=).
-      const parameter = url.searchParams.get('tenant');
-      const addressed = (): TenantStore => tenants.addressed(parameter);
-      const named = (): TenantStore | undefined => (parameter === null ? undefined : addressed());
-      // Answers are dated by the addressed tenant's clock when one is named.
-      const dated = parameter === null ? undefined : tenants.find(parameter);
-      if (dated) response.setHeader('Date', dated.httpDate());
-      switch (route) {
-        case 'GET /_emulator/health': {
-          // The emulator's own CPU and memory, so that benchmarks can tell its cost from the client's.
-          const cpu = process.cpuUsage();
-          const processStats = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssBytes: process.memoryUsage.rss() };
-          const store = addressed();
-          send(response, 200, { status: 'ok', tenantId: store.tenantId, now: store.now, tenants: tenants.list().map((t) => t.tenantId), process: processStats });
-          return;
-        }
-        case 'GET /_emulator/state':
-          send(response, 200, dumpState(addressed()));
-          return;
-        case 'POST /_emulator/clock': {
-          const store = addressed();
-          const now = (json() as { now?: unknown }).now;
-          if (typeof now !== 'string' || Number.isNaN(Date.parse(now))) throw new TypeError('now: give an ISO 8601 time, e.g. {"now":"2026-12-24T00:00:00Z"}');
-          const { purged } = store.setNow(now);
-          response.setHeader('Date', store.httpDate());
-          send(response, 200, { now: store.now, purged, tenantId: store.tenantId });
-          return;
-        }
-        case 'POST /_emulator/faults': {
-          const store = named();
-          const config = parseFaultConfig(json());
-          tenants.setFaults(config, store);
-          send(response, 200, { faults: config ?? null, ...(store ? { tenantId: store.tenantId } : {}) });
-          return;
-        }
-        case 'POST /_emulator/limits': {
-          const store = named();
-          const limits = parseThrottleLimits(json());
-          tenants.setLimits(limits, store);
-          send(response, 200, { limits, ...(store ? { tenantId: store.tenantId } : {}) });
-          return;
-        }
-        case 'GET /_emulator/requests': {
-          const since = Number(url.searchParams.get('since') ?? '0');
-          send(response, 200, { requests: journal(named()).filter((e) => e.seq > since) });
-          return;
-        }
-        case 'DELETE /_emulator/requests': {
-          const store = named();
-          tenants.clearLogs(store?.tenantId);
-          if (store === undefined) tokenLog.clear();
-          send(response, 204, undefined);
-          return;
-        }
-        case 'GET /_emulator/token-requests':
-          send(response, 200, { tokenRequests: tokenLog.entries() });
-          return;
-        case 'POST /_emulator/seed': {
-          const store = named();
-          if (store === undefined) tenants.replaceAll(json());
-          const seeded = store === undefined ? tenants.first() : tenants.replaceOne(store, json());
-          response.setHeader('Date', seeded.httpDate());
-          send(response, 200, { status: 'seeded', tenantId: seeded.tenantId, now: seeded.now, tenants: tenants.list().map((t) => t.tenantId) });
-          return;
-        }
-        default:
-          send(response, 404, { error: { code: 'NotFound', message: `No emulator control ${route}. Known: GET health, GET state, POST clock, POST faults, POST limits, GET|DELETE requests, GET token-requests, POST seed.` } });
-      }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      send(response, 400, { error: { code: 'BadRequest', message } });
-    }
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -59,3 +59,37 @@ export function reservedAddressKeys(user: { readonly mail: string | null; readon
 export function nicknameAddressKeys(mailNickname: string, domains: readonly string[]): string[] {
   return domains.map((domain) => smtpAddressKey(`${mailNickname}@${domain}`));
 }
+
+/**
+ * Which users (active or deleted) reserve each address key: a soft-deleted user keeps its addresses, so a new
+ * user cannot take them and a restore may find them taken (docs/graph-behaviour.md §5).
+ */
+export class AddressBook {
+  private readonly owners = new Map<string, Set<string>>();
+
+  /** Whether any user reserves the key. */
+  isTaken(key: string): boolean {
+    return (this.owners.get(key)?.size ?? 0) > 0;
+  }
+
+  /** The ids reserving the key. */
+  ownersOf(key: string): ReadonlySet<string> {
+    return this.owners.get(key) ?? new Set();
+  }
+
+  reserve(user: { readonly id: string; readonly mail: string | null; readonly proxyAddresses: readonly string[] }): void {
+    for (const key of reservedAddressKeys(user)) {
+      const owners = this.owners.get(key) ?? new Set<string>();
+      owners.add(user.id);
+      this.owners.set(key, owners);
+    }
+  }
+
+  release(user: { readonly id: string; readonly mail: string | null; readonly proxyAddresses: readonly string[] }): void {
+    for (const key of reservedAddressKeys(user)) {
+      const owners = this.owners.get(key);
+      owners?.delete(user.id);
+      if (owners?.size === 0) this.owners.delete(key);
+    }
+  }
+}

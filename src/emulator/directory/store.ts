@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ChangeJournal } from '../../domain/change-journal.ts';
-import { nicknameAddressKeys, proxyAddressKey, reservedAddressKeys, smtpAddressKey, userPrincipalNameKey } from './addresses.ts';
+import { AddressBook, nicknameAddressKeys, proxyAddressKey, reservedAddressKeys, smtpAddressKey, userPrincipalNameKey } from './addresses.ts';
 import { badRequest, objectConflict, resourceNotFound } from './errors.ts';
+import type { LicenseChange } from './license-change.ts';
+import { checkLicenseChange } from './license-change.ts';
 import { directState, effectiveLicenses, enabledPlans, groupLicenseStates, nextAssignedPlans } from './licensing.ts';
-import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku, UserPurpose } from './model.ts';
-import type { ProfileChanges, ProfileString } from './profile.ts';
+import type { AssignedLicense, LicenseAssignmentState, SeedApp, SeedSku } from './model.ts';
+import type { ProfileChanges } from './profile.ts';
 import { PROFILE_STRINGS } from './profile.ts';
 import { DAY_MS, SOFT_DELETE_RETENTION_DAYS } from './model.ts';
-import type { UserRecord } from './user-record.ts';
+import type { NewUser, UserRecord } from './user-record.ts';
 import { deletedUserPrincipalName } from './user-record.ts';
 
 export interface GroupRecord {
@@ -15,29 +17,6 @@ export interface GroupRecord {
   readonly displayName: string;
   readonly assignedLicenses: readonly AssignedLicense[];
   readonly members: Set<string>;
-}
-
-export type NewUser = {
-  readonly id?: string;
-  readonly userPrincipalName: string;
-  readonly displayName: string;
-  readonly mailNickname: string;
-  readonly accountEnabled: boolean;
-  readonly usageLocation?: string | null;
-  readonly businessPhones?: readonly string[];
-  readonly mail?: string | null;
-  readonly proxyAddresses?: readonly string[];
-  readonly onPremisesSyncEnabled?: boolean | null;
-  readonly userType?: 'Member' | 'Guest';
-  readonly createdDateTime?: string;
-  readonly purpose?: UserPurpose;
-  /** From `passwordProfile` (the password is checked, never kept). */
-  readonly forceChangePasswordNextSignIn?: boolean;
-} & { readonly [K in ProfileString]?: string | null };
-
-export interface LicenseChange {
-  readonly addLicenses: readonly AssignedLicense[];
-  readonly removeLicenses: readonly string[];
 }
 
 const UPN_CHARACTERS = /^[A-Za-z0-9'._!#^~-]+@[A-Za-z0-9.-]+$/u;
@@ -60,7 +39,7 @@ export class TenantStore {
   private readonly deleted = new Map<string, UserRecord>();
   private readonly activeByUpn = new Map<string, UserRecord>();
   /** Address key (addresses.ts) → ids of users (active or deleted) that reserve it. */
-  private readonly addressOwners = new Map<string, Set<string>>();
+  private readonly addresses = new AddressBook();
   private readonly consumed = new Map<string, number>();
   private sortedActive: UserRecord[] | undefined;
   private sortedDeleted: UserRecord[] | undefined;
@@ -203,11 +182,11 @@ export class TenantStore {
     // A seed may hold the conflicts that restores must resolve; only Graph callers are checked.
     if (!options.seeding) {
       const wanted = [...reservedAddressKeys(user), ...nicknameAddressKeys(user.mailNickname, this.domains)];
-      if (wanted.some((key) => (this.addressOwners.get(key)?.size ?? 0) > 0)) throw objectConflict('proxyAddresses');
+      if (wanted.some((key) => this.addresses.isTaken(key))) throw objectConflict('proxyAddresses');
     }
     (deleted ? this.deleted : this.active).set(id, user);
     if (!deleted) this.activeByUpn.set(userPrincipalNameKey(user.userPrincipalName), user);
-    this.reserveAddresses(user);
+    this.addresses.reserve(user);
     this.invalidateOrder();
     this.journal.record(id, deleted ? 'soft-deleted' : 'changed', this.currentMs);
     return user;
@@ -310,7 +289,7 @@ export class TenantStore {
     if (!user) throw resourceNotFound(id);
     this.deleted.delete(id);
     this.setLicenseStates(user, []);
-    this.releaseAddresses(user);
+    this.addresses.release(user);
     for (const group of this.groups.values()) group.members.delete(id);
     // A purged user is gone for good: references to it as manager go with it.
     for (const other of [...this.active.values(), ...this.deleted.values()]) {
@@ -332,13 +311,13 @@ export class TenantStore {
     if (!user) throw resourceNotFound(id);
     const upn = options.newUserPrincipalName ?? user.originalUserPrincipalName;
     this.checkUserPrincipalName(upn);
-    const conflicting = reservedAddressKeys(user).filter((key) => [...(this.addressOwners.get(key) ?? [])].some((owner) => owner !== user.id && this.active.has(owner)));
+    const conflicting = reservedAddressKeys(user).filter((key) => [...this.addresses.ownersOf(key)].some((owner) => owner !== user.id && this.active.has(owner)));
     if (conflicting.length > 0 && options.autoReconcileProxyConflict !== true) throw objectConflict('proxyAddresses');
     if (conflicting.length > 0) {
-      this.releaseAddresses(user);
+      this.addresses.release(user);
       user.proxyAddresses = user.proxyAddresses.filter((address) => !conflicting.includes(proxyAddressKey(address)));
       if (user.mail !== null && conflicting.includes(smtpAddressKey(user.mail))) user.mail = null;
-      this.reserveAddresses(user);
+      this.addresses.reserve(user);
     }
     this.deleted.delete(user.id);
     user.userPrincipalName = upn;
@@ -358,30 +337,7 @@ export class TenantStore {
    * group-inherited license. Atomic.
    */
   assignLicense(user: UserRecord, change: LicenseChange): void {
-    for (const skuId of [...change.addLicenses.map((l) => l.skuId), ...change.removeLicenses]) {
-      if (!this.skus.has(skuId)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`);
-    }
-    for (const license of change.addLicenses) {
-      const plans = new Set(this.skus.get(license.skuId)?.servicePlans.map((p) => p.servicePlanId));
-      const unknown = license.disabledPlans.find((plan) => !plans.has(plan));
-      // Not documented by Microsoft: the emulator refuses a disabled plan the SKU does not have.
-      if (unknown !== undefined) throw badRequest(`Service plan ${unknown} is not part of license ${license.skuId}.`);
-      if (change.removeLicenses.includes(license.skuId)) throw badRequest(`License ${license.skuId} cannot be added and removed in the same request.`);
-    }
-    if (change.addLicenses.length > 0 && !user.usageLocation) throw badRequest('License assignment cannot be done for user with invalid usage location.');
-    const held = new Set(this.assignedLicenses(user).map((l) => l.skuId));
-    for (const license of change.addLicenses) {
-      const sku = this.skus.get(license.skuId) as SeedSku;
-      if (!held.has(license.skuId) && this.consumedUnits(license.skuId) >= sku.prepaidUnits.enabled) {
-        throw badRequest(`Subscription with SKU ${license.skuId} does not have any available licenses.`);
-      }
-    }
-    for (const skuId of change.removeLicenses) {
-      const states = user.licenseAssignmentStates.filter((s) => s.skuId === skuId);
-      if (states.length > 0 && states.every((s) => s.assignedByGroup !== null)) {
-        throw badRequest('User license is inherited from a group membership and it cannot be removed directly from the user.');
-      }
-    }
+    checkLicenseChange(user, change, { skus: this.skus, consumedUnits: (skuId) => this.consumedUnits(skuId), held: this.assignedLicenses(user) });
     const now = this.now;
     const kept = user.licenseAssignmentStates.filter(
       (s) => s.assignedByGroup !== null || (!change.removeLicenses.includes(s.skuId) && !change.addLicenses.some((l) => l.skuId === s.skuId)),
@@ -421,26 +377,10 @@ export class TenantStore {
   private provisionMailAddress(user: UserRecord): void {
     if (user.mail !== null || !user.assignedPlans.some((p) => p.service === 'exchange' && p.capabilityStatus === 'Enabled')) return;
     const key = smtpAddressKey(user.userPrincipalName);
-    if ((this.addressOwners.get(key)?.size ?? 0) > 0) return;
+    if (this.addresses.isTaken(key)) return;
     user.mail = user.userPrincipalName;
     user.proxyAddresses = [`SMTP:${user.userPrincipalName}`, ...user.proxyAddresses];
-    this.reserveAddresses(user);
-  }
-
-  private reserveAddresses(user: UserRecord): void {
-    for (const key of reservedAddressKeys(user)) {
-      const owners = this.addressOwners.get(key) ?? new Set<string>();
-      owners.add(user.id);
-      this.addressOwners.set(key, owners);
-    }
-  }
-
-  private releaseAddresses(user: UserRecord): void {
-    for (const key of reservedAddressKeys(user)) {
-      const owners = this.addressOwners.get(key);
-      owners?.delete(user.id);
-      if (owners?.size === 0) this.addressOwners.delete(key);
-    }
+    this.addresses.reserve(user);
   }
 
   private invalidateOrder(): void {

@@ -1,4 +1,5 @@
 import type { AssignedPlan, LicenseAssignmentState, UserPurpose } from './model.ts';
+import type { ProfileString } from './profile.ts';
 
 /** A user as the emulator keeps it: active or soft-deleted. Mutable; only the store changes it. */
 export interface UserRecord {
@@ -48,3 +49,22 @@ export interface UserRecord {
 export function deletedUserPrincipalName(id: string, upn: string): string {
   return `${id.replace(/-/gu, '').toLowerCase()}${upn}`;
 }
+
+/** A user as the seed or `POST /users` gives it, before the store checks and records it. */
+export type NewUser = {
+  readonly id?: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly mailNickname: string;
+  readonly accountEnabled: boolean;
+  readonly usageLocation?: string | null;
+  readonly businessPhones?: readonly string[];
+  readonly mail?: string | null;
+  readonly proxyAddresses?: readonly string[];
+  readonly onPremisesSyncEnabled?: boolean | null;
+  readonly userType?: 'Member' | 'Guest';
+  readonly createdDateTime?: string;
+  readonly purpose?: UserPurpose;
+  /** From `passwordProfile` (the password is checked, never kept). */
+  readonly forceChangePasswordNextSignIn?: boolean;
+} & { readonly [K in ProfileString]?: string | null };
