@@ -11,39 +11,16 @@
  * then reads the file with the library, which reports every problem; so this reader decides
  * nothing about what is valid, and test/policy/fast-yaml.test.ts holds it to the library.
  */
+import { FlowReader } from './fast-yaml-flow.ts';
+import type { FastCollection, FastDocument } from './fast-yaml-node.ts';
+import { INDEX_LIKE, MAP, MAX_KEY_LENGTH, Unsupported, unsupported } from './fast-yaml-node.ts';
 import { BLOCK_PLAIN_STOP, COLON, COMMA, DASH, FLOW_PLAIN_STOP, HASH, NEWLINE, quotedEndAt, resolvePlain, SPACE } from './fast-yaml-scalars.ts';
 
-/**
- * A mapping or sequence of the document, kept as one array to keep a large document light:
- * `[flags, start, ...]` where flags are {@link MAP} and {@link FLOW} and start is the offset where
- * it is written; then a sequence's items, or for each key of a mapping the offset of the key and
- * the value's node (in the order of `Object.keys` of the mapping's value: integer-like keys, which
- * JavaScript would list first, are left to the library). A scalar is only a number: the offset where
- * it starts, or for an empty value (`key:` and nothing after it) -1 minus the offset where the
- * library places it; its kind and end are read again from the text when needed ({@link scalarAt}).
- */
-export type FastCollection = FastNode[];
-/** Flags of a {@link FastCollection}: a mapping (else a sequence); written in flow style (`[...]`, `{...}`). */
-export const MAP = 1;
-export const FLOW = 2;
-export type FastNode = FastCollection | number;
-
-export interface FastDocument {
-  readonly value: unknown;
-  readonly root: FastCollection;
-}
-
-/** Thrown inside the reader when the text leaves the subset it reads; never escapes it. */
-class Unsupported extends Error {}
-const unsupported = (): never => {
-  throw new Unsupported();
-};
+export type { FastCollection, FastDocument, FastNode } from './fast-yaml-node.ts';
+export { FLOW, MAP } from './fast-yaml-node.ts';
 
 /** Characters whose presence anywhere sends the file to the full parser. */
 const REFUSED_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/u; // eslint-disable-line no-control-regex -- finding them is the point
-/** The library refuses implicit keys longer than 1024 characters. */
-const MAX_KEY_LENGTH = 1000;
-
 /** Where a plain scalar may end, or holds what this reader must look at: in a flow collection, and on a block line. */
 /** Reads `text` as the `yaml` library would (core schema), or returns undefined when it cannot be sure to. */
 export function fastParseYaml(text: string): FastDocument | undefined {
@@ -56,17 +33,7 @@ export function fastParseYaml(text: string): FastDocument | undefined {
   }
 }
 
-class Reader {
-  private pos = 0;
-  private readonly text: string;
-
-  constructor(text: string) {
-    this.text = text;
-  }
-
-  /** The node of the value read last. */
-  private node: FastNode = 0;
-
+class Reader extends FlowReader {
   document(): FastDocument {
     if (!this.nextContentLine() || this.indentAt(this.pos) !== 0) unsupported();
     const first = this.pos;
@@ -140,7 +107,7 @@ class Reader {
     this.pos = p + 1;
   }
 
-  private atLineEnd(p: number): boolean {
+  protected atLineEnd(p: number): boolean {
     return p >= this.text.length || this.text.charCodeAt(p) === NEWLINE;
   }
 
@@ -288,7 +255,7 @@ class Reader {
   }
 
   /** A value written on the current line: a flow collection, a quoted or a plain scalar. */
-  private inlineValue(inFlow: boolean): unknown {
+  protected inlineValue(inFlow: boolean): unknown {
     const { text } = this;
     const c = text.charCodeAt(this.pos);
     if (c === 0x5b) return this.flowSeq();
@@ -330,7 +297,7 @@ class Reader {
   }
 
   /** A quoted scalar at `pos`, on one line and without escapes; `pos` ends after the closing quote. */
-  private quoted(): { value: string; end: number } {
+  protected quoted(): { value: string; end: number } {
     const start = this.pos;
     const end = this.quotedEnd(start);
     if (end === -1) unsupported();
@@ -347,7 +314,7 @@ class Reader {
   }
 
   /** A plain scalar's value by the core schema, as the library resolves it. */
-  private plainValue(start: number, end: number, inFlow: boolean): unknown {
+  protected plainValue(start: number, end: number, inFlow: boolean): unknown {
     const { text } = this;
     const c = text.charCodeAt(start);
     // Indicators that cannot start a plain scalar, or start one the library reads otherwise.
@@ -363,105 +330,4 @@ class Reader {
   }
 
   // ---- flow collections ---------------------------------------------------------------------
-
-  private skipFlowSpaces(): void {
-    while (this.text.charCodeAt(this.pos) === SPACE) this.pos++;
-    if (this.atLineEnd(this.pos)) unsupported();
-  }
-
-  private flowSeq(): unknown {
-    const { text } = this;
-    const value: unknown[] = [];
-    const node: FastCollection = [FLOW, this.pos];
-    this.pos++;
-    this.skipFlowSpaces();
-    if (text.charCodeAt(this.pos) !== 0x5d) {
-      for (;;) {
-        value.push(this.inlineValue(true));
-        node.push(this.node);
-        this.skipFlowSpaces();
-        const d = text.charCodeAt(this.pos);
-        if (d === 0x5d) break;
-        if (d !== COMMA) unsupported();
-        this.pos++;
-        this.skipFlowSpaces();
-        if (text.charCodeAt(this.pos) === 0x5d || text.charCodeAt(this.pos) === COMMA) unsupported();
-      }
-    }
-    this.pos++;
-    this.flowEnd();
-    this.node = node;
-    return value;
-  }
-
-  private flowMap(): unknown {
-    const { text } = this;
-    const value: Record<string, unknown> = {};
-    const node: FastCollection = [MAP | FLOW, this.pos];
-    this.pos++;
-    this.skipFlowSpaces();
-    if (text.charCodeAt(this.pos) !== 0x7d) {
-      for (;;) {
-        const keyStart = this.pos;
-        const keyNode = this.inlineFlowKey();
-        if (typeof keyNode !== 'string' || Object.hasOwn(value, keyNode) || keyNode === '__proto__' || keyNode === '<<' || INDEX_LIKE.test(keyNode)) unsupported();
-        const key = keyNode as string;
-        if (text.charCodeAt(this.pos) !== COLON || text.charCodeAt(this.pos + 1) !== SPACE) unsupported();
-        this.pos++;
-        this.skipFlowSpaces();
-        const d = text.charCodeAt(this.pos);
-        if (d === COMMA || d === 0x7d) unsupported();
-        value[key] = this.inlineValue(true);
-        node.push(keyStart, this.node);
-        this.skipFlowSpaces();
-        const e = text.charCodeAt(this.pos);
-        if (e === 0x7d) break;
-        if (e !== COMMA) unsupported();
-        this.pos++;
-        this.skipFlowSpaces();
-        if (text.charCodeAt(this.pos) === 0x7d || text.charCodeAt(this.pos) === COMMA) unsupported();
-      }
-    }
-    this.pos++;
-    this.flowEnd();
-    this.node = node;
-    return value;
-  }
-
-  /** A key inside a flow mapping: a quoted scalar or a plain one ending at `: `; `pos` ends at the colon. */
-  private inlineFlowKey(): unknown {
-    const { text } = this;
-    const c = text.charCodeAt(this.pos);
-    if (c === 0x22 || c === 0x27) {
-      const { value } = this.quoted();
-      return value;
-    }
-    if (c === 0x5b || c === 0x7b) unsupported();
-    const start = this.pos;
-    let p = start;
-    for (;;) {
-      const d = text.charCodeAt(p);
-      if (p >= text.length || d === NEWLINE || d === COMMA || d === 0x5b || d === 0x5d || d === 0x7b || d === 0x7d || d === HASH) unsupported();
-      if (d === COLON) {
-        if (text.charCodeAt(p + 1) !== SPACE) unsupported();
-        break;
-      }
-      p++;
-    }
-    let e = p;
-    while (text.charCodeAt(e - 1) === SPACE) e--;
-    if (e <= start || p - start > MAX_KEY_LENGTH) unsupported();
-    this.pos = p;
-    return this.plainValue(start, e, true);
-  }
-
-  /** A flow collection must not be a key: `[a]: b` and `{a: b}: c` are left to the library. */
-  private flowEnd(): void {
-    let p = this.pos;
-    while (this.text.charCodeAt(p) === SPACE) p++;
-    if (this.text.charCodeAt(p) === COLON) unsupported();
-  }
 }
-
-/** Keys JavaScript lists before all others (array indices), whatever their place in the text. */
-const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/u;
